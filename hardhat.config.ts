@@ -31,8 +31,8 @@ export default defineConfig({
     mocha: { timeout: 120_000 },
   },
   networks: {
-    // In-process simulated chain: contract tests and gas benchmarks.
-    hardhat: { type: "edr-simulated", chainType: "l1" },
+    // In-process simulated chain (contract tests, gas benchmark): Hardhat's built-in `default`.
+    default: { type: "edr-simulated", chainType: "l1" },
     // A `hardhat node` (or any dev node) on this machine.
     localhost: {
       type: "http",
