@@ -58,7 +58,9 @@ export function readAddressBook(network: string, dir = getDeploymentsDir()): Add
 
 /**
  * Appends `deployment` to the network's address book (created if missing) and writes it
- * atomically. Refuses to mix chain ids in one book.
+ * atomically. Refuses to mix chain ids in one book. An entry with the same address is
+ * replaced: one address holds one contract, so that only happens when a development chain
+ * was reset and redeployed at its deterministic address.
  *
  * @example
  * recordDeployment({ network: "sepolia", chainId: 11155111, deployment });
@@ -76,7 +78,10 @@ export function recordDeployment(
   const book = AddressBookSchema.parse({
     network,
     chainId,
-    deployments: [...(existing?.deployments ?? []), DeploymentSchema.parse(deployment)],
+    deployments: [
+      ...(existing?.deployments ?? []).filter((d) => d.address.toLowerCase() !== deployment.address.toLowerCase()),
+      DeploymentSchema.parse(deployment),
+    ],
   });
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${network}.json`);

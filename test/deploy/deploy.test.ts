@@ -97,3 +97,40 @@ describe("scripts/deploy.ts on a hardhat node", function () {
     expect(output).to.match(/SEPOLIA_(RPC_URL|PRIVATE_KEY)/);
   });
 });
+
+describe("ensureDevChain (npm start's chain)", function () {
+  it("behavior: starts a node, deploys once, and redeploys at the same address after a chain reset", async function () {
+    const { ensureDevChain } = await import("../../src/chain/dev-chain.ts");
+    const { getFreePort } = await import("../../src/chain/local-node.ts");
+    const dir = mkdtempSync(join(tmpdir(), "credanchor-devchain-"));
+    const port = await getFreePort();
+
+    const first = await ensureDevChain({ port, deploymentsDir: dir });
+    try {
+      expect(first.node, "a node was started").to.not.equal(undefined);
+      const reused = await ensureDevChain({ rpcUrl: first.url, deploymentsDir: dir });
+      expect(reused.node, "the running chain is reused").to.equal(undefined);
+      expect(reused.deployment.address).to.equal(first.deployment.address);
+      expect(readAddressBook("localhost", dir)!.deployments).to.have.length(1);
+    } finally {
+      await first.stop();
+    }
+
+    const again = await ensureDevChain({ port, deploymentsDir: dir });
+    try {
+      expect(again.deployment.address).to.equal(first.deployment.address);
+      expect(readAddressBook("localhost", dir)!.deployments).to.have.length(1);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it("error: names the URL when a configured RPC endpoint does not answer", async function () {
+    const { ensureDevChain } = await import("../../src/chain/dev-chain.ts");
+    const { getFreePort } = await import("../../src/chain/local-node.ts");
+    const url = `http://127.0.0.1:${await getFreePort()}`;
+    let message = "";
+    await ensureDevChain({ rpcUrl: url }).catch((error: Error) => (message = error.message));
+    expect(message).to.include(url);
+  });
+});
