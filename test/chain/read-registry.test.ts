@@ -1,0 +1,75 @@
+// Batched verification reads through the registry's multicall: one eth_call for many bundles.
+import { expect } from "chai";
+import { network } from "hardhat";
+import { createPublicClient, custom, keccak256, toHex, type Address, type EIP1193Provider, type Hex } from "viem";
+import { isBitSet, readStatusWords, readVerifications } from "../../src/chain/read-registry.ts";
+
+const Action = { Revoke: 0, Suspend: 1, Reinstate: 2 } as const;
+const root = (n: number): Hex => keccak256(toHex(`root-${n}`));
+
+describe("src/chain/read-registry.ts", function () {
+  it("behavior: reads many verifications in one eth_call, equal to individual verify() calls", async function () {
+    const { ethers, provider } = await network.getOrCreate();
+    const [governance, admin] = await ethers.getSigners();
+    const registry = await ethers.deployContract("CredentialRegistry", [governance!.address]);
+    await registry.registerIssuer(admin!.address, "did:web:issuer.example", 0, 0);
+    const asIssuer = registry.connect(admin!);
+    await asIssuer.anchor(root(1));
+    await asIssuer.anchor(root(2));
+    await asIssuer.revokeRoot(root(2), 1);
+    await asIssuer.updateStatus(Action.Revoke, 7, 0);
+    await asIssuer.updateStatus(Action.Suspend, 300, 0);
+
+    const methods: string[] = [];
+    const counting: EIP1193Provider = {
+      ...(provider as unknown as EIP1193Provider),
+      request: (async (args: { method: string; params?: unknown }) => {
+        methods.push(args.method);
+        return (provider as unknown as EIP1193Provider).request(args as never);
+      }) as EIP1193Provider["request"],
+    };
+    const client = createPublicClient({ transport: custom(counting) });
+    const address = (await registry.getAddress()) as Address;
+    const queries = [
+      { root: root(1), statusIndex: 6n },
+      { root: root(1), statusIndex: 7n },
+      { root: root(1), statusIndex: 300n },
+      { root: root(2), statusIndex: 6n },
+      { root: root(3), statusIndex: 6n },
+    ];
+    const results = await readVerifications(client, address, queries);
+    expect(methods.filter((m) => m === "eth_call")).to.have.length(1);
+
+    expect(results.map((r) => r.valid)).to.deep.equal([true, false, false, false, false]);
+    expect(results[1]!.revoked).to.equal(true);
+    expect(results[2]!.suspended).to.equal(true);
+    expect(results[3]!.rootRevoked).to.equal(true);
+    expect(results[4]!.anchored).to.equal(false);
+    expect(results[0]!.issuerMetadataURI).to.equal("did:web:issuer.example");
+    for (const [i, query] of queries.entries()) {
+      const direct = await registry.verify(query.root, query.statusIndex);
+      expect(results[i]!.valid).to.equal(direct.valid);
+      expect(results[i]!.anchoredAt).to.equal(Number(direct.anchoredAt));
+      expect(results[i]!.issuerId).to.equal(direct.issuerId);
+    }
+    expect(await readVerifications(client, address, [])).to.deep.equal([]);
+  });
+
+  it("behavior: reads whole status words and finds bits in them", async function () {
+    const { ethers, provider } = await network.getOrCreate();
+    const [governance, admin] = await ethers.getSigners();
+    const registry = await ethers.deployContract("CredentialRegistry", [governance!.address]);
+    await registry.registerIssuer(admin!.address, "did:web:issuer.example", 0, 0);
+    await registry.connect(admin!).updateStatuses(Action.Revoke, [0, 255, 256, 1000], 0);
+    await registry.connect(admin!).updateStatus(Action.Suspend, 513, 0);
+
+    const client = createPublicClient({ transport: custom(provider as unknown as EIP1193Provider) });
+    const words = await readStatusWords(client, (await registry.getAddress()) as Address, 1n, 0n, 4n);
+    expect(words.revoked).to.have.length(4);
+    const revoked = [0n, 1n, 255n, 256n, 257n, 1000n].map((i) => isBitSet(words.revoked, 0n, i));
+    expect(revoked).to.deep.equal([true, false, true, true, false, true]);
+    expect(isBitSet(words.suspended, 0n, 513n)).to.equal(true);
+    expect(isBitSet(words.suspended, 0n, 512n)).to.equal(false);
+    expect(() => isBitSet(words.revoked, 0n, 1024n)).to.throw(RangeError);
+  });
+});
