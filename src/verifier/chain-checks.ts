@@ -1,0 +1,150 @@
+// Checks 4-6 of a verification (anchored, issuer authorised then, status now), read from the chain.
+import type { Address, Hex, PublicClient } from "viem";
+import { readVerifications, type OnChainVerification } from "../chain/read-registry.ts";
+import type { Check } from "./result.ts";
+import type { TrustList } from "./trust.ts";
+
+/** What a bundle claims about where and how it is anchored. */
+export type AnchorClaim = {
+  chainId: number;
+  registry: string;
+  root: Hex;
+  issuerId: bigint;
+  statusIndex: bigint;
+  /** Block the bundle says the anchor is in (informative: the chain's record wins). */
+  blockNumber?: number;
+};
+
+/** What the chain says, for reports. */
+export type AnchorFacts = {
+  issuerId: bigint;
+  issuerMetadataURI: string;
+  signer: Address;
+  anchoredAt: number;
+  blockNumber: number;
+};
+
+export type ChainCheckResult = { checks: Check[]; facts?: AnchorFacts };
+
+/** Chain id → a read-only client for it. */
+export type ClientForChain = (chainId: number) => PublicClient | undefined;
+
+const skipAll = (code: string, message: string): Check[] => [
+  { name: "anchored", outcome: "skip", code, message },
+  { name: "issuer", outcome: "skip", code, message },
+  { name: "status", outcome: "skip", code, message },
+];
+
+function describeError(error: unknown): string {
+  const e = error as { shortMessage?: string; message?: string };
+  return (e.shortMessage ?? e.message ?? String(error)).split("\n")[0]!;
+}
+
+/** Turns one on-chain `verify` answer into the three checks. */
+export function judgeOnChain(claim: AnchorClaim, v: OnChainVerification): ChainCheckResult {
+  if (!v.anchored) {
+    return {
+      checks: [
+        { name: "anchored", outcome: "fail", code: "ROOT_NOT_ANCHORED", message: `root ${claim.root} is not anchored in registry ${claim.registry} on chain ${claim.chainId}` },
+        { name: "issuer", outcome: "skip", code: "NOT_ANCHORED", message: "skipped: the root is not anchored" },
+        { name: "status", outcome: "skip", code: "NOT_ANCHORED", message: "skipped: the root is not anchored" },
+      ],
+    };
+  }
+  const facts: AnchorFacts = {
+    issuerId: v.issuerId,
+    issuerMetadataURI: v.issuerMetadataURI,
+    signer: v.signer,
+    anchoredAt: v.anchoredAt,
+    blockNumber: v.blockNumber,
+  };
+  const when = new Date(v.anchoredAt * 1000).toISOString();
+  const checks: Check[] = [];
+  if (v.issuerId !== claim.issuerId) {
+    checks.push({ name: "anchored", outcome: "fail", code: "ROOT_OF_ANOTHER_ISSUER", message: `the root was anchored by issuer ${v.issuerId}, but the bundle names issuer ${claim.issuerId}` });
+  } else {
+    const elsewhere = claim.blockNumber !== undefined && claim.blockNumber !== v.blockNumber;
+    checks.push({
+      name: "anchored",
+      outcome: "pass",
+      code: elsewhere ? "ANCHORED_IN_OTHER_BLOCK" : "ANCHORED",
+      message: `anchored in block ${v.blockNumber} at ${when} by ${v.signer}` + (elsewhere ? ` (the bundle says block ${claim.blockNumber})` : ""),
+    });
+  }
+  const issuerName = v.issuerMetadataURI || `issuer ${v.issuerId}`;
+  if (!v.issuerAccreditedAtAnchoring) {
+    checks.push({ name: "issuer", outcome: "fail", code: "ISSUER_NOT_ACCREDITED", message: `${issuerName} was not accredited at ${when}` });
+  } else if (!v.signerValidAtAnchoring) {
+    checks.push({ name: "issuer", outcome: "fail", code: "SIGNER_KEY_INVALID", message: `key ${v.signer} was retired or compromised at ${when}, when it anchored this root` });
+  } else {
+    checks.push({ name: "issuer", outcome: "pass", code: "AUTHORISED", message: `${issuerName}, accredited, key ${v.signer} valid at ${when}` });
+  }
+  if (v.rootRevoked) {
+    checks.push({ name: "status", outcome: "fail", code: "BATCH_REVOKED", message: "the whole batch this credential belongs to was revoked" });
+  } else if (v.revoked) {
+    checks.push({ name: "status", outcome: "fail", code: "REVOKED", message: `status index ${claim.statusIndex} is revoked` });
+  } else if (v.suspended) {
+    checks.push({ name: "status", outcome: "fail", code: "SUSPENDED", message: `status index ${claim.statusIndex} is suspended` });
+  } else {
+    checks.push({ name: "status", outcome: "pass", code: "ACTIVE", message: "not revoked, not suspended" });
+  }
+  return { checks, facts };
+}
+
+/**
+ * Runs the chain checks for many claims: one `eth_chainId` and one batched `eth_call` per
+ * (chain, registry) pair. A registry absent from `trust` fails, however valid the bundle
+ * looks (anyone can deploy a look-alike). RPC trouble yields undecided skips (verdict
+ * `error`), never a pass or a fail.
+ *
+ * @example
+ * const [result] = await checkOnChain([claim], trust, (id) => clients[id]);
+ */
+export async function checkOnChain(
+  claims: readonly AnchorClaim[],
+  trust: TrustList,
+  clientFor: ClientForChain,
+): Promise<ChainCheckResult[]> {
+  const results: ChainCheckResult[] = new Array(claims.length);
+  const groups = new Map<string, number[]>();
+  for (const [i, claim] of claims.entries()) {
+    const deployment = trust.find(claim.chainId, claim.registry);
+    if (!deployment) {
+      results[i] = {
+        checks: [
+          { name: "anchored", outcome: "fail", code: "UNKNOWN_REGISTRY", message: `unknown registry ${claim.registry} on chain ${claim.chainId}: not in the trusted deployments` },
+          { name: "issuer", outcome: "skip", code: "UNKNOWN_REGISTRY", message: "skipped: untrusted registry" },
+          { name: "status", outcome: "skip", code: "UNKNOWN_REGISTRY", message: "skipped: untrusted registry" },
+        ],
+      };
+      continue;
+    }
+    const key = `${claim.chainId}:${deployment.address}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  }
+
+  await Promise.all(
+    [...groups.values()].map(async (indices) => {
+      const first = claims[indices[0]!]!;
+      const registry = trust.find(first.chainId, first.registry)!.address;
+      const client = clientFor(first.chainId);
+      const fill = (checks: Check[]) => indices.forEach((i) => (results[i] = { checks }));
+      if (!client) return fill(skipAll("NO_RPC", `no RPC endpoint configured for chain ${first.chainId}`));
+      let answers: OnChainVerification[];
+      try {
+        const actualChainId = await client.getChainId();
+        if (actualChainId !== first.chainId) {
+          return fill(skipAll("RPC_WRONG_CHAIN", `the RPC endpoint serves chain ${actualChainId}, the bundle is on chain ${first.chainId}`));
+        }
+        answers = await readVerifications(client, registry, indices.map((i) => ({ root: claims[i]!.root, statusIndex: claims[i]!.statusIndex })));
+      } catch (error) {
+        return fill(skipAll("RPC_UNAVAILABLE", `could not read chain ${first.chainId}: ${describeError(error)}`));
+      }
+      if (answers.length !== indices.length) {
+        return fill(skipAll("RPC_BAD_RESPONSE", `the RPC endpoint returned ${answers.length} answers for ${indices.length} questions`));
+      }
+      indices.forEach((i, k) => (results[i] = judgeOnChain(claims[i]!, answers[k]!)));
+    }),
+  );
+  return results;
+}
