@@ -120,3 +120,26 @@ describe("src/verifier/chain-checks.ts", function () {
     expect(() => createTrustList([{ network: "x", chainId: 1, deployments: [{ address: "0x12" }] }])).to.throw(/address book #1 is invalid/);
   });
 });
+
+describe("src/verifier/trust-files.ts", function () {
+  it("behavior: loads every address book of a folder plus extra files (single book or array)", async function () {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { loadTrustList } = await import("../../src/verifier/trust-files.ts");
+    const dir = mkdtempSync(join(tmpdir(), "credanchor-trust-"));
+    const a = "0x00000000000000000000000000000000000000a1";
+    const b = "0x00000000000000000000000000000000000000b2";
+    const c = "0x00000000000000000000000000000000000000c3";
+    writeFileSync(join(dir, "one.json"), JSON.stringify(book(1, a)));
+    writeFileSync(join(dir, "notes.txt"), "ignored");
+    const extra = join(dir, "..", `extra-${Date.now()}.json`);
+    writeFileSync(extra, JSON.stringify([book(5, b), book(7, c)]));
+    const trust = loadTrustList({ dir, extraFiles: [extra] });
+    expect(trust.deployments).to.have.length(3);
+    expect(trust.find(1, a.toUpperCase().replace("0X", "0x"))?.chainId).to.equal(1);
+    expect(trust.find(7, c)?.network).to.equal("chain-7");
+    expect(trust.find(5, a)).to.equal(undefined);
+    expect(() => loadTrustList({ dir, extraFiles: [join(dir, "missing.json")] })).to.throw(/cannot read trusted deployments from .*missing\.json/);
+  });
+});
