@@ -83,3 +83,34 @@ export async function anchoredRootsFixture() {
 }
 
 export type Registry = Awaited<ReturnType<typeof deployRegistryFixture>>["registry"];
+
+/** The named fields of a `Verification` result as a plain object (for deep equality). */
+export function verificationFields(v: {
+  anchored: boolean;
+  issuerId: bigint;
+  signer: string;
+  anchoredAt: bigint;
+  blockNumber: bigint;
+  rootRevoked: boolean;
+  signerValidAtAnchoring: boolean;
+  issuerAccreditedAtAnchoring: boolean;
+  revoked: boolean;
+  suspended: boolean;
+  valid: boolean;
+  issuerMetadataURI: string;
+}) {
+  return {
+    anchored: v.anchored,
+    issuerId: v.issuerId,
+    signer: v.signer,
+    anchoredAt: v.anchoredAt,
+    blockNumber: v.blockNumber,
+    rootRevoked: v.rootRevoked,
+    signerValidAtAnchoring: v.signerValidAtAnchoring,
+    issuerAccreditedAtAnchoring: v.issuerAccreditedAtAnchoring,
+    revoked: v.revoked,
+    suspended: v.suspended,
+    valid: v.valid,
+    issuerMetadataURI: v.issuerMetadataURI,
+  };
+}
