@@ -55,6 +55,24 @@ describe("access control (contracts/CredentialRegistry.sol)", function () {
         .withArgs(outsider.address, ACCREDITOR_ROLE);
     });
 
+    it("event: RoleGranted for both roles at deployment, with the deployer as sender", async function () {
+      const { governance, outsider } = await loadFixture(deployRegistryFixture);
+      const registry = await ethers.deployContract("CredentialRegistry", [governance.address], outsider);
+      const tx = registry.deploymentTransaction();
+      if (tx === null) throw new Error("no deployment transaction");
+      await expect(tx)
+        .to.emit(registry, "RoleGranted")
+        .withArgs(DEFAULT_ADMIN_ROLE, governance.address, outsider.address);
+      await expect(tx).to.emit(registry, "RoleGranted").withArgs(ACCREDITOR_ROLE, governance.address, outsider.address);
+    });
+
+    it("behavior: supportsInterface reports ERC-165 and IAccessControl only", async function () {
+      const { registry } = await loadFixture(deployRegistryFixture);
+      expect(await registry.supportsInterface("0x01ffc9a7")).to.equal(true); // ERC-165
+      expect(await registry.supportsInterface("0x7965db0b")).to.equal(true); // IAccessControl
+      expect(await registry.supportsInterface("0xffffffff")).to.equal(false);
+    });
+
     it("behavior: a granted accreditor can do accreditor work; after revocation it cannot", async function () {
       const { registry, governance, keyA, spares } = await loadFixture(twoIssuersFixture);
       const [accreditor, newAdmin] = spares;
@@ -100,7 +118,9 @@ describe("access control (contracts/CredentialRegistry.sol)", function () {
       const { registry, governance, adminA, outsider } = await loadFixture(twoIssuersFixture);
       await expect(registry.connect(outsider).renounceRole(ACCREDITOR_ROLE, governance.address))
         .to.be.revertedWithCustomError(registry, "AccessControlBadConfirmation");
-      await registry.renounceRole(ACCREDITOR_ROLE, governance.address);
+      await expect(registry.renounceRole(ACCREDITOR_ROLE, governance.address))
+        .to.emit(registry, "RoleRevoked")
+        .withArgs(ACCREDITOR_ROLE, governance.address, governance.address);
       await expect(registry.setIssuerValidity(ISSUER_A, 1, 0))
         .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
         .withArgs(governance.address, ACCREDITOR_ROLE);
