@@ -14,6 +14,9 @@ import {IssuerRegistry} from "./IssuerRegistry.sol";
  * many views into one `eth_call` and an issuer batch many changes into one transaction.
  */
 contract CredentialRegistry is ICredentialRegistry, IssuerRegistry, Multicall {
+    /// @dev The word of status index `2^256 - 1`; higher words hold no status index.
+    uint256 private constant MAX_WORD_INDEX = type(uint256).max >> 8;
+
     mapping(bytes32 root => Anchor) private _anchors;
     mapping(uint64 issuerId => mapping(uint256 word => uint256 bits)) private _revokedWords;
     mapping(uint64 issuerId => mapping(uint256 word => uint256 bits)) private _suspendedWords;
@@ -35,6 +38,7 @@ contract CredentialRegistry is ICredentialRegistry, IssuerRegistry, Multicall {
     function anchorMany(bytes32[] calldata roots) external {
         uint64 issuerId = _callerIssuer(true);
         uint256 length = roots.length;
+        if (length == 0) revert AnchorBatchEmpty();
         for (uint256 i = 0; i < length; ++i) {
             _anchor(issuerId, roots[i]);
         }
@@ -89,7 +93,9 @@ contract CredentialRegistry is ICredentialRegistry, IssuerRegistry, Multicall {
         if (length != masks.length) revert StatusWordsLengthMismatch(length, masks.length);
         mapping(uint256 => uint256) storage words = _bitmap(issuerId, action);
         for (uint256 i = 0; i < length; ++i) {
-            _applyMask(words, wordIndices[i], masks[i], action);
+            uint256 word = wordIndices[i];
+            if (word > MAX_WORD_INDEX) revert StatusWordIndexOutOfRange(word);
+            _applyMask(words, word, masks[i], action);
         }
         emit StatusWordsUpdated(issuerId, action, msg.sender, wordIndices, masks, reason);
     }

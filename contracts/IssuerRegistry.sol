@@ -23,6 +23,7 @@ abstract contract IssuerRegistry is IIssuerRegistry, AccessControl {
 
     /// @param governance Receives `DEFAULT_ADMIN_ROLE` (grants and revokes roles) and `ACCREDITOR_ROLE`.
     constructor(address governance) {
+        if (governance == address(0)) revert IssuerRegistryInvalidGovernance();
         _grantRole(DEFAULT_ADMIN_ROLE, governance);
         _grantRole(ACCREDITOR_ROLE, governance);
     }
@@ -47,7 +48,8 @@ abstract contract IssuerRegistry is IIssuerRegistry, AccessControl {
         onlyRole(ACCREDITOR_ROLE)
     {
         Issuer storage issuer = _existingIssuer(issuerId);
-        (validFrom, validUntil) = _normaliseWindow(validFrom, validUntil);
+        if (validUntil == 0) validUntil = NEVER;
+        if (validFrom >= validUntil) revert IssuerInvalidValidityWindow(validFrom, validUntil);
         issuer.validFrom = validFrom;
         issuer.validUntil = validUntil;
         emit IssuerValidityChanged(issuerId, validFrom, validUntil);
@@ -66,8 +68,10 @@ abstract contract IssuerRegistry is IIssuerRegistry, AccessControl {
     /// @inheritdoc IIssuerRegistry
     function setIssuerAdmin(uint64 issuerId, address newAdmin) external onlyRole(ACCREDITOR_ROLE) {
         Issuer storage issuer = _existingIssuer(issuerId);
-        uint64 boundTo = _signerKeys[newAdmin].issuerId;
+        SignerKey memory existing = _signerKeys[newAdmin];
+        uint64 boundTo = existing.issuerId;
         if (boundTo != 0 && boundTo != issuerId) revert SignerKeyAlreadyRegistered(newAdmin, boundTo);
+        if (boundTo != 0 && !_canAct(existing, _time())) revert SignerKeyUnauthorized(newAdmin);
         address previousAdmin = issuer.admin;
         issuer.admin = newAdmin;
         emit IssuerAdminChanged(issuerId, previousAdmin, newAdmin);
@@ -85,7 +89,7 @@ abstract contract IssuerRegistry is IIssuerRegistry, AccessControl {
 
     /// @inheritdoc IIssuerRegistry
     function retireSignerKey(address key) external {
-        SignerKey storage signerKey = _keyManagedByCaller(key);
+        SignerKey storage signerKey = msg.sender == key ? _existingKey(key) : _keyManagedByCaller(key);
         if (signerKey.retiredAt != NEVER) revert SignerKeyAlreadyRetired(key, signerKey.retiredAt);
         uint40 now_ = _time();
         signerKey.retiredAt = now_;
@@ -136,7 +140,7 @@ abstract contract IssuerRegistry is IIssuerRegistry, AccessControl {
         SignerKey memory signerKey = _signerKeys[msg.sender];
         uint40 now_ = _time();
         issuerId = signerKey.issuerId;
-        if (issuerId == 0 || !_isKeyValidAt(signerKey, now_)) revert SignerKeyUnauthorized(msg.sender);
+        if (issuerId == 0 || !_canAct(signerKey, now_)) revert SignerKeyUnauthorized(msg.sender);
         if (requireAccreditation) {
             Issuer storage issuer = _issuers[issuerId];
             if (now_ < issuer.validFrom || now_ >= issuer.validUntil) revert IssuerNotAccredited(issuerId, now_);
@@ -158,8 +162,15 @@ abstract contract IssuerRegistry is IIssuerRegistry, AccessControl {
         return uint40(block.timestamp);
     }
 
+    /// @dev Valid for what it did at `at`: inclusive of the retirement time, so anchors made
+    /// earlier in the block that retired the key stay valid.
     function _isKeyValidAt(SignerKey memory signerKey, uint40 at) private pure returns (bool) {
-        return signerKey.addedAt <= at && at < signerKey.retiredAt && at < signerKey.compromisedFrom;
+        return signerKey.addedAt <= at && at <= signerKey.retiredAt && at < signerKey.compromisedFrom;
+    }
+
+    /// @dev Allowed to act now: never once retired, and not compromised.
+    function _canAct(SignerKey memory signerKey, uint40 now_) private pure returns (bool) {
+        return signerKey.retiredAt == NEVER && now_ < signerKey.compromisedFrom;
     }
 
     function _bindSignerKey(uint64 issuerId, address key) private {
@@ -171,10 +182,14 @@ abstract contract IssuerRegistry is IIssuerRegistry, AccessControl {
         emit SignerKeyAdded(issuerId, key);
     }
 
-    function _keyManagedByCaller(address key) private view returns (SignerKey storage signerKey) {
+    function _existingKey(address key) private view returns (SignerKey storage signerKey) {
         signerKey = _signerKeys[key];
+        if (signerKey.issuerId == 0) revert SignerKeyNotFound(key);
+    }
+
+    function _keyManagedByCaller(address key) private view returns (SignerKey storage signerKey) {
+        signerKey = _existingKey(key);
         uint64 issuerId = signerKey.issuerId;
-        if (issuerId == 0) revert SignerKeyNotFound(key);
         if (_issuers[issuerId].admin != msg.sender && !hasRole(ACCREDITOR_ROLE, msg.sender)) {
             revert IssuerUnauthorizedAdmin(msg.sender, issuerId);
         }

@@ -75,8 +75,12 @@ interface ICredentialRegistry is IIssuerRegistry {
     error AnchorRootAlreadyRevoked(bytes32 root);
     /// @dev The root belongs to issuer `rootIssuerId`, the caller's key to `callerIssuerId`.
     error AnchorIssuerMismatch(bytes32 root, uint64 rootIssuerId, uint64 callerIssuerId);
+    /// @dev `anchorMany` needs at least one root.
+    error AnchorBatchEmpty();
     /// @dev A bulk status change needs at least one entry.
     error StatusBatchEmpty();
+    /// @dev Word `wordIndex` holds no status index (the last word is `2^248 - 1`).
+    error StatusWordIndexOutOfRange(uint256 wordIndex);
     /// @dev `wordIndices` and `masks` must have the same length.
     error StatusWordsLengthMismatch(uint256 wordCount, uint256 maskCount);
 
@@ -110,7 +114,9 @@ interface ICredentialRegistry is IIssuerRegistry {
     function anchor(bytes32 root) external;
 
     /**
-     * @notice Anchors several roots in one transaction (same rules as {anchor}).
+     * @notice Anchors several roots in one transaction (same rules as {anchor}; all or none).
+     *
+     * Requirements: as {anchor} for each root; `roots` is not empty.
      */
     function anchorMany(bytes32[] calldata roots) external;
 
@@ -144,7 +150,8 @@ interface ICredentialRegistry is IIssuerRegistry {
      * of word `wordIndices[i]` (status indices `wordIndices[i] * 256 + bit`). The cheapest way
      * to change many neighbouring indices (a cohort).
      *
-     * Requirements: as {updateStatus}; the arrays are non-empty and of equal length.
+     * Requirements: as {updateStatus}; the arrays are non-empty and of equal length; every word
+     * index is at most `2^248 - 1` (the word of status index `2^256 - 1`).
      */
     function updateStatusWords(
         StatusAction action,

@@ -13,7 +13,9 @@ pragma solidity ^0.8.24;
  * the signer's address to name the issuer.
  *
  * Times are UNIX seconds (`uint40`). A window `[validFrom, validUntil)` contains `t` when
- * `validFrom <= t < validUntil`; `type(uint40).max` means "no end".
+ * `validFrom <= t < validUntil`; `type(uint40).max` means "no end". A key is valid at `t` when
+ * `addedAt <= t <= retiredAt` and `t < compromisedFrom`: what it anchored in the very block it was
+ * retired in stays valid, but a retired key can never act again.
  */
 interface IIssuerRegistry {
     /// @notice An accredited issuer. Fits one storage slot.
@@ -32,12 +34,15 @@ interface IIssuerRegistry {
         uint64 issuerId;
         /// Time the key was added (valid from then, inclusive).
         uint40 addedAt;
-        /// Time the key was retired (invalid from then); `type(uint40).max` while active.
+        /// Time the key was retired (it can act no more; still valid for anchors made at that
+        /// time, i.e. earlier in the same block); `type(uint40).max` while active.
         uint40 retiredAt;
         /// Time from which the key is considered compromised; `type(uint40).max` if never.
         uint40 compromisedFrom;
     }
 
+    /// @dev The governance account cannot be the zero address.
+    error IssuerRegistryInvalidGovernance();
     /// @dev The issuer id is not registered.
     error IssuerNotFound(uint64 issuerId);
     /// @dev The issuer is not accredited at time `at`.
@@ -94,7 +99,9 @@ interface IIssuerRegistry {
         returns (uint64 issuerId);
 
     /**
-     * @notice Changes an issuer's accreditation window (0 for `validUntil` means no end).
+     * @notice Changes an issuer's accreditation window. Values are taken as given, except 0
+     * for `validUntil`, which means no end (unlike {registerIssuer}, 0 for `validFrom` does NOT
+     * mean now: that would silently void every root anchored before).
      * @dev Shortening the window can end accreditation now. WARNING: moving the window so
      * that it no longer contains a past anchoring time invalidates what was anchored then.
      *
@@ -113,8 +120,8 @@ interface IIssuerRegistry {
      * @notice Replaces an issuer's admin (for recovery when the admin account is lost or
      * compromised). The new admin also becomes a signer key of the issuer if it is not one.
      *
-     * Requirements: the caller has `ACCREDITOR_ROLE`; the issuer exists; `newAdmin` is not zero
-     * and is not a key of another issuer.
+     * Requirements: the caller has `ACCREDITOR_ROLE`; the issuer exists; `newAdmin` is not zero,
+     * not a key of another issuer, and not a retired or compromised key of this one.
      */
     function setIssuerAdmin(uint64 issuerId, address newAdmin) external;
 
@@ -126,17 +133,19 @@ interface IIssuerRegistry {
     function addSignerKey(address key) external;
 
     /**
-     * @notice Retires `key` now. Roots it anchored before stay valid.
+     * @notice Retires `key` now. Roots it anchored before, including earlier in this block,
+     * stay valid; it can act no more.
      *
-     * Requirements: the caller is the admin of the key's issuer or has `ACCREDITOR_ROLE`;
-     * the key exists and is not retired.
+     * Requirements: the caller is the key itself, the admin of the key's issuer, or has
+     * `ACCREDITOR_ROLE`; the key exists and is not retired.
      */
     function retireSignerKey(address key) external;
 
     /**
      * @notice Marks `key` compromised from `since` (now or earlier). Roots it anchored at or
      * after `since` become invalid; its status changes stay on-chain but it can act no more.
-     * Can be called again only to move `since` earlier.
+     * Can be called again only to move `since` earlier. A key cannot mark itself (a thief
+     * holding it could otherwise void the issuer's past credentials).
      *
      * Requirements: the caller is the admin of the key's issuer or has `ACCREDITOR_ROLE`;
      * the key exists; `since` is not in the future and earlier than the current mark.

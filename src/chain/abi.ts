@@ -45,6 +45,11 @@ export const credentialRegistryAbi = [
   },
   {
     "inputs": [],
+    "name": "AnchorBatchEmpty",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "AnchorInvalidRoot",
     "type": "error"
   },
@@ -156,6 +161,11 @@ export const credentialRegistryAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "IssuerRegistryInvalidGovernance",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "address",
@@ -255,6 +265,17 @@ export const credentialRegistryAbi = [
   {
     "inputs": [],
     "name": "StatusBatchEmpty",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "wordIndex",
+        "type": "uint256"
+      }
+    ],
+    "name": "StatusWordIndexOutOfRange",
     "type": "error"
   },
   {

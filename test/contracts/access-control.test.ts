@@ -387,7 +387,7 @@ describe("access control (contracts/CredentialRegistry.sol)", function () {
   });
 
   describe("non-admin keys of the issuer", function () {
-    it("error: IssuerUnauthorizedAdmin(key, ownIssuer): a plain key cannot manage keys, not even itself", async function () {
+    it("error: IssuerUnauthorizedAdmin(key, ownIssuer): a plain key cannot manage keys nor mark itself compromised", async function () {
       const f = await loadFixture(twoIssuersFixture);
       const r = f.registry.connect(f.keyA);
       const who = f.keyA.address;
@@ -395,13 +395,21 @@ describe("access control (contracts/CredentialRegistry.sol)", function () {
       for (const attempt of [
         r.addSignerKey(f.spares[0].address),
         r.retireSignerKey(f.adminA.address),
-        r.retireSignerKey(f.keyA.address),
         r.markSignerKeyCompromised(f.adminA.address, now),
+        // A thief holding the key must not be able to void the issuer's past credentials.
         r.markSignerKeyCompromised(f.keyA.address, now),
         r.setIssuerMetadata(ISSUER_A, "x"),
       ]) {
         await expect(attempt).to.be.revertedWithCustomError(r, "IssuerUnauthorizedAdmin").withArgs(who, ISSUER_A);
       }
+    });
+
+    it("behavior: a key can retire itself (it only gives up power) and then can act no more", async function () {
+      const f = await loadFixture(twoIssuersFixture);
+      const r = f.registry.connect(f.keyA);
+      const tx = await r.retireSignerKey(f.keyA.address);
+      await expect(tx).to.emit(f.registry, "SignerKeyRetired");
+      await expect(r.updateStatus(0, 1, 0)).to.be.revertedWithCustomError(r, "SignerKeyUnauthorized").withArgs(f.keyA.address);
     });
   });
 });

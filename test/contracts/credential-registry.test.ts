@@ -31,6 +31,16 @@ describe("contracts/CredentialRegistry.sol", function () {
     });
   });
 
+  describe("constructor", function () {
+    it("error: IssuerRegistryInvalidGovernance for the zero address (nobody could ever accredit)", async function () {
+      const factory = await ethers.getContractFactory("CredentialRegistry");
+      await expect(ethers.deployContract("CredentialRegistry", [ethers.ZeroAddress])).to.be.revertedWithCustomError(
+        factory,
+        "IssuerRegistryInvalidGovernance",
+      );
+    });
+  });
+
   describe("anchor", function () {
     it("event: RootAnchored(root, issuerId, signer); getAnchor records signer, time and block", async function () {
       const { registry, keyA } = await loadFixture(twoIssuersFixture);
@@ -156,10 +166,9 @@ describe("contracts/CredentialRegistry.sol", function () {
         .withArgs(outsider.address);
     });
 
-    it("behavior: an empty batch is accepted and does nothing (unlike updateStatuses)", async function () {
+    it("error: AnchorBatchEmpty for an empty batch (as updateStatuses)", async function () {
       const { registry, keyA } = await loadFixture(twoIssuersFixture);
-      const tx = await registry.connect(keyA).anchorMany([]);
-      await expect(tx).not.to.emit(registry, "RootAnchored");
+      await expect(registry.connect(keyA).anchorMany([])).to.be.revertedWithCustomError(registry, "AnchorBatchEmpty");
     });
   });
 
@@ -425,15 +434,18 @@ describe("contracts/CredentialRegistry.sol", function () {
         .withArgs(1, 0);
     });
 
-    // BUG (missing check): word indices above 2^248 - 1 are accepted, although no status index
-    // lives there (index = word * 256 + bit would exceed 2^256 - 1). The bits land in storage that
-    // getStatus/verify can never read, and StatusWordsUpdated announces indices that do not exist
-    // (an indexer computing word * 256 + bit in uint256 wraps them onto real indices, e.g. word
-    // 2^248 bit 0 -> index 0). Expected: a revert (e.g. a new `StatusWordIndexOutOfRange(word)`).
-    it.skip("error: word indices above 2^248 - 1 are rejected", async function () {
+    it("error: StatusWordIndexOutOfRange for words above 2^248 - 1, where no status index lives", async function () {
       const { registry, keyA } = await loadFixture(twoIssuersFixture);
-      await expect(registry.connect(keyA).updateStatusWords(Action.Revoke, [2n ** 248n], [1n], 0)).to.revert(ethers);
-      await expect(registry.connect(keyA).updateStatusWords(Action.Revoke, [MAX_UINT256], [1n], 0)).to.revert(ethers);
+      for (const word of [2n ** 248n, MAX_UINT256]) {
+        await expect(registry.connect(keyA).updateStatusWords(Action.Revoke, [0n, word], [1n, 1n], 0))
+          .to.be.revertedWithCustomError(registry, "StatusWordIndexOutOfRange")
+          .withArgs(word);
+      }
+      await expect(registry.connect(keyA).updateStatusWords(Action.Revoke, [2n ** 248n - 1n], [1n << 255n], 0)).to.emit(
+        registry,
+        "StatusWordsUpdated",
+      );
+      expect((await registry.getStatus(ISSUER_A, MAX_UINT256))[0]).to.equal(true);
     });
   });
 
