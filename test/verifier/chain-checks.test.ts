@@ -133,7 +133,7 @@ describe("src/verifier/trust-files.ts", function () {
     const c = "0x00000000000000000000000000000000000000c3";
     writeFileSync(join(dir, "one.json"), JSON.stringify(book(1, a)));
     writeFileSync(join(dir, "notes.txt"), "ignored");
-    const extra = join(dir, "..", `extra-${Date.now()}.json`);
+    const extra = join(mkdtempSync(join(tmpdir(), "credanchor-trust-extra-")), "mine.json");
     writeFileSync(extra, JSON.stringify([book(5, b), book(7, c)]));
     const trust = loadTrustList({ dir, extraFiles: [extra] });
     expect(trust.deployments).to.have.length(3);
