@@ -15,7 +15,19 @@ export type ParsedDateTime = { ok: true; seconds: number } | { ok: false; messag
  * parseDateTimeStamp("2024-01-01T00:00:00Z"); // { ok: true, seconds: 1704067200 }
  * parseDateTimeStamp("2024-01-01"); // { ok: false, message: "…" }
  */
-export function parseDateTimeStamp(value: string): ParsedDateTime {
+export function parseDateTimeStamp(value: string): Readonly<ParsedDateTime> {
+  // A batch's credentials mostly share their dates: remember the last answer.
+  if (value === lastValue) return lastResult;
+  const result = parseUncached(value);
+  lastValue = value;
+  lastResult = Object.freeze(result);
+  return lastResult;
+}
+
+let lastValue: string | undefined;
+let lastResult: Readonly<ParsedDateTime> = { ok: false, message: "" };
+
+function parseUncached(value: string): ParsedDateTime {
   const m = DATE_TIME_STAMP.exec(value);
   if (m === null) return { ok: false, message: "must be an XML Schema dateTimeStamp like 2024-01-31T12:00:00Z (time zone required)" };
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];

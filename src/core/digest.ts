@@ -59,6 +59,12 @@ export function checkAnchorContext(context: AnchorContext): void {
   if (details.length > 0) throw new ValidationError("invalid anchor context", { code: "CONTEXT_INVALID", details });
 }
 
+const isSeconds = (t: number) => Number.isSafeInteger(t) && t >= 0;
+
+function badSeconds(name: string): never {
+  throw new ValidationError(`${name} must be unix seconds`, { code: "CONTEXT_INVALID", details: [{ path: name, message: "must be an integer ≥ 0 (unix seconds)" }] });
+}
+
 function isUint(v: unknown, min: bigint, max: bigint): boolean {
   if (typeof v === "number") return Number.isSafeInteger(v) && BigInt(v) >= min && BigInt(v) <= max;
   return typeof v === "bigint" && v >= min && v <= max;
@@ -121,12 +127,9 @@ function writeWord(out: Uint8Array, at: number, v: number | bigint): void {
 export function credentialDigest(input: DigestInput): Uint8Array {
   const { context, validFrom, validUntil } = input;
   validated(context);
-  for (const [name, t] of [["validFrom", validFrom], ["validUntil", validUntil]] as const) {
-    if (!Number.isSafeInteger(t) || t < 0) {
-      throw new ValidationError(`${name} must be unix seconds`, { code: "CONTEXT_INVALID", details: [{ path: name, message: "must be an integer ≥ 0 (unix seconds)" }] });
-    }
-  }
-  const sorted = [...input.fieldHashes].sort(compareBytes);
+  if (!isSeconds(validFrom)) badSeconds("validFrom");
+  if (!isSeconds(validUntil)) badSeconds("validUntil");
+  const sorted = input.fieldHashes.slice().sort(compareBytes);
   const n = sorted.length;
   const out = new Uint8Array(32 * (9 + n));
   out.set(DIGEST_TAG, 0);
