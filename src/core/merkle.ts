@@ -1,7 +1,7 @@
 // Merkle trees over a batch of credential leaves: one build, then any leaf's proof on demand.
 import { CredanchorError } from "./errors.ts";
 import { credentialLeaf } from "./leaf.ts";
-import { createKeccakWasm, KECCAK_WASM_DATA_OFFSET } from "./keccak-wasm.ts";
+import { createKeccakWasm, KECCAK_WASM_DATA_OFFSET, SHARED_KECCAK_WASM_BYTES, sharedKeccakWasm } from "./keccak-wasm.ts";
 import { hashMerklePair, proofToHex, type Hex32, type MerkleProof } from "./merkle-proof.ts";
 
 /** Values a tree is built from: one flat array of 32-byte values, or one array per value. */
@@ -53,6 +53,10 @@ export class MerkleTree {
   /**
    * The proof of leaf `index` (batch order) in its stored form: siblings from leaf to root.
    *
+   * Like Node's small Buffers, proofs are carved from a shared 16 KiB pool (a separate
+   * allocation each cost more than copying the proof): use the view's `byteOffset` and
+   * `length`, never its `.buffer` alone.
+   *
    * @throws CredanchorError (code `INTERNAL`) when `index` is not a leaf index.
    *
    * @example
@@ -60,23 +64,38 @@ export class MerkleTree {
    * verifyMerkleProof(tree.leaf(3), proof, tree.root); // true
    */
   getProof(index: number): MerkleProof {
-    let node = this.#nodeOfLeaf(index);
-    const words = new Int32Array(8 * proofLength(node));
+    const node = this.#nodeOfLeaf(index);
+    const bytes = 32 * proofLength(node);
+    if (bytes > POOL_BYTES / 4) {
+      const words = new Int32Array(bytes / 4);
+      this.#copyProof(node, words, 0);
+      return new Uint8Array(words.buffer);
+    }
+    if (poolUsed + bytes > POOL_BYTES) {
+      pool = new Int32Array(POOL_BYTES / 4);
+      poolUsed = 0;
+    }
+    const proof = new Uint8Array(pool.buffer, poolUsed, bytes);
+    this.#copyProof(node, pool, poolUsed / 4);
+    poolUsed += bytes;
+    return proof;
+  }
+
+  #copyProof(node: number, to: Int32Array, at: number): void {
     const from = this.#words;
-    for (let at = 0; node > 0; at += 8) {
+    for (; node > 0; at += 8) {
       // The sibling of an odd (left) node is the next one; of an even (right) node, the previous.
       const sibling = 8 * (node & 1 ? node + 1 : node - 1);
-      words[at] = from[sibling]!;
-      words[at + 1] = from[sibling + 1]!;
-      words[at + 2] = from[sibling + 2]!;
-      words[at + 3] = from[sibling + 3]!;
-      words[at + 4] = from[sibling + 4]!;
-      words[at + 5] = from[sibling + 5]!;
-      words[at + 6] = from[sibling + 6]!;
-      words[at + 7] = from[sibling + 7]!;
+      to[at] = from[sibling]!;
+      to[at + 1] = from[sibling + 1]!;
+      to[at + 2] = from[sibling + 2]!;
+      to[at + 3] = from[sibling + 3]!;
+      to[at + 4] = from[sibling + 4]!;
+      to[at + 5] = from[sibling + 5]!;
+      to[at + 6] = from[sibling + 6]!;
+      to[at + 7] = from[sibling + 7]!;
       node = (node - 1) >> 1;
     }
-    return new Uint8Array(words.buffer);
   }
 
   /**
@@ -96,6 +115,10 @@ export class MerkleTree {
     return 2 * this.leafCount - 2 - index;
   }
 }
+
+const POOL_BYTES = 16 * 1024;
+let pool = new Int32Array(POOL_BYTES / 4);
+let poolUsed = 0;
 
 /** Proof length of heap node `node`: its depth, floor(log2(node + 1)). */
 function proofLength(node: number): number {
@@ -151,20 +174,22 @@ function buildTree(values: MerkleValues, hashLeaves: boolean, options: BuildMerk
   const count = countValues(values);
   if (count > MAX_MERKLE_LEAVES) throw new CredanchorError(`Merkle tree: ${count} leaves exceed ${MAX_MERKLE_LEAVES}`);
   const size = 32 * (2 * count - 1);
-  const kernel = options.implementation === "js" ? undefined : createKeccakWasm(KECCAK_WASM_DATA_OFFSET + size);
-  if (kernel === undefined) {
+  if (options.implementation === "js" || sharedKeccakWasm() === undefined) {
     const nodes = new Uint8Array(size);
     placeLeaves(values, count, nodes);
     hashNodesJs(nodes, count, hashLeaves);
     return new MerkleTree(nodes, count);
   }
+  // Small trees borrow the shared kernel and copy their nodes out; large ones get a memory of
+  // their own and keep it as their nodes (no copy: at a million leaves that is 64 MB less).
+  const small = size <= SHARED_KECCAK_WASM_BYTES;
+  const kernel = small ? sharedKeccakWasm()! : createKeccakWasm(KECCAK_WASM_DATA_OFFSET + size)!;
   const view = new Uint8Array(kernel.memory.buffer, KECCAK_WASM_DATA_OFFSET, size);
   placeLeaves(values, count, view);
   // Whole tree in two kernel calls: no per-hash crossing between JavaScript and WebAssembly.
   if (hashLeaves) kernel.exports.doubleHash32(KECCAK_WASM_DATA_OFFSET + 32 * (count - 1), count);
   kernel.exports.hashNodes(KECCAK_WASM_DATA_OFFSET, 0, count - 1);
-  // A copy, so the tree does not pin a WebAssembly memory (they are few and cannot shrink).
-  return new MerkleTree(view.slice(), count);
+  return new MerkleTree(small ? view.slice() : view, count);
 }
 
 /**
