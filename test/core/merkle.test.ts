@@ -34,6 +34,24 @@ describe("core/merkle", () => {
     }
   });
 
+  it("default: the test vector of docs/formats.md (digests keccak256('digest-0..2'))", () => {
+    const tree = buildCredentialTree(digestsOf(3));
+    const node = (i: number) => toHex(tree.nodes.subarray(32 * i, 32 * i + 32));
+    expect(toHex(digestOf(0))).to.equal("0xd8fadd0b857eda9e3331f40d4d24c365f0a61f6c22a1cf0f5abf30cf2dba30af");
+    expect([4, 3, 2].map(node)).to.deep.equal([
+      "0x4eb86ce66f097d396ceb4128d6ab093da9716e926a89f6b771b9d10107a708d7",
+      "0x512cc5e6ecc78658a819b1bd33f0b05ba7dcbd32bff604e30c9e274a715b5679",
+      "0xf313b8ebc41685345dc4da94f4d5cf652dd1047897519ad0362e4deaa851b0f6",
+    ]);
+    expect(node(1)).to.equal("0x346fdb77ab7f14c2ed8eae7eb29e6076d00d89cf1a5ac760572221e84e27fb6c");
+    expect(toHex(tree.root)).to.equal("0x9f79b379dbe289c99e16b620c24dc8a4591fe2184ae463d7c483886f8789d5b0");
+    expect([0, 1, 2].map((k) => tree.getProofHex(k))).to.deep.equal([
+      [node(3), node(2)],
+      [node(4), node(2)],
+      [node(1)],
+    ]);
+  });
+
   it("behavior: every proof verifies with StandardMerkleTree.verify and SimpleMerkleTree.verify", () => {
     for (const n of SIZES) {
       const digests = digestsOf(n);
