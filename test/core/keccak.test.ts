@@ -81,11 +81,11 @@ describe("core/keccak", () => {
   it("behavior: the committed binary is what scripts/gen-keccak-wasm.ts generates (rerun it after editing)", () => {
     const committed = readFileSync(new URL("../../src/core/keccak-wasm-binary.ts", import.meta.url), "utf8");
     expect(committed).to.equal(renderKeccakWasmModule());
-    expect(keccakWasmBase64).to.equal(Buffer.from(generateKeccakWasm({ sharedMemory: false })).toString("base64"));
+    expect(keccakWasmBase64).to.equal(Buffer.from(generateKeccakWasm()).toString("base64"));
     expect(KECCAK_WASM_LAYOUT.data).to.equal(KECCAK_WASM_DATA_OFFSET);
   });
 
   it("behavior: the module stays under 4 KiB, the most Chrome compiles synchronously on a main thread", () => {
-    expect(generateKeccakWasm({ sharedMemory: false }).length).to.be.below(4096);
+    expect(generateKeccakWasm().length).to.be.below(4096);
   });
 });
