@@ -125,6 +125,19 @@ function writeWord(out: Uint8Array, at: number, v: number | bigint): void {
  * const digest = credentialDigest({ context, validFrom: 1704067200, validUntil: 0, fieldHashes });
  */
 export function credentialDigest(input: DigestInput): Uint8Array {
+  return keccak256(encodeDigestInput(input));
+}
+
+/**
+ * The bytes {@link credentialDigest} hashes: the ABI encoding described there (for specs,
+ * vectors and Solidity cross-checks).
+ *
+ * @throws as {@link credentialDigest}.
+ *
+ * @example
+ * encodeDigestInput({ context, validFrom: 0, validUntil: 0, fieldHashes: [] }).length; // 288
+ */
+export function encodeDigestInput(input: DigestInput): Uint8Array {
   const { context, validFrom, validUntil } = input;
   validated(context);
   if (!isSeconds(validFrom)) badSeconds("validFrom");
@@ -149,5 +162,5 @@ export function credentialDigest(input: DigestInput): Uint8Array {
     }
     out.set(h, 288 + 32 * i);
   }
-  return keccak256(out);
+  return out;
 }

@@ -221,14 +221,15 @@ export function hashFields(value: unknown, salts: Uint8Array | SaltSource, optio
 }
 
 /**
- * The hash of one field, from its salt, pointer and value; for a container only its type (and an
- * array's length) count, its members being fields of their own. Reference form of {@link hashFields}.
+ * The preimage of one field's hash (see {@link hashFields} for the layout). For a container only
+ * its type (and an array's length) count, its members being fields of their own. Reference
+ * form for specs and vectors; batching uses {@link hashFields}.
  *
  * @example
- * fieldHash(salt, "/credentialSubject/achievement/name", "Teamwork");
+ * fieldPreimage(salt, "/credentialSubject/achievement/name", "Teamwork");
  */
-export function fieldHash(salt: Uint8Array, pointer: string, value: JsonValue): Uint8Array {
-  if (salt.length !== SALT_BYTES) throw new CredanchorError(`fieldHash: salt must be ${SALT_BYTES} bytes`);
+export function fieldPreimage(salt: Uint8Array, pointer: string, value: JsonValue): Uint8Array {
+  if (salt.length !== SALT_BYTES) throw new CredanchorError(`fieldPreimage: salt must be ${SALT_BYTES} bytes`);
   if (hasLoneSurrogate(pointer)) unsupported(pointer, "pointer contains a lone surrogate");
   const encoder = new TextEncoder();
   const path = encoder.encode(pointer);
@@ -241,7 +242,17 @@ export function fieldHash(salt: Uint8Array, pointer: string, value: JsonValue): 
     parts.push(FIELD_TYPES.string, ...encoder.encode(value));
   } else if (Array.isArray(value)) parts.push(FIELD_TYPES.array, ...u32(value.length));
   else parts.push(FIELD_TYPES.object);
-  return keccak256(Uint8Array.from(parts));
+  return Uint8Array.from(parts);
+}
+
+/**
+ * The hash of one field: keccak256 of {@link fieldPreimage}.
+ *
+ * @example
+ * fieldHash(salt, "/credentialSubject/achievement/name", "Teamwork");
+ */
+export function fieldHash(salt: Uint8Array, pointer: string, value: JsonValue): Uint8Array {
+  return keccak256(fieldPreimage(salt, pointer, value));
 }
 
 const u32 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
