@@ -49,7 +49,7 @@ export function checkAnchorContext(context: AnchorContext): void {
     throw new ValidationError("anchor context must be an object", { code: "CONTEXT_INVALID", details: [{ path: "", message: "must be an object" }] });
   }
   if (!isUint(c.chainId, 1n, MAX_UINT256)) details.push({ path: "chainId", message: "must be an integer ≥ 1 (uint256)" });
-  if (typeof c.registry !== "string" || !isAddress(c.registry)) {
+  if (typeof c.registry !== "string" || !isValidRegistry(c.registry)) {
     details.push({ path: "registry", message: "must be a 20-byte 0x address (mixed case must be a valid EIP-55 checksum)" });
   }
   if (!isUint(c.issuerId, 1n, MAX_UINT64)) details.push({ path: "issuerId", message: "must be an integer ≥ 1 (uint64)" });
@@ -70,28 +70,24 @@ function isUint(v: unknown, min: bigint, max: bigint): boolean {
   return typeof v === "bigint" && v >= min && v <= max;
 }
 
-// The registry's hex is parsed and checksum-checked once per distinct string: batches reuse one.
+// Every credential of a batch has its own status index but the same registry: the registry's
+// EIP-55 check (a keccak) and hex parsing run once per distinct string.
 let lastRegistry = "";
+let lastRegistryValid = false;
 let lastRegistryBytes = new Uint8Array(20);
-let lastContext: AnchorContext | undefined;
-let lastContextKey = "";
 
-function validated(context: AnchorContext): void {
-  // A context object is usually reused for a whole batch; re-check only when a member changed.
-  const key = `${context.chainId}|${context.registry}|${context.issuerId}|${context.statusIndex}|${typeof context.chainId}${typeof context.issuerId}`;
-  if (context === lastContext && key === lastContextKey) return;
-  checkAnchorContext(context);
-  lastContext = context;
-  lastContextKey = key;
+function isValidRegistry(registry: string): boolean {
+  if (registry !== lastRegistry) {
+    lastRegistryValid = isAddress(registry);
+    lastRegistryBytes = new Uint8Array(20);
+    if (lastRegistryValid) for (let i = 0; i < 20; i++) lastRegistryBytes[i] = parseInt(registry.slice(2 + 2 * i, 4 + 2 * i), 16);
+    lastRegistry = registry;
+  }
+  return lastRegistryValid;
 }
 
 function registryBytes(registry: string): Uint8Array {
-  if (registry !== lastRegistry) {
-    const bytes = new Uint8Array(20);
-    for (let i = 0; i < 20; i++) bytes[i] = parseInt(registry.slice(2 + 2 * i, 4 + 2 * i), 16);
-    lastRegistryBytes = bytes;
-    lastRegistry = registry;
-  }
+  isValidRegistry(registry);
   return lastRegistryBytes;
 }
 
@@ -139,7 +135,7 @@ export function credentialDigest(input: DigestInput): Uint8Array {
  */
 export function encodeDigestInput(input: DigestInput): Uint8Array {
   const { context, validFrom, validUntil } = input;
-  validated(context);
+  checkAnchorContext(context);
   if (!isSeconds(validFrom)) badSeconds("validFrom");
   if (!isSeconds(validUntil)) badSeconds("validUntil");
   const sorted = input.fieldHashes.slice().sort(compareBytes);
