@@ -113,6 +113,7 @@ function checkOpenBadge(vc: JsonObject, add: Add): void {
     add("type", 'must include "OpenBadgeCredential"');
   }
   if (vc.validFrom === undefined) add("validFrom", "required");
+  checkText(vc.name, "name", add);
   if (isPlainObject(vc.issuer) && vc.issuer.type !== undefined) checkTypes(vc.issuer.type, "issuer.type", "Profile", add);
   const subject = vc.credentialSubject;
   if (subject === undefined) return; // reported by the VC rules

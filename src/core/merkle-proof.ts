@@ -2,6 +2,7 @@
 import { keccak256 } from "./keccak.ts";
 import { KECCAK_WASM_DATA_OFFSET, SHARED_KECCAK_WASM_BYTES, sharedKeccakWasm } from "./keccak-wasm.ts";
 import { CredanchorError } from "./errors.ts";
+import { bytesToHex, hexToBytes } from "./encoding.ts";
 import { credentialLeaf } from "./leaf.ts";
 
 /**
@@ -86,8 +87,6 @@ export function verifyCredentialProof(digest: Uint8Array, proof: MerkleProof, ro
   return digest.length === 32 && verifyMerkleProof(credentialLeaf(digest), proof, root);
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
 /**
  * The proof as `bytes32[]` hex strings, the form `MerkleProof.sol`, ethers, viem and
  * `@openzeppelin/merkle-tree` take.
@@ -100,11 +99,7 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
 export function proofToHex(proof: MerkleProof): Hex32[] {
   if (proof.length % 32 !== 0) throw new CredanchorError(`Merkle proof must be a multiple of 32 bytes, got ${proof.length}`);
   const out: Hex32[] = [];
-  for (let at = 0; at < proof.length; at += 32) {
-    let hex = "0x";
-    for (let i = at; i < at + 32; i++) hex += HEX[proof[i]!];
-    out.push(hex as Hex32);
-  }
+  for (let at = 0; at < proof.length; at += 32) out.push(bytesToHex(proof.subarray(at, at + 32)) as Hex32);
   return out;
 }
 
@@ -118,9 +113,9 @@ export function proofToHex(proof: MerkleProof): Hex32[] {
 export function proofFromHex(hex: readonly string[]): MerkleProof | undefined {
   const proof = new Uint8Array(hex.length * 32);
   for (let k = 0; k < hex.length; k++) {
-    const node = hex[k]!;
-    if (!/^0x[0-9a-fA-F]{64}$/.test(node)) return undefined;
-    for (let i = 0; i < 32; i++) proof[k * 32 + i] = parseInt(node.slice(2 + 2 * i, 4 + 2 * i), 16);
+    const node = hexToBytes(hex[k]!, 32);
+    if (!node) return undefined;
+    proof.set(node, k * 32);
   }
   return proof;
 }

@@ -52,12 +52,21 @@ describe("core/credential", () => {
     expect(e.message).to.contain("credentialSubject.achievement.name: required");
   });
 
+  it("error: an Open Badge needs a non-empty credential-level name (OB 3.0: name [1])", () => {
+    const b = sampleBadge();
+    delete b.name;
+    expect(paths(b)).to.deep.equal(["name: required"]);
+    b.name = "  ";
+    expect(paths(b)).to.deep.equal(["name: must not be empty"]);
+  });
+
   it("error: VC 2.0 envelope: context, type, issuer, subject", () => {
     expect(paths({ type: ["VerifiableCredential", "OpenBadgeCredential"] })).to.deep.equal([
       "@context: required",
       "issuer: required",
       "credentialSubject: required",
       "validFrom: required",
+      "name: required",
     ]);
     expect(paths({ "@context": ["https://www.w3.org/2018/credentials/v1"], type: ["VerifiableCredential"], issuer: { name: "x" }, credentialSubject: [] })).to.deep.equal([
       '@context[0]: must be "https://www.w3.org/ns/credentials/v2"',
