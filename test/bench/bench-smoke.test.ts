@@ -1,0 +1,41 @@
+// Short runs of every benchmark inside `npm test`: they run, keep their JSON contract, and the
+// deterministic gas figures stay within their targets.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { expect } from "chai";
+
+const run = promisify(execFile);
+
+async function lastJsonLine(script: string, args: string[]): Promise<Record<string, number>> {
+  const { stdout } = await run(process.execPath, [script, ...args], { maxBuffer: 16 << 20 });
+  const last = stdout.trim().split("\n").at(-1)!;
+  return JSON.parse(last) as Record<string, number>;
+}
+
+describe("benchmarks (short runs)", function () {
+  it("behavior: bench:gas meets the gas targets (anchor ≤ 52,000; cohort ≤ 1,000; random ≤ 25,000 per credential)", async function () {
+    const gas = await lastJsonLine("bench/gas.ts", ["--json"]);
+    expect(Object.keys(gas)).to.have.members([
+      "anchorGas", "revokeRootGas", "revokeOneGas", "revokeCohort256PerCredentialGas",
+      "revokeRandom256PerCredentialGas", "suspendOneGas", "verifyViewGas",
+    ]);
+    expect(gas.anchorGas).to.be.within(21_000, 52_000);
+    expect(gas.revokeCohort256PerCredentialGas).to.be.within(1, 1_000);
+    expect(gas.revokeRandom256PerCredentialGas).to.be.within(1, 25_000);
+  });
+
+  it("behavior: bench:merkle --json --n 10000 prints its figures for ours and the peers", async function () {
+    const m = await lastJsonLine("bench/merkle.ts", ["--json", "--n", "10000"]);
+    expect(m.n).to.equal(10_000);
+    for (const key of ["oursBuildSeconds", "oursProofsSeconds", "oursPeakRssMiB", "merkletreejsSeconds", "ozSeconds"]) {
+      expect(m[key], key).to.be.a("number").and.greaterThan(0);
+    }
+  });
+
+  it("behavior: bench:prepare --json runs on one thread and on every core", async function () {
+    const p = await lastJsonLine("bench/prepare.ts", ["--json", "--seconds", "0.3"]);
+    expect(p.fields).to.equal(28);
+    expect(p.singleThreadPerSecond).to.be.greaterThan(0);
+    expect(p.allCoresPerSecond).to.be.greaterThan(0);
+  });
+});
