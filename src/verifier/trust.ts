@@ -1,6 +1,6 @@
 // Trusted deployments: the only registries whose anchors a verifier believes.
 import { getAddress, type Address } from "viem";
-import { AddressBookSchema, type AddressBook } from "../chain/deployments.ts";
+import { AddressBookSchema, type AddressBook } from "../chain/address-book.ts";
 
 export type TrustedDeployment = {
   chainId: number;

@@ -11,3 +11,18 @@ describe("core is browser-safe", () => {
     }
   });
 });
+
+describe("the verifier library is browser-safe", () => {
+  it("behavior: verify-bundle.ts and everything it imports (transitively, in src/) use no node: module", () => {
+    const seen = new Set<string>();
+    const visit = (url: URL) => {
+      if (seen.has(url.href)) return;
+      seen.add(url.href);
+      const source = readFileSync(url, "utf8");
+      expect(source, url.pathname).not.to.match(/from\s+["']node:|import\(\s*["']node:|\brequire\(|\bprocess\./);
+      for (const [, spec] of source.matchAll(/from\s+["'](\.{1,2}\/[^"']+)["']/g)) visit(new URL(spec!, url));
+    };
+    visit(new URL("../../src/verifier/verify-bundle.ts", import.meta.url));
+    expect([...seen].some((href) => href.endsWith("src/chain/read-registry.ts"))).to.equal(true);
+  });
+});

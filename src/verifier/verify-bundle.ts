@@ -1,0 +1,154 @@
+// The independent verifier: a proof bundle + the chain + trusted deployments → a typed verdict.
+import { createPublicClient, http, type Hex, type PublicClient } from "viem";
+import { bundleDigest, decodeBundle, parseBundle, type Bundle } from "../core/bundle.ts";
+import { bytesToHex, hexToBytes } from "../core/encoding.ts";
+import { CredanchorError } from "../core/errors.ts";
+import { proofFromHex, verifyMerkleProof } from "../core/merkle-proof.ts";
+import { checkOnChain, type AnchorFacts, type ClientForChain } from "./chain-checks.ts";
+import { verdictOf, type Check, type Verdict } from "./result.ts";
+import type { TrustList } from "./trust.ts";
+
+export type VerifyOptions = {
+  /** Trusted deployments: a bundle naming any other registry is invalid. */
+  trust: TrustList;
+  /** RPC URL per chain id, or a function giving a viem client per chain id. */
+  rpc: Readonly<Record<number, string>> | ClientForChain;
+  /** Current time in unix seconds (injectable for tests); default: the system clock. */
+  now?: () => number;
+};
+
+export type VerificationReport = {
+  verdict: Verdict;
+  /** One entry per check, in order: format, integrity, inclusion, anchored, issuer, status, validity. */
+  checks: Check[];
+  /** The decoded bundle, when it parsed. */
+  bundle?: Bundle;
+  /** What the chain says about the anchor, when it could be read. */
+  anchor?: AnchorFacts & { txHash: Hex; chainId: number; registry: string };
+};
+
+const skip = (name: Check["name"], code: string, message: string): Check => ({ name, outcome: "skip", code, message });
+
+function describe(error: unknown): { code: string; message: string } {
+  if (error instanceof CredanchorError) {
+    const first = error.details[0];
+    return { code: error.code, message: first ? `${error.shortMessage}: ${first.path || "(root)"}: ${first.message}` : error.shortMessage };
+  }
+  return { code: "INTERNAL", message: (error as Error)?.message ?? String(error) };
+}
+
+/** Checks 1-3 (no chain): format, integrity, inclusion. */
+function checkOffChain(input: unknown): { checks: Check[]; bundle?: Bundle } {
+  let bundle: Bundle;
+  try {
+    bundle = typeof input === "string" ? decodeBundle(input) : parseBundle(input);
+  } catch (error) {
+    const { code, message } = describe(error);
+    return {
+      checks: [
+        { name: "format", outcome: "fail", code, message },
+        ...(["integrity", "inclusion", "anchored", "issuer", "status", "validity"] as const).map((name) =>
+          skip(name, "FORMAT_FAILED", "skipped: the bundle could not be read"),
+        ),
+      ],
+    };
+  }
+  const checks: Check[] = [{ name: "format", outcome: "pass", code: "OK", message: `proof bundle version ${bundle.version}` }];
+  let leaf: Uint8Array | undefined;
+  try {
+    leaf = bundleDigest(bundle).leaf;
+    if (bytesToHex(leaf) !== bundle.leaf) {
+      checks.push({ name: "integrity", outcome: "fail", code: "LEAF_MISMATCH", message: "the credential, salts and hidden hashes do not recompute to the bundle's leaf: the credential was changed" });
+      leaf = undefined;
+    } else {
+      checks.push({ name: "integrity", outcome: "pass", code: "OK", message: "the disclosed fields, salts and hidden hashes recompute the leaf" });
+    }
+  } catch (error) {
+    const { code, message } = describe(error);
+    checks.push({ name: "integrity", outcome: "fail", code, message });
+  }
+  if (!leaf) {
+    checks.push(skip("inclusion", "INTEGRITY_FAILED", "skipped: integrity failed"));
+  } else if (verifyMerkleProof(leaf, proofFromHex(bundle.proof)!, hexToBytes(bundle.root, 32)!)) {
+    checks.push({ name: "inclusion", outcome: "pass", code: "OK", message: `the Merkle proof (${bundle.proof.length} nodes) leads from the leaf to the root` });
+  } else {
+    checks.push({ name: "inclusion", outcome: "fail", code: "PROOF_INVALID", message: "the Merkle proof does not lead from the leaf to the root" });
+  }
+  return { checks, bundle };
+}
+
+function checkValidity(bundle: Bundle, now: number): Check {
+  const iso = (t: number) => new Date(t * 1000).toISOString();
+  if (bundle.validFrom !== 0 && now < bundle.validFrom) {
+    return { name: "validity", outcome: "fail", code: "NOT_YET_VALID", message: `not valid before ${iso(bundle.validFrom)}` };
+  }
+  if (bundle.validUntil !== 0 && now > bundle.validUntil) {
+    return { name: "validity", outcome: "fail", code: "EXPIRED", message: `expired at ${iso(bundle.validUntil)}` };
+  }
+  const until = bundle.validUntil === 0 ? "with no end date" : `until ${iso(bundle.validUntil)}`;
+  return { name: "validity", outcome: "pass", code: "OK", message: `valid ${bundle.validFrom === 0 ? "" : `from ${iso(bundle.validFrom)} `}${until}` };
+}
+
+function clientFactory(rpc: VerifyOptions["rpc"]): ClientForChain {
+  if (typeof rpc === "function") return rpc;
+  const clients = new Map<number, PublicClient>();
+  return (chainId) => {
+    const url = rpc[chainId];
+    if (!url) return undefined;
+    if (!clients.has(chainId)) {
+      clients.set(chainId, createPublicClient({ transport: http(url, { batch: true, retryCount: 1, timeout: 10_000 }) }) as PublicClient);
+    }
+    return clients.get(chainId);
+  };
+}
+
+/**
+ * Verifies many bundles; chain reads are batched (one `eth_chainId` and one `eth_call` per
+ * chain and registry, however many bundles). Never throws for bad input: each report says
+ * what failed. RPC trouble gives the verdict `error`, never `valid` or `invalid`.
+ *
+ * @example
+ * const reports = await verifyBundles(texts, { trust, rpc: { 31337: "http://127.0.0.1:8545" } });
+ */
+export async function verifyBundles(inputs: readonly unknown[], options: VerifyOptions): Promise<VerificationReport[]> {
+  const now = options.now?.() ?? Math.floor(Date.now() / 1000);
+  const offChain = inputs.map(checkOffChain);
+  const onChainIndices = offChain.flatMap((r, i) => (r.bundle && r.checks.every((c) => c.outcome === "pass") ? [i] : []));
+  const onChain = await checkOnChain(
+    onChainIndices.map((i) => {
+      const b = offChain[i]!.bundle!;
+      return { chainId: b.chainId, registry: b.registry, root: b.root as Hex, issuerId: BigInt(b.issuerId), statusIndex: BigInt(b.statusIndex), blockNumber: b.blockNumber };
+    }),
+    options.trust,
+    clientFactory(options.rpc),
+  );
+  const byIndex = new Map(onChainIndices.map((i, k) => [i, onChain[k]!]));
+
+  return offChain.map(({ checks, bundle }, i) => {
+    if (!bundle) return { verdict: verdictOf(checks), checks };
+    const chain = byIndex.get(i);
+    const all = chain
+      ? [...checks, ...chain.checks]
+      : [...checks, ...(["anchored", "issuer", "status"] as const).map((name) => skip(name, "OFF_CHAIN_FAILED", "skipped: the bundle itself does not hold"))];
+    all.push(checkValidity(bundle, now));
+    const anchor = chain?.facts ? { ...chain.facts, txHash: bundle.txHash as Hex, chainId: bundle.chainId, registry: bundle.registry } : undefined;
+    return { verdict: verdictOf(all), checks: all, bundle, ...(anchor ? { anchor } : {}) };
+  });
+}
+
+/**
+ * Verifies one proof bundle (its JSON text, or already parsed JSON) without asking the issuer:
+ * format, integrity, inclusion, anchored in a trusted registry, issuer authorised at anchoring
+ * time, not revoked or suspended now, within its validity window.
+ *
+ * @example
+ * const report = await verifyBundle(readFileSync("badge.bundle.json", "utf8"), {
+ *   trust: loadTrustList(),
+ *   rpc: { 11155111: "https://sepolia.example/rpc" },
+ * });
+ * console.log(report.verdict); // "valid" | "invalid" | "error"
+ */
+export async function verifyBundle(input: unknown, options: VerifyOptions): Promise<VerificationReport> {
+  const [report] = await verifyBundles([input], options);
+  return report!;
+}
