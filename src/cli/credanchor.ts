@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// The `credanchor` command line: one entry point, `--help` everywhere.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { loadTrustList } from "../verifier/trust-files.ts";
+import { verifyBundles, type VerificationReport } from "../verifier/verify-bundle.ts";
+
+const USAGE = `credanchor: anchor and verify micro-credentials on an EVM chain
+
+Usage: credanchor <command> [options]
+
+Commands:
+  verify <bundle.json…>   check proof bundles independently (no issuer needed)
+
+Run "credanchor <command> --help" for a command's options.
+Start the local chain with "npm start".`;
+
+const VERIFY_USAGE = `Usage: credanchor verify <bundle.json…> [options]
+
+Checks each proof bundle: format, integrity, Merkle inclusion, anchored in a trusted registry,
+issuer authorised at anchoring time, not revoked or suspended now, within its validity window.
+
+Options:
+  --rpc <url>            JSON-RPC endpoint for every chain (repeatable as <chainId>=<url>);
+                         default: $RPC_URL, else http://127.0.0.1:8545 for chain 31337
+  --trust <file.json>    also trust the deployments in this address book (repeatable);
+                         the shipped deployments/*.json are always trusted
+  --json                 print the reports as JSON
+  -h, --help             show this help
+
+Exit code: 0 all valid, 1 some bundle invalid, 2 could not decide (RPC down, unreadable file).`;
+
+const SYMBOL = { pass: "✓", fail: "✗", skip: "-" } as const;
+
+/** RPC option values → a chain id → URL map; a bare URL serves every chain (its chain id is checked). */
+function rpcMap(values: readonly string[]): Record<number, string> | ((chainId: number) => string | undefined) {
+  const perChain: Record<number, string> = {};
+  let any: string | undefined;
+  for (const value of values) {
+    const match = /^(\d+)=(.+)$/.exec(value);
+    if (match) perChain[Number(match[1])] = match[2]!;
+    else any = value;
+  }
+  any ??= process.env.RPC_URL;
+  if (!any && Object.keys(perChain).length === 0) perChain[31337] = "http://127.0.0.1:8545";
+  if (!any) return perChain;
+  const fallback = any;
+  return (chainId) => perChain[chainId] ?? fallback;
+}
+
+function printReport(file: string, report: VerificationReport): void {
+  console.log(`${file}: ${report.verdict.toUpperCase()}`);
+  for (const check of report.checks) {
+    console.log(`  ${SYMBOL[check.outcome]} ${check.name.padEnd(9)} ${check.message}`);
+  }
+  if (report.anchor) console.log(`  transaction ${report.anchor.txHash} on chain ${report.anchor.chainId}`);
+}
+
+async function verifyCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      rpc: { type: "string", multiple: true, default: [] },
+      trust: { type: "string", multiple: true, default: [] },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(VERIFY_USAGE);
+    return 0;
+  }
+  if (positionals.length === 0) {
+    console.error(`credanchor verify: name at least one bundle file\n\n${VERIFY_USAGE}`);
+    return 2;
+  }
+  const trust = loadTrustList({ extraFiles: values.trust });
+  const rpc = rpcMap(values.rpc);
+  const { createPublicClient, http } = await import("viem");
+  const clients = new Map<string, ReturnType<typeof createPublicClient>>();
+  const clientFor = (chainId: number) => {
+    const url = typeof rpc === "function" ? rpc(chainId) : rpc[chainId];
+    if (!url) return undefined;
+    if (!clients.has(url)) clients.set(url, createPublicClient({ transport: http(url, { batch: true, retryCount: 1, timeout: 10_000 }) }));
+    return clients.get(url) as never;
+  };
+
+  const texts: (string | undefined)[] = positionals.map((file) => {
+    try {
+      return readFileSync(file, "utf8");
+    } catch (error) {
+      console.error(`${file}: cannot read: ${(error as Error).message}`);
+      return undefined;
+    }
+  });
+  const readable = positionals.flatMap((file, i) => (texts[i] === undefined ? [] : [{ file, text: texts[i]! }]));
+  const reports = await verifyBundles(readable.map((r) => r.text), { trust, rpc: clientFor });
+
+  if (values.json) {
+    const out = readable.map(({ file }, i) => ({ file, ...reports[i]! }));
+    console.log(JSON.stringify(out, (_key, value) => (typeof value === "bigint" ? value.toString() : value), 2));
+  } else {
+    readable.forEach(({ file }, i) => printReport(file, reports[i]!));
+  }
+  if (reports.some((r) => r.verdict === "invalid")) return 1;
+  if (reports.some((r) => r.verdict === "error") || readable.length < positionals.length) return 2;
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "verify":
+      return verifyCommand(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`credanchor: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  // Bad flags, unreadable trust files: a clear line, never a stack trace.
+  console.error(`credanchor: ${(error as Error).message}`);
+  process.exitCode = 2;
+}
