@@ -20,6 +20,21 @@ export const ERROR_CODES = {
   DISCLOSURE_MISMATCH: "a disclosed view does not fit its salts and hidden hashes (tampered or corrupted)",
   BUNDLE_INVALID: "the proof bundle does not match the bundle schema",
   BUNDLE_UNSUPPORTED_VERSION: "the proof bundle has a version this implementation does not know",
+  // The issuer service and its HTTP API.
+  REQUEST_INVALID: "the request is malformed: a wrong type, a missing or unknown field, an out-of-range value",
+  PAYLOAD_TOO_LARGE: "the request body is larger than the endpoint accepts",
+  UNSUPPORTED_MEDIA_TYPE: "the request body must be JSON (Content-Type: application/json)",
+  UNAUTHORIZED: "no valid API key was given (Authorization: Bearer <key>)",
+  FORBIDDEN: "the API key may not do this: another issuer's data, or an operator-only action",
+  NOT_FOUND: "no such resource",
+  METHOD_NOT_ALLOWED: "the resource does not support this HTTP method",
+  IDEMPOTENCY_CONFLICT: "the Idempotency-Key was already used with a different request body",
+  CONFLICT: "the request contradicts the resource's current state (e.g. reinstating a revoked credential)",
+  GONE: "the resource was erased",
+  STATUS_LIST_FULL: "the issuer's status list has no free index left",
+  STORAGE_UNAVAILABLE: "the database cannot store data right now (disk full, read-only); nothing was accepted",
+  CHAIN_UNAVAILABLE: "the chain's JSON-RPC endpoint does not answer or answers wrongly",
+  CONFIG_INVALID: "a setting is missing or wrong; the message names it",
 } as const;
 
 /** A stable, machine-readable error code. */
@@ -94,6 +109,11 @@ export class DisclosureError extends CredanchorError {
   constructor(shortMessage: string, options: CredanchorErrorOptions & { code: "DISCLOSURE_INVALID" | "DISCLOSURE_MISMATCH" }) {
     super(shortMessage, options);
   }
+}
+
+/** The issuer service refused a request or cannot serve it; the API maps `code` to an HTTP status. */
+export class ServiceError extends CredanchorError {
+  override name = "ServiceError";
 }
 
 /** A proof bundle that cannot be decoded or encoded. */

@@ -1,0 +1,131 @@
+// The issuer service's contract with its surfaces (HTTP API, CLI): what it does, in plain types.
+// Implemented by src/issuer/service.ts over SQLite (src/store) and the chain (src/chain).
+import type { Bundle } from "../core/bundle.ts";
+import type { JsonObject } from "../core/json.ts";
+
+/** Who is calling: an issuer (by its on-chain issuer id) or the operator. */
+export type Principal = { kind: "issuer"; issuerId: number; keyId: string } | { kind: "admin"; keyId: string };
+
+/** Lifecycle of a credential, in order. `confirmed` = its anchor has K confirmations. */
+export type CredentialState = "queued" | "batched" | "anchoring" | "anchored" | "confirmed";
+export const CREDENTIAL_STATES: readonly CredentialState[] = ["queued", "batched", "anchoring", "anchored", "confirmed"];
+
+/** Lifecycle of a batch: built (tree + proofs stored) → sending (tx signed/broadcast) → mined → confirmed. */
+export type BatchState = "built" | "sending" | "mined" | "confirmed";
+
+export type StatusAction = "revoke" | "suspend" | "reinstate";
+/** Lifecycle of a status change (revocation request) on-chain. */
+export type StatusChangeState = "pending" | "sending" | "mined" | "confirmed" | "failed";
+
+export type SubmitRequest = {
+  credentials: unknown[];
+  /** Retry safety: same key + same body → same answer; same key + another body → IDEMPOTENCY_CONFLICT. */
+  idempotencyKey?: string;
+};
+
+export type AcceptedCredential = { id: string; statusIndex: number; state: CredentialState };
+export type SubmitResult = { credentials: AcceptedCredential[]; replayed: boolean };
+
+export type ChainTxView = {
+  hash: string;
+  nonce: number;
+  blockNumber?: number;
+  blockHash?: string;
+  blockTime?: string;
+  gasUsed?: string;
+  /** Wei per gas actually paid. */
+  effectiveGasPrice?: string;
+  confirmations?: number;
+};
+
+export type CredentialView = {
+  id: string;
+  issuerId: number;
+  statusIndex: number;
+  state: CredentialState;
+  createdAt: string;
+  batchId?: number;
+  /** Present once the credential's batch is mined (state anchored or confirmed) and not erased. */
+  bundle?: Bundle;
+  /** The credential as submitted (absent once erased). */
+  credential?: JsonObject;
+  erasedAt?: string;
+  /** On-chain status as last applied by this service. */
+  revoked: boolean;
+  suspended: boolean;
+};
+
+export type BatchView = {
+  id: number;
+  issuerId: number;
+  state: BatchState;
+  size: number;
+  root: string;
+  createdAt: string;
+  tx?: ChainTxView;
+  /** Total fee paid (wei, decimal string) and per credential, once mined. */
+  costWei?: string;
+  costPerCredentialWei?: string;
+  gasPerCredential?: number;
+  rootRevoked: boolean;
+};
+
+export type StatusChangeRequest = {
+  action: StatusAction;
+  /** Any mix; all must belong to the caller. At least one of credentialIds, statusIndices, batchId. */
+  credentialIds?: string[];
+  statusIndices?: number[];
+  /** Revoke a whole batch's root (action must be "revoke"). */
+  batchId?: number;
+  /** 0..255, recorded in the on-chain event. */
+  reason?: number;
+  idempotencyKey?: string;
+};
+
+export type StatusChangeView = {
+  id: number;
+  issuerId: number;
+  action: StatusAction;
+  reason: number;
+  statusIndices: number[];
+  batchId?: number;
+  state: StatusChangeState;
+  createdAt: string;
+  tx?: ChainTxView;
+  error?: string;
+};
+
+export type Tombstone = { id: string; leaf: string; erasedAt: string; erasedBy: string };
+
+export type Readiness = { ready: boolean; checks: { database: CheckState; chain: CheckState } };
+export type CheckState = { ok: boolean; message: string };
+
+/** Gauges and counters for /metrics, read on scrape. */
+export type ServiceStats = {
+  credentialsByState: Record<CredentialState, number>;
+  batchesByState: Record<BatchState, number>;
+  statusChangesByState: Record<StatusChangeState, number>;
+  gasUsedTotal: bigint;
+  feesPaidWeiTotal: bigint;
+  /** Seconds from batch creation to mined, of recently mined batches. */
+  anchorLatencySeconds: number[];
+};
+
+/**
+ * The issuer service. Every method that changes state commits to SQLite before it returns, so a
+ * 2xx built on its result survives a crash. Errors are CredanchorError (see src/issuer/errors.ts).
+ */
+export interface IssuerService {
+  /** The principal behind an API key (`Authorization: Bearer <token>`), or undefined; constant-time. */
+  authenticate(token: string): Principal | undefined;
+  /** Operator only: a new API key for an issuer the chain knows; the token is shown only here. */
+  createApiKey(principal: Principal, issuerId: number): { keyId: string; token: string };
+  submitCredentials(issuerId: number, request: SubmitRequest): SubmitResult;
+  getCredential(principal: Principal, id: string): CredentialView;
+  getBatch(principal: Principal, id: number): BatchView;
+  requestStatusChange(principal: Principal, request: StatusChangeRequest): { change: StatusChangeView; replayed: boolean };
+  getStatusChange(principal: Principal, id: number): StatusChangeView;
+  eraseCredential(principal: Principal, id: string): Tombstone;
+  readiness(): Promise<Readiness>;
+  stats(): ServiceStats;
+}
