@@ -1,0 +1,174 @@
+// The pipeline's heartbeat: close due batches, advance every signer's outbox, deliver webhooks.
+// All state is in SQLite, so stopping between any two steps (or crashing) loses nothing.
+import { createHmac } from "node:crypto";
+import type { TxSender } from "../chain/sender.ts";
+import type { Db } from "../store/db.ts";
+
+export type PipelineLog = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void;
+
+export type PipelineOptions = {
+  db: Db;
+  senders: readonly TxSender[];
+  /** A batch closes at this many credentials… */
+  maxSize: number;
+  /** …or when its oldest credential has waited this long. */
+  maxWaitMs: number;
+  /** Builds and stores one batch of at most `maxSize` of the issuer's queued credentials. */
+  buildBatch: (issuerId: number, maxSize: number) => number | undefined;
+  /** Idle pause between rounds. */
+  pollMs?: number;
+  log?: PipelineLog;
+  now?: () => number;
+  fetch?: typeof fetch;
+};
+
+const WEBHOOK_MAX_ATTEMPTS = 12;
+const WEBHOOK_TIMEOUT_MS = 10_000;
+
+/**
+ * Runs the batcher, the chain senders and webhook delivery in one loop. `start()` runs it in the
+ * background; `tick()` runs one round (tests use it to step deterministically).
+ */
+export class BatchPipeline {
+  readonly #o: PipelineOptions;
+  readonly #now: () => number;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #chainErrorAt = 0;
+  #lastChainError: string | undefined;
+
+  constructor(options: PipelineOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The last chain error of the most recent round, if it failed (readiness and logs use it). */
+  get lastChainError(): string | undefined {
+    return this.#lastChainError;
+  }
+
+  /** Builds every batch that is due now; returns the new batch ids. */
+  closeDueBatches(): number[] {
+    const { db, maxSize, maxWaitMs } = this.#o;
+    const queues = db
+      .prepare("SELECT issuer_id, count(*) AS n, min(created_at) AS oldest FROM credentials WHERE batch_id IS NULL GROUP BY issuer_id")
+      .all() as { issuer_id: number; n: number; oldest: number }[];
+    const built: number[] = [];
+    for (const queue of queues) {
+      let remaining = queue.n;
+      let due = remaining >= maxSize || this.#now() - queue.oldest >= maxWaitMs;
+      while (due && remaining > 0) {
+        const id = this.#o.buildBatch(queue.issuer_id, maxSize);
+        if (id === undefined) break;
+        built.push(id);
+        this.#o.log?.("info", "batch built", { batchId: id, issuerId: queue.issuer_id, size: Math.min(remaining, maxSize) });
+        remaining -= maxSize;
+        // Leftovers wait for their own deadline unless another full batch is already there.
+        due = remaining >= maxSize;
+      }
+    }
+    return built;
+  }
+
+  /** One round. Chain errors are logged and retried later; they never lose work. */
+  async tick(): Promise<boolean> {
+    let changed = this.closeDueBatches().length > 0;
+    let chainError: string | undefined;
+    for (const sender of this.#o.senders) {
+      try {
+        changed = (await sender.tick()) || changed;
+      } catch (error) {
+        chainError = (error as Error)?.message ?? String(error);
+      }
+    }
+    if (chainError) {
+      // Log an outage once a minute, not once a round.
+      if (this.#lastChainError === undefined || this.#now() - this.#chainErrorAt > 60_000) {
+        this.#o.log?.("warn", "chain unreachable or failing; will retry", { error: chainError.split("\n")[0] });
+        this.#chainErrorAt = this.#now();
+      }
+    } else if (this.#lastChainError !== undefined) {
+      this.#o.log?.("info", "chain reachable again");
+    }
+    this.#lastChainError = chainError;
+    changed = (await this.deliverWebhooks()) || changed;
+    return changed;
+  }
+
+  /** Posts due webhook deliveries, each retried with exponential backoff. */
+  async deliverWebhooks(): Promise<boolean> {
+    const { db } = this.#o;
+    const due = db
+      .prepare(
+        `SELECT d.id, d.payload, d.attempts, d.event, i.webhook_url AS url, i.webhook_secret AS secret
+         FROM webhook_deliveries d JOIN issuers i ON i.id = d.issuer_id
+         WHERE d.delivered_at IS NULL AND d.given_up = 0 AND d.next_at <= ? ORDER BY d.next_at LIMIT 20`,
+      )
+      .all(this.#now()) as { id: number; payload: string; attempts: number; event: string; url: string | null; secret: string | null }[];
+    for (const d of due) {
+      if (!d.url) {
+        db.prepare("UPDATE webhook_deliveries SET given_up = 1, last_error = 'no webhook URL' WHERE id = ?").run(d.id);
+        continue;
+      }
+      let error: string | undefined;
+      try {
+        const headers: Record<string, string> = { "content-type": "application/json", "x-credanchor-event": d.event, "x-credanchor-delivery": String(d.id) };
+        if (d.secret) headers["x-credanchor-signature"] = `sha256=${createHmac("sha256", d.secret).update(d.payload).digest("hex")}`;
+        const response = await (this.#o.fetch ?? fetch)(d.url, { method: "POST", headers, body: d.payload, signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
+        if (!response.ok) error = `HTTP ${response.status}`;
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      const attempts = d.attempts + 1;
+      if (!error) {
+        db.prepare("UPDATE webhook_deliveries SET delivered_at = ?, attempts = ? WHERE id = ?").run(this.#now(), attempts, d.id);
+      } else {
+        const giveUp = attempts >= WEBHOOK_MAX_ATTEMPTS ? 1 : 0;
+        const next = this.#now() + Math.min(3_600_000, 1000 * 2 ** attempts);
+        db.prepare("UPDATE webhook_deliveries SET attempts = ?, next_at = ?, last_error = ?, given_up = ? WHERE id = ?").run(attempts, next, error, giveUp, d.id);
+        this.#o.log?.("warn", giveUp ? "webhook delivery failed; giving up" : "webhook delivery failed; will retry", { deliveryId: d.id, attempts, error });
+      }
+    }
+    return due.length > 0;
+  }
+
+  /** Runs rounds in the background until `stop()`. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = (async () => {
+      while (this.#running) {
+        let changed = false;
+        try {
+          changed = await this.tick();
+        } catch (error) {
+          this.#o.log?.("error", "pipeline round failed; retrying", { error: (error as Error)?.message });
+        }
+        if (!changed && this.#running) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, this.#o.pollMs ?? 250);
+            this.#wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.#wake = undefined;
+        }
+      }
+    })();
+  }
+
+  /** Asks for a round now (e.g. after new credentials arrived). */
+  poke(): void {
+    this.#wake?.();
+  }
+
+  /** Finishes the current step and stops; every unfinished piece of work stays parked in the database. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+    this.#loop = undefined;
+  }
+}

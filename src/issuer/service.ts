@@ -1,0 +1,731 @@
+// The issuer service over SQLite and the chain: accept credentials durably, batch and anchor them,
+// change statuses on-chain, erase on request. Surfaces (HTTP, CLI) call it through IssuerService.
+import { createHash, randomUUID } from "node:crypto";
+import { encodeFunctionData, type Address, type Hex, type LocalAccount, type PublicClient } from "viem";
+import { createBundle, type Bundle } from "../core/bundle.ts";
+import { canonicalize } from "../core/canonical.ts";
+import { credentialIssues } from "../core/credential.ts";
+import { bytesToHex } from "../core/encoding.ts";
+import { CredanchorError, ServiceError, ValidationError, type ErrorDetail } from "../core/errors.ts";
+import type { JsonObject } from "../core/json.ts";
+import { credentialLeaf } from "../core/leaf.ts";
+import { buildCredentialTree } from "../core/merkle.ts";
+import { prepareCredential } from "../core/prepare.ts";
+import { credentialRegistryAbi } from "../chain/abi.ts";
+import { TxSender, describeChainError, type ChainTxRow, type TxHooks } from "../chain/sender.ts";
+import { getMeta, setMeta, storageError, type Db } from "../store/db.ts";
+import { authenticateApiKey, createApiKey } from "./api-keys.ts";
+import { BatchPipeline } from "./pipeline.ts";
+import { StatusIndexAllocator } from "./status-index.ts";
+import type {
+  AcceptedCredential,
+  BatchState,
+  BatchView,
+  ChainTxView,
+  CredentialState,
+  CredentialView,
+  IssuerService,
+  Principal,
+  Readiness,
+  ServiceStats,
+  StatusAction,
+  StatusChangeRequest,
+  StatusChangeState,
+  StatusChangeView,
+  SubmitRequest,
+  SubmitResult,
+  Tombstone,
+} from "./types.ts";
+
+export type ServiceLogger = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void;
+
+export type IssuerServiceOptions = {
+  db: Db;
+  client: PublicClient;
+  chainId: number;
+  registry: Address;
+  /** One signer key per issuer served; each must be a valid key of its issuer on-chain. */
+  signers: readonly LocalAccount[];
+  batch?: { maxSize?: number; maxWaitMs?: number };
+  confirmations?: number;
+  bumpAfterMs?: number;
+  /** Initial status list size per issuer (it doubles when half full). */
+  statusListSize?: number;
+  /** Most credentials per submission. */
+  maxPerRequest?: number;
+  log?: ServiceLogger;
+  now?: () => number;
+};
+
+const ACTION_CODE: Record<StatusAction, number> = { revoke: 0, suspend: 1, reinstate: 2 };
+const MAX_DETAILS = 100;
+
+const iso = (ms: number | null | undefined) => (ms == null ? undefined : new Date(ms).toISOString());
+
+function credentialState(batchState: BatchState | null): CredentialState {
+  switch (batchState) {
+    case null:
+      return "queued";
+    case "built":
+      return "batched";
+    case "sending":
+      return "anchoring";
+    case "mined":
+      return "anchored";
+    case "confirmed":
+      return "confirmed";
+  }
+}
+
+type CredentialRow = {
+  seq: number;
+  id: string;
+  issuer_id: number;
+  status_index: number;
+  content: string | null;
+  salts: Buffer | null;
+  digest: Buffer;
+  leaf: Buffer;
+  valid_from: number;
+  valid_until: number;
+  created_at: number;
+  batch_id: number | null;
+  leaf_index: number | null;
+  proof: Buffer | null;
+  revoked: number;
+  suspended: number;
+  erased_at: number | null;
+};
+
+type BatchRow = {
+  id: number;
+  issuer_id: number;
+  root: Buffer;
+  size: number;
+  state: BatchState;
+  tx_id: number | null;
+  root_revoked: number;
+  created_at: number;
+  mined_at: number | null;
+  confirmed_at: number | null;
+};
+
+type StatusChangeRow = {
+  id: number;
+  issuer_id: number;
+  action: StatusAction;
+  reason: number;
+  indices: string;
+  batch_id: number | null;
+  state: StatusChangeState;
+  tx_id: number | null;
+  error: string | null;
+  created_at: number;
+};
+
+/** Where a running service is: what `createIssuerService` returns. */
+export type RunningIssuerService = {
+  service: IssuerService;
+  pipeline: BatchPipeline;
+  /** Issuer id per signer address served. */
+  issuers: ReadonlyMap<number, LocalAccount>;
+};
+
+/**
+ * Opens the issuer service: checks the chain (chain id, registry code, each signer key valid for
+ * its issuer), records the issuers served, and prepares the pipeline (start it with
+ * `pipeline.start()`).
+ *
+ * @throws ServiceError `CONFIG_INVALID` or `CHAIN_UNAVAILABLE` with a message naming the setting.
+ *
+ * @example
+ * const { service, pipeline } = await createIssuerService({ db, client, chainId: 31337, registry, signers: [account] });
+ * pipeline.start();
+ */
+export async function createIssuerService(options: IssuerServiceOptions): Promise<RunningIssuerService> {
+  const { db, client, chainId, registry } = options;
+  const now = options.now ?? Date.now;
+  let actualChainId: number;
+  try {
+    actualChainId = await client.getChainId();
+  } catch (error) {
+    throw new ServiceError(`the chain's JSON-RPC endpoint does not answer: ${describeChainError(error)}`, { code: "CHAIN_UNAVAILABLE", cause: error });
+  }
+  if (actualChainId !== chainId) {
+    throw new ServiceError(`the RPC endpoint serves chain ${actualChainId}, but the configuration says chain ${chainId}`, { code: "CONFIG_INVALID" });
+  }
+  const code = await client.getCode({ address: registry });
+  if (!code || code === "0x") {
+    throw new ServiceError(`no contract code at the registry address ${registry} on chain ${chainId}: deploy it (npm run deploy) or fix REGISTRY_ADDRESS`, {
+      code: "CONFIG_INVALID",
+    });
+  }
+  const boundChain = getMeta(db, "chainId");
+  const boundRegistry = getMeta(db, "registry");
+  if ((boundChain && Number(boundChain) !== chainId) || (boundRegistry && boundRegistry.toLowerCase() !== registry.toLowerCase())) {
+    throw new ServiceError(
+      `this database belongs to registry ${boundRegistry} on chain ${boundChain}, not ${registry} on chain ${chainId}: use another data directory`,
+      { code: "CONFIG_INVALID" },
+    );
+  }
+  setMeta(db, "chainId", String(chainId));
+  setMeta(db, "registry", registry);
+
+  const issuers = new Map<number, LocalAccount>();
+  for (const account of options.signers) {
+    const key = await client.readContract({ address: registry, abi: credentialRegistryAbi, functionName: "getSignerKey", args: [account.address] });
+    const issuerId = Number(key.issuerId);
+    const never = 2 ** 40 - 1;
+    if (issuerId === 0) {
+      throw new ServiceError(`signer ${account.address} is not a key of any issuer in registry ${registry}: have the issuer's admin add it (addSignerKey)`, {
+        code: "CONFIG_INVALID",
+      });
+    }
+    if (key.retiredAt !== never || key.compromisedFrom !== never) {
+      throw new ServiceError(`signer ${account.address} of issuer ${issuerId} is retired or marked compromised: configure a current key`, { code: "CONFIG_INVALID" });
+    }
+    if (issuers.has(issuerId)) throw new ServiceError(`two signer keys are configured for issuer ${issuerId}: keep one`, { code: "CONFIG_INVALID" });
+    issuers.set(issuerId, account);
+    const listSize = options.statusListSize ?? 131_072;
+    db.prepare(
+      "INSERT INTO issuers (id, signer, list_size, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET signer = excluded.signer",
+    ).run(issuerId, account.address.toLowerCase(), listSize, now());
+  }
+
+  const senders = new Map<number, TxSender>();
+  const service = new SqliteIssuerService(options, issuers, senders);
+  for (const [issuerId, account] of issuers) {
+    senders.set(
+      issuerId,
+      new TxSender({
+        db,
+        client,
+        account,
+        chainId,
+        registry,
+        confirmations: options.confirmations ?? 0,
+        bumpAfterMs: options.bumpAfterMs ?? 60_000,
+        hooks: service.hooks,
+        now,
+        ...(options.log ? { log: options.log } : {}),
+      }),
+    );
+  }
+  const pipeline = new BatchPipeline({
+    db,
+    senders: [...senders.values()],
+    maxSize: options.batch?.maxSize ?? 100_000,
+    maxWaitMs: options.batch?.maxWaitMs ?? 5_000,
+    buildBatch: (issuerId, maxSize) => service.buildBatch(issuerId, maxSize),
+    ...(options.log ? { log: options.log } : {}),
+    now,
+  });
+  return { service, pipeline, issuers };
+}
+
+class SqliteIssuerService implements IssuerService {
+  readonly #o: IssuerServiceOptions;
+  readonly #db: Db;
+  readonly #issuers: ReadonlyMap<number, LocalAccount>;
+  readonly #senders: Map<number, TxSender>;
+  readonly #allocators = new Map<number, StatusIndexAllocator>();
+  readonly #now: () => number;
+  readonly #latencies: number[] = [];
+  readonly hooks: TxHooks;
+
+  constructor(options: IssuerServiceOptions, issuers: ReadonlyMap<number, LocalAccount>, senders: Map<number, TxSender>) {
+    this.#o = options;
+    this.#db = options.db;
+    this.#issuers = issuers;
+    this.#senders = senders;
+    this.#now = options.now ?? Date.now;
+    this.hooks = this.#makeHooks();
+  }
+
+  // ── auth ────────────────────────────────────────────────────────────────────────────────
+
+  authenticate(token: string): Principal | undefined {
+    return authenticateApiKey(this.#db, token);
+  }
+
+  createApiKey(principal: Principal, issuerId: number): { keyId: string; token: string } {
+    if (principal.kind !== "admin") throw new ServiceError("only the operator's key can create API keys", { code: "FORBIDDEN" });
+    if (!this.#issuers.has(issuerId)) {
+      throw new ServiceError(`issuer ${issuerId} is not served here (no signer key configured for it)`, { code: "NOT_FOUND" });
+    }
+    return this.#write(() => createApiKey(this.#db, issuerId));
+  }
+
+  // ── accepting credentials ──────────────────────────────────────────────────────────────
+
+  #allocator(issuerId: number): StatusIndexAllocator {
+    let allocator = this.#allocators.get(issuerId);
+    if (!allocator) {
+      const { list_size } = this.#db.prepare("SELECT list_size FROM issuers WHERE id = ?").get(issuerId) as { list_size: number };
+      const taken = (this.#db.prepare("SELECT status_index FROM credentials WHERE issuer_id = ?").pluck().all(issuerId) as number[]);
+      allocator = new StatusIndexAllocator(list_size, taken);
+      this.#allocators.set(issuerId, allocator);
+    }
+    return allocator;
+  }
+
+  #servedIssuer(issuerId: number): void {
+    if (!this.#issuers.has(issuerId)) {
+      throw new ServiceError(`issuer ${issuerId} is not served by this service (no signer key for it)`, { code: "FORBIDDEN" });
+    }
+  }
+
+  /** Runs a write; a storage failure becomes STORAGE_UNAVAILABLE (HTTP 503), never a 2xx. */
+  #write<T>(fn: () => T): T {
+    try {
+      return this.#db.transaction(fn)();
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  #replay(issuerId: number, key: string | undefined, requestHash: Buffer): string | undefined {
+    if (key === undefined) return undefined;
+    const row = this.#db.prepare("SELECT request_hash, response FROM idempotency WHERE issuer_id = ? AND key = ?").get(issuerId, key) as
+      | { request_hash: Buffer; response: string }
+      | undefined;
+    if (!row) return undefined;
+    if (!row.request_hash.equals(requestHash)) {
+      throw new ServiceError(`the Idempotency-Key "${key}" was already used with a different request`, { code: "IDEMPOTENCY_CONFLICT" });
+    }
+    return row.response;
+  }
+
+  #remember(issuerId: number, key: string | undefined, requestHash: Buffer, response: unknown): void {
+    if (key === undefined) return;
+    this.#db
+      .prepare("INSERT INTO idempotency (issuer_id, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)")
+      .run(issuerId, key, requestHash, JSON.stringify(response), this.#now());
+  }
+
+  submitCredentials(issuerId: number, request: SubmitRequest): SubmitResult {
+    this.#servedIssuer(issuerId);
+    const { credentials, idempotencyKey } = request;
+    const max = this.#o.maxPerRequest ?? 10_000;
+    if (credentials.length === 0 || credentials.length > max) {
+      throw new ServiceError(`send between 1 and ${max} credentials per request (got ${credentials.length})`, { code: "REQUEST_INVALID" });
+    }
+    const requestHash = idempotencyKey === undefined ? Buffer.alloc(0) : createHash("sha256").update(canonicalize(credentials, { maxBytes: 64 * 2 ** 20, maxDepth: 34, maxFields: 10_000_000 })).digest();
+    const replayed = this.#replay(issuerId, idempotencyKey, requestHash);
+    if (replayed) return { credentials: JSON.parse(replayed) as AcceptedCredential[], replayed: true };
+
+    const details: ErrorDetail[] = [];
+    for (let i = 0; i < credentials.length && details.length < MAX_DETAILS; i++) {
+      try {
+        for (const issue of credentialIssues(credentials[i]).issues) details.push({ path: `credentials[${i}]${issue.path ? "." + issue.path : ""}`, message: issue.message });
+      } catch (error) {
+        if (!(error instanceof CredanchorError)) throw error;
+        details.push({ path: `credentials[${i}]`, message: error.shortMessage });
+      }
+    }
+    if (details.length > 0) {
+      throw new ValidationError(`${details.length >= MAX_DETAILS ? "at least " : ""}${details.length} problem${details.length === 1 ? "" : "s"} in the credentials; nothing was accepted`, {
+        code: "CREDENTIAL_INVALID",
+        details: details.slice(0, MAX_DETAILS),
+      });
+    }
+
+    const allocator = this.#allocator(issuerId);
+    const indices = allocator.allocate(credentials.length);
+    try {
+      const { chainId, registry } = this.#o;
+      const createdAt = this.#now();
+      const rows = credentials.map((credential, i) => {
+        const statusIndex = indices[i]!;
+        const prepared = prepareCredential(credential, { chainId, registry, issuerId, statusIndex });
+        return { id: randomUUID(), statusIndex, content: JSON.stringify(credential), prepared };
+      });
+      const accepted: AcceptedCredential[] = rows.map((r) => ({ id: r.id, statusIndex: r.statusIndex, state: "queued" }));
+      this.#write(() => {
+        const insert = this.#db.prepare(
+          "INSERT INTO credentials (id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        );
+        for (const { id, statusIndex, content, prepared: p } of rows) {
+          insert.run(id, issuerId, statusIndex, content, p.salts, p.digest, credentialLeaf(p.digest), p.validFrom, p.validUntil, createdAt);
+        }
+        this.#remember(issuerId, idempotencyKey, requestHash, accepted);
+      });
+      return { credentials: accepted, replayed: false };
+    } catch (error) {
+      allocator.release(indices);
+      if (error instanceof CredanchorError && error.code === "CREDENTIAL_INVALID") throw error;
+      throw error;
+    }
+  }
+
+  // ── reading ────────────────────────────────────────────────────────────────────────────
+
+  #credentialRow(principal: Principal, id: string): CredentialRow {
+    const row = this.#db.prepare("SELECT * FROM credentials WHERE id = ?").get(id) as CredentialRow | undefined;
+    if (!row) throw new ServiceError(`no credential ${id}`, { code: "NOT_FOUND" });
+    if (principal.kind === "issuer" && principal.issuerId !== row.issuer_id) {
+      throw new ServiceError(`credential ${id} belongs to another issuer`, { code: "FORBIDDEN" });
+    }
+    return row;
+  }
+
+  #batchRow(id: number): BatchRow | undefined {
+    return this.#db.prepare("SELECT * FROM batches WHERE id = ?").get(id) as BatchRow | undefined;
+  }
+
+  #txRow(id: number | null): ChainTxRow | undefined {
+    return id == null ? undefined : (this.#db.prepare("SELECT * FROM chain_txs WHERE id = ?").get(id) as ChainTxRow | undefined);
+  }
+
+  #txView(tx: ChainTxRow | undefined, head?: number): ChainTxView | undefined {
+    if (!tx || (tx.tx_hash === null && tx.nonce === null)) return undefined;
+    const hash =
+      tx.tx_hash ??
+      ((this.#db.prepare("SELECT hash FROM tx_attempts WHERE tx_id = ? ORDER BY sent_at DESC, rowid DESC LIMIT 1").pluck().get(tx.id) as string | undefined) ?? "");
+    const view: ChainTxView = { hash, nonce: tx.nonce ?? 0 };
+    if (tx.block_number !== null) {
+      view.blockNumber = tx.block_number;
+      if (tx.block_hash) view.blockHash = tx.block_hash;
+      if (tx.block_time !== null) view.blockTime = new Date(tx.block_time * 1000).toISOString();
+      if (tx.gas_used) view.gasUsed = tx.gas_used;
+      if (tx.gas_price) view.effectiveGasPrice = tx.gas_price;
+      if (head !== undefined) view.confirmations = Math.max(0, head - tx.block_number + 1);
+    }
+    return view;
+  }
+
+  #bundle(row: CredentialRow, batch: BatchRow, tx: ChainTxRow): Bundle {
+    const { chainId, registry } = this.#o;
+    return createBundle(
+      { credential: JSON.parse(row.content!) as JsonObject, salts: row.salts!, hiddenFieldHashes: [], hiddenElements: [] },
+      {
+        chainId,
+        registry,
+        issuerId: row.issuer_id,
+        statusIndex: row.status_index,
+        validFrom: row.valid_from,
+        validUntil: row.valid_until,
+        leaf: row.leaf,
+        proof: row.proof ?? new Uint8Array(0),
+        root: batch.root,
+        txHash: Buffer.from(tx.tx_hash!.slice(2), "hex"),
+        blockNumber: tx.block_number!,
+      },
+    );
+  }
+
+  getCredential(principal: Principal, id: string): CredentialView {
+    const row = this.#credentialRow(principal, id);
+    const batch = row.batch_id === null ? undefined : this.#batchRow(row.batch_id);
+    const state = credentialState(batch?.state ?? null);
+    const view: CredentialView = {
+      id: row.id,
+      issuerId: row.issuer_id,
+      statusIndex: row.status_index,
+      state,
+      createdAt: iso(row.created_at)!,
+      revoked: row.revoked === 1 || batch?.root_revoked === 1,
+      suspended: row.suspended === 1,
+    };
+    if (batch) view.batchId = batch.id;
+    if (row.erased_at !== null) view.erasedAt = iso(row.erased_at)!;
+    else view.credential = JSON.parse(row.content!) as JsonObject;
+    if (batch && row.erased_at === null && (state === "anchored" || state === "confirmed")) {
+      const tx = this.#txRow(batch.tx_id);
+      if (tx?.tx_hash && tx.block_number !== null) view.bundle = this.#bundle(row, batch, tx);
+    }
+    return view;
+  }
+
+  getBatch(principal: Principal, id: number): BatchView {
+    const batch = this.#batchRow(id);
+    if (!batch) throw new ServiceError(`no batch ${id}`, { code: "NOT_FOUND" });
+    if (principal.kind === "issuer" && principal.issuerId !== batch.issuer_id) throw new ServiceError(`batch ${id} belongs to another issuer`, { code: "FORBIDDEN" });
+    const view: BatchView = {
+      id: batch.id,
+      issuerId: batch.issuer_id,
+      state: batch.state,
+      size: batch.size,
+      root: bytesToHex(batch.root),
+      createdAt: iso(batch.created_at)!,
+      rootRevoked: batch.root_revoked === 1,
+    };
+    const tx = this.#txView(this.#txRow(batch.tx_id));
+    if (tx) view.tx = tx;
+    if (tx?.gasUsed && tx.effectiveGasPrice) {
+      const cost = BigInt(tx.gasUsed) * BigInt(tx.effectiveGasPrice);
+      view.costWei = cost.toString();
+      view.costPerCredentialWei = (cost / BigInt(batch.size)).toString();
+      view.gasPerCredential = Math.round(Number(tx.gasUsed) / batch.size);
+    }
+    return view;
+  }
+
+  // ── batching (called by the pipeline) ──────────────────────────────────────────────────
+
+  /**
+   * Claims the oldest queued credentials of `issuerId` (up to the batch size), builds their tree,
+   * and in ONE transaction stores the batch, every proof and the queued anchor transaction. A
+   * credential is claimed only if still unclaimed, so it can never be in two batches.
+   */
+  buildBatch(issuerId: number, maxSize: number): number | undefined {
+    const rows = this.#db
+      .prepare("SELECT seq, digest FROM credentials WHERE issuer_id = ? AND batch_id IS NULL ORDER BY seq LIMIT ?")
+      .all(issuerId, maxSize) as { seq: number; digest: Buffer }[];
+    if (rows.length === 0) return undefined;
+    const digests = new Uint8Array(rows.length * 32);
+    rows.forEach((r, k) => digests.set(r.digest, 32 * k));
+    const tree = buildCredentialTree(digests);
+    const signer = this.#issuers.get(issuerId)!.address;
+    return this.#write(() => {
+      const now = this.#now();
+      const batchId = Number(
+        this.#db
+          .prepare("INSERT INTO batches (issuer_id, root, size, state, created_at) VALUES (?, ?, ?, 'built', ?)")
+          .run(issuerId, tree.root, rows.length, now).lastInsertRowid,
+      );
+      const data = encodeFunctionData({ abi: credentialRegistryAbi, functionName: "anchor", args: [bytesToHex(tree.root)] });
+      const txId = TxSender.enqueue(this.#db, signer, "anchor", batchId, data, now);
+      this.#db.prepare("UPDATE batches SET tx_id = ? WHERE id = ?").run(txId, batchId);
+      const claim = this.#db.prepare("UPDATE credentials SET batch_id = ?, leaf_index = ?, proof = ? WHERE seq = ? AND batch_id IS NULL");
+      rows.forEach((r, k) => {
+        const proof = tree.getProof(k);
+        if (claim.run(batchId, k, Buffer.from(proof.buffer, proof.byteOffset, proof.length), r.seq).changes !== 1) {
+          throw new CredanchorError(`credential #${r.seq} was claimed by another batch while batch ${batchId} was built`);
+        }
+      });
+      return batchId;
+    });
+  }
+
+  // ── status changes ─────────────────────────────────────────────────────────────────────
+
+  requestStatusChange(principal: Principal, request: StatusChangeRequest): { change: StatusChangeView; replayed: boolean } {
+    if (principal.kind !== "issuer") throw new ServiceError("status changes are made with the issuer's own API key", { code: "FORBIDDEN" });
+    const issuerId = principal.issuerId;
+    this.#servedIssuer(issuerId);
+    const { action, credentialIds = [], statusIndices = [], batchId, reason = 0, idempotencyKey } = request;
+    const requestHash = createHash("sha256").update(canonicalize({ action, credentialIds, statusIndices, batchId: batchId ?? null, reason })).digest();
+    const replayed = this.#replay(issuerId, idempotencyKey === undefined ? undefined : `status:${idempotencyKey}`, requestHash);
+    if (replayed) return { change: this.getStatusChange(principal, Number(replayed)), replayed: true };
+
+    if (credentialIds.length === 0 && statusIndices.length === 0 && batchId === undefined) {
+      throw new ServiceError("name the credentials: credentialIds, statusIndices or batchId", { code: "REQUEST_INVALID" });
+    }
+    if (!Number.isInteger(reason) || reason < 0 || reason > 255) throw new ServiceError("reason must be an integer from 0 to 255", { code: "REQUEST_INVALID" });
+    if (batchId !== undefined && action !== "revoke") throw new ServiceError("a whole batch can only be revoked (not suspended or reinstated)", { code: "REQUEST_INVALID" });
+    if (batchId !== undefined && (credentialIds.length > 0 || statusIndices.length > 0)) {
+      throw new ServiceError("revoke either a batch or credentials, not both in one request", { code: "REQUEST_INVALID" });
+    }
+
+    const indices = new Set<number>();
+    const lookupId = this.#db.prepare("SELECT issuer_id, status_index, revoked FROM credentials WHERE id = ?");
+    const lookupIndex = this.#db.prepare("SELECT id, revoked FROM credentials WHERE issuer_id = ? AND status_index = ?");
+    const revokedAlready: number[] = [];
+    for (const id of credentialIds) {
+      const row = lookupId.get(id) as { issuer_id: number; status_index: number; revoked: number } | undefined;
+      if (!row) throw new ServiceError(`no credential ${id}`, { code: "NOT_FOUND", details: [{ path: "credentialIds", message: id }] });
+      if (row.issuer_id !== issuerId) throw new ServiceError(`credential ${id} belongs to another issuer`, { code: "FORBIDDEN" });
+      indices.add(row.status_index);
+      if (row.revoked) revokedAlready.push(row.status_index);
+    }
+    for (const index of statusIndices) {
+      const row = lookupIndex.get(issuerId, index) as { revoked: number } | undefined;
+      if (!row) throw new ServiceError(`no credential of issuer ${issuerId} has status index ${index}`, { code: "NOT_FOUND", details: [{ path: "statusIndices", message: String(index) }] });
+      indices.add(index);
+      if (row.revoked) revokedAlready.push(index);
+    }
+    if (action === "reinstate" && revokedAlready.length > 0) {
+      throw new ServiceError(`revocation is final: status indices ${revokedAlready.slice(0, 10).join(", ")} are revoked and cannot be reinstated`, { code: "CONFLICT" });
+    }
+    let root: Buffer | undefined;
+    if (batchId !== undefined) {
+      const batch = this.#batchRow(batchId);
+      if (!batch) throw new ServiceError(`no batch ${batchId}`, { code: "NOT_FOUND" });
+      if (batch.issuer_id !== issuerId) throw new ServiceError(`batch ${batchId} belongs to another issuer`, { code: "FORBIDDEN" });
+      root = batch.root;
+    }
+
+    const sorted = [...indices].sort((a, b) => a - b);
+    const signer = this.#issuers.get(issuerId)!.address;
+    const id = this.#write(() => {
+      const changeId = Number(
+        this.#db
+          .prepare("INSERT INTO status_changes (issuer_id, action, reason, indices, batch_id, state, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)")
+          .run(issuerId, action, reason, JSON.stringify(sorted), batchId ?? null, this.#now()).lastInsertRowid,
+      );
+      const data = root
+        ? encodeFunctionData({ abi: credentialRegistryAbi, functionName: "revokeRoot", args: [bytesToHex(root), reason] })
+        : encodeStatusWords(action, sorted, reason);
+      const txId = TxSender.enqueue(this.#db, signer, root ? "revokeRoot" : "status", changeId, data, this.#now());
+      this.#db.prepare("UPDATE status_changes SET tx_id = ? WHERE id = ?").run(txId, changeId);
+      this.#remember(issuerId, idempotencyKey === undefined ? undefined : `status:${idempotencyKey}`, requestHash, changeId);
+      return changeId;
+    });
+    return { change: this.getStatusChange(principal, id), replayed: false };
+  }
+
+  getStatusChange(principal: Principal, id: number): StatusChangeView {
+    const row = this.#db.prepare("SELECT * FROM status_changes WHERE id = ?").get(id) as StatusChangeRow | undefined;
+    if (!row) throw new ServiceError(`no revocation request ${id}`, { code: "NOT_FOUND" });
+    if (principal.kind === "issuer" && principal.issuerId !== row.issuer_id) throw new ServiceError(`revocation request ${id} belongs to another issuer`, { code: "FORBIDDEN" });
+    const view: StatusChangeView = {
+      id: row.id,
+      issuerId: row.issuer_id,
+      action: row.action,
+      reason: row.reason,
+      statusIndices: JSON.parse(row.indices) as number[],
+      state: row.state,
+      createdAt: iso(row.created_at)!,
+    };
+    if (row.batch_id !== null) view.batchId = row.batch_id;
+    const tx = this.#txView(this.#txRow(row.tx_id));
+    if (tx) view.tx = tx;
+    if (row.error) view.error = row.error;
+    return view;
+  }
+
+  // ── erasure (GDPR) ─────────────────────────────────────────────────────────────────────
+
+  eraseCredential(principal: Principal, id: string): Tombstone {
+    const row = this.#credentialRow(principal, id);
+    if (row.erased_at !== null) throw new ServiceError(`credential ${id} was already erased`, { code: "GONE" });
+    const erasedAt = this.#now();
+    const erasedBy = principal.kind === "admin" ? `admin:${principal.keyId}` : `issuer:${principal.issuerId}:${principal.keyId}`;
+    const tombstone: Tombstone = { id, leaf: bytesToHex(row.leaf), erasedAt: iso(erasedAt)!, erasedBy };
+    this.#write(() => {
+      this.#db.prepare("UPDATE credentials SET content = NULL, salts = NULL, erased_at = ? WHERE id = ?").run(erasedAt, id);
+      this.#db
+        .prepare("INSERT INTO audit_log (at, actor, action, subject, details) VALUES (?, ?, 'erase', ?, ?)")
+        .run(erasedAt, erasedBy, id, JSON.stringify({ leaf: tombstone.leaf, issuerId: row.issuer_id }));
+    });
+    return tombstone;
+  }
+
+  // ── health and metrics ─────────────────────────────────────────────────────────────────
+
+  async readiness(): Promise<Readiness> {
+    let database = { ok: true, message: "writable" };
+    try {
+      setMeta(this.#db, "readyz", String(this.#now()));
+    } catch (error) {
+      database = { ok: false, message: `cannot write: ${(error as Error).message}` };
+    }
+    let chain = { ok: true, message: "" };
+    try {
+      const block = await Promise.race([
+        this.#o.client.getBlockNumber({ cacheTime: 0 }),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no answer within 2 s")), 2_000).unref()),
+      ]);
+      chain.message = `chain ${this.#o.chainId} at block ${block}`;
+    } catch (error) {
+      chain = { ok: false, message: `JSON-RPC unreachable: ${describeChainError(error)}` };
+    }
+    return { ready: database.ok && chain.ok, checks: { database, chain } };
+  }
+
+  stats(): ServiceStats {
+    const credentialsByState: Record<CredentialState, number> = { queued: 0, batched: 0, anchoring: 0, anchored: 0, confirmed: 0 };
+    credentialsByState.queued = this.#db.prepare("SELECT count(*) FROM credentials WHERE batch_id IS NULL").pluck().get() as number;
+    const batchesByState: Record<BatchState, number> = { built: 0, sending: 0, mined: 0, confirmed: 0 };
+    for (const r of this.#db.prepare("SELECT state, count(*) AS n, sum(size) AS s FROM batches GROUP BY state").all() as { state: BatchState; n: number; s: number }[]) {
+      batchesByState[r.state] = r.n;
+      credentialsByState[credentialState(r.state)] += r.s;
+    }
+    const statusChangesByState: Record<StatusChangeState, number> = { pending: 0, sending: 0, mined: 0, confirmed: 0, failed: 0 };
+    for (const r of this.#db.prepare("SELECT state, count(*) AS n FROM status_changes GROUP BY state").all() as { state: StatusChangeState; n: number }[]) {
+      statusChangesByState[r.state] = r.n;
+    }
+    let gasUsedTotal = 0n;
+    let feesPaidWeiTotal = 0n;
+    for (const r of this.#db.prepare("SELECT gas_used, gas_price FROM chain_txs WHERE gas_used IS NOT NULL").all() as { gas_used: string; gas_price: string }[]) {
+      gasUsedTotal += BigInt(r.gas_used);
+      feesPaidWeiTotal += BigInt(r.gas_used) * BigInt(r.gas_price ?? "0");
+    }
+    return { credentialsByState, batchesByState, statusChangesByState, gasUsedTotal, feesPaidWeiTotal, anchorLatencySeconds: [...this.#latencies] };
+  }
+
+  // ── transaction hooks: keep batches and status changes in step with the outbox ──────────
+
+  #makeHooks(): TxHooks {
+    const db = this.#db;
+    return {
+      signed: (tx) => {
+        if (tx.kind === "anchor") db.prepare("UPDATE batches SET state = 'sending' WHERE id = ? AND state = 'built'").run(tx.ref_id);
+        else db.prepare("UPDATE status_changes SET state = 'sending', error = NULL WHERE id = ? AND state IN ('pending','failed')").run(tx.ref_id);
+      },
+      mined: (tx) => {
+        if (tx.kind === "anchor") {
+          db.prepare("UPDATE batches SET state = 'mined', mined_at = ? WHERE id = ?").run(this.#now(), tx.ref_id);
+          const created = db.prepare("SELECT created_at FROM batches WHERE id = ?").pluck().get(tx.ref_id) as number;
+          this.#latencies.push((this.#now() - created) / 1000);
+          if (this.#latencies.length > 1000) this.#latencies.splice(0, this.#latencies.length - 1000);
+        } else {
+          db.prepare("UPDATE status_changes SET state = 'mined', error = NULL WHERE id = ?").run(tx.ref_id);
+        }
+      },
+      confirmed: (tx) => {
+        if (tx.kind === "anchor") {
+          db.prepare("UPDATE batches SET state = 'confirmed', confirmed_at = ? WHERE id = ?").run(this.#now(), tx.ref_id);
+          this.#queueWebhook(tx);
+          return;
+        }
+        const change = db.prepare("SELECT * FROM status_changes WHERE id = ?").get(tx.ref_id) as StatusChangeRow;
+        db.prepare("UPDATE status_changes SET state = 'confirmed' WHERE id = ?").run(change.id);
+        if (tx.kind === "revokeRoot") {
+          db.prepare("UPDATE batches SET root_revoked = 1 WHERE id = ?").run(change.batch_id);
+          return;
+        }
+        const column = { revoke: "revoked = 1", suspend: "suspended = 1", reinstate: "suspended = 0" }[change.action];
+        const update = db.prepare(`UPDATE credentials SET ${column} WHERE issuer_id = ? AND status_index = ?`);
+        for (const index of JSON.parse(change.indices) as number[]) update.run(change.issuer_id, index);
+      },
+      reorged: (tx) => {
+        if (tx.kind === "anchor") db.prepare("UPDATE batches SET state = 'sending', mined_at = NULL WHERE id = ?").run(tx.ref_id);
+        else db.prepare("UPDATE status_changes SET state = 'sending' WHERE id = ?").run(tx.ref_id);
+      },
+      reverted: (tx, reason) => {
+        if (tx.kind !== "anchor") db.prepare("UPDATE status_changes SET state = 'failed', error = ? WHERE id = ?").run(reason, tx.ref_id);
+      },
+    };
+  }
+
+  #queueWebhook(tx: ChainTxRow): void {
+    const batch = this.#batchRow(tx.ref_id)!;
+    const issuer = this.#db.prepare("SELECT webhook_url FROM issuers WHERE id = ?").get(batch.issuer_id) as { webhook_url: string | null };
+    if (!issuer.webhook_url) return;
+    const payload = {
+      event: "batch.confirmed",
+      batchId: batch.id,
+      issuerId: batch.issuer_id,
+      root: bytesToHex(batch.root),
+      size: batch.size,
+      txHash: tx.tx_hash,
+      blockNumber: tx.block_number,
+      chainId: this.#o.chainId,
+      registry: this.#o.registry,
+    };
+    this.#db
+      .prepare("INSERT INTO webhook_deliveries (issuer_id, event, payload, next_at) VALUES (?, 'batch.confirmed', ?, ?)")
+      .run(batch.issuer_id, JSON.stringify(payload), this.#now());
+  }
+
+  senderFor(issuerId: number): TxSender | undefined {
+    return this.#senders.get(issuerId);
+  }
+}
+
+/** `updateStatusWords` calldata: indices grouped by 256-bit word, one mask per word. */
+export function encodeStatusWords(action: StatusAction, indices: readonly number[], reason: number): Hex {
+  const masks = new Map<bigint, bigint>();
+  for (const index of indices) {
+    const word = BigInt(index) >> 8n;
+    masks.set(word, (masks.get(word) ?? 0n) | (1n << (BigInt(index) & 255n)));
+  }
+  const words = [...masks.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return encodeFunctionData({
+    abi: credentialRegistryAbi,
+    functionName: "updateStatusWords",
+    args: [ACTION_CODE[action], words, words.map((w) => masks.get(w)!), reason],
+  });
+}

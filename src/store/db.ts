@@ -1,0 +1,218 @@
+// The service's one SQLite file: opening it safely, and the schema with its migrations.
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { ServiceError } from "../core/errors.ts";
+
+export type Db = Database.Database;
+
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` is the number applied. Never edit
+ * a released one: add the next. Every state of the pipeline is a row, so a restart resumes it.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  -- Who the service anchors for: one row per on-chain issuer whose signer key it holds.
+  CREATE TABLE issuers (
+    id            INTEGER PRIMARY KEY,          -- the on-chain issuer id
+    signer        TEXT NOT NULL,                -- the signer key's address (the key itself never lands here)
+    list_size     INTEGER NOT NULL,             -- status indices are drawn from [0, list_size)
+    webhook_url   TEXT,
+    webhook_secret TEXT,
+    created_at    INTEGER NOT NULL
+  ) STRICT;
+
+  -- API keys: only a SHA-256 of the secret is kept.
+  CREATE TABLE api_keys (
+    id            TEXT PRIMARY KEY,             -- public key id, part of the token
+    issuer_id     INTEGER REFERENCES issuers(id), -- NULL: the operator (admin) key
+    secret_hash   BLOB NOT NULL,
+    label         TEXT,
+    created_at    INTEGER NOT NULL,
+    revoked_at    INTEGER
+  ) STRICT;
+
+  -- Every credential accepted, from the 202 on. Content and salts are erased on request (GDPR).
+  CREATE TABLE credentials (
+    seq           INTEGER PRIMARY KEY,          -- acceptance order: batches take the oldest first
+    id            TEXT NOT NULL UNIQUE,
+    issuer_id     INTEGER NOT NULL REFERENCES issuers(id),
+    status_index  INTEGER NOT NULL,
+    content       TEXT,                         -- the credential JSON as submitted (NULL once erased)
+    salts         BLOB,                         -- 16 bytes per field (NULL once erased)
+    digest        BLOB NOT NULL,
+    leaf          BLOB NOT NULL,
+    valid_from    INTEGER NOT NULL,
+    valid_until   INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    batch_id      INTEGER REFERENCES batches(id),
+    leaf_index    INTEGER,
+    proof         BLOB,                         -- sibling hashes, 32 bytes each
+    revoked       INTEGER NOT NULL DEFAULT 0,   -- as confirmed on-chain by this service
+    suspended     INTEGER NOT NULL DEFAULT 0,
+    erased_at     INTEGER,
+    UNIQUE (issuer_id, status_index)
+  ) STRICT;
+  CREATE INDEX credentials_queue ON credentials (issuer_id, seq) WHERE batch_id IS NULL;
+  CREATE INDEX credentials_batch ON credentials (batch_id, leaf_index);
+
+  -- A batch is built (tree + proofs stored) in the same transaction that claims its credentials.
+  CREATE TABLE batches (
+    id            INTEGER PRIMARY KEY,
+    issuer_id     INTEGER NOT NULL REFERENCES issuers(id),
+    root          BLOB NOT NULL UNIQUE,
+    size          INTEGER NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('built','sending','mined','confirmed')),
+    tx_id         INTEGER REFERENCES chain_txs(id),
+    root_revoked  INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL,
+    mined_at      INTEGER,
+    confirmed_at  INTEGER
+  ) STRICT;
+  CREATE INDEX batches_state ON batches (state);
+
+  -- The outbox of chain transactions, sent one at a time per signer in id order.
+  CREATE TABLE chain_txs (
+    id            INTEGER PRIMARY KEY,
+    signer        TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('anchor','status','revokeRoot')),
+    ref_id        INTEGER NOT NULL,             -- batches.id or status_changes.id
+    data          TEXT NOT NULL,                -- calldata to the registry
+    state         TEXT NOT NULL CHECK (state IN ('queued','signed','sent','mined','confirmed')),
+    nonce         INTEGER,
+    tx_hash       TEXT,                         -- the attempt that was mined
+    block_number  INTEGER,
+    block_hash    TEXT,
+    block_time    INTEGER,
+    gas_used      TEXT,
+    gas_price     TEXT,                         -- effective wei per gas
+    errors        INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    not_before    INTEGER NOT NULL DEFAULT 0,   -- retry backoff (unix ms)
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX chain_txs_open ON chain_txs (signer, id) WHERE state <> 'confirmed';
+
+  -- Every signed transaction, stored before it is broadcast: after a crash, one of these may be on-chain.
+  CREATE TABLE tx_attempts (
+    hash          TEXT PRIMARY KEY,
+    tx_id         INTEGER NOT NULL REFERENCES chain_txs(id),
+    nonce         INTEGER NOT NULL,
+    raw           TEXT NOT NULL,
+    max_fee       TEXT NOT NULL,
+    priority_fee  TEXT NOT NULL,
+    sent_at       INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX tx_attempts_tx ON tx_attempts (tx_id, sent_at);
+
+  -- Revoke / suspend / reinstate requests (status bits) and whole-root revocations.
+  CREATE TABLE status_changes (
+    id            INTEGER PRIMARY KEY,
+    issuer_id     INTEGER NOT NULL REFERENCES issuers(id),
+    action        TEXT NOT NULL CHECK (action IN ('revoke','suspend','reinstate')),
+    reason        INTEGER NOT NULL,
+    indices       TEXT NOT NULL,                -- JSON array of status indices
+    batch_id      INTEGER REFERENCES batches(id),
+    state         TEXT NOT NULL CHECK (state IN ('pending','sending','mined','confirmed','failed')),
+    tx_id         INTEGER REFERENCES chain_txs(id),
+    error         TEXT,
+    created_at    INTEGER NOT NULL
+  ) STRICT;
+
+  -- Idempotency-Key answers, per issuer.
+  CREATE TABLE idempotency (
+    issuer_id     INTEGER NOT NULL,
+    key           TEXT NOT NULL,
+    request_hash  BLOB NOT NULL,
+    response      TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    PRIMARY KEY (issuer_id, key)
+  ) STRICT;
+
+  -- Who did what that must be answerable later (erasures: the tombstones).
+  CREATE TABLE audit_log (
+    id            INTEGER PRIMARY KEY,
+    at            INTEGER NOT NULL,
+    actor         TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    subject       TEXT NOT NULL,
+    details       TEXT NOT NULL
+  ) STRICT;
+
+  -- Webhook deliveries, retried with backoff.
+  CREATE TABLE webhook_deliveries (
+    id            INTEGER PRIMARY KEY,
+    issuer_id     INTEGER NOT NULL REFERENCES issuers(id),
+    event         TEXT NOT NULL,
+    payload       TEXT NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    next_at       INTEGER NOT NULL,
+    delivered_at  INTEGER,
+    last_error    TEXT,
+    given_up      INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+  CREATE INDEX webhook_due ON webhook_deliveries (next_at) WHERE delivered_at IS NULL AND given_up = 0;
+
+  -- Facts about the deployment this file belongs to (chain id, registry): a file never switches chains.
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+  `,
+];
+
+/**
+ * Opens (creating if needed) the service database at `path`, in WAL mode with full fsync, and
+ * brings its schema up to date. `:memory:` works for throwaway use.
+ *
+ * @throws ServiceError `STORAGE_UNAVAILABLE` when the file cannot be opened or written.
+ *
+ * @example
+ * const db = openDatabase("data/credanchor.db");
+ */
+export function openDatabase(path: string): Db {
+  let db: Db;
+  try {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path);
+    db.pragma("journal_mode = WAL");
+    // FULL: a commit survives power loss, not just a process crash. A 2xx means stored.
+    db.pragma("synchronous = FULL");
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 5000");
+    migrate(db);
+  } catch (error) {
+    throw new ServiceError(`cannot open the database at ${path}: ${(error as Error).message}`, { code: "STORAGE_UNAVAILABLE", cause: error });
+  }
+  return db;
+}
+
+function migrate(db: Db): void {
+  const applied = db.pragma("user_version", { simple: true }) as number;
+  for (let version = applied; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}
+
+/** Reads a meta value. */
+export function getMeta(db: Db, key: string): string | undefined {
+  return (db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
+}
+
+/** Writes a meta value. */
+export function setMeta(db: Db, key: string, value: string): void {
+  db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
+}
+
+/**
+ * Maps a SQLite failure to what a client should hear: a full disk, a read-only or locked file
+ * is `STORAGE_UNAVAILABLE` (HTTP 503), so nothing is answered 2xx that was not stored.
+ */
+export function storageError(error: unknown): unknown {
+  const code = (error as { code?: string })?.code ?? "";
+  if (/^SQLITE_(FULL|READONLY|IOERR|BUSY|LOCKED|CANTOPEN|CORRUPT|NOTADB)/.test(code)) {
+    return new ServiceError(`the database cannot store data right now (${code})`, { code: "STORAGE_UNAVAILABLE", cause: error });
+  }
+  return error;
+}

@@ -1,0 +1,114 @@
+// A real stack for service tests: a `hardhat node` process, CredentialRegistry deployed, two
+// issuers registered, and the issuer service over a real SQLite file in a temp dir.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createPublicClient, createWalletClient, http, type Address, type LocalAccount, type PublicClient, type WalletClient } from "viem";
+import { hardhat } from "viem/chains";
+import { deployRegistry, registerIssuer } from "../../src/chain/admin.ts";
+import { devAccount } from "../../src/chain/dev-accounts.ts";
+import { startLocalNode, type LocalNode } from "../../src/chain/local-node.ts";
+import { createApiKey } from "../../src/issuer/api-keys.ts";
+import { createIssuerService, type IssuerServiceOptions, type RunningIssuerService } from "../../src/issuer/service.ts";
+import { openDatabase, type Db } from "../../src/store/db.ts";
+
+export type Chain = {
+  node: LocalNode;
+  url: string;
+  publicClient: PublicClient;
+  governance: LocalAccount;
+  registry: Address;
+  deployBlock: number;
+  /** Issuer ids 1 and 2, their signer (admin) keys are dev accounts 1 and 2. */
+  issuers: { id: number; key: LocalAccount }[];
+  wallet(account: LocalAccount): WalletClient;
+  stop(): Promise<void>;
+};
+
+/** Starts a node, deploys the registry and registers two issuers. */
+export async function startChain(): Promise<Chain> {
+  const node = await startLocalNode();
+  try {
+    const transport = http(node.url, { retryCount: 0 });
+    const publicClient = createPublicClient({ chain: hardhat, transport, pollingInterval: 50 }) as PublicClient;
+    const wallet = (account: LocalAccount) => createWalletClient({ chain: hardhat, transport, account });
+    const governance = devAccount(0);
+    const clients = { publicClient, walletClient: wallet(governance), account: governance };
+    const { address: registry, blockNumber: deployBlock } = await deployRegistry(clients);
+    const issuers = [];
+    for (const [index, uri] of [[1, "did:web:uni.example"], [2, "did:web:academy.example"]] as const) {
+      const key = devAccount(index);
+      issuers.push({ id: await registerIssuer(clients, registry, key.address, uri), key });
+    }
+    return { node, url: node.url, publicClient, governance, registry, deployBlock, issuers, wallet, stop: () => node.stop() };
+  } catch (error) {
+    await node.stop();
+    throw error;
+  }
+}
+
+export type Stack = RunningIssuerService & {
+  chain: Chain;
+  db: Db;
+  dir: string;
+  dbPath: string;
+  adminToken: string;
+  /** API tokens of issuers 1 and 2. */
+  tokens: Record<number, string>;
+  options: IssuerServiceOptions;
+  /** Stops the pipeline and closes the database (the chain keeps running). */
+  close(): Promise<void>;
+};
+
+/**
+ * Opens the issuer service over a fresh SQLite file on `chain` (started if not given), serving
+ * both issuers. The pipeline is not started: call `pipeline.tick()` or `pipeline.start()`.
+ */
+export async function openStack(chain: Chain, overrides: Partial<IssuerServiceOptions> & { dir?: string } = {}): Promise<Stack> {
+  const dir = overrides.dir ?? mkdtempSync(join(tmpdir(), "credanchor-stack-"));
+  const dbPath = join(dir, "credanchor.db");
+  const db = openDatabase(dbPath);
+  const options: IssuerServiceOptions = {
+    db,
+    client: chain.publicClient,
+    chainId: 31337,
+    registry: chain.registry,
+    signers: chain.issuers.map((i) => i.key),
+    batch: { maxSize: 1000, maxWaitMs: 0 },
+    confirmations: 0,
+    ...overrides,
+  };
+  const running = await createIssuerService(options);
+  const adminToken = createApiKey(db, null, "test admin").token;
+  const tokens: Record<number, string> = {};
+  for (const issuer of chain.issuers) tokens[issuer.id] = createApiKey(db, issuer.id, "test").token;
+  return {
+    ...running,
+    chain,
+    db,
+    dir,
+    dbPath,
+    adminToken,
+    tokens,
+    options,
+    close: async () => {
+      await running.pipeline.stop();
+      db.close();
+    },
+  };
+}
+
+/** Removes a stack's temp dir. */
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Runs pipeline rounds until `done()` or the deadline. */
+export async function runUntil(stack: { pipeline: { tick(): Promise<boolean> } }, done: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error("pipeline did not finish in time");
+    const changed = await stack.pipeline.tick();
+    if (!changed) await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,211 @@
+// The issuer service end to end on a real `hardhat node` and a real SQLite file: accept, batch,
+// anchor, bundle verifies; statuses on-chain; idempotency; isolation between issuers; erasure.
+import { expect } from "chai";
+import type { Hex } from "viem";
+import type { JsonObject } from "../../src/core/json.ts";
+import { credentialRegistryAbi } from "../../src/chain/abi.ts";
+import type { Principal } from "../../src/issuer/types.ts";
+import { createTrustList } from "../../src/verifier/trust.ts";
+import { verifyBundle, type VerifyOptions } from "../../src/verifier/verify-bundle.ts";
+import { sampleBadge } from "../core/helpers.ts";
+import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+
+function badge(name: string): JsonObject {
+  const credential = sampleBadge();
+  ((credential.credentialSubject as JsonObject).achievement as JsonObject).name = name;
+  return credential;
+}
+
+function expectCode(fn: () => unknown, code: string): void {
+  try {
+    fn();
+  } catch (error) {
+    expect((error as { code?: string }).code, (error as Error).message).to.equal(code);
+    return;
+  }
+  expect.fail(`expected ${code}`);
+}
+
+describe("src/issuer/service.ts (real chain, real SQLite)", function () {
+  let chain: Chain;
+  let stack: Stack;
+  let verifyOptions: VerifyOptions;
+  const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k1" };
+  const issuer2: Principal = { kind: "issuer", issuerId: 2, keyId: "k2" };
+  const admin: Principal = { kind: "admin", keyId: "ka" };
+
+  before(async function () {
+    chain = await startChain();
+    stack = await openStack(chain);
+    const book = {
+      network: "test",
+      chainId: 31337,
+      deployments: [{ contract: "CredentialRegistry", address: chain.registry, version: "1.0.0", deployBlock: chain.deployBlock, deployTx: `0x${"11".repeat(32)}`, deployer: chain.governance.address, governance: chain.governance.address, abiHash: `0x${"22".repeat(32)}`, compiler: "solc 0.8.28", deployedAt: new Date().toISOString() }],
+    };
+    verifyOptions = { trust: createTrustList([book]), rpc: { 31337: chain.url } };
+  });
+
+  after(async function () {
+    await stack?.close();
+    if (stack) removeDir(stack.dir);
+    await chain?.stop();
+  });
+
+  const anchored = (id: string) => () => ["anchored", "confirmed"].includes(stack.service.getCredential(issuer1, id).state);
+
+  it("default: accepted credentials are batched, anchored once, and their bundles verify", async function () {
+    const { credentials } = stack.service.submitCredentials(1, { credentials: [badge("A"), badge("B"), badge("C")] });
+    expect(credentials).to.have.length(3);
+    expect(new Set(credentials.map((c) => c.statusIndex)).size).to.equal(3);
+    expect(stack.service.getCredential(issuer1, credentials[0]!.id).state).to.equal("queued");
+    await runUntil(stack, () => credentials.every((c) => anchored(c.id)()));
+
+    const views = credentials.map((c) => stack.service.getCredential(issuer1, c.id));
+    expect(views.map((v) => v.state)).to.deep.equal(["confirmed", "confirmed", "confirmed"]); // K = 0
+    const batchIds = new Set(views.map((v) => v.batchId));
+    expect(batchIds.size).to.equal(1);
+    const batch = stack.service.getBatch(issuer1, views[0]!.batchId!);
+    expect(batch).to.include({ size: 3, state: "confirmed", issuerId: 1 });
+    expect(batch.tx!.hash).to.match(/^0x[0-9a-f]{64}$/);
+    expect(Number(batch.tx!.gasUsed)).to.be.greaterThan(21_000);
+    expect(batch.gasPerCredential).to.equal(Math.round(Number(batch.tx!.gasUsed) / 3));
+
+    // On-chain: the root is anchored by issuer 1, in the tx the bundle names.
+    const onChain = await chain.publicClient.readContract({ address: chain.registry, abi: credentialRegistryAbi, functionName: "verify", args: [batch.root as Hex, 0n] });
+    expect(onChain.anchored).to.equal(true);
+    expect(Number(onChain.issuerId)).to.equal(1);
+    expect(onChain.signer).to.equal(chain.issuers[0]!.key.address);
+    for (const view of views) {
+      expect(view.bundle!.txHash).to.equal(batch.tx!.hash);
+      expect(view.bundle!.root).to.equal(batch.root);
+      const report = await verifyBundle(view.bundle, verifyOptions);
+      expect(report.verdict, JSON.stringify(report.checks)).to.equal("valid");
+    }
+    // Exactly one anchor transaction for the batch.
+    expect(stack.db.prepare("SELECT count(*) FROM chain_txs WHERE kind = 'anchor'").pluck().get()).to.equal(1);
+  });
+
+  it("behavior: a batch closes at N credentials; the rest waits for the next", async function () {
+    const small = await openStack(chain, { batch: { maxSize: 4, maxWaitMs: 60_000 } });
+    try {
+      small.service.submitCredentials(1, { credentials: Array.from({ length: 6 }, (_, k) => badge(`N${k}`)) });
+      expect(small.pipeline.closeDueBatches()).to.have.length(1); // 4 of 6, the 2 wait for T
+      expect(small.pipeline.closeDueBatches()).to.have.length(0);
+      expect(small.service.stats().credentialsByState.queued).to.equal(2);
+    } finally {
+      await small.close();
+      removeDir(small.dir);
+    }
+  });
+
+  it("behavior: Idempotency-Key: same body → same answer, other body → IDEMPOTENCY_CONFLICT", function () {
+    const body = [badge("Idem")];
+    const first = stack.service.submitCredentials(1, { credentials: body, idempotencyKey: "k-1" });
+    const again = stack.service.submitCredentials(1, { credentials: body, idempotencyKey: "k-1" });
+    expect(again.replayed).to.equal(true);
+    expect(again.credentials).to.deep.equal(first.credentials);
+    expectCode(() => stack.service.submitCredentials(1, { credentials: [badge("Other")], idempotencyKey: "k-1" }), "IDEMPOTENCY_CONFLICT");
+    // Keys are per issuer: issuer 2 may use the same key for its own request.
+    expect(stack.service.submitCredentials(2, { credentials: body, idempotencyKey: "k-1" }).replayed).to.equal(false);
+  });
+
+  it("error: invalid credentials are refused with every problem's path, and nothing is stored", function () {
+    const before = stack.db.prepare("SELECT count(*) FROM credentials").pluck().get();
+    const broken = badge("X");
+    delete ((broken.credentialSubject as JsonObject).achievement as JsonObject).name;
+    try {
+      stack.service.submitCredentials(1, { credentials: [badge("fine"), broken, "not an object"] });
+      expect.fail("accepted");
+    } catch (error) {
+      const e = error as { code: string; details: { path: string }[] };
+      expect(e.code).to.equal("CREDENTIAL_INVALID");
+      expect(e.details.map((d) => d.path)).to.include("credentials[1].credentialSubject.achievement.name");
+      expect(e.details.map((d) => d.path)).to.include("credentials[2]");
+    }
+    expect(stack.db.prepare("SELECT count(*) FROM credentials").pluck().get()).to.equal(before);
+    expectCode(() => stack.service.submitCredentials(1, { credentials: [] }), "REQUEST_INVALID");
+  });
+
+  it("error: issuers are isolated: reading, revoking, erasing another issuer's data is FORBIDDEN", async function () {
+    const { credentials } = stack.service.submitCredentials(1, { credentials: [badge("Mine")] });
+    const id = credentials[0]!.id;
+    expectCode(() => stack.service.getCredential(issuer2, id), "FORBIDDEN");
+    expectCode(() => stack.service.requestStatusChange(issuer2, { action: "revoke", credentialIds: [id] }), "FORBIDDEN");
+    expectCode(() => stack.service.eraseCredential(issuer2, id), "FORBIDDEN");
+    expectCode(() => stack.service.requestStatusChange(issuer2, { action: "revoke", statusIndices: [credentials[0]!.statusIndex] }), "NOT_FOUND");
+    expectCode(() => stack.service.createApiKey(issuer1, 1), "FORBIDDEN");
+    expectCode(() => stack.service.getCredential(issuer1, "no-such-id"), "NOT_FOUND");
+    expect(stack.service.getCredential(admin, id).issuerId).to.equal(1);
+    expect(stack.service.authenticate(stack.tokens[2]!)).to.deep.include({ kind: "issuer", issuerId: 2 });
+    expect(stack.service.authenticate(stack.adminToken)).to.deep.include({ kind: "admin" });
+    expect(stack.service.authenticate(stack.tokens[2]!.slice(0, -1) + "A")).to.equal(undefined);
+    expect(stack.service.authenticate("nonsense")).to.equal(undefined);
+  });
+
+  it("default: revoke, suspend and reinstate reach the chain in bulk and the verifier sees them", async function () {
+    const { credentials } = stack.service.submitCredentials(1, { credentials: Array.from({ length: 5 }, (_, k) => badge(`S${k}`)) });
+    await runUntil(stack, () => credentials.every((c) => anchored(c.id)()));
+    const [a, b, c] = credentials;
+    const revoke = stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [a!.id, b!.id], reason: 3, idempotencyKey: "r1" });
+    expect(revoke.change.state).to.equal("pending");
+    expect(stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [a!.id, b!.id], reason: 3, idempotencyKey: "r1" }).change.id).to.equal(revoke.change.id);
+    const suspend = stack.service.requestStatusChange(issuer1, { action: "suspend", statusIndices: [c!.statusIndex] });
+    await runUntil(stack, () => stack.service.getStatusChange(issuer1, suspend.change.id).state === "confirmed");
+    expect(stack.service.getStatusChange(issuer1, revoke.change.id).state).to.equal("confirmed");
+
+    const verdictOf = async (id: string) => (await verifyBundle(stack.service.getCredential(issuer1, id).bundle, verifyOptions));
+    expect((await verdictOf(a!.id)).checks.find((k) => k.name === "status")!.code).to.equal("REVOKED");
+    expect((await verdictOf(c!.id)).checks.find((k) => k.name === "status")!.code).to.equal("SUSPENDED");
+    expect(stack.service.getCredential(issuer1, a!.id)).to.include({ revoked: true, suspended: false });
+
+    const reinstate = stack.service.requestStatusChange(issuer1, { action: "reinstate", credentialIds: [c!.id] });
+    await runUntil(stack, () => stack.service.getStatusChange(issuer1, reinstate.change.id).state === "confirmed");
+    expect((await verdictOf(c!.id)).verdict).to.equal("valid");
+    expectCode(() => stack.service.requestStatusChange(issuer1, { action: "reinstate", credentialIds: [a!.id] }), "CONFLICT");
+  });
+
+  it("default: revoking a whole batch root", async function () {
+    const { credentials } = stack.service.submitCredentials(2, { credentials: [badge("R1"), badge("R2")] });
+    const issuer2Anchored = () => credentials.every((c) => ["anchored", "confirmed"].includes(stack.service.getCredential(issuer2, c.id).state));
+    await runUntil(stack, issuer2Anchored);
+    const batchId = stack.service.getCredential(issuer2, credentials[0]!.id).batchId!;
+    expectCode(() => stack.service.requestStatusChange(issuer1, { action: "revoke", batchId }), "FORBIDDEN");
+    const change = stack.service.requestStatusChange(issuer2, { action: "revoke", batchId });
+    await runUntil(stack, () => stack.service.getStatusChange(issuer2, change.change.id).state === "confirmed");
+    expect(stack.service.getBatch(issuer2, batchId).rootRevoked).to.equal(true);
+    const report = await verifyBundle(stack.service.getCredential(issuer2, credentials[1]!.id).bundle, verifyOptions);
+    expect(report.checks.find((k) => k.name === "status")!.code).to.equal("BATCH_REVOKED");
+  });
+
+  it("default: erasure drops content and salts, keeps a tombstone, and the holder's bundle still verifies", async function () {
+    const { credentials } = stack.service.submitCredentials(1, { credentials: [badge("Erase me")] });
+    const id = credentials[0]!.id;
+    await runUntil(stack, anchored(id));
+    const held = stack.service.getCredential(issuer1, id).bundle!;
+    const tombstone = stack.service.eraseCredential(issuer1, id);
+    expect(tombstone).to.include({ id, leaf: held.leaf, erasedBy: "issuer:1:k1" });
+    const row = stack.db.prepare("SELECT content, salts FROM credentials WHERE id = ?").get(id) as { content: unknown; salts: unknown };
+    expect(row).to.deep.equal({ content: null, salts: null });
+    const view = stack.service.getCredential(issuer1, id);
+    expect(view.erasedAt).to.be.a("string");
+    expect(view.credential).to.equal(undefined);
+    expect(view.bundle).to.equal(undefined);
+    expectCode(() => stack.service.eraseCredential(issuer1, id), "GONE");
+    const audit = stack.db.prepare("SELECT actor, action, subject, details FROM audit_log WHERE subject = ?").get(id) as { details: string };
+    expect(audit).to.include({ actor: "issuer:1:k1", action: "erase", subject: id });
+    expect(JSON.parse(audit.details)).to.deep.equal({ leaf: held.leaf, issuerId: 1 });
+    // Nothing in the database still holds the person's name.
+    const dump = stack.db.prepare("SELECT * FROM credentials WHERE id = ?").get(id);
+    expect(JSON.stringify(dump)).not.to.include("Erase me");
+    expect((await verifyBundle(held, verifyOptions)).verdict).to.equal("valid");
+  });
+
+  it("behavior: readiness and stats reflect the database and the chain", async function () {
+    const ready = await stack.service.readiness();
+    expect(ready.ready).to.equal(true);
+    expect(ready.checks.chain.message).to.match(/chain 31337 at block \d+/);
+    const stats = stack.service.stats();
+    expect(stats.gasUsedTotal > 0n).to.equal(true);
+    expect(stats.batchesByState.confirmed).to.be.greaterThan(0);
+  });
+});
