@@ -74,7 +74,8 @@ export type SenderOptions = {
 
 const BUMP_NUMERATOR = 1125n; // +12.5%: above geth's 10% replacement minimum
 const BUMP_DENOMINATOR = 1000n;
-const MAX_BACKOFF_MS = 5 * 60_000;
+// Retries stay frequent enough that anchoring resumes within seconds of an outage ending.
+const MAX_BACKOFF_MS = 30_000;
 
 /** Describes a viem error in one line, decoding the registry's custom errors. */
 export function describeChainError(error: unknown): string {
@@ -238,7 +239,7 @@ export class TxSender {
 
   #backoff(tx: ChainTxRow, message: string): void {
     const errors = tx.errors + 1;
-    const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(errors, 12));
+    const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(errors - 1, 12));
     this.#update(tx.id, { errors, last_error: message, not_before: this.#now() + delay });
   }
 
