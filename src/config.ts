@@ -1,0 +1,131 @@
+// The service's settings: defaults < config file < environment < command-line flags, checked
+// once at start with messages that name the setting. Secrets are read here and never echoed.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+import { ServiceError } from "./core/errors.ts";
+
+const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const url = z.string().url().refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL");
+
+export const ConfigSchema = z
+  .object({
+    /** Address the HTTP server listens on. */
+    host: z.string().min(1).default("127.0.0.1"),
+    port: intIn(0, 65_535).default(8080),
+    /** Directory of the SQLite file (credanchor.db) and, on the local chain, the demo keys. */
+    dataDir: z.string().min(1).default("./data"),
+    /** JSON-RPC endpoint; absent: a local Hardhat chain started on 127.0.0.1:`chainPort`. */
+    rpcUrl: url.optional(),
+    chainPort: intIn(1, 65_535).default(8545),
+    /** Expected chain id (checked against the endpoint); absent: whatever the endpoint serves. */
+    chainId: intIn(1, Number.MAX_SAFE_INTEGER).optional(),
+    /** CredentialRegistry address; absent: the newest deployment in deployments/*.json for the chain. */
+    registryAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be 0x followed by 40 hex digits").optional(),
+    /** Extra address-book directory (default: the package's deployments/). */
+    deploymentsDir: z.string().optional(),
+    /** Signer private keys, one per issuer served (0x + 64 hex), comma-separated in the environment. */
+    signerKeys: z.array(z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a signer key must be 0x followed by 64 hex digits")).default([]),
+    /** An encrypted JSON keystore (Web3 secret storage) holding a signer key, and its password. */
+    signerKeystore: z.string().optional(),
+    signerKeystorePassword: z.string().optional(),
+    /** Batching: a batch closes at `batchMaxSize` credentials or after `batchMaxWaitSeconds`. */
+    batchMaxSize: intIn(1, 1_000_000).default(100_000),
+    batchMaxWaitSeconds: z.coerce.number().min(0).max(86_400).default(5),
+    /** Blocks to wait after the anchoring block; default 0 on the local chain, 3 elsewhere. */
+    confirmations: intIn(0, 1_000).optional(),
+    /** Replace a transaction not mined after this many seconds with higher fees. */
+    bumpAfterSeconds: z.coerce.number().min(1).max(86_400).default(60),
+    pollMs: intIn(10, 60_000).default(250),
+    /** Most credentials in one POST /v1/credentials. */
+    maxCredentialsPerRequest: intIn(1, 10_000).default(10_000),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** Webhook per issuer id: called when a batch is confirmed; signed with HMAC-SHA256 when a secret is set. */
+    webhooks: z.record(z.string().regex(/^\d+$/), z.object({ url, secret: z.string().min(16).optional() }).strict()).default({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Environment variable → setting. */
+const ENV: Record<string, keyof Config> = {
+  HOST: "host",
+  PORT: "port",
+  DATA_DIR: "dataDir",
+  RPC_URL: "rpcUrl",
+  CHAIN_PORT: "chainPort",
+  CHAIN_ID: "chainId",
+  REGISTRY_ADDRESS: "registryAddress",
+  DEPLOYMENTS_DIR: "deploymentsDir",
+  SIGNER_PRIVATE_KEYS: "signerKeys",
+  SIGNER_KEYSTORE: "signerKeystore",
+  SIGNER_KEYSTORE_PASSWORD: "signerKeystorePassword",
+  BATCH_MAX_SIZE: "batchMaxSize",
+  BATCH_MAX_WAIT_SECONDS: "batchMaxWaitSeconds",
+  CONFIRMATIONS: "confirmations",
+  BUMP_AFTER_SECONDS: "bumpAfterSeconds",
+  POLL_MS: "pollMs",
+  MAX_CREDENTIALS_PER_REQUEST: "maxCredentialsPerRequest",
+  LOG_LEVEL: "logLevel",
+};
+
+/** Settings whose values never appear in messages. */
+const SECRET: ReadonlySet<string> = new Set(["signerKeys", "signerKeystorePassword", "webhooks"]);
+
+/** The environment variable of a setting, for messages. */
+export const envNameOf = (key: string): string | undefined => Object.entries(ENV).find(([, k]) => k === key)?.[0];
+
+/**
+ * Builds the configuration from a config file (`CREDANCHOR_CONFIG` or `flags.config`), the
+ * environment and flags (camelCase setting names), and validates it.
+ *
+ * @throws ServiceError `CONFIG_INVALID` naming every bad setting and where it came from.
+ *
+ * @example
+ * const config = loadConfig(process.env, { port: "9090" });
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<string, unknown> = {}): Config {
+  const raw: Record<string, unknown> = {};
+  const file = (flags.config as string | undefined) ?? env.CREDANCHOR_CONFIG;
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(file), "utf8");
+    } catch (error) {
+      throw new ServiceError(`cannot read the config file ${file}: ${(error as Error).message}`, { code: "CONFIG_INVALID" });
+    }
+    try {
+      Object.assign(raw, JSON.parse(text));
+    } catch (error) {
+      throw new ServiceError(`the config file ${file} is not valid JSON: ${(error as Error).message}`, { code: "CONFIG_INVALID" });
+    }
+  }
+  for (const [name, key] of Object.entries(ENV)) {
+    const value = env[name];
+    if (value === undefined || value === "") continue;
+    raw[key] = key === "signerKeys" ? value.split(",").map((k) => k.trim()).filter(Boolean) : value;
+  }
+  for (const [name, value] of Object.entries(env)) {
+    const match = /^WEBHOOK_URL_(\d+)$/.exec(name);
+    if (!match || !value) continue;
+    const webhooks = (raw.webhooks ??= {}) as Record<string, { url: string; secret?: string }>;
+    webhooks[match[1]!] = { url: value, ...(env[`WEBHOOK_SECRET_${match[1]}`] ? { secret: env[`WEBHOOK_SECRET_${match[1]}`]! } : {}) };
+  }
+  for (const [key, value] of Object.entries(flags)) if (key !== "config" && value !== undefined) raw[key] = value;
+
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? "");
+      const env = envNameOf(key);
+      const where = env ? `${key} (${env})` : key || "(config)";
+      const message = SECRET.has(key) ? issue.message.replace(/"[^"]*"/g, '"…"') : issue.message;
+      return { path: where, message };
+    });
+    throw new ServiceError("the configuration is invalid", { code: "CONFIG_INVALID", details });
+  }
+  if (parsed.data.signerKeystore && !parsed.data.signerKeystorePassword) {
+    throw new ServiceError("SIGNER_KEYSTORE is set but SIGNER_KEYSTORE_PASSWORD is not", { code: "CONFIG_INVALID" });
+  }
+  return Object.freeze(parsed.data);
+}
