@@ -11,6 +11,7 @@ import {
   type PublicClient,
   type TransactionReceipt,
 } from "viem";
+import { crashPoint } from "../issuer/crash-points.ts";
 import type { Db } from "../store/db.ts";
 import { credentialRegistryAbi } from "./abi.ts";
 
@@ -276,6 +277,7 @@ export class TxSender {
       const row = this.#update(tx.id, { state: "signed", nonce, errors: 0, last_error: null, not_before: 0 });
       this.#o.hooks.signed(row);
     })();
+    crashPoint(tx.kind === "anchor" ? "send:after-sign" : "status:after-sign");
     return this.#broadcast(this.#get(tx.id), attempt);
   }
 
@@ -311,6 +313,7 @@ export class TxSender {
         throw error;
       }
     }
+    if (tx.kind === "anchor") crashPoint("send:after-broadcast");
     this.#log("info", "transaction sent", { txId: tx.id, kind: tx.kind, hash: attempt.hash, nonce: attempt.nonce });
     this.#update(tx.id, { state: "sent" });
     return true;
@@ -376,6 +379,7 @@ export class TxSender {
   /** A receipt for one of our attempts: success → mined; reverted → retry after a backoff. */
   async #settle(tx: ChainTxRow, receipt: TransactionReceipt): Promise<boolean> {
     if (receipt.status === "success") {
+      if (tx.kind === "anchor") crashPoint("mined:before-record");
       const block = await this.#o.client.getBlock({ blockHash: receipt.blockHash });
       this.#o.db.transaction(() => this.#recordMined(tx, receipt, Number(block.timestamp)))();
       this.#log("info", "transaction mined", { txId: tx.id, kind: tx.kind, hash: receipt.transactionHash, block: Number(receipt.blockNumber), gasUsed: receipt.gasUsed.toString() });

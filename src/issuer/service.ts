@@ -16,6 +16,7 @@ import { TxSender, describeChainError, type ChainTxRow, type TxHooks } from "../
 import { getMeta, setMeta, storageError, type Db } from "../store/db.ts";
 import { authenticateApiKey, createApiKey } from "./api-keys.ts";
 import { BatchPipeline } from "./pipeline.ts";
+import { crashPoint } from "./crash-points.ts";
 import { StatusIndexAllocator } from "./status-index.ts";
 import type {
   AcceptedCredential,
@@ -350,10 +351,18 @@ class SqliteIssuerService implements IssuerService {
         }
         this.#remember(issuerId, idempotencyKey, requestHash, accepted);
       });
+      crashPoint("accept:after-commit");
       return { credentials: accepted, replayed: false };
     } catch (error) {
       allocator.release(indices);
-      if (error instanceof CredanchorError && error.code === "CREDENTIAL_INVALID") throw error;
+      if (error instanceof CredanchorError && /^(CREDENTIAL_INVALID|JSON_)/.test(error.code)) {
+        // prepareCredential checks dates and limits validation could not: name the credential.
+        throw new ValidationError(`a credential cannot be prepared: ${error.shortMessage}`, {
+          code: "CREDENTIAL_INVALID",
+          details: error.details.length > 0 ? error.details : [{ path: "credentials", message: error.shortMessage }],
+          cause: error,
+        });
+      }
       throw error;
     }
   }
@@ -477,7 +486,7 @@ class SqliteIssuerService implements IssuerService {
     rows.forEach((r, k) => digests.set(r.digest, 32 * k));
     const tree = buildCredentialTree(digests);
     const signer = this.#issuers.get(issuerId)!.address;
-    return this.#write(() => {
+    const built = this.#write(() => {
       const now = this.#now();
       const batchId = Number(
         this.#db
@@ -496,6 +505,8 @@ class SqliteIssuerService implements IssuerService {
       });
       return batchId;
     });
+    crashPoint("batch:after-build");
+    return built;
   }
 
   // ── status changes ─────────────────────────────────────────────────────────────────────
