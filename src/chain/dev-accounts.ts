@@ -17,3 +17,10 @@ export const DEV_CHAIN_ID = 31337;
 export function devAccount(index: number): LocalAccount {
   return mnemonicToAccount(DEV_MNEMONIC, { addressIndex: index });
 }
+
+/** The private key of development account `index` (0x + 64 hex), for child processes in tests and benchmarks. */
+export function devPrivateKey(index: number): `0x${string}` {
+  const key = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: index }).getHdKey().privateKey;
+  if (!key) throw new Error(`no private key for development account ${index}`);
+  return `0x${Buffer.from(key).toString("hex")}`;
+}

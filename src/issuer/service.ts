@@ -54,6 +54,8 @@ export type IssuerServiceOptions = {
   statusListSize?: number;
   /** Most credentials per submission. */
   maxPerRequest?: number;
+  /** Idle pause between pipeline rounds. */
+  pollMs?: number;
   log?: ServiceLogger;
   now?: () => number;
 };
@@ -218,9 +220,11 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
     maxSize: options.batch?.maxSize ?? 100_000,
     maxWaitMs: options.batch?.maxWaitMs ?? 5_000,
     buildBatch: (issuerId, maxSize) => service.buildBatch(issuerId, maxSize),
+    ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     ...(options.log ? { log: options.log } : {}),
     now,
   });
+  service.onAccepted = () => pipeline.poke();
   return { service, pipeline, issuers };
 }
 
@@ -233,6 +237,8 @@ class SqliteIssuerService implements IssuerService {
   readonly #now: () => number;
   readonly #latencies: number[] = [];
   readonly hooks: TxHooks;
+  /** Called after credentials are stored (the pipeline wakes up to check for a full batch). */
+  onAccepted: (() => void) | undefined;
 
   constructor(options: IssuerServiceOptions, issuers: ReadonlyMap<number, LocalAccount>, senders: Map<number, TxSender>) {
     this.#o = options;
@@ -352,6 +358,7 @@ class SqliteIssuerService implements IssuerService {
         this.#remember(issuerId, idempotencyKey, requestHash, accepted);
       });
       crashPoint("accept:after-commit");
+      this.onAccepted?.();
       return { credentials: accepted, replayed: false };
     } catch (error) {
       allocator.release(indices);
