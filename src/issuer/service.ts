@@ -126,6 +126,15 @@ type StatusChangeRow = {
   created_at: number;
 };
 
+/** The hash of block 1: tells a reset development chain (same id, same addresses) from the one a database saw. */
+export async function chainFingerprint(client: PublicClient): Promise<string | undefined> {
+  try {
+    return (await client.getBlock({ blockNumber: 1n })).hash ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Where a running service is: what `createIssuerService` returns. */
 export type RunningIssuerService = {
   service: IssuerService;
@@ -171,8 +180,17 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
       { code: "CONFIG_INVALID" },
     );
   }
+  const fingerprint = await chainFingerprint(client);
+  const boundFingerprint = getMeta(db, "chainFingerprint");
+  if (boundFingerprint && fingerprint && boundFingerprint !== fingerprint) {
+    throw new ServiceError(
+      `the chain was reset: its block 1 is not the one this database saw, so the anchors recorded here are gone; move the data directory away or use another DATA_DIR`,
+      { code: "CONFIG_INVALID", details: [{ path: "chain", message: "CHAIN_RESET" }] },
+    );
+  }
   setMeta(db, "chainId", String(chainId));
   setMeta(db, "registry", registry);
+  if (fingerprint) setMeta(db, "chainFingerprint", fingerprint);
 
   const issuers = new Map<number, LocalAccount>();
   for (const account of options.signers) {
