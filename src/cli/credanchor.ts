@@ -4,16 +4,20 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadTrustList } from "../verifier/trust-files.ts";
 import { verifyBundles, type VerificationReport } from "../verifier/verify-bundle.ts";
+import { eraseCommand, issueCommand, revokeCommand, statusCommand } from "./issuer-commands.ts";
+import { deployCommand, keysCommand, serveCommand } from "./operator-commands.ts";
 
-const USAGE = `credanchor: anchor and verify micro-credentials on an EVM chain
+const COMMAND_LIST = () => COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n");
+
+const USAGE_TEMPLATE = `credanchor: anchor and verify micro-credentials on an EVM chain
 
 Usage: credanchor <command> [options]
 
 Commands:
-  verify <bundle.json…>   check proof bundles independently (no issuer needed)
+__COMMANDS__
 
 Run "credanchor <command> --help" for a command's options.
-Start the local chain with "npm start".`;
+"npm start" runs the embedded default (local chain, contracts, API, verifier page).`;
 
 const VERIFY_USAGE = `Usage: credanchor verify <bundle.json…> [options]
 
@@ -108,22 +112,36 @@ async function verifyCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Every command: name, one-line summary, run. Add a command with one line here. */
+const COMMANDS: { name: string; summary: string; run(argv: string[]): Promise<number> }[] = [
+  serveCommand,
+  deployCommand,
+  issueCommand,
+  statusCommand,
+  revokeCommand,
+  eraseCommand,
+  { name: "verify", summary: "check proof bundles independently (no issuer needed)", run: verifyCommand },
+  keysCommand,
+];
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const found = COMMANDS.find((c) => c.name === command);
+  if (found) return found.run(rest);
   switch (command) {
-    case "verify":
-      return verifyCommand(rest);
     case undefined:
     case "help":
     case "--help":
     case "-h":
-      console.log(USAGE);
+      console.log(usage());
       return command === undefined ? 2 : 0;
     default:
-      console.error(`credanchor: unknown command "${command}"\n\n${USAGE}`);
+      console.error(`credanchor: unknown command "${command}"\n\n${usage()}`);
       return 2;
   }
 }
+
+const usage = () => USAGE_TEMPLATE.replace("__COMMANDS__", COMMAND_LIST());
 
 try {
   process.exitCode = await main(process.argv.slice(2));

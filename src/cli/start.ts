@@ -1,27 +1,44 @@
-// `npm start`: the embedded default. Today: a local chain with the contracts deployed.
-import { ensureDevChain } from "../chain/dev-chain.ts";
+// `npm start`: the embedded default. A local Hardhat chain (started, or reused at RPC_URL), the
+// contracts deployed if missing, a demo issuer, ./data/credanchor.db, the API and the verifier
+// page on http://127.0.0.1:8080. Logs go to data/credanchor.log so the banner stays readable.
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import pino from "pino";
+import { loadConfig } from "../config.ts";
+import { startServer } from "../server.ts";
+import { printBanner } from "./banner.ts";
+import { reportStartError } from "./operator-commands.ts";
 
-const port = Number(process.env.CHAIN_PORT ?? 8545);
-const chain = await ensureDevChain({ rpcUrl: process.env.RPC_URL, port });
-const { deployment } = chain;
-
-console.log(`credanchor local chain ready
-  JSON-RPC            ${chain.url} (chain 31337${chain.node ? ", started here" : ", reused"})
-  CredentialRegistry  ${deployment.address} (v${deployment.version}, block ${deployment.deployBlock})
-  address book        deployments/localhost.json
-Press Ctrl-C to stop.`);
-
-let stopping = false;
-const shutdown = async () => {
-  if (stopping) return;
-  stopping = true;
-  console.log("\nStopping…");
-  await chain.stop();
-  process.exit(0);
-};
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
-if (!chain.node) {
-  // Nothing of ours to keep alive: keep the process up so Ctrl-C behaves the same.
-  setInterval(() => {}, 1 << 30);
+try {
+  const config = loadConfig();
+  mkdirSync(resolve(config.dataDir), { recursive: true });
+  const logFile = join(config.dataDir, "credanchor.log");
+  const logger = pino(
+    { level: config.logLevel, base: { service: "credanchor" }, redact: ["token", "apiKey", "privateKey", "authorization"] },
+    pino.destination({ dest: logFile, mkdir: true, sync: false }),
+  );
+  console.log("Starting credanchor (local chain, contracts, database, API)…");
+  const server = await startServer(config, { logger });
+  printBanner(server, { logsTo: logFile });
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("\nStopping: finishing the current step; unfinished work stays queued in the database…");
+    server.stop().then(
+      () => {
+        logger.flush();
+        console.log("Stopped.");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+} catch (error) {
+  process.exitCode = reportStartError(error);
 }

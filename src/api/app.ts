@@ -1,0 +1,207 @@
+// The express application: auth, strict JSON bodies, validation, one error shape, request logs
+// and metrics around the route table.
+import express, { type Request, type Response, type Router } from "express";
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { CredanchorError, ServiceError, type ErrorDetail } from "../core/errors.ts";
+import { JSON_LIMITS, parseJson } from "../core/json.ts";
+import type { IssuerService, Principal } from "../issuer/types.ts";
+import type { VerifyOptions } from "../verifier/verify-bundle.ts";
+import { errorBody, sendError } from "./errors.ts";
+import { Metrics } from "./metrics.ts";
+import { openApiDocument } from "./openapi.ts";
+import { ROUTES, type Route, type RouteContext } from "./routes.ts";
+
+export type AppOptions = {
+  service: IssuerService;
+  /** Options of POST /v1/verify: trusted deployments and RPC per chain. */
+  verify: VerifyOptions;
+  logger: Logger;
+  /** Extra routers mounted before the 404 fallback (the verifier page). */
+  routers?: Router[];
+  metrics?: Metrics;
+};
+
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** Zod issues → the API's details (`credentials[3]`, `action`). */
+function zodDetails(error: z.ZodError, prefix = ""): ErrorDetail[] {
+  return error.issues.map((issue) => ({
+    path: prefix + issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join(""),
+    message: issue.code === "unrecognized_keys" ? `unknown field${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}` : issue.message,
+  }));
+}
+
+/** Reads the raw body up to `limit` bytes; a bigger body is refused without reading it all. */
+function readBody(req: Request, limit: number): Promise<Buffer> {
+  const declared = Number(req.get("content-length") ?? "0");
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off("data", onData);
+        req.resume(); // drain the rest so the 413 can be read by the client
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("error", (error) => reject(new ServiceError(`the request body could not be read: ${error.message}`, { code: "REQUEST_INVALID" })));
+  });
+}
+
+const tooLarge = (limit: number) =>
+  new ServiceError(`the request body is larger than this endpoint accepts (${limit.toLocaleString("en")} bytes)`, { code: "PAYLOAD_TOO_LARGE" });
+
+function bearer(req: Request): string | undefined {
+  const header = req.get("authorization");
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ?? "";
+}
+
+function authenticate(ctx: RouteContext, route: Route, req: Request, res: Response): Principal | undefined {
+  if (route.auth === "none") return undefined;
+  const token = bearer(req);
+  if (token === undefined) throw new ServiceError("this endpoint needs an API key: Authorization: Bearer <key>", { code: "UNAUTHORIZED" });
+  const principal = ctx.service.authenticate(token);
+  if (!principal) throw new ServiceError("the API key is not valid (unknown, revoked or malformed)", { code: "UNAUTHORIZED" });
+  res.locals.principal = principal.kind === "issuer" ? `issuer:${principal.issuerId}` : "admin";
+  if (route.auth === "admin" && principal.kind !== "admin") throw new ServiceError("this endpoint needs the operator's key", { code: "FORBIDDEN" });
+  if (route.auth === "issuer" && principal.kind !== "issuer") throw new ServiceError("this endpoint needs an issuer's API key (the operator key cannot issue or revoke)", { code: "FORBIDDEN" });
+  return principal;
+}
+
+async function parseInput(route: Route, req: Request): Promise<{ body: unknown; params: Record<string, unknown> }> {
+  const params: Record<string, unknown> = {};
+  const details: ErrorDetail[] = [];
+  for (const [name, schema] of Object.entries(route.params ?? {})) {
+    const parsed = schema.safeParse(req.params[name]);
+    if (parsed.success) params[name] = parsed.data;
+    else details.push(...zodDetails(parsed.error).map((d) => ({ path: name, message: d.message })));
+  }
+  for (const [name, header] of Object.entries(route.headers ?? {})) {
+    const value = req.get(name);
+    if (value === undefined) continue;
+    const parsed = header.schema.safeParse(value);
+    if (!parsed.success) details.push({ path: name, message: parsed.error.issues[0]?.message ?? "invalid" });
+  }
+  if (details.length) throw new ServiceError("the request is malformed", { code: "REQUEST_INVALID", details });
+  if (!route.body) return { body: undefined, params };
+
+  const type = req.get("content-type");
+  if (!type || !/^application\/(?:[\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
+    throw new ServiceError(`the body must be JSON: send Content-Type: application/json${type ? ` (got ${type.slice(0, 80)})` : ""}`, { code: "UNSUPPORTED_MEDIA_TYPE" });
+  }
+  const limit = route.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const raw = await readBody(req, limit);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
+  } catch {
+    throw new ServiceError("the body is not valid UTF-8", { code: "REQUEST_INVALID" });
+  }
+  if (text.length === 0) throw new ServiceError("the body is empty: send a JSON object", { code: "REQUEST_INVALID" });
+  // Credentials nest two levels below the envelope; their own limits are checked one by one.
+  const value = parseJson(text, { maxBytes: limit, maxDepth: JSON_LIMITS.maxDepth + 3, maxFields: Math.max(JSON_LIMITS.maxFields, limit / 8) });
+  const parsed = route.body.safeParse(value);
+  if (!parsed.success) throw new ServiceError("the request body is malformed", { code: "REQUEST_INVALID", details: zodDetails(parsed.error) });
+  return { body: parsed.data, params };
+}
+
+/**
+ * Builds the HTTP API over `service`.
+ *
+ * @example
+ * const app = createApp({ service, verify: { trust, rpc: { 31337: rpcUrl } }, logger: pino() });
+ * app.listen(8080, "127.0.0.1");
+ */
+export function createApp(options: AppOptions): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.set("query parser", "simple");
+  const metrics = options.metrics ?? new Metrics();
+  const log = options.logger.child({ module: "http" });
+  const ctx: RouteContext = { service: options.service, verify: options.verify, metrics, startedAt: Date.now() };
+
+  app.use((req, res, next) => {
+    const requestId = randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader("X-Request-Id", requestId);
+    res.setHeader("Cache-Control", "no-store");
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    const started = process.hrtime.bigint();
+    res.once("finish", () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = (res.locals.route as string | undefined) ?? "unmatched";
+      metrics.observe(req.method, route, res.statusCode, seconds);
+      const fields = { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000 * 10) / 10, requestId, principal: res.locals.principal as string | undefined };
+      if (res.statusCode >= 500) log.error(fields, "request failed");
+      else log.info(fields, "request");
+    });
+    next();
+  });
+
+  const fail = (res: Response, error: unknown) => {
+    const { status, body } = errorBody(error, res.locals.requestId as string);
+    metrics.error(body.error.code);
+    if (status >= 500 && !(error instanceof CredanchorError && status === 503)) {
+      log.error({ requestId: res.locals.requestId, err: error }, "unexpected error");
+    }
+    if (res.headersSent) return;
+    if (body.error.code === "PAYLOAD_TOO_LARGE") res.setHeader("Connection", "close");
+    sendError(res, error);
+  };
+
+  const openapi = openApiDocument(ROUTES);
+  app.get("/openapi.json", (_req, res) => {
+    res.locals.route = "/openapi.json";
+    res.json(openapi);
+  });
+
+  for (const route of ROUTES) {
+    app[route.method](route.path, async (req: Request, res: Response) => {
+      res.locals.route = route.path;
+      try {
+        const principal = authenticate(ctx, route, req, res);
+        const input = await parseInput(route, req);
+        await route.handler(ctx, req, res, { ...input, ...(principal ? { principal } : {}) });
+      } catch (error) {
+        fail(res, error);
+      }
+    });
+  }
+
+  for (const router of options.routers ?? []) app.use(router);
+
+  // A known path with another method: 405 with Allow.
+  const methods = new Map<string, string[]>();
+  for (const route of ROUTES) methods.set(route.path, [...(methods.get(route.path) ?? []), route.method.toUpperCase()]);
+  methods.set("/openapi.json", ["GET"]);
+  for (const [path, allowed] of methods) {
+    app.all(path, (req, res) => {
+      res.locals.route = path;
+      res.setHeader("Allow", [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : [])].join(", "));
+      fail(res, new ServiceError(`${req.method} is not supported on ${path}; use ${allowed.join(" or ")}`, { code: "METHOD_NOT_ALLOWED" }));
+    });
+  }
+
+  app.use((req, res) => {
+    res.locals.route = "unmatched";
+    fail(res, new ServiceError(`no such endpoint: ${req.method} ${req.path.slice(0, 200)} (see /openapi.json)`, { code: "NOT_FOUND" }));
+  });
+  // Errors thrown by express itself or a mounted router (malformed URL encoding, …).
+  app.use((error: unknown, _req: Request, res: Response, _next: express.NextFunction) => {
+    const status = (error as { status?: number }).status;
+    if (status && status >= 400 && status < 500) fail(res, new ServiceError((error as Error).message || "bad request", { code: status === 413 ? "PAYLOAD_TOO_LARGE" : "REQUEST_INVALID" }));
+    else fail(res, error);
+  });
+  return app;
+}

@@ -1,0 +1,76 @@
+// The OpenAPI 3.1 document, generated from the route table and its zod schemas.
+import { z } from "zod";
+import type { Route } from "./routes.ts";
+import { ErrorResponse } from "./schemas.ts";
+
+const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, "{$1}");
+
+/** A schema as JSON Schema: a $ref when it has a registered id, inline otherwise. */
+function schemaOf(schema: z.ZodType): Record<string, unknown> {
+  const id = z.globalRegistry.get(schema)?.id;
+  if (id) return { $ref: `#/components/schemas/${id}` };
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  return rest;
+}
+
+/**
+ * Builds the OpenAPI 3.1 document of `routes`.
+ *
+ * @example
+ * app.get("/openapi.json", (_req, res) => res.json(openApiDocument(ROUTES)));
+ */
+export function openApiDocument(routes: readonly Route[], { version = "0.1.0" }: { version?: string } = {}): Record<string, unknown> {
+  const { schemas } = z.toJSONSchema(z.globalRegistry, { uri: (id) => `#/components/schemas/${id}`, io: "input", unrepresentable: "any" }) as {
+    schemas: Record<string, Record<string, unknown>>;
+  };
+  for (const schema of Object.values(schemas)) delete schema.$schema;
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const parameters: unknown[] = [];
+    for (const [name, schema] of Object.entries(route.params ?? {})) parameters.push({ name, in: "path", required: true, schema: schemaOf(schema) });
+    for (const [name, header] of Object.entries(route.headers ?? {})) {
+      parameters.push({ name, in: "header", required: false, description: header.description, schema: schemaOf(header.schema) });
+    }
+    const responses: Record<string, unknown> = {};
+    for (const [status, response] of Object.entries(route.responses)) {
+      responses[status] = {
+        description: response.description,
+        content: response.schema ? { "application/json": { schema: schemaOf(response.schema) } } : { [response.contentType ?? "text/plain"]: { schema: { type: "string" } } },
+      };
+    }
+    const operation: Record<string, unknown> = {
+      operationId: `${route.method}${toOpenApiPath(route.path).replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? "").toUpperCase())}`,
+      summary: route.summary,
+      tags: [route.tag],
+      ...(route.description ? { description: route.description } : {}),
+      ...(parameters.length ? { parameters } : {}),
+      ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(route.body) } } } } : {}),
+      responses,
+      security: route.auth === "none" ? [] : [{ apiKey: [] }],
+      ...(route.auth === "admin" ? { "x-credanchor-auth": "operator key" } : route.auth === "issuer" ? { "x-credanchor-auth": "issuer key" } : {}),
+    };
+    (paths[toOpenApiPath(route.path)] ??= {})[route.method] = operation;
+  }
+  paths["/openapi.json"] = {
+    get: { operationId: "getOpenapiJson", summary: "This document", tags: ["operations"], security: [], responses: { 200: { description: "OpenAPI 3.1", content: { "application/json": { schema: { type: "object" } } } } } },
+  };
+  void ErrorResponse; // registered: referenced by every error response
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "credanchor API",
+      version,
+      description:
+        "Anchor micro-credentials (Open Badges 3.0, W3C VCs) on an EVM chain in salted Merkle batches, revoke them in bulk, and verify proof bundles independently. Errors always have the shape {\"error\":{\"code\",\"message\",\"details\"}} (docs/api.md).",
+      license: { name: "Apache-2.0", identifier: "Apache-2.0" },
+    },
+    servers: [{ url: "/" }],
+    security: [{ apiKey: [] }],
+    tags: ["credentials", "batches", "revocations", "verify", "admin", "operations"].map((name) => ({ name })),
+    paths,
+    components: {
+      schemas,
+      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An issuer's or the operator's API key: Authorization: Bearer cak_…" } },
+    },
+  };
+}

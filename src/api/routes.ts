@@ -1,0 +1,226 @@
+// The route table: every endpoint once, with its auth, schemas and handler. The express app and
+// the OpenAPI document are both built from it.
+import type { Request, Response } from "express";
+import type { z } from "zod";
+import { encodeBundle } from "../core/bundle.ts";
+import { ServiceError } from "../core/errors.ts";
+import type { IssuerService, Principal } from "../issuer/types.ts";
+import { verifyBundles, type VerifyOptions } from "../verifier/verify-bundle.ts";
+import type { Metrics } from "./metrics.ts";
+import * as S from "./schemas.ts";
+
+/** Who may call: none (public), any valid key, an issuer key, or the operator key. */
+export type Auth = "none" | "any" | "issuer" | "admin";
+
+export type RouteContext = {
+  service: IssuerService;
+  verify: VerifyOptions;
+  metrics: Metrics;
+  startedAt: number;
+};
+
+export type Route = {
+  method: "get" | "post" | "delete";
+  /** Express pattern (`/v1/credentials/:id`). */
+  path: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  auth: Auth;
+  /** Body limit in bytes (requests with a body). */
+  bodyLimit?: number;
+  body?: z.ZodType;
+  params?: Record<string, z.ZodType>;
+  headers?: Record<string, { schema: z.ZodType; description: string }>;
+  /** Status → description and schema (JSON) or content type for non-JSON bodies. */
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+  handler: (ctx: RouteContext, req: Request, res: Response, input: { body: unknown; params: Record<string, unknown>; principal?: Principal }) => unknown;
+};
+
+const MiB = 1024 * 1024;
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, { description: ERROR_DESCRIPTIONS[s] ?? "error", schema: S.ErrorResponse }]));
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: "Malformed request (REQUEST_INVALID, JSON_SYNTAX, JSON_DUPLICATE_KEY, JSON_UNSUPPORTED_VALUE)",
+  401: "No valid API key (UNAUTHORIZED)",
+  403: "Not this key's data or action (FORBIDDEN)",
+  404: "No such resource (NOT_FOUND)",
+  409: "Conflict (IDEMPOTENCY_CONFLICT, CONFLICT, STATUS_LIST_FULL)",
+  410: "Erased (GONE)",
+  413: "Body too large (PAYLOAD_TOO_LARGE, JSON_LIMIT_EXCEEDED)",
+  415: "Body is not JSON (UNSUPPORTED_MEDIA_TYPE)",
+  422: "Invalid credential or bundle, with every problem's path (CREDENTIAL_INVALID, …)",
+  503: "Cannot store or reach the chain right now (STORAGE_UNAVAILABLE, CHAIN_UNAVAILABLE)",
+};
+const idempotency = {
+  "Idempotency-Key": { schema: S.IdempotencyKeyHeader, description: "Makes retries safe: same key and body → the same answer; same key, other body → 409." },
+};
+
+function issuerOf(principal: Principal | undefined): number {
+  if (principal?.kind !== "issuer") throw new ServiceError("this action needs an issuer's API key (the operator key cannot issue or revoke)", { code: "FORBIDDEN" });
+  return principal.issuerId;
+}
+
+/** JSON-safe copy of a verification report (bigints as numbers, no decoded bundle). */
+function reportJson(report: Awaited<ReturnType<typeof verifyBundles>>[number]) {
+  const out: Record<string, unknown> = { verdict: report.verdict, checks: report.checks };
+  if (report.anchor) out.anchor = JSON.parse(JSON.stringify(report.anchor, (_, v) => (typeof v === "bigint" ? Number(v) : v)));
+  return out;
+}
+
+export const ROUTES: readonly Route[] = [
+  {
+    method: "post",
+    path: "/v1/credentials",
+    tag: "credentials",
+    summary: "Submit credentials for anchoring",
+    description:
+      "Validates every credential (all problems reported with their paths; nothing is stored if one is invalid), assigns each a random status index, salts and hashes it, and stores it durably before answering 202. Batching and anchoring follow asynchronously.",
+    auth: "issuer",
+    bodyLimit: 64 * MiB,
+    body: S.SubmitBody,
+    headers: idempotency,
+    responses: { 202: { description: "Stored; ids and status indices", schema: S.SubmitResponse }, ...errors(400, 401, 403, 409, 413, 415, 422, 503) },
+    handler: (ctx, req, res, { body, principal }) => {
+      const issuerId = issuerOf(principal);
+      const key = req.get("idempotency-key");
+      const result = ctx.service.submitCredentials(issuerId, { credentials: (body as { credentials: unknown[] }).credentials, ...(key !== undefined ? { idempotencyKey: key } : {}) });
+      if (result.replayed) res.setHeader("Idempotent-Replayed", "true");
+      res.status(202).json({ credentials: result.credentials });
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/credentials/:id",
+    tag: "credentials",
+    summary: "A credential's state and, once anchored, its proof bundle",
+    auth: "any",
+    params: { id: S.CredentialIdParam },
+    responses: { 200: { description: "The credential", schema: S.CredentialResponse }, ...errors(400, 401, 403, 404) },
+    handler: (ctx, _req, res, { params, principal }) => res.json(ctx.service.getCredential(principal!, params.id as string)),
+  },
+  {
+    method: "get",
+    path: "/v1/credentials/:id/bundle",
+    tag: "credentials",
+    summary: "The proof bundle alone (what the holder keeps)",
+    auth: "any",
+    params: { id: S.CredentialIdParam },
+    responses: { 200: { description: "The bundle (canonical JSON)", schema: S.Bundle }, ...errors(400, 401, 403, 404, 409, 410) },
+    handler: (ctx, _req, res, { params, principal }) => {
+      const view = ctx.service.getCredential(principal!, params.id as string);
+      if (view.erasedAt) throw new ServiceError(`credential ${view.id} was erased at ${view.erasedAt}`, { code: "GONE" });
+      if (!view.bundle) throw new ServiceError(`credential ${view.id} is ${view.state}: its bundle exists once it is anchored`, { code: "CONFLICT" });
+      res.type("application/json").send(encodeBundle(view.bundle));
+    },
+  },
+  {
+    method: "delete",
+    path: "/v1/credentials/:id",
+    tag: "credentials",
+    summary: "Erase a credential's content and salts (GDPR); a tombstone stays in the audit log",
+    auth: "any",
+    params: { id: S.CredentialIdParam },
+    responses: { 200: { description: "Erased", schema: S.TombstoneResponse }, ...errors(400, 401, 403, 404, 410, 503) },
+    handler: (ctx, _req, res, { params, principal }) => res.json(ctx.service.eraseCredential(principal!, params.id as string)),
+  },
+  {
+    method: "get",
+    path: "/v1/batches/:id",
+    tag: "batches",
+    summary: "A batch: root, anchor transaction, gas used and cost per credential",
+    auth: "any",
+    params: { id: S.NumericIdParam },
+    responses: { 200: { description: "The batch", schema: S.BatchResponse }, ...errors(400, 401, 403, 404) },
+    handler: (ctx, _req, res, { params, principal }) => res.json(ctx.service.getBatch(principal!, params.id as number)),
+  },
+  {
+    method: "post",
+    path: "/v1/revocations",
+    tag: "revocations",
+    summary: "Revoke, suspend or reinstate credentials (or revoke a whole batch) on-chain, in bulk",
+    auth: "issuer",
+    bodyLimit: 4 * MiB,
+    body: S.StatusChangeBody,
+    headers: idempotency,
+    responses: { 202: { description: "Queued for the chain", schema: S.StatusChangeResponse }, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
+    handler: (ctx, req, res, { body, principal }) => {
+      issuerOf(principal);
+      const key = req.get("idempotency-key");
+      const { change, replayed } = ctx.service.requestStatusChange(principal!, { ...(body as object), ...(key !== undefined ? { idempotencyKey: key } : {}) } as never);
+      if (replayed) res.setHeader("Idempotent-Replayed", "true");
+      res.status(202).json(change);
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/revocations/:id",
+    tag: "revocations",
+    summary: "A revocation request's state (pending → sending → mined → confirmed)",
+    auth: "any",
+    params: { id: S.NumericIdParam },
+    responses: { 200: { description: "The request", schema: S.StatusChangeResponse }, ...errors(400, 401, 403, 404) },
+    handler: (ctx, _req, res, { params, principal }) => res.json(ctx.service.getStatusChange(principal!, params.id as number)),
+  },
+  {
+    method: "post",
+    path: "/v1/admin/issuers/:issuerId/api-keys",
+    tag: "admin",
+    summary: "Create an API key for an issuer (operator only); the key is shown once",
+    auth: "admin",
+    bodyLimit: 1024,
+    params: { issuerId: S.NumericIdParam },
+    responses: { 201: { description: "Created", schema: S.ApiKeyResponse }, ...errors(400, 401, 403, 404) },
+    handler: (ctx, _req, res, { params, principal }) => res.status(201).json(ctx.service.createApiKey(principal!, params.issuerId as number)),
+  },
+  {
+    method: "post",
+    path: "/v1/verify",
+    tag: "verify",
+    summary: "Verify proof bundles independently (stateless; the same library as the CLI)",
+    description: "Checks format, integrity, inclusion, anchor, issuer authorisation, status and validity window. `error` means it could not decide (e.g. the chain is unreachable), never valid or invalid.",
+    auth: "none",
+    bodyLimit: 16 * MiB,
+    body: S.VerifyBody,
+    responses: { 200: { description: "One report per bundle, in order", schema: S.VerifyResponse }, ...errors(400, 413, 415) },
+    handler: async (ctx, _req, res, { body }) => {
+      const b = body as { bundle?: unknown; bundles?: unknown[]; private?: boolean };
+      const inputs = b.bundles ?? [b.bundle];
+      const options = b.private ? ({ ...ctx.verify, privacy: "private" } as VerifyOptions) : ctx.verify;
+      const reports = await verifyBundles(inputs, options);
+      res.json({ results: reports.map(reportJson) });
+    },
+  },
+  {
+    method: "get",
+    path: "/healthz",
+    tag: "operations",
+    summary: "Liveness: the process answers",
+    auth: "none",
+    responses: { 200: { description: "Alive", schema: S.HealthResponse } },
+    handler: (ctx, _req, res) => res.json({ status: "ok", uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000) }),
+  },
+  {
+    method: "get",
+    path: "/readyz",
+    tag: "operations",
+    summary: "Readiness: the database is writable and the chain answers",
+    auth: "none",
+    responses: { 200: { description: "Ready", schema: S.ReadyResponse }, 503: { description: "Not ready; the failing check says why", schema: S.ReadyResponse } },
+    handler: async (ctx, _req, res) => {
+      const readiness = await ctx.service.readiness();
+      res.status(readiness.ready ? 200 : 503).json(readiness);
+    },
+  },
+  {
+    method: "get",
+    path: "/metrics",
+    tag: "operations",
+    summary: "Prometheus metrics (text exposition format)",
+    auth: "none",
+    responses: { 200: { description: "Metrics", contentType: "text/plain; version=0.0.4" } },
+    handler: (ctx, _req, res) => {
+      res.type("text/plain; version=0.0.4; charset=utf-8").send(ctx.metrics.render(ctx.service.stats()));
+    },
+  },
+];

@@ -1,0 +1,157 @@
+// zod schemas of every request and response of the HTTP API: the handlers validate with them and
+// the OpenAPI document is generated from them, so the two cannot drift apart.
+import { z } from "zod";
+import { BundleSchema } from "../core/bundle.ts";
+import { CREDENTIAL_STATES } from "../issuer/types.ts";
+
+const MAX_INDEX = 2 ** 32 - 1;
+
+// ── requests ─────────────────────────────────────────────────────────────────────────────
+
+export const SubmitBody = z
+  .strictObject({
+    credentials: z
+      .array(z.unknown(), { error: "must be an array of credentials" })
+      .min(1, { error: "send at least one credential" })
+      .meta({ description: "1 to 10,000 credentials: W3C VC 2.0 / Open Badges 3.0 JSON, or any JSON object.", items: { type: "object" } }),
+  })
+  .meta({ id: "SubmitCredentials" });
+
+export const StatusChangeBody = z
+  .strictObject({
+    action: z.enum(["revoke", "suspend", "reinstate"], { error: 'must be "revoke", "suspend" or "reinstate"' }),
+    credentialIds: z.array(z.string().uuid({ error: "must be a credential id (UUID)" })).max(10_000).optional(),
+    statusIndices: z.array(z.number().int().min(0).max(MAX_INDEX)).max(10_000).optional(),
+    batchId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().describe("Revoke a whole batch (its Merkle root)."),
+    reason: z.number().int().min(0).max(255).optional().describe("Reason code recorded in the on-chain event (0-255)."),
+  })
+  .meta({ id: "StatusChangeRequest" });
+
+export const VerifyBody = z
+  .strictObject({
+    bundle: z.unknown().optional().meta({ description: "One proof bundle (docs/bundle.schema.json).", type: "object" }),
+    bundles: z.array(z.unknown()).min(1).max(1000).optional().meta({ description: "Up to 1,000 bundles, verified with batched chain reads.", items: { type: "object" } }),
+    private: z.boolean().optional().describe("Read the issuer's whole status list instead of one index (herd privacy)."),
+  })
+  .refine((b) => (b.bundle === undefined) !== (b.bundles === undefined), { error: 'give exactly one of "bundle" or "bundles"' })
+  .meta({ id: "VerifyRequest" });
+
+export const CredentialIdParam = z.string().uuid({ error: "must be a credential id (UUID)" });
+export const NumericIdParam = z
+  .string()
+  .regex(/^[1-9][0-9]{0,15}$/, { error: "must be a positive integer" })
+  .transform(Number);
+export const IdempotencyKeyHeader = z.string().regex(/^[\x21-\x7e]{1,255}$/, { error: "must be 1-255 visible ASCII characters" });
+
+// ── responses ────────────────────────────────────────────────────────────────────────────
+
+const Detail = z.strictObject({ path: z.string(), message: z.string() });
+export const ErrorResponse = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.string().describe("Stable machine-readable code (docs/api.md)."),
+      message: z.string().describe("One line for people."),
+      details: z.array(Detail).optional().describe("Every problem found, with its path."),
+      requestId: z.string().optional(),
+    }),
+  })
+  .meta({ id: "Error" });
+
+const CredentialState = z.enum(CREDENTIAL_STATES as [string, ...string[]]);
+export const Bundle = BundleSchema.meta({ id: "Bundle" });
+
+export const SubmitResponse = z
+  .strictObject({
+    credentials: z.array(z.strictObject({ id: z.string(), statusIndex: z.number().int(), state: CredentialState })),
+  })
+  .meta({ id: "SubmitResponse" });
+
+const ChainTx = z
+  .strictObject({
+    hash: z.string(),
+    nonce: z.number().int(),
+    blockNumber: z.number().int().optional(),
+    blockHash: z.string().optional(),
+    blockTime: z.string().optional(),
+    gasUsed: z.string().optional(),
+    effectiveGasPrice: z.string().optional().describe("Wei per gas paid."),
+    confirmations: z.number().int().optional(),
+  })
+  .meta({ id: "ChainTransaction" });
+
+export const CredentialResponse = z
+  .strictObject({
+    id: z.string(),
+    issuerId: z.number().int(),
+    statusIndex: z.number().int(),
+    state: CredentialState,
+    createdAt: z.string(),
+    batchId: z.number().int().optional(),
+    bundle: Bundle.optional().describe("The proof bundle, once anchored (absent after erasure)."),
+    credential: z.record(z.string(), z.unknown()).optional().describe("The credential as submitted (absent after erasure)."),
+    erasedAt: z.string().optional(),
+    revoked: z.boolean(),
+    suspended: z.boolean(),
+  })
+  .meta({ id: "Credential" });
+
+export const BatchResponse = z
+  .strictObject({
+    id: z.number().int(),
+    issuerId: z.number().int(),
+    state: z.enum(["built", "sending", "mined", "confirmed"]),
+    size: z.number().int(),
+    root: z.string(),
+    createdAt: z.string(),
+    tx: ChainTx.optional(),
+    costWei: z.string().optional(),
+    costPerCredentialWei: z.string().optional(),
+    gasPerCredential: z.number().optional(),
+    rootRevoked: z.boolean(),
+  })
+  .meta({ id: "Batch" });
+
+export const StatusChangeResponse = z
+  .strictObject({
+    id: z.number().int(),
+    issuerId: z.number().int(),
+    action: z.enum(["revoke", "suspend", "reinstate"]),
+    reason: z.number().int(),
+    statusIndices: z.array(z.number().int()),
+    batchId: z.number().int().optional(),
+    state: z.enum(["pending", "sending", "mined", "confirmed", "failed"]),
+    createdAt: z.string(),
+    tx: ChainTx.optional(),
+    error: z.string().optional(),
+  })
+  .meta({ id: "StatusChange" });
+
+export const TombstoneResponse = z
+  .strictObject({ id: z.string(), leaf: z.string(), erasedAt: z.string(), erasedBy: z.string() })
+  .meta({ id: "Tombstone" });
+
+export const ApiKeyResponse = z.strictObject({ keyId: z.string(), token: z.string().describe("Shown once; only its hash is stored.") }).meta({ id: "ApiKey" });
+
+const Check = z.strictObject({
+  name: z.enum(["format", "integrity", "inclusion", "anchored", "issuer", "status", "validity"]),
+  outcome: z.enum(["pass", "fail", "skip"]),
+  code: z.string(),
+  message: z.string(),
+});
+export const VerifyResponse = z
+  .strictObject({
+    results: z.array(
+      z.object({
+        verdict: z.enum(["valid", "invalid", "error"]),
+        checks: z.array(Check),
+        anchor: z.record(z.string(), z.unknown()).optional(),
+      }),
+    ),
+  })
+  .meta({ id: "VerifyResponse" });
+
+export const HealthResponse = z.strictObject({ status: z.literal("ok"), uptimeSeconds: z.number() }).meta({ id: "Health" });
+const CheckState = z.strictObject({ ok: z.boolean(), message: z.string() });
+export const ReadyResponse = z
+  .strictObject({ ready: z.boolean(), checks: z.strictObject({ database: CheckState, chain: CheckState }) })
+  .meta({ id: "Readiness" });

@@ -1,0 +1,263 @@
+// Issuer commands of `credanchor`: issue, status, revoke, erase, all through the HTTP API.
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { BatchView, CredentialView, StatusChangeView } from "../issuer/types.ts";
+import { ApiClient, reportApiError } from "./api-client.ts";
+
+export type Command = { name: string; summary: string; usage: string; run(argv: string[]): Promise<number> };
+
+const CONNECTION = `Connection:
+  --url <url>            the credanchor API (default $CREDANCHOR_URL or http://127.0.0.1:8080)
+  --api-key <key>        the issuer's API key (default $CREDANCHOR_API_KEY, else the local
+                         demo key that npm start saved in data/demo-keys.json)`;
+
+const connectionOptions = { url: { type: "string" }, "api-key": { type: "string" }, help: { type: "boolean", short: "h" } } as const;
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+type OptionSpec = Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>;
+
+function parse(argv: string[], options: OptionSpec, usage: string): { values: Values; positionals: string[] } | undefined {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: { ...connectionOptions, ...options }, allowPositionals: true, strict: true });
+    return { values: values as Values, positionals };
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}\n\n${usage}`);
+    return undefined;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const DONE = new Set(["anchored", "confirmed"]);
+
+/** Reads credentials from files: each holds one credential object or an array of them. */
+function readCredentials(files: string[]): unknown[] {
+  const out: unknown[] = [];
+  for (const file of files) {
+    let value: unknown;
+    try {
+      value = JSON.parse(readFileSync(file, "utf8"));
+    } catch (error) {
+      throw new Error(`${file}: ${(error as Error).message}`);
+    }
+    if (Array.isArray(value)) out.push(...value);
+    else out.push(value);
+  }
+  return out;
+}
+
+const ISSUE_USAGE = `Usage: credanchor issue <credential.json…> [options]
+
+Submits credentials (each file: one credential, or an array of them) in requests of --chunk,
+each with an Idempotency-Key derived from its content, so re-running after an interruption
+never issues twice. Prints one line per credential: id, status index.
+
+Options:
+  --chunk <n>            credentials per request (default 1000, at most 10000)
+  --wait                 wait until every credential is anchored
+  --out <dir>            with --wait: write each proof bundle to <dir>/<id>.json
+  --json                 print the accepted credentials as JSON
+${CONNECTION}`;
+
+export const issueCommand: Command = {
+  name: "issue",
+  summary: "submit credentials for anchoring (progress on large batches)",
+  usage: ISSUE_USAGE,
+  async run(argv) {
+    const args = parse(argv, { chunk: { type: "string" }, wait: { type: "boolean" }, out: { type: "string" }, json: { type: "boolean" } }, ISSUE_USAGE);
+    if (!args) return 2;
+    const { values, positionals } = args;
+    if (values.help) return console.log(ISSUE_USAGE), 0;
+    if (positionals.length === 0) return console.error(`error: name at least one credential file\n\n${ISSUE_USAGE}`), 2;
+    const chunk = Number(values.chunk ?? 1000);
+    if (!Number.isInteger(chunk) || chunk < 1 || chunk > 10_000) return console.error("error: --chunk must be an integer from 1 to 10000"), 2;
+    const client = new ApiClient({ url: values.url as string | undefined, apiKey: values["api-key"] as string | undefined });
+    try {
+      const credentials = readCredentials(positionals);
+      const accepted: { id: string; statusIndex: number }[] = [];
+      const progress = credentials.length > chunk && process.stderr.isTTY !== undefined;
+      for (let start = 0; start < credentials.length; start += chunk) {
+        const part = credentials.slice(start, start + chunk);
+        const key = createHash("sha256").update(JSON.stringify(part)).digest("hex").slice(0, 40);
+        const body = await client.request<{ credentials: { id: string; statusIndex: number }[] }>("POST", "/v1/credentials", { credentials: part }, { "idempotency-key": `cli-${key}` });
+        accepted.push(...body.credentials);
+        if (progress) process.stderr.write(`\rsubmitted ${accepted.length}/${credentials.length} (${Math.floor((100 * accepted.length) / credentials.length)}%)`);
+      }
+      if (progress) process.stderr.write("\n");
+      if (values.json) console.log(JSON.stringify(accepted, null, 2));
+      else for (const c of accepted) console.log(`${c.id}  status index ${c.statusIndex}`);
+      if (!values.wait) return 0;
+      return await waitForAnchors(client, accepted.map((c) => c.id), values.out as string | undefined);
+    } catch (error) {
+      return reportApiError(error);
+    }
+  },
+};
+
+async function waitForAnchors(client: ApiClient, ids: string[], out?: string): Promise<number> {
+  const pending = new Set(ids);
+  if (out) mkdirSync(out, { recursive: true });
+  let lastShown = -1;
+  while (pending.size > 0) {
+    for (const id of [...pending]) {
+      const view = await client.request<CredentialView>("GET", `/v1/credentials/${encodeURIComponent(id)}`);
+      if (!DONE.has(view.state)) break; // batches anchor oldest first: no need to ask about later ones yet
+      pending.delete(id);
+      if (out && view.bundle) writeFileSync(join(out, `${id}.json`), JSON.stringify(view.bundle, null, 2) + "\n");
+    }
+    const done = ids.length - pending.size;
+    if (done !== lastShown) process.stderr.write(`\ranchored ${done}/${ids.length}`);
+    lastShown = done;
+    if (pending.size > 0) await sleep(500);
+  }
+  process.stderr.write("\n");
+  if (out) console.log(`bundles written to ${out}/`);
+  return 0;
+}
+
+const STATUS_USAGE = `Usage: credanchor status <credential-id…> [options]
+       credanchor status --batch <id> | --revocation <id>
+
+Shows a credential's state (queued, batched, anchoring, anchored, confirmed), its batch and
+transaction, and whether it is revoked or suspended.
+
+Options:
+  --batch <id>           show a batch: root, transaction, gas and cost per credential
+  --revocation <id>      show a revocation request
+  --bundle <file>        write the credential's proof bundle to <file> (one credential)
+  --json                 print the API's JSON
+${CONNECTION}`;
+
+export const statusCommand: Command = {
+  name: "status",
+  summary: "show a credential's, batch's or revocation's state",
+  usage: STATUS_USAGE,
+  async run(argv) {
+    const args = parse(argv, { batch: { type: "string" }, revocation: { type: "string" }, bundle: { type: "string" }, json: { type: "boolean" } }, STATUS_USAGE);
+    if (!args) return 2;
+    const { values, positionals } = args;
+    if (values.help) return console.log(STATUS_USAGE), 0;
+    const client = new ApiClient({ url: values.url as string | undefined, apiKey: values["api-key"] as string | undefined });
+    try {
+      if (values.batch) {
+        const b = await client.request<BatchView>("GET", `/v1/batches/${encodeURIComponent(values.batch as string)}`);
+        if (values.json) return console.log(JSON.stringify(b, null, 2)), 0;
+        console.log(`batch ${b.id}: ${b.state}, ${b.size} credentials, root ${b.root}${b.rootRevoked ? " (REVOKED)" : ""}`);
+        if (b.tx) console.log(`  tx ${b.tx.hash}${b.tx.blockNumber !== undefined ? ` in block ${b.tx.blockNumber}` : " (pending)"}`);
+        if (b.tx?.gasUsed) console.log(`  gas ${b.tx.gasUsed} (${b.gasPerCredential} per credential), cost ${b.costWei} wei (${b.costPerCredentialWei} per credential)`);
+        return 0;
+      }
+      if (values.revocation) {
+        const r = await client.request<StatusChangeView>("GET", `/v1/revocations/${encodeURIComponent(values.revocation as string)}`);
+        if (values.json) return console.log(JSON.stringify(r, null, 2)), 0;
+        console.log(`revocation ${r.id}: ${r.action} ${r.batchId !== undefined ? `batch ${r.batchId}` : `${r.statusIndices.length} status indices`}: ${r.state}${r.error ? ` (${r.error})` : ""}`);
+        if (r.tx) console.log(`  tx ${r.tx.hash}${r.tx.blockNumber !== undefined ? ` in block ${r.tx.blockNumber}` : ""}`);
+        return 0;
+      }
+      if (positionals.length === 0) return console.error(`error: name a credential id, --batch or --revocation\n\n${STATUS_USAGE}`), 2;
+      for (const id of positionals) {
+        const v = await client.request<CredentialView>("GET", `/v1/credentials/${encodeURIComponent(id)}`);
+        if (values.json) {
+          console.log(JSON.stringify(v, null, 2));
+        } else {
+          const flags = [v.revoked && "REVOKED", v.suspended && "SUSPENDED", v.erasedAt && `erased ${v.erasedAt}`].filter(Boolean).join(", ");
+          console.log(`${v.id}: ${v.state}${v.batchId !== undefined ? `, batch ${v.batchId}` : ""}, status index ${v.statusIndex}${flags ? ` (${flags})` : ""}`);
+          if (v.bundle) console.log(`  anchored in tx ${v.bundle.txHash}, block ${v.bundle.blockNumber}`);
+        }
+        if (values.bundle) {
+          if (!v.bundle) return console.error(`error: ${id} has no bundle yet (state ${v.state})`), 1;
+          writeFileSync(values.bundle as string, JSON.stringify(v.bundle, null, 2) + "\n");
+          console.log(`bundle written to ${values.bundle}`);
+        }
+      }
+      return 0;
+    } catch (error) {
+      return reportApiError(error);
+    }
+  },
+};
+
+const REVOKE_USAGE = `Usage: credanchor revoke <credential-id…> [options]
+       credanchor revoke --batch <id>
+
+Revokes (final), suspends or reinstates credentials on-chain, in bulk (one transaction).
+
+Options:
+  --suspend              suspend instead of revoke (can be undone)
+  --reinstate            lift a suspension
+  --index <n>            a status index instead of a credential id (repeatable)
+  --batch <id>           revoke a whole batch's root
+  --reason <0-255>       reason code recorded in the on-chain event (default 0)
+  --wait                 wait until the change is confirmed on-chain
+${CONNECTION}`;
+
+export const revokeCommand: Command = {
+  name: "revoke",
+  summary: "revoke, suspend or reinstate credentials on-chain",
+  usage: REVOKE_USAGE,
+  async run(argv) {
+    const args = parse(
+      argv,
+      { suspend: { type: "boolean" }, reinstate: { type: "boolean" }, index: { type: "string", multiple: true }, batch: { type: "string" }, reason: { type: "string" }, wait: { type: "boolean" } },
+      REVOKE_USAGE,
+    );
+    if (!args) return 2;
+    const { values, positionals } = args;
+    if (values.help) return console.log(REVOKE_USAGE), 0;
+    if (values.suspend && values.reinstate) return console.error("error: --suspend and --reinstate exclude each other"), 2;
+    const action = values.suspend ? "suspend" : values.reinstate ? "reinstate" : "revoke";
+    const indices = ((values.index as string[] | undefined) ?? []).map(Number);
+    if (indices.some((i) => !Number.isInteger(i) || i < 0)) return console.error("error: --index takes a non-negative integer"), 2;
+    if (positionals.length === 0 && indices.length === 0 && !values.batch) return console.error(`error: name credential ids, --index or --batch\n\n${REVOKE_USAGE}`), 2;
+    const body: Record<string, unknown> = { action };
+    if (positionals.length > 0) body.credentialIds = positionals;
+    if (indices.length > 0) body.statusIndices = indices;
+    if (values.batch) body.batchId = Number(values.batch);
+    if (values.reason !== undefined) body.reason = Number(values.reason);
+    const client = new ApiClient({ url: values.url as string | undefined, apiKey: values["api-key"] as string | undefined });
+    try {
+      let change = await client.request<StatusChangeView>("POST", "/v1/revocations", body);
+      console.log(`revocation ${change.id}: ${change.action} of ${change.batchId !== undefined ? `batch ${change.batchId}` : `${change.statusIndices.length} credential(s)`}: ${change.state}`);
+      while (values.wait && change.state !== "confirmed") {
+        if (change.state === "failed") return console.error(`error: the change failed on-chain: ${change.error}; it is retried automatically`), 1;
+        await sleep(500);
+        change = await client.request<StatusChangeView>("GET", `/v1/revocations/${change.id}`);
+      }
+      if (values.wait) console.log(`confirmed in tx ${change.tx?.hash}`);
+      return 0;
+    } catch (error) {
+      return reportApiError(error);
+    }
+  },
+};
+
+const ERASE_USAGE = `Usage: credanchor erase <credential-id…> [options]
+
+Erases credentials' content and salts from the service (GDPR). A tombstone (id, leaf, time,
+who) stays in the audit log; the chain holds nothing that links to the person, and the
+holder's own proof bundle keeps verifying.
+${CONNECTION}`;
+
+export const eraseCommand: Command = {
+  name: "erase",
+  summary: "erase credentials' personal data off-chain (GDPR)",
+  usage: ERASE_USAGE,
+  async run(argv) {
+    const args = parse(argv, {}, ERASE_USAGE);
+    if (!args) return 2;
+    const { values, positionals } = args;
+    if (values.help) return console.log(ERASE_USAGE), 0;
+    if (positionals.length === 0) return console.error(`error: name at least one credential id\n\n${ERASE_USAGE}`), 2;
+    const client = new ApiClient({ url: values.url as string | undefined, apiKey: values["api-key"] as string | undefined });
+    try {
+      for (const id of positionals) {
+        const t = await client.request<{ id: string; erasedAt: string }>("DELETE", `/v1/credentials/${encodeURIComponent(id)}`);
+        console.log(`${t.id}: erased at ${t.erasedAt}`);
+      }
+      return 0;
+    } catch (error) {
+      return reportApiError(error);
+    }
+  },
+};

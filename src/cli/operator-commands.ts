@@ -1,0 +1,176 @@
+// Operator commands of `credanchor`: serve, keys, deploy.
+import { spawn } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { HARDHAT_CLI } from "../chain/local-node.ts";
+import { loadConfig } from "../config.ts";
+import { CredanchorError } from "../core/errors.ts";
+import { createApiKey, revokeApiKey } from "../issuer/api-keys.ts";
+import { openDatabase } from "../store/db.ts";
+import type { Command } from "./issuer-commands.ts";
+import { printBanner } from "./banner.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** Prints a configuration or start-up error the way an operator wants to read it. */
+export function reportStartError(error: unknown): number {
+  if (error instanceof CredanchorError) {
+    console.error(`credanchor cannot start: ${error.shortMessage}`);
+    for (const d of error.details) console.error(`  ${d.path}: ${d.message}`);
+    return 1;
+  }
+  console.error(`credanchor cannot start: ${(error as Error)?.stack ?? String(error)}`);
+  return 1;
+}
+
+const SERVE_USAGE = `Usage: credanchor serve [options]
+
+Runs the issuer API, the batching/anchoring pipeline and the verifier page. Every option can
+also come from the environment (in brackets) or a JSON config file (--config, $CREDANCHOR_CONFIG);
+flags win over the environment, which wins over the file. See docs/operations.md.
+
+Options:
+  --config <file>              JSON config file (setting names in camelCase)
+  --host <addr>                listen address [HOST] (default 127.0.0.1)
+  --port <n>                   listen port [PORT] (default 8080)
+  --data-dir <dir>             SQLite file and local demo keys [DATA_DIR] (default ./data)
+  --rpc-url <url>              JSON-RPC endpoint [RPC_URL]; absent: a local Hardhat chain
+  --chain-id <n>               expected chain id [CHAIN_ID]
+  --registry <0x…>             CredentialRegistry address [REGISTRY_ADDRESS]
+  --batch-max-size <n>         close a batch at n credentials [BATCH_MAX_SIZE] (default 100000)
+  --batch-max-wait <s>         …or after s seconds [BATCH_MAX_WAIT_SECONDS] (default 5)
+  --confirmations <k>          blocks to wait [CONFIRMATIONS] (default 0 local, 3 elsewhere)
+  --log-level <level>          [LOG_LEVEL] (default info)
+Signer keys come only from the environment: SIGNER_PRIVATE_KEYS (comma-separated) or
+SIGNER_KEYSTORE + SIGNER_KEYSTORE_PASSWORD (an encrypted JSON keystore).`;
+
+const FLAG_TO_SETTING: Record<string, string> = {
+  config: "config",
+  host: "host",
+  port: "port",
+  "data-dir": "dataDir",
+  "rpc-url": "rpcUrl",
+  "chain-id": "chainId",
+  registry: "registryAddress",
+  "batch-max-size": "batchMaxSize",
+  "batch-max-wait": "batchMaxWaitSeconds",
+  confirmations: "confirmations",
+  "log-level": "logLevel",
+};
+
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "run the issuer API, the anchoring pipeline and the verifier page",
+  usage: SERVE_USAGE,
+  async run(argv) {
+    let values: Record<string, string | boolean | undefined>;
+    try {
+      values = parseArgs({
+        args: argv,
+        options: { ...Object.fromEntries(Object.keys(FLAG_TO_SETTING).map((k) => [k, { type: "string" as const }])), help: { type: "boolean", short: "h" } },
+        strict: true,
+      }).values;
+    } catch (error) {
+      console.error(`error: ${(error as Error).message}\n\n${SERVE_USAGE}`);
+      return 2;
+    }
+    if (values.help) return console.log(SERVE_USAGE), 0;
+    const flags = Object.fromEntries(Object.entries(values).filter(([k]) => k !== "help").map(([k, v]) => [FLAG_TO_SETTING[k]!, v]));
+    try {
+      const config = loadConfig(process.env, flags);
+      const { startServer } = await import("../server.ts");
+      const server = await startServer(config);
+      printBanner(server, { logsTo: "stdout" });
+      await new Promise<void>((resolveStop) => {
+        const shutdown = () => {
+          console.error("\nStopping: finishing the current step; unfinished work stays queued in the database…");
+          server.stop().then(resolveStop, resolveStop);
+        };
+        process.once("SIGINT", shutdown);
+        process.once("SIGTERM", shutdown);
+      });
+      return 0;
+    } catch (error) {
+      return reportStartError(error);
+    }
+  },
+};
+
+const KEYS_USAGE = `Usage: credanchor keys create --issuer <id> | --admin [--label <text>]
+       credanchor keys revoke <key-id>
+
+Creates or revokes API keys directly in the service's database (operator access to the data
+directory needed). The new key is printed once; only its hash is stored.
+
+Options:
+  --data-dir <dir>       [DATA_DIR] (default ./data)`;
+
+export const keysCommand: Command = {
+  name: "keys",
+  summary: "create or revoke API keys (operator, on the service's machine)",
+  usage: KEYS_USAGE,
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        options: { issuer: { type: "string" }, admin: { type: "boolean" }, label: { type: "string" }, "data-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
+        allowPositionals: true,
+        strict: true,
+      });
+    } catch (error) {
+      console.error(`error: ${(error as Error).message}\n\n${KEYS_USAGE}`);
+      return 2;
+    }
+    const { values, positionals } = parsed;
+    if (values.help) return console.log(KEYS_USAGE), 0;
+    const [verb, keyId] = positionals;
+    const db = openDatabase(join(resolve((values["data-dir"] as string | undefined) ?? process.env.DATA_DIR ?? "./data"), "credanchor.db"));
+    try {
+      if (verb === "create") {
+        if (Boolean(values.admin) === (values.issuer !== undefined)) return console.error("error: give either --issuer <id> or --admin"), 2;
+        const issuerId = values.admin ? null : Number(values.issuer);
+        if (issuerId !== null) {
+          const known = db.prepare("SELECT 1 FROM issuers WHERE id = ?").get(issuerId);
+          if (!known) return console.error(`error: issuer ${values.issuer} is not served by this service (start it with that issuer's signer key first)`), 1;
+        }
+        const { keyId: id, token } = createApiKey(db, issuerId, values.label as string | undefined);
+        console.log(`key ${id} for ${issuerId === null ? "the operator" : `issuer ${issuerId}`}:\n${token}\nStore it now: it is not shown again.`);
+        return 0;
+      }
+      if (verb === "revoke" && keyId) {
+        if (!revokeApiKey(db, keyId)) return console.error(`error: no active key ${keyId}`), 1;
+        console.log(`key ${keyId} revoked`);
+        return 0;
+      }
+      console.error(KEYS_USAGE);
+      return 2;
+    } finally {
+      db.close();
+    }
+  },
+};
+
+const DEPLOY_USAGE = `Usage: credanchor deploy --network <localhost|sepolia|evm>
+
+Deploys CredentialRegistry with scripts/deploy.ts and appends it to deployments/<network>.json.
+The deployer key comes from the environment or Hardhat's encrypted keystore (see README).`;
+
+export const deployCommand: Command = {
+  name: "deploy",
+  summary: "deploy the contracts to a network and record them in deployments/",
+  usage: DEPLOY_USAGE,
+  async run(argv) {
+    let values;
+    try {
+      values = parseArgs({ args: argv, options: { network: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }).values;
+    } catch (error) {
+      console.error(`error: ${(error as Error).message}\n\n${DEPLOY_USAGE}`);
+      return 2;
+    }
+    if (values.help || !values.network) return console.log(DEPLOY_USAGE), values.help ? 0 : 2;
+    const child = spawn(process.execPath, [HARDHAT_CLI, "run", "--network", values.network, "scripts/deploy.ts"], { cwd: ROOT, stdio: "inherit" });
+    return await new Promise<number>((r) => child.on("exit", (code) => r(code ?? 1)));
+  },
+};
