@@ -231,6 +231,7 @@ export async function startServer(config: Config, { logger: given }: { logger?: 
           server.closeIdleConnections?.();
         });
         await running.pipeline.stop();
+        await running.close();
         openDb.close();
         await devChain?.stop();
         logger.info({ module: "server" }, "credanchor stopped");

@@ -81,10 +81,10 @@ export const ROUTES: readonly Route[] = [
     body: S.SubmitBody,
     headers: idempotency,
     responses: { 202: { description: "Stored; ids and status indices", schema: S.SubmitResponse }, ...errors(400, 401, 403, 409, 413, 415, 422, 503) },
-    handler: (ctx, req, res, { body, principal }) => {
+    handler: async (ctx, req, res, { body, principal }) => {
       const issuerId = issuerOf(principal);
       const key = req.get("idempotency-key");
-      const result = ctx.service.submitCredentials(issuerId, { credentials: (body as { credentials: unknown[] }).credentials, ...(key !== undefined ? { idempotencyKey: key } : {}) });
+      const result = await ctx.service.submitCredentials(issuerId, { credentials: (body as { credentials: unknown[] }).credentials, ...(key !== undefined ? { idempotencyKey: key } : {}) });
       if (result.replayed) res.setHeader("Idempotent-Replayed", "true");
       res.status(202).json({ credentials: result.credentials });
     },

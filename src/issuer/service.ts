@@ -10,13 +10,13 @@ import { CredanchorError, ServiceError, ValidationError, type ErrorDetail } from
 import type { JsonObject } from "../core/json.ts";
 import { credentialLeaf } from "../core/leaf.ts";
 import { buildCredentialTree } from "../core/merkle.ts";
-import { prepareCredential } from "../core/prepare.ts";
 import { credentialRegistryAbi } from "../chain/abi.ts";
 import { TxSender, describeChainError, type ChainTxRow, type TxHooks } from "../chain/sender.ts";
 import { getMeta, setMeta, storageError, type Db } from "../store/db.ts";
 import { authenticateApiKey, createApiKey } from "./api-keys.ts";
 import { BatchPipeline } from "./pipeline.ts";
 import { crashPoint } from "./crash-points.ts";
+import { PreparePool } from "./prepare-pool.ts";
 import { StatusIndexAllocator } from "./status-index.ts";
 import type {
   AcceptedCredential,
@@ -56,6 +56,8 @@ export type IssuerServiceOptions = {
   maxPerRequest?: number;
   /** Idle pause between pipeline rounds. */
   pollMs?: number;
+  /** Worker threads that salt and hash accepted credentials (default: up to 4, one per core; 0: on the main thread). */
+  prepareThreads?: number;
   log?: ServiceLogger;
   now?: () => number;
 };
@@ -141,6 +143,8 @@ export type RunningIssuerService = {
   pipeline: BatchPipeline;
   /** Issuer id per signer address served. */
   issuers: ReadonlyMap<number, LocalAccount>;
+  /** Stops the worker threads (after the pipeline is stopped). */
+  close(): Promise<void>;
 };
 
 /**
@@ -214,7 +218,8 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
   }
 
   const senders = new Map<number, TxSender>();
-  const service = new SqliteIssuerService(options, issuers, senders);
+  const pool = new PreparePool(options.prepareThreads === undefined ? {} : { threads: options.prepareThreads });
+  const service = new SqliteIssuerService(options, issuers, senders, pool);
   for (const [issuerId, account] of issuers) {
     senders.set(
       issuerId,
@@ -243,7 +248,7 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
     now,
   });
   service.onAccepted = () => pipeline.poke();
-  return { service, pipeline, issuers };
+  return { service, pipeline, issuers, close: () => pool.close() };
 }
 
 class SqliteIssuerService implements IssuerService {
@@ -254,12 +259,14 @@ class SqliteIssuerService implements IssuerService {
   readonly #allocators = new Map<number, StatusIndexAllocator>();
   readonly #now: () => number;
   readonly #latencies: number[] = [];
+  readonly #pool: PreparePool;
   readonly hooks: TxHooks;
   /** Called after credentials are stored (the pipeline wakes up to check for a full batch). */
   onAccepted: (() => void) | undefined;
 
-  constructor(options: IssuerServiceOptions, issuers: ReadonlyMap<number, LocalAccount>, senders: Map<number, TxSender>) {
+  constructor(options: IssuerServiceOptions, issuers: ReadonlyMap<number, LocalAccount>, senders: Map<number, TxSender>, pool: PreparePool) {
     this.#o = options;
+    this.#pool = pool;
     this.#db = options.db;
     this.#issuers = issuers;
     this.#senders = senders;
@@ -328,7 +335,7 @@ class SqliteIssuerService implements IssuerService {
       .run(issuerId, key, requestHash, JSON.stringify(response), this.#now());
   }
 
-  submitCredentials(issuerId: number, request: SubmitRequest): SubmitResult {
+  async submitCredentials(issuerId: number, request: SubmitRequest): Promise<SubmitResult> {
     this.#servedIssuer(issuerId);
     const { credentials, idempotencyKey } = request;
     const max = this.#o.maxPerRequest ?? 10_000;
@@ -357,16 +364,20 @@ class SqliteIssuerService implements IssuerService {
 
     const allocator = this.#allocator(issuerId);
     const indices = allocator.allocate(credentials.length);
+    let stored = false;
     try {
       const { chainId, registry } = this.#o;
+      const prepared = await this.#pool.prepare(
+        credentials,
+        indices.map((statusIndex) => ({ chainId, registry, issuerId, statusIndex })),
+      );
       const createdAt = this.#now();
-      const rows = credentials.map((credential, i) => {
-        const statusIndex = indices[i]!;
-        const prepared = prepareCredential(credential, { chainId, registry, issuerId, statusIndex });
-        return { id: randomUUID(), statusIndex, content: JSON.stringify(credential), prepared };
-      });
+      const rows = credentials.map((credential, i) => ({ id: randomUUID(), statusIndex: indices[i]!, content: JSON.stringify(credential), prepared: prepared[i]! }));
       const accepted: AcceptedCredential[] = rows.map((r) => ({ id: r.id, statusIndex: r.statusIndex, state: "queued" }));
-      this.#write(() => {
+      const outcome = this.#write(() => {
+        // A concurrent request with the same key may have committed while we were hashing.
+        const again = this.#replay(issuerId, idempotencyKey, requestHash);
+        if (again) return { credentials: JSON.parse(again) as AcceptedCredential[], replayed: true };
         const insert = this.#db.prepare(
           "INSERT INTO credentials (id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
@@ -374,21 +385,16 @@ class SqliteIssuerService implements IssuerService {
           insert.run(id, issuerId, statusIndex, content, p.salts, p.digest, credentialLeaf(p.digest), p.validFrom, p.validUntil, createdAt);
         }
         this.#remember(issuerId, idempotencyKey, requestHash, accepted);
+        return { credentials: accepted, replayed: false };
       });
-      crashPoint("accept:after-commit");
-      this.onAccepted?.();
-      return { credentials: accepted, replayed: false };
-    } catch (error) {
-      allocator.release(indices);
-      if (error instanceof CredanchorError && /^(CREDENTIAL_INVALID|JSON_)/.test(error.code)) {
-        // prepareCredential checks dates and limits validation could not: name the credential.
-        throw new ValidationError(`a credential cannot be prepared: ${error.shortMessage}`, {
-          code: "CREDENTIAL_INVALID",
-          details: error.details.length > 0 ? error.details : [{ path: "credentials", message: error.shortMessage }],
-          cause: error,
-        });
+      stored = !outcome.replayed;
+      if (stored) {
+        crashPoint("accept:after-commit");
+        this.onAccepted?.();
       }
-      throw error;
+      return outcome;
+    } finally {
+      if (!stored) allocator.release(indices);
     }
   }
 

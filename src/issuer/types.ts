@@ -120,7 +120,7 @@ export interface IssuerService {
   authenticate(token: string): Principal | undefined;
   /** Operator only: a new API key for an issuer the chain knows; the token is shown only here. */
   createApiKey(principal: Principal, issuerId: number): { keyId: string; token: string };
-  submitCredentials(issuerId: number, request: SubmitRequest): SubmitResult;
+  submitCredentials(issuerId: number, request: SubmitRequest): Promise<SubmitResult>;
   getCredential(principal: Principal, id: string): CredentialView;
   getBatch(principal: Principal, id: number): BatchView;
   requestStatusChange(principal: Principal, request: StatusChangeRequest): { change: StatusChangeView; replayed: boolean };

@@ -93,6 +93,7 @@ export async function openStack(chain: Chain, overrides: Partial<IssuerServiceOp
     options,
     close: async () => {
       await running.pipeline.stop();
+      await running.close();
       db.close();
     },
   };

@@ -29,7 +29,7 @@ describe("src/chain/sender.ts under chain faults (real hardhat node)", function 
   it("behavior: a reorg drops the anchoring block; the batch is sent again and the bundle names the final block", async function () {
     const stack = await openStack(chain, { confirmations: 3 });
     try {
-      const { credentials } = stack.service.submitCredentials(1, { credentials: [badge("Reorg A"), badge("Reorg B")] });
+      const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Reorg A"), badge("Reorg B")] });
       const id = credentials[0]!.id;
       const snapshot = await rpc(chain, "evm_snapshot");
       await runUntil(stack, () => stack.service.getCredential(issuer1, id).state === "anchored");
@@ -66,7 +66,7 @@ describe("src/chain/sender.ts under chain faults (real hardhat node)", function 
     const stack = await openStack(chain, { bumpAfterMs: 150 });
     try {
       await rpc(chain, "evm_setAutomine", [false]);
-      const { credentials } = stack.service.submitCredentials(1, { credentials: [badge("Stuck")] });
+      const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Stuck")] });
       const id = credentials[0]!.id;
       await stack.pipeline.tick(); // builds the batch, signs and sends
       const batchId = stack.service.getCredential(issuer1, id).batchId!;
@@ -97,7 +97,7 @@ describe("src/chain/sender.ts under chain faults (real hardhat node)", function 
     const client = createPublicClient({ transport: http(proxy.url, { retryCount: 0, timeout: 1_000 }) }) as PublicClient;
     const stack = await openStack(chain, { client });
     try {
-      const { credentials } = stack.service.submitCredentials(1, { credentials: [badge("Outage")] });
+      const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Outage")] });
       const id = credentials[0]!.id;
       proxy.block();
       await stack.pipeline.tick(); // the batch is built (no chain needed), sending fails
@@ -107,7 +107,7 @@ describe("src/chain/sender.ts under chain faults (real hardhat node)", function 
       expect(readiness.ready).to.equal(false);
       expect(readiness.checks.chain.ok).to.equal(false);
       expect(readiness.checks.database.ok).to.equal(true);
-      const during = stack.service.submitCredentials(1, { credentials: [badge("During outage")] }).credentials[0]!.id;
+      const during = (await stack.service.submitCredentials(1, { credentials: [badge("During outage")] })).credentials[0]!.id;
       for (let k = 0; k < 3; k++) await stack.pipeline.tick();
       expect(stack.service.getCredential(issuer1, id).state).to.equal("batched");
 

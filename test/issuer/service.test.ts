@@ -26,6 +26,16 @@ function expectCode(fn: () => unknown, code: string): void {
   expect.fail(`expected ${code}`);
 }
 
+async function expectCodeAsync(fn: () => Promise<unknown>, code: string): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    expect((error as { code?: string }).code, (error as Error).message).to.equal(code);
+    return;
+  }
+  expect.fail(`expected ${code}`);
+}
+
 describe("src/issuer/service.ts (real chain, real SQLite)", function () {
   let chain: Chain;
   let stack: Stack;
@@ -54,7 +64,7 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
   const anchored = (id: string) => () => ["anchored", "confirmed"].includes(stack.service.getCredential(issuer1, id).state);
 
   it("default: accepted credentials are batched, anchored once, and their bundles verify", async function () {
-    const { credentials } = stack.service.submitCredentials(1, { credentials: [badge("A"), badge("B"), badge("C")] });
+    const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("A"), badge("B"), badge("C")] });
     expect(credentials).to.have.length(3);
     expect(new Set(credentials.map((c) => c.statusIndex)).size).to.equal(3);
     expect(stack.service.getCredential(issuer1, credentials[0]!.id).state).to.equal("queued");
@@ -88,7 +98,7 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
   it("behavior: a batch closes at N credentials; the rest waits for the next", async function () {
     const small = await openStack(chain, { batch: { maxSize: 4, maxWaitMs: 60_000 } });
     try {
-      small.service.submitCredentials(1, { credentials: Array.from({ length: 6 }, (_, k) => badge(`N${k}`)) });
+      await small.service.submitCredentials(1, { credentials: Array.from({ length: 6 }, (_, k) => badge(`N${k}`)) });
       expect(small.pipeline.closeDueBatches()).to.have.length(1); // 4 of 6, the 2 wait for T
       expect(small.pipeline.closeDueBatches()).to.have.length(0);
       expect(small.service.stats().credentialsByState.queued).to.equal(2);
@@ -98,23 +108,23 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
     }
   });
 
-  it("behavior: Idempotency-Key: same body → same answer, other body → IDEMPOTENCY_CONFLICT", function () {
+  it("behavior: Idempotency-Key: same body → same answer, other body → IDEMPOTENCY_CONFLICT", async function () {
     const body = [badge("Idem")];
-    const first = stack.service.submitCredentials(1, { credentials: body, idempotencyKey: "k-1" });
-    const again = stack.service.submitCredentials(1, { credentials: body, idempotencyKey: "k-1" });
+    const first = await stack.service.submitCredentials(1, { credentials: body, idempotencyKey: "k-1" });
+    const again = await stack.service.submitCredentials(1, { credentials: body, idempotencyKey: "k-1" });
     expect(again.replayed).to.equal(true);
     expect(again.credentials).to.deep.equal(first.credentials);
-    expectCode(() => stack.service.submitCredentials(1, { credentials: [badge("Other")], idempotencyKey: "k-1" }), "IDEMPOTENCY_CONFLICT");
+    await expectCodeAsync(() => stack.service.submitCredentials(1, { credentials: [badge("Other")], idempotencyKey: "k-1" }), "IDEMPOTENCY_CONFLICT");
     // Keys are per issuer: issuer 2 may use the same key for its own request.
-    expect(stack.service.submitCredentials(2, { credentials: body, idempotencyKey: "k-1" }).replayed).to.equal(false);
+    expect((await stack.service.submitCredentials(2, { credentials: body, idempotencyKey: "k-1" })).replayed).to.equal(false);
   });
 
-  it("error: invalid credentials are refused with every problem's path, and nothing is stored", function () {
+  it("error: invalid credentials are refused with every problem's path, and nothing is stored", async function () {
     const before = stack.db.prepare("SELECT count(*) FROM credentials").pluck().get();
     const broken = badge("X");
     delete ((broken.credentialSubject as JsonObject).achievement as JsonObject).name;
     try {
-      stack.service.submitCredentials(1, { credentials: [badge("fine"), broken, "not an object"] });
+      await stack.service.submitCredentials(1, { credentials: [badge("fine"), broken, "not an object"] });
       expect.fail("accepted");
     } catch (error) {
       const e = error as { code: string; details: { path: string }[] };
@@ -123,11 +133,11 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
       expect(e.details.map((d) => d.path)).to.include("credentials[2]");
     }
     expect(stack.db.prepare("SELECT count(*) FROM credentials").pluck().get()).to.equal(before);
-    expectCode(() => stack.service.submitCredentials(1, { credentials: [] }), "REQUEST_INVALID");
+    await expectCodeAsync(() => stack.service.submitCredentials(1, { credentials: [] }), "REQUEST_INVALID");
   });
 
   it("error: issuers are isolated: reading, revoking, erasing another issuer's data is FORBIDDEN", async function () {
-    const { credentials } = stack.service.submitCredentials(1, { credentials: [badge("Mine")] });
+    const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Mine")] });
     const id = credentials[0]!.id;
     expectCode(() => stack.service.getCredential(issuer2, id), "FORBIDDEN");
     expectCode(() => stack.service.requestStatusChange(issuer2, { action: "revoke", credentialIds: [id] }), "FORBIDDEN");
@@ -143,7 +153,7 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
   });
 
   it("default: revoke, suspend and reinstate reach the chain in bulk and the verifier sees them", async function () {
-    const { credentials } = stack.service.submitCredentials(1, { credentials: Array.from({ length: 5 }, (_, k) => badge(`S${k}`)) });
+    const { credentials } = await stack.service.submitCredentials(1, { credentials: Array.from({ length: 5 }, (_, k) => badge(`S${k}`)) });
     await runUntil(stack, () => credentials.every((c) => anchored(c.id)()));
     const [a, b, c] = credentials;
     const revoke = stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [a!.id, b!.id], reason: 3, idempotencyKey: "r1" });
@@ -165,7 +175,7 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
   });
 
   it("default: revoking a whole batch root", async function () {
-    const { credentials } = stack.service.submitCredentials(2, { credentials: [badge("R1"), badge("R2")] });
+    const { credentials } = await stack.service.submitCredentials(2, { credentials: [badge("R1"), badge("R2")] });
     const issuer2Anchored = () => credentials.every((c) => ["anchored", "confirmed"].includes(stack.service.getCredential(issuer2, c.id).state));
     await runUntil(stack, issuer2Anchored);
     const batchId = stack.service.getCredential(issuer2, credentials[0]!.id).batchId!;
@@ -178,7 +188,7 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
   });
 
   it("default: erasure drops content and salts, keeps a tombstone, and the holder's bundle still verifies", async function () {
-    const { credentials } = stack.service.submitCredentials(1, { credentials: [badge("Erase me")] });
+    const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Erase me")] });
     const id = credentials[0]!.id;
     await runUntil(stack, anchored(id));
     const held = stack.service.getCredential(issuer1, id).bundle!;
@@ -198,6 +208,34 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
     const dump = stack.db.prepare("SELECT * FROM credentials WHERE id = ?").get(id);
     expect(JSON.stringify(dump)).not.to.include("Erase me");
     expect((await verifyBundle(held, verifyOptions)).verdict).to.equal("valid");
+  });
+
+  it("behavior: large requests are hashed on worker threads; concurrent retries with one key store once", async function () {
+    const body = Array.from({ length: 300 }, (_, k) => badge(`Pool ${k}`));
+    const before = stack.db.prepare("SELECT count(*) FROM credentials").pluck().get() as number;
+    const [a, b] = await Promise.all([
+      stack.service.submitCredentials(1, { credentials: body, idempotencyKey: "race" }),
+      stack.service.submitCredentials(1, { credentials: body, idempotencyKey: "race" }),
+    ]);
+    expect(a.credentials).to.deep.equal(b.credentials);
+    expect([a.replayed, b.replayed].sort()).to.deep.equal([false, true]);
+    expect(stack.db.prepare("SELECT count(*) FROM credentials").pluck().get()).to.equal(before + 300);
+    const ids = [a.credentials[0]!.id, a.credentials[299]!.id];
+    await runUntil(stack, () => ids.every((id) => anchored(id)()));
+    for (const id of ids) expect((await verifyBundle(stack.service.getCredential(issuer1, id).bundle, verifyOptions)).verdict).to.equal("valid");
+  });
+
+  it("error: a credential whose dates cannot be read is refused with its index", async function () {
+    const bad = badge("Bad date");
+    bad.validFrom = "yesterday";
+    try {
+      await stack.service.submitCredentials(1, { credentials: [badge("ok"), bad] });
+      expect.fail("accepted");
+    } catch (error) {
+      const e = error as { code: string; details: { path: string }[] };
+      expect(e.code).to.equal("CREDENTIAL_INVALID");
+      expect(e.details[0]!.path).to.match(/^credentials\[1\]\.validFrom/);
+    }
   });
 
   it("behavior: readiness and stats reflect the database and the chain", async function () {
