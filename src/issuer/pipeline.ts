@@ -48,25 +48,56 @@ export class BatchPipeline {
     return this.#lastChainError;
   }
 
+  /** Queued credentials per issuer, counted once from the database and then kept up to date. */
+  #queued: Map<number, number> | undefined;
+
+  #queueDepths(): Map<number, number> {
+    if (!this.#queued) {
+      const rows = this.#o.db.prepare("SELECT issuer_id, count(*) AS n FROM credentials WHERE batch_id IS NULL GROUP BY issuer_id").all() as { issuer_id: number; n: number }[];
+      this.#queued = new Map(rows.map((r) => [r.issuer_id, r.n]));
+    }
+    return this.#queued;
+  }
+
+  /** Tells the pipeline that `count` credentials of `issuerId` were stored (and wakes it). */
+  accepted(issuerId: number, count: number): void {
+    if (this.#queued) this.#queued.set(issuerId, (this.#queued.get(issuerId) ?? 0) + count);
+    this.poke();
+  }
+
   /** Builds every batch that is due now; returns the new batch ids. */
   closeDueBatches(): number[] {
     const { db, maxSize, maxWaitMs } = this.#o;
-    const queues = db
-      .prepare("SELECT issuer_id, count(*) AS n, min(created_at) AS oldest FROM credentials WHERE batch_id IS NULL GROUP BY issuer_id")
-      .all() as { issuer_id: number; n: number; oldest: number }[];
+    const oldest = db.prepare("SELECT created_at FROM credentials WHERE issuer_id = ? AND batch_id IS NULL ORDER BY seq LIMIT 1").pluck();
+    const claimed = db.prepare("SELECT size FROM batches WHERE id = ?").pluck();
     const built: number[] = [];
-    for (const queue of queues) {
-      let remaining = queue.n;
-      let due = remaining >= maxSize || this.#now() - queue.oldest >= maxWaitMs;
+    const depths = this.#queueDepths();
+    for (const [issuerId, depth] of depths) {
+      if (depth <= 0) continue;
+      let remaining = depth;
+      let due = remaining >= maxSize;
+      if (!due) {
+        const first = oldest.get(issuerId) as number | undefined;
+        if (first === undefined) {
+          depths.set(issuerId, 0); // the count drifted (e.g. another process): trust the database
+          continue;
+        }
+        due = this.#now() - first >= maxWaitMs;
+      }
       while (due && remaining > 0) {
-        const id = this.#o.buildBatch(queue.issuer_id, maxSize);
-        if (id === undefined) break;
+        const id = this.#o.buildBatch(issuerId, maxSize);
+        if (id === undefined) {
+          remaining = 0;
+          break;
+        }
+        const size = claimed.get(id) as number;
         built.push(id);
-        this.#o.log?.("info", "batch built", { batchId: id, issuerId: queue.issuer_id, size: Math.min(remaining, maxSize) });
-        remaining -= maxSize;
+        this.#o.log?.("info", "batch built", { batchId: id, issuerId, size });
+        remaining -= size;
         // Leftovers wait for their own deadline unless another full batch is already there.
         due = remaining >= maxSize;
       }
+      depths.set(issuerId, Math.max(0, remaining));
     }
     return built;
   }

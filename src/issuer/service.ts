@@ -247,7 +247,7 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
     ...(options.log ? { log: options.log } : {}),
     now,
   });
-  service.onAccepted = () => pipeline.poke();
+  service.onAccepted = (issuerId, count) => pipeline.accepted(issuerId, count);
   return { service, pipeline, issuers, close: () => pool.close() };
 }
 
@@ -262,7 +262,7 @@ class SqliteIssuerService implements IssuerService {
   readonly #pool: PreparePool;
   readonly hooks: TxHooks;
   /** Called after credentials are stored (the pipeline wakes up to check for a full batch). */
-  onAccepted: (() => void) | undefined;
+  onAccepted: ((issuerId: number, count: number) => void) | undefined;
 
   constructor(options: IssuerServiceOptions, issuers: ReadonlyMap<number, LocalAccount>, senders: Map<number, TxSender>, pool: PreparePool) {
     this.#o = options;
@@ -390,7 +390,7 @@ class SqliteIssuerService implements IssuerService {
       stored = !outcome.replayed;
       if (stored) {
         crashPoint("accept:after-commit");
-        this.onAccepted?.();
+        this.onAccepted?.(issuerId, rows.length);
       }
       return outcome;
     } finally {
