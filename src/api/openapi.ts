@@ -23,7 +23,16 @@ export function openApiDocument(routes: readonly Route[], { version = "0.1.0" }:
   const { schemas } = z.toJSONSchema(z.globalRegistry, { uri: (id) => `#/components/schemas/${id}`, io: "input", unrepresentable: "any" }) as {
     schemas: Record<string, Record<string, unknown>>;
   };
-  for (const schema of Object.values(schemas)) delete schema.$schema;
+  // Shared sub-schemas without an id (the recursive JSON value of a credential) come out under
+  // "__shared"; give each its own component so every $ref is a plain component reference.
+  const shared = (schemas.__shared?.$defs ?? {}) as Record<string, Record<string, unknown>>;
+  delete schemas.__shared;
+  for (const [name, schema] of Object.entries(shared)) schemas[`Shared_${name}`] = schema;
+  for (const schema of Object.values(schemas)) {
+    delete schema.$schema;
+    delete schema.$id;
+  }
+  const rewritten = JSON.parse(JSON.stringify(schemas).replace(/#\/components\/schemas\/__shared#\/\$defs\/(\w+)/g, "#/components/schemas/Shared_$1")) as typeof schemas;
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const parameters: unknown[] = [];
@@ -69,7 +78,7 @@ export function openApiDocument(routes: readonly Route[], { version = "0.1.0" }:
     tags: ["credentials", "batches", "revocations", "verify", "admin", "operations"].map((name) => ({ name })),
     paths,
     components: {
-      schemas,
+      schemas: rewritten,
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An issuer's or the operator's API key: Authorization: Bearer cak_…" } },
     },
   };

@@ -1,0 +1,283 @@
+// The HTTP API over the real service (real hardhat node, real SQLite, real HTTP server): the happy
+// path, the one error shape for every class of bad input, auth, OpenAPI truth, metrics, logs.
+import { expect } from "chai";
+import type { Server } from "node:http";
+import { Writable } from "node:stream";
+import pino from "pino";
+import type { z } from "zod";
+import { createApp } from "../../src/api/app.ts";
+import { ROUTES } from "../../src/api/routes.ts";
+import * as S from "../../src/api/schemas.ts";
+import type { JsonObject } from "../../src/core/json.ts";
+import { createTrustList } from "../../src/verifier/trust.ts";
+import { sampleBadge } from "../core/helpers.ts";
+import { openStack, removeDir, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+
+const badge = (name: string) => {
+  const c = sampleBadge();
+  ((c.credentialSubject as JsonObject).achievement as JsonObject).name = name;
+  return c;
+};
+
+describe("src/api (HTTP, real service)", function () {
+  let chain: Chain;
+  let stack: Stack;
+  let server: Server;
+  let base: string;
+  let logs = "";
+  let issuer1: string;
+  let issuer2: string;
+  let admin: string;
+
+  before(async function () {
+    chain = await startChain();
+    stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
+    issuer1 = stack.tokens[1]!;
+    issuer2 = stack.tokens[2]!;
+    admin = stack.adminToken;
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logs += chunk.toString();
+        done();
+      },
+    });
+    const book = {
+      network: "test",
+      chainId: 31337,
+      deployments: [{ contract: "CredentialRegistry", address: chain.registry, version: "1.0.0", deployBlock: chain.deployBlock, deployTx: `0x${"11".repeat(32)}`, deployer: chain.governance.address, governance: chain.governance.address, abiHash: `0x${"22".repeat(32)}`, compiler: "solc 0.8.28", deployedAt: new Date().toISOString() }],
+    };
+    const app = createApp({ service: stack.service, verify: { trust: createTrustList([book]), rpc: { 31337: chain.url } }, logger: pino({ level: "info" }, sink) });
+    server = app.listen(0, "127.0.0.1");
+    await new Promise((r) => server.once("listening", r));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    stack.pipeline.start();
+  });
+
+  after(async function () {
+    await new Promise((r) => server?.close(r));
+    await stack?.close();
+    if (stack) removeDir(stack.dir);
+    await chain?.stop();
+  });
+
+  type Call = { status: number; headers: Headers; body: any; text: string };
+  async function call(method: string, path: string, { token, body, raw, headers = {} }: { token?: string; body?: unknown; raw?: string | Buffer; headers?: Record<string, string> } = {}): Promise<Call> {
+    const response = await fetch(base + path, {
+      method,
+      headers: {
+        ...(body !== undefined || raw !== undefined ? { "content-type": "application/json" } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : raw !== undefined ? { body: typeof raw === "string" ? raw : new Uint8Array(raw) } : {}),
+    });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  }
+
+  /** Asserts the one error shape, the status and the code; no stack trace. */
+  function expectError(r: Call, status: number, code: string): void {
+    expect(r.status, r.text).to.equal(status);
+    S.ErrorResponse.parse(r.body);
+    expect(r.body.error.code, r.text).to.equal(code);
+    expect(r.text).not.to.match(/at .*\.(ts|js):\d+/);
+    expect(r.headers.get("x-request-id")).to.match(/^[0-9a-f-]{36}$/);
+  }
+
+  const conforms = (schema: z.ZodType, value: unknown) => {
+    const parsed = schema.safeParse(value);
+    expect(parsed.success, JSON.stringify(parsed.error?.issues)).to.equal(true);
+  };
+
+  async function untilAnchored(id: string, token = issuer1): Promise<any> {
+    for (let k = 0; k < 200; k++) {
+      const r = await call("GET", `/v1/credentials/${id}`, { token });
+      if (r.body.state === "anchored" || r.body.state === "confirmed") return r.body;
+      await new Promise((res) => setTimeout(res, 25));
+    }
+    throw new Error(`${id} not anchored`);
+  }
+
+  it("default: issue → 202 → anchored → bundle → POST /v1/verify says valid; every answer matches the OpenAPI schemas", async function () {
+    const submitted = await call("POST", "/v1/credentials", { token: issuer1, body: { credentials: [badge("HTTP A"), badge("HTTP B")] } });
+    expect(submitted.status, submitted.text).to.equal(202);
+    conforms(S.SubmitResponse, submitted.body);
+    const id = submitted.body.credentials[0].id as string;
+    const view = await untilAnchored(id);
+    conforms(S.CredentialResponse, view);
+    const bundle = await call("GET", `/v1/credentials/${id}/bundle`, { token: issuer1 });
+    expect(bundle.status).to.equal(200);
+    conforms(S.Bundle, bundle.body);
+    const batch = await call("GET", `/v1/batches/${view.batchId}`, { token: issuer1 });
+    conforms(S.BatchResponse, batch.body);
+    expect(batch.body.costPerCredentialWei).to.match(/^\d+$/);
+    const verified = await call("POST", "/v1/verify", { body: { bundles: [bundle.body, { ...bundle.body, statusIndex: bundle.body.statusIndex + 1 }] } });
+    expect(verified.status, verified.text).to.equal(200);
+    conforms(S.VerifyResponse, verified.body);
+    expect(verified.body.results.map((r: { verdict: string }) => r.verdict)).to.deep.equal(["valid", "invalid"]);
+    const one = await call("POST", "/v1/verify", { body: { bundle: bundle.body } });
+    expect(one.body.results[0].verdict).to.equal("valid");
+  });
+
+  it("default: revoke over HTTP, idempotently, and the verifier sees it", async function () {
+    const submitted = await call("POST", "/v1/credentials", { token: issuer1, body: { credentials: [badge("Revoke me")] } });
+    const id = submitted.body.credentials[0].id as string;
+    await untilAnchored(id);
+    const request = { action: "revoke", credentialIds: [id], reason: 2 };
+    const first = await call("POST", "/v1/revocations", { token: issuer1, body: request, headers: { "idempotency-key": "rev-1" } });
+    expect(first.status, first.text).to.equal(202);
+    conforms(S.StatusChangeResponse, first.body);
+    const again = await call("POST", "/v1/revocations", { token: issuer1, body: request, headers: { "idempotency-key": "rev-1" } });
+    expect(again.body.id).to.equal(first.body.id);
+    expect(again.headers.get("idempotent-replayed")).to.equal("true");
+    for (let k = 0; k < 200; k++) {
+      if ((await call("GET", `/v1/revocations/${first.body.id}`, { token: issuer1 })).body.state === "confirmed") break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const bundle = (await call("GET", `/v1/credentials/${id}/bundle`, { token: issuer1 })).body;
+    const verified = await call("POST", "/v1/verify", { body: { bundle } });
+    expect(verified.body.results[0].checks.find((c: { name: string }) => c.name === "status").code).to.equal("REVOKED");
+  });
+
+  it("behavior: Idempotency-Key over HTTP: same body replays (header), other body 409", async function () {
+    const body = { credentials: [badge("Idem HTTP")] };
+    const a = await call("POST", "/v1/credentials", { token: issuer1, body, headers: { "idempotency-key": "abc" } });
+    const b = await call("POST", "/v1/credentials", { token: issuer1, body, headers: { "idempotency-key": "abc" } });
+    expect(b.status).to.equal(202);
+    expect(b.body).to.deep.equal(a.body);
+    expect(b.headers.get("idempotent-replayed")).to.equal("true");
+    expectError(await call("POST", "/v1/credentials", { token: issuer1, body: { credentials: [badge("other")] }, headers: { "idempotency-key": "abc" } }), 409, "IDEMPOTENCY_CONFLICT");
+    expectError(await call("POST", "/v1/credentials", { token: issuer1, body, headers: { "idempotency-key": "bad key with spaces" } }), 400, "REQUEST_INVALID");
+  });
+
+  it("error: auth: no key 401 (with WWW-Authenticate), bad key 401, other issuer 403, operator-only 403, erase 200 then 410", async function () {
+    const submitted = await call("POST", "/v1/credentials", { token: issuer1, body: { credentials: [badge("Auth")] } });
+    const id = submitted.body.credentials[0].id as string;
+    const none = await call("GET", `/v1/credentials/${id}`);
+    expectError(none, 401, "UNAUTHORIZED");
+    expect(none.headers.get("www-authenticate")).to.match(/^Bearer/);
+    expectError(await call("GET", `/v1/credentials/${id}`, { token: "cak_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }), 401, "UNAUTHORIZED");
+    expectError(await call("GET", `/v1/credentials/${id}`, { headers: { authorization: "Basic dXNlcjpwYXNz" } }), 401, "UNAUTHORIZED");
+    expectError(await call("GET", `/v1/credentials/${id}`, { token: issuer2 }), 403, "FORBIDDEN");
+    expectError(await call("DELETE", `/v1/credentials/${id}`, { token: issuer2 }), 403, "FORBIDDEN");
+    expectError(await call("POST", "/v1/revocations", { token: issuer2, body: { action: "revoke", credentialIds: [id] } }), 403, "FORBIDDEN");
+    expectError(await call("POST", "/v1/credentials", { token: admin, body: { credentials: [badge("x")] } }), 403, "FORBIDDEN");
+    expectError(await call("POST", "/v1/admin/issuers/1/api-keys", { token: issuer1 }), 403, "FORBIDDEN");
+    expect((await call("GET", `/v1/credentials/${id}`, { token: admin })).status).to.equal(200);
+
+    const created = await call("POST", "/v1/admin/issuers/2/api-keys", { token: admin });
+    expect(created.status).to.equal(201);
+    conforms(S.ApiKeyResponse, created.body);
+    expect((await call("GET", `/v1/credentials/${id}`, { token: created.body.token })).status).to.equal(403);
+    expectError(await call("POST", "/v1/admin/issuers/99/api-keys", { token: admin }), 404, "NOT_FOUND");
+
+    const erased = await call("DELETE", `/v1/credentials/${id}`, { token: issuer1 });
+    expect(erased.status).to.equal(200);
+    conforms(S.TombstoneResponse, erased.body);
+    expectError(await call("DELETE", `/v1/credentials/${id}`, { token: issuer1 }), 410, "GONE");
+    expectError(await call("GET", `/v1/credentials/${id}/bundle`, { token: issuer1 }), 410, "GONE");
+  });
+
+  it("error: every class of bad input gets its 4xx in the one shape, never a 5xx", async function () {
+    const t = issuer1;
+    const deep = "[".repeat(100) + "]".repeat(100);
+    const cases: [Promise<Call>, number, string][] = [
+      [call("POST", "/v1/credentials", { token: t, raw: "{not json" }), 400, "JSON_SYNTAX"],
+      [call("POST", "/v1/credentials", { token: t, raw: '{"credentials":[{}],"credentials":[{}]}' }), 400, "JSON_DUPLICATE_KEY"],
+      [call("POST", "/v1/credentials", { token: t, raw: `{"credentials":${deep}}` }), 413, "JSON_LIMIT_EXCEEDED"],
+      [call("POST", "/v1/credentials", { token: t, raw: "" }), 400, "REQUEST_INVALID"],
+      [call("POST", "/v1/credentials", { token: t, raw: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) }), 400, "REQUEST_INVALID"],
+      [call("POST", "/v1/credentials", { token: t, body: [] }), 400, "REQUEST_INVALID"],
+      [call("POST", "/v1/credentials", { token: t, body: { credentials: "x" } }), 400, "REQUEST_INVALID"],
+      [call("POST", "/v1/credentials", { token: t, body: { credentials: [] } }), 400, "REQUEST_INVALID"],
+      [call("POST", "/v1/credentials", { token: t, body: { credentials: [badge("x")], extra: 1 } }), 400, "REQUEST_INVALID"],
+      [call("POST", "/v1/credentials", { token: t, body: { credentials: [{ type: ["VerifiableCredential"] }] } }), 422, "CREDENTIAL_INVALID"],
+      [call("POST", "/v1/credentials", { token: t, body: { credentials: [42] } }), 422, "CREDENTIAL_INVALID"],
+      [call("POST", "/v1/credentials", { token: t, raw: JSON.stringify({ credentials: [{ name: "\ud800" }] }).replace("\\ud800", "\\ud800") }), 400, "JSON_UNSUPPORTED_VALUE"],
+      [call("POST", "/v1/credentials", { token: t, body: { credentials: [badge("x")] }, headers: { "content-type": "text/plain" } }), 415, "UNSUPPORTED_MEDIA_TYPE"],
+      [call("POST", "/v1/credentials", { token: t, raw: "x".repeat(65 * 1024 * 1024) }), 413, "PAYLOAD_TOO_LARGE"],
+      [call("POST", "/v1/revocations", { token: t, raw: "x".repeat(5 * 1024 * 1024) }), 413, "PAYLOAD_TOO_LARGE"],
+      [call("POST", "/v1/revocations", { token: t, body: { action: "delete", credentialIds: [] } }), 400, "REQUEST_INVALID"],
+      [call("POST", "/v1/revocations", { token: t, body: { action: "revoke" } }), 400, "REQUEST_INVALID"],
+      [call("POST", "/v1/revocations", { token: t, body: { action: "revoke", statusIndices: [-1] } }), 400, "REQUEST_INVALID"],
+      [call("POST", "/v1/revocations", { token: t, body: { action: "revoke", statusIndices: [2 ** 53] } }), 400, "REQUEST_INVALID"],
+      [call("POST", "/v1/revocations", { token: t, body: { action: "revoke", statusIndices: [1.5] } }), 400, "REQUEST_INVALID"],
+      [call("POST", "/v1/revocations", { token: t, body: { action: "revoke", credentialIds: ["not-a-uuid"] } }), 400, "REQUEST_INVALID"],
+      [call("POST", "/v1/revocations", { token: t, body: { action: "revoke", credentialIds: ["00000000-0000-4000-8000-000000000000"] } }), 404, "NOT_FOUND"],
+      [call("POST", "/v1/revocations", { token: t, body: { action: "suspend", batchId: 1 } }), 400, "REQUEST_INVALID"],
+      [call("POST", "/v1/revocations", { token: t, body: { action: "revoke", reason: 256, statusIndices: [1] } }), 400, "REQUEST_INVALID"],
+      [call("GET", "/v1/credentials/not-a-uuid", { token: t }), 400, "REQUEST_INVALID"],
+      [call("GET", "/v1/credentials/00000000-0000-4000-8000-000000000000", { token: t }), 404, "NOT_FOUND"],
+      [call("GET", "/v1/batches/0", { token: t }), 400, "REQUEST_INVALID"],
+      [call("GET", "/v1/batches/99999999999999999999", { token: t }), 400, "REQUEST_INVALID"],
+      [call("GET", "/v1/batches/424242", { token: t }), 404, "NOT_FOUND"],
+      [call("GET", "/v1/revocations/-3", { token: t }), 400, "REQUEST_INVALID"],
+      [call("GET", "/v1/credentials/%E0%A4%A", { token: t }), 400, "REQUEST_INVALID"],
+      [call("POST", "/v1/verify", { body: {} }), 400, "REQUEST_INVALID"],
+      [call("POST", "/v1/verify", { body: { bundles: Array(1001).fill({}) } }), 400, "REQUEST_INVALID"],
+      [call("PUT", "/v1/credentials", { token: t }), 405, "METHOD_NOT_ALLOWED"],
+      [call("DELETE", "/v1/batches/1", { token: t }), 405, "METHOD_NOT_ALLOWED"],
+      [call("GET", "/v2/anything"), 404, "NOT_FOUND"],
+    ];
+    for (const [pending, status, code] of cases) expectError(await pending, status, code);
+    const allowed = await call("PUT", "/v1/credentials", { token: t });
+    expect(allowed.headers.get("allow")).to.equal("POST");
+  });
+
+  it("behavior: POST /v1/verify reports malformed bundles per bundle (200, invalid), never a 5xx", async function () {
+    const r = await call("POST", "/v1/verify", { body: { bundles: [{}, { version: 2 }, "text", null] } });
+    expect(r.status, r.text).to.equal(200);
+    expect(r.body.results.map((x: { verdict: string }) => x.verdict)).to.deep.equal(["invalid", "invalid", "invalid", "invalid"]);
+    expect(r.body.results[0].checks[0]).to.include({ name: "format", outcome: "fail" });
+  });
+
+  it("behavior: /openapi.json documents exactly the routes served, and is OpenAPI 3.1", async function () {
+    const doc = (await call("GET", "/openapi.json")).body;
+    expect(doc.openapi).to.equal("3.1.0");
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const served = [...ROUTES.map((r) => `${r.method.toUpperCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`), "GET /openapi.json"];
+    expect(documented.sort()).to.deep.equal(served.sort());
+    // Every documented path answers something other than 404 for its method.
+    for (const entry of served) {
+      const [method, path] = entry.split(" ") as [string, string];
+      const concrete = path.replace("{id}", "00000000-0000-4000-8000-000000000000").replace("{issuerId}", "1");
+      const r = await call(method, concrete.replace("/v1/batches/00000000-0000-4000-8000-000000000000", "/v1/batches/1").replace("/v1/revocations/00000000-0000-4000-8000-000000000000", "/v1/revocations/1"));
+      expect(r.body?.error?.code ?? "", `${entry}: ${r.text.slice(0, 200)}`).not.to.equal("METHOD_NOT_ALLOWED");
+      if (r.status === 404) expect(r.body.error.message).not.to.match(/no such endpoint/);
+    }
+    // Every $ref resolves.
+    const refs = JSON.stringify(doc).match(/"#\/components\/schemas\/[^"]+"/g) ?? [];
+    for (const ref of new Set(refs)) expect(doc.components.schemas).to.have.property(ref.slice(22, -1));
+    expect(doc.components.schemas).to.include.keys("Bundle", "Credential", "Error", "Batch", "StatusChange", "VerifyResponse");
+  });
+
+  it("behavior: /healthz, /readyz and /metrics (Prometheus text with the pipeline gauges)", async function () {
+    const health = await call("GET", "/healthz");
+    conforms(S.HealthResponse, health.body);
+    const ready = await call("GET", "/readyz");
+    expect(ready.status).to.equal(200);
+    conforms(S.ReadyResponse, ready.body);
+    const metrics = await fetch(`${base}/metrics`);
+    expect(metrics.headers.get("content-type")).to.match(/^text\/plain; version=0\.0\.4/);
+    const text = await metrics.text();
+    for (const line of text.trim().split("\n")) {
+      expect(line, line).to.match(/^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? (-?[0-9.e+]+|NaN))$/);
+    }
+    expect(text).to.match(/^credanchor_credentials\{state="queued"\} \d+$/m);
+    expect(text).to.match(/^credanchor_gas_used_total [1-9]\d*$/m);
+    expect(text).to.match(/^credanchor_http_requests_total\{method="POST",route="\/v1\/credentials",status="202"\} [1-9]\d*$/m);
+    expect(text).to.match(/^credanchor_http_errors_total\{code="UNAUTHORIZED"\} [1-9]\d*$/m);
+  });
+
+  it("behavior: logs are JSON lines with route and status, and never contain keys or credential contents", function () {
+    const lines = logs.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.some((l) => l.route === "/v1/credentials" && l.status === 202)).to.equal(true);
+    for (const secret of [issuer1, issuer2, admin, issuer1.slice("cak_0123456789abcdef_".length), "HTTP A", "Revoke me"]) expect(logs).not.to.include(secret);
+  });
+});
