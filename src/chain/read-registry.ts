@@ -21,8 +21,8 @@ export type OnChainVerification = {
 export type VerificationQuery = { root: Hex; statusIndex: bigint };
 
 /**
- * Reads `verify(root, statusIndex)` for every query in ONE `eth_call` (the registry's own
- * `multicall`), whatever the number of queries, at `blockTag` (default latest).
+ * Reads `verify(root, statusIndex)` for every query with the registry's own `multicall`: one
+ * `eth_call` per {@link VERIFICATIONS_PER_CALL} queries (in parallel), at `blockNumber` (default latest).
  *
  * @example
  * const [v] = await readVerifications(client, registry, [{ root, statusIndex: 42n }]);
@@ -35,6 +35,14 @@ export async function readVerifications(
   { blockNumber }: { blockNumber?: bigint } = {},
 ): Promise<OnChainVerification[]> {
   if (queries.length === 0) return [];
+  // One verify() costs about 40k gas; nodes cap an eth_call's gas (Hardhat: the 30M block limit,
+  // geth: 50M by default), so large sets go in chunks, read in parallel.
+  if (queries.length > VERIFICATIONS_PER_CALL) {
+    const chunks: VerificationQuery[][] = [];
+    for (let i = 0; i < queries.length; i += VERIFICATIONS_PER_CALL) chunks.push(queries.slice(i, i + VERIFICATIONS_PER_CALL));
+    const results = await Promise.all(chunks.map((chunk) => readVerifications(client, registry, chunk, blockNumber === undefined ? {} : { blockNumber })));
+    return results.flat();
+  }
   const calls = queries.map(({ root, statusIndex }) =>
     encodeFunctionData({ abi: credentialRegistryAbi, functionName: "verify", args: [root, statusIndex] }),
   );
@@ -51,6 +59,9 @@ export async function readVerifications(
       decodeFunctionResult({ abi: credentialRegistryAbi, functionName: "verify", data }) as OnChainVerification,
   );
 }
+
+/** Most verify() views per eth_call: ≈ 200 × 40k gas = 8M, well under every node's call gas cap. */
+export const VERIFICATIONS_PER_CALL = 200;
 
 /**
  * Reads `count` words of both status bitmaps of `issuerId` from `firstWord` (one `eth_call`),

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { createPublicClient, custom, keccak256, toHex, type Address, type EIP1193Provider, type Hex } from "viem";
-import { isBitSet, readStatusWords, readVerifications } from "../../src/chain/read-registry.ts";
+import { isBitSet, readStatusWords, readVerifications, VERIFICATIONS_PER_CALL } from "../../src/chain/read-registry.ts";
 
 const Action = { Revoke: 0, Suspend: 1, Reinstate: 2 } as const;
 const root = (n: number): Hex => keccak256(toHex(`root-${n}`));
@@ -53,6 +53,17 @@ describe("src/chain/read-registry.ts", function () {
       expect(results[i]!.issuerId).to.equal(direct.issuerId);
     }
     expect(await readVerifications(client, address, [])).to.deep.equal([]);
+
+    // 1,000 queries (40M gas in one call, over Hardhat's 30M cap) go in chunks of 200, in order.
+    methods.length = 0;
+    const many = Array.from({ length: 1000 }, (_, i) => ({ root: root(1 + (i % 3)), statusIndex: BigInt(i) }));
+    const manyResults = await readVerifications(client, address, many);
+    expect(methods.filter((m) => m === "eth_call")).to.have.length(Math.ceil(1000 / VERIFICATIONS_PER_CALL));
+    expect(manyResults).to.have.length(1000);
+    manyResults.forEach((r, i) => {
+      expect(r.anchored).to.equal(i % 3 !== 2);
+      expect(r.revoked).to.equal(i === 7);
+    });
   });
 
   it("behavior: reads whole status words and finds bits in them", async function () {
