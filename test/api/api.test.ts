@@ -281,3 +281,14 @@ describe("src/api (HTTP, real service)", function () {
     for (const secret of [issuer1, issuer2, admin, issuer1.slice("cak_0123456789abcdef_".length), "HTTP A", "Revoke me"]) expect(logs).not.to.include(secret);
   });
 });
+
+describe("docs/api.md", function () {
+  it("behavior: lists every error code with the status the API answers", async function () {
+    const { readFileSync } = await import("node:fs");
+    const { ERROR_CODES } = await import("../../src/core/errors.ts");
+    const { STATUS_OF } = await import("../../src/api/errors.ts");
+    const doc = readFileSync(new URL("../../docs/api.md", import.meta.url), "utf8");
+    for (const code of Object.keys(ERROR_CODES)) expect(doc, code).to.include(`| \`${code}\` | ${STATUS_OF[code as keyof typeof STATUS_OF]} |`);
+    for (const route of ROUTES) expect(doc, route.path).to.include(`${route.method.toUpperCase()} ${route.path.replace(/:(\w+)/g, "{$1}")}`);
+  });
+});
