@@ -2,12 +2,12 @@
 // `npm start` (embedded default) and `credanchor serve` both run this.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
-import type { Router } from "express";
 import { join, resolve } from "node:path";
 import pino, { type Logger } from "pino";
 import { createPublicClient, createWalletClient, http, type Address, type LocalAccount, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createApp } from "./api/app.ts";
+import { webRoutes } from "./api/web.ts";
 import { issuerOfKey, registerIssuer } from "./chain/admin.ts";
 import { AddressBookSchema, getDeploymentsDir } from "./chain/deployments.ts";
 import { DEV_CHAIN_ID, devAccount } from "./chain/dev-accounts.ts";
@@ -76,14 +76,6 @@ async function ensureDemoIssuer(client: PublicClient, rpcUrl: string, registry: 
   const governance = devAccount(0);
   const walletClient = createWalletClient({ transport: http(rpcUrl), account: governance });
   return registerIssuer({ publicClient: client, walletClient, account: governance }, registry, key.address, "did:web:demo-issuer.credanchor.local");
-}
-
-/** The verifier page's routes (src/api/web.ts), when the page is part of this build. */
-async function webRouters(deploymentsDir: string, rpcUrls: Record<number, string>): Promise<Router[]> {
-  const module = new URL("./api/web.ts", import.meta.url);
-  if (!existsSync(module)) return [];
-  const { webRoutes } = (await import(module.href)) as { webRoutes: (o: { deploymentsDir?: string; rpcUrls: Record<number, string> }) => Router };
-  return [webRoutes({ deploymentsDir, rpcUrls })];
 }
 
 function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
@@ -213,7 +205,7 @@ export async function startServer(config: Config, { logger: given }: { logger?: 
       service: running.service,
       verify: { trust: loadTrustList({ dir: deploymentsDir }), rpc: rpcUrls },
       logger,
-      routers: await webRouters(deploymentsDir, rpcUrls),
+      routers: [webRoutes({ deploymentsDir, rpcUrls })],
     });
     const server = await listen(app, config.host, config.port);
     server.requestTimeout = 120_000; // a 10,000-credential upload on a slow link, not forever

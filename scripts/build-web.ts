@@ -1,0 +1,65 @@
+// Builds the verifier page into ONE self-contained file, web/dist/verify.html: the verifier
+// library bundled for browsers (esbuild), CSS and JS inlined, a strict Content-Security-Policy
+// with their hashes, and the shipped address books embedded. Open it from disk or any static host.
+//
+// `npm run build:web` (also part of `npm run setup`); the service builds it on demand if missing.
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const WEB_DIST = join(ROOT, "web", "dist");
+export const PAGE = join(WEB_DIST, "verify.html");
+/** Address books made by local development chains: never shipped inside the page. */
+const LOCAL_BOOKS = new Set(["localhost.json", "default.json"]);
+
+const sha256 = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
+
+/** The shipped address books (deployments/*.json except local development chains). */
+function shippedBooks(): unknown[] {
+  const dir = join(ROOT, "deployments");
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".json") && !LOCAL_BOOKS.has(name))
+    .sort()
+    .map((name) => JSON.parse(readFileSync(join(dir, name), "utf8")) as unknown);
+}
+
+/** Builds the page; returns its path and its Content-Security-Policy (for the HTTP header too). */
+export async function buildWebPage(): Promise<{ path: string; csp: string; bytes: number }> {
+  const result = await build({
+    entryPoints: [join(ROOT, "web", "main.ts")],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    legalComments: "none",
+    define: { __EMBEDDED_BOOKS__: JSON.stringify(shippedBooks()) },
+    logLevel: "silent",
+  });
+  const js = result.outputFiles[0]!.text.replace(/<\/script/gi, "<\\/script");
+  const css = readFileSync(join(ROOT, "web", "verify.css"), "utf8");
+  const csp = [
+    "default-src 'none'",
+    `script-src ${sha256(js)}`,
+    `style-src ${sha256(css)}`,
+    "connect-src *", // the RPC endpoints the verifier chooses, and deployments.json beside the page
+    "img-src data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join("; ");
+  const template = readFileSync(join(ROOT, "web", "verify.html"), "utf8");
+  const html = template.replace("__CSP__", csp).replace("__CSS__", () => css).replace("__JS__", () => js);
+  mkdirSync(WEB_DIST, { recursive: true });
+  writeFileSync(PAGE, html);
+  writeFileSync(join(WEB_DIST, "csp.txt"), csp + "\n");
+  return { path: PAGE, csp, bytes: Buffer.byteLength(html) };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { path, bytes } = await buildWebPage();
+  console.log(`verifier page: ${path.slice(ROOT.length + 1)} (${(bytes / 1024).toFixed(0)} KiB, self-contained)`);
+}
