@@ -186,7 +186,7 @@ export const ROUTES: readonly Route[] = [
     handler: async (ctx, _req, res, { body }) => {
       const b = body as { bundle?: unknown; bundles?: unknown[]; private?: boolean };
       const inputs = b.bundles ?? [b.bundle];
-      const options = b.private ? ({ ...ctx.verify, privacy: "private" } as VerifyOptions) : ctx.verify;
+      const options: VerifyOptions = b.private ? { ...ctx.verify, privacy: "private" } : ctx.verify;
       const reports = await verifyBundles(inputs, options);
       res.json({ results: reports.map(reportJson) });
     },

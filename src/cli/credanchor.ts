@@ -29,6 +29,8 @@ Options:
                          default: $RPC_URL, else http://127.0.0.1:8545 for chain 31337
   --trust <file.json>    also trust the deployments in this address book (repeatable);
                          the shipped deployments/*.json are always trusted
+  --private              read the issuer's whole status list instead of the one index, so the
+                         RPC provider cannot tell which credential you check
   --json                 print the reports as JSON
   -h, --help             show this help
 
@@ -68,6 +70,7 @@ async function verifyCommand(argv: string[]): Promise<number> {
       rpc: { type: "string", multiple: true, default: [] },
       trust: { type: "string", multiple: true, default: [] },
       json: { type: "boolean", default: false },
+      private: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -99,7 +102,7 @@ async function verifyCommand(argv: string[]): Promise<number> {
     }
   });
   const readable = positionals.flatMap((file, i) => (texts[i] === undefined ? [] : [{ file, text: texts[i]! }]));
-  const reports = await verifyBundles(readable.map((r) => r.text), { trust, rpc: clientFor });
+  const reports = await verifyBundles(readable.map((r) => r.text), { trust, rpc: clientFor, ...(values.private ? { privacy: "private" as const } : {}) });
 
   if (values.json) {
     const out = readable.map(({ file }, i) => ({ file, ...reports[i]! }));

@@ -1,6 +1,6 @@
 // Checks 4-6 of a verification (anchored, issuer authorised then, status now), read from the chain.
 import type { Address, Hex, PublicClient } from "viem";
-import { readVerifications, type OnChainVerification } from "../chain/read-registry.ts";
+import { isBitSet, readStatusWords, readVerifications, type OnChainVerification } from "../chain/read-registry.ts";
 import type { Check } from "./result.ts";
 import type { TrustList } from "./trust.ts";
 
@@ -92,6 +92,57 @@ export function judgeOnChain(claim: AnchorClaim, v: OnChainVerification): ChainC
 }
 
 /**
+ * How the status bits are read. `direct`: `verify(root, statusIndex)`, so the RPC provider sees
+ * which index is checked. `private`: `verify(root, 0)` for the anchor and issuer facts, and the
+ * issuer's whole status list (every word from 0 up to the next power of two above the index's
+ * word, at least {@link PRIVATE_MIN_WORDS}) for the bits: the provider learns the issuer and the
+ * batch root, never the index (the herd privacy W3C Bitstring Status List gets from whole lists).
+ */
+export type Privacy = "direct" | "private";
+
+/** Smallest status range read in private mode: 16 words = 4,096 statuses. */
+export const PRIVATE_MIN_WORDS = 16;
+/** Status words per eth_call in private mode (2 cold reads each, ≈ 10M gas per call). */
+const WORDS_PER_CALL = 2048;
+
+/** The range of words read for an index's word in private mode: [0, next power of two ≥ word + 1). */
+export function privateWordRange(word: bigint): bigint {
+  let words = BigInt(PRIVATE_MIN_WORDS);
+  while (words <= word) words *= 2n;
+  return words;
+}
+
+/** Private mode: anchor facts without the index, status bits from whole lists, per issuer. */
+async function readPrivately(client: PublicClient, registry: Address, claims: readonly AnchorClaim[]): Promise<OnChainVerification[]> {
+  const facts = await readVerifications(client, registry, claims.map((c) => ({ root: c.root, statusIndex: 0n })));
+  const ranges = new Map<bigint, bigint>();
+  for (const c of claims) {
+    const words = privateWordRange(c.statusIndex >> 8n);
+    if ((ranges.get(c.issuerId) ?? 0n) < words) ranges.set(c.issuerId, words);
+  }
+  const lists = new Map<bigint, { revoked: bigint[]; suspended: bigint[] }>();
+  await Promise.all(
+    [...ranges].map(async ([issuerId, words]) => {
+      const parts = [];
+      for (let first = 0n; first < words; first += BigInt(WORDS_PER_CALL)) {
+        const count = words - first < BigInt(WORDS_PER_CALL) ? words - first : BigInt(WORDS_PER_CALL);
+        parts.push(readStatusWords(client, registry, issuerId, first, count));
+      }
+      const read = await Promise.all(parts);
+      lists.set(issuerId, { revoked: read.flatMap((r) => [...r.revoked]), suspended: read.flatMap((r) => [...r.suspended]) });
+    }),
+  );
+  return facts.map((v, k) => {
+    const claim = claims[k]!;
+    // The bits of the issuer the bundle names; a root of another issuer fails the anchored check anyway.
+    const list = lists.get(claim.issuerId)!;
+    const revoked = isBitSet(list.revoked, 0n, claim.statusIndex);
+    const suspended = isBitSet(list.suspended, 0n, claim.statusIndex);
+    return { ...v, revoked, suspended, valid: v.anchored && !v.rootRevoked && v.signerValidAtAnchoring && v.issuerAccreditedAtAnchoring && !revoked && !suspended };
+  });
+}
+
+/**
  * Runs the chain checks for many claims: one `eth_chainId` and one batched `eth_call` per
  * (chain, registry) pair. A registry absent from `trust` fails, however valid the bundle
  * looks (anyone can deploy a look-alike). RPC trouble yields undecided skips (verdict
@@ -104,6 +155,7 @@ export async function checkOnChain(
   claims: readonly AnchorClaim[],
   trust: TrustList,
   clientFor: ClientForChain,
+  { privacy = "direct" }: { privacy?: Privacy } = {},
 ): Promise<ChainCheckResult[]> {
   const results: ChainCheckResult[] = new Array(claims.length);
   const groups = new Map<string, number[]>();
@@ -136,7 +188,11 @@ export async function checkOnChain(
         if (actualChainId !== first.chainId) {
           return fill(skipAll("RPC_WRONG_CHAIN", `the RPC endpoint serves chain ${actualChainId}, the bundle is on chain ${first.chainId}`));
         }
-        answers = await readVerifications(client, registry, indices.map((i) => ({ root: claims[i]!.root, statusIndex: claims[i]!.statusIndex })));
+        if (privacy === "private") {
+          answers = await readPrivately(client, registry, indices.map((i) => claims[i]!));
+        } else {
+          answers = await readVerifications(client, registry, indices.map((i) => ({ root: claims[i]!.root, statusIndex: claims[i]!.statusIndex })));
+        }
       } catch (error) {
         return fill(skipAll("RPC_UNAVAILABLE", `could not read chain ${first.chainId}: ${describeError(error)}`));
       }

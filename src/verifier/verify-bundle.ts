@@ -4,7 +4,7 @@ import { bundleDigest, decodeBundle, parseBundle, type Bundle } from "../core/bu
 import { bytesToHex, hexToBytes } from "../core/encoding.ts";
 import { CredanchorError } from "../core/errors.ts";
 import { proofFromHex, verifyMerkleProof } from "../core/merkle-proof.ts";
-import { checkOnChain, type AnchorFacts, type ClientForChain } from "./chain-checks.ts";
+import { checkOnChain, type AnchorFacts, type ClientForChain, type Privacy } from "./chain-checks.ts";
 import { verdictOf, type Check, type Verdict } from "./result.ts";
 import type { TrustList } from "./trust.ts";
 
@@ -15,6 +15,11 @@ export type VerifyOptions = {
   rpc: Readonly<Record<number, string>> | ClientForChain;
   /** Current time in unix seconds (injectable for tests); default: the system clock. */
   now?: () => number;
+  /**
+   * `"private"` reads the issuer's whole status list instead of the one index, so the RPC
+   * provider cannot tell which credential is checked (see {@link Privacy}); default `"direct"`.
+   */
+  privacy?: Privacy;
 };
 
 export type VerificationReport = {
@@ -121,6 +126,7 @@ export async function verifyBundles(inputs: readonly unknown[], options: VerifyO
     }),
     options.trust,
     clientFactory(options.rpc),
+    { privacy: options.privacy ?? "direct" },
   );
   const byIndex = new Map(onChainIndices.map((i, k) => [i, onChain[k]!]));
 

@@ -123,6 +123,8 @@ describe("src/api (HTTP, real service)", function () {
     expect(verified.body.results.map((r: { verdict: string }) => r.verdict)).to.deep.equal(["valid", "invalid"]);
     const one = await call("POST", "/v1/verify", { body: { bundle: bundle.body } });
     expect(one.body.results[0].verdict).to.equal("valid");
+    const hidden = await call("POST", "/v1/verify", { body: { bundle: bundle.body, private: true } });
+    expect(hidden.body.results[0].verdict).to.equal("valid");
   });
 
   it("default: revoke over HTTP, idempotently, and the verifier sees it", async function () {
