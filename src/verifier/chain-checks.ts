@@ -40,6 +40,19 @@ function describeError(error: unknown): string {
   return (e.shortMessage ?? e.message ?? String(error)).split("\n")[0]!;
 }
 
+// The chain id an endpoint serves, remembered for a minute: verifying one bundle at a time then
+// costs one RPC round trip (the eth_call), not two.
+const CHAIN_ID_TTL_MS = 60_000;
+const chainIds = new WeakMap<PublicClient, { chainId: number; at: number }>();
+
+async function chainIdOf(client: PublicClient): Promise<number> {
+  const known = chainIds.get(client);
+  if (known && Date.now() - known.at < CHAIN_ID_TTL_MS) return known.chainId;
+  const chainId = await client.getChainId();
+  chainIds.set(client, { chainId, at: Date.now() });
+  return chainId;
+}
+
 /** Turns one on-chain `verify` answer into the three checks. */
 export function judgeOnChain(claim: AnchorClaim, v: OnChainVerification): ChainCheckResult {
   if (!v.anchored) {
@@ -184,7 +197,7 @@ export async function checkOnChain(
       if (!client) return fill(skipAll("NO_RPC", `no RPC endpoint configured for chain ${first.chainId}`));
       let answers: OnChainVerification[];
       try {
-        const actualChainId = await client.getChainId();
+        const actualChainId = await chainIdOf(client);
         if (actualChainId !== first.chainId) {
           return fill(skipAll("RPC_WRONG_CHAIN", `the RPC endpoint serves chain ${actualChainId}, the bundle is on chain ${first.chainId}`));
         }

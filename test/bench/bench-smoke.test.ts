@@ -38,4 +38,24 @@ describe("benchmarks (short runs)", function () {
     expect(p.singleThreadPerSecond).to.be.greaterThan(0);
     expect(p.allCoresPerSecond).to.be.greaterThan(0);
   });
+
+  it("behavior: bench:service --json runs the real service over HTTP with zero errors", async function () {
+    this.timeout(300_000);
+    const r = await lastJsonLine("bench/service.ts", ["--json", "--seconds", "1", "--anchor", "2000"]);
+    expect(r.acceptErrors).to.equal(0);
+    expect(r.bundleErrors).to.equal(0);
+    expect(r.anchorN).to.equal(2000);
+    for (const key of ["acceptedPerSecond", "inProcessAcceptedPerSecond", "anchorSeconds", "bundleP50Ms", "bundleP99Ms"]) expect(r[key], key).to.be.a("number").and.at.least(0);
+    expect(r.acceptedPerSecond).to.be.greaterThan(0);
+  });
+
+  it("behavior: bench:verify --json verifies real bundles through the library and POST /v1/verify", async function () {
+    this.timeout(300_000);
+    const r = await lastJsonLine("bench/verify.ts", ["--json", "--n", "100", "--seconds", "1"]);
+    expect(r.n).to.equal(100);
+    expect(r.apiErrors).to.equal(0);
+    for (const key of ["batchedPerSecond", "oneByOnePerSecond", "concurrentPerSecond", "apiBatchedPerSecond", "apiSinglePerSecond", "rpcRoundTripMs"]) {
+      expect(r[key], key).to.be.a("number").and.greaterThan(0);
+    }
+  });
 });
