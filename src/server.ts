@@ -1,6 +1,6 @@
 // Composition root: configuration → chain → database → issuer service → HTTP server.
 // `npm start` (embedded default) and `credanchor serve` both run this.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { join, resolve } from "node:path";
 import pino, { type Logger } from "pino";
@@ -14,7 +14,7 @@ import { DEV_CHAIN_ID, devAccount } from "./chain/dev-accounts.ts";
 import { ensureDevChain, type DevChain } from "./chain/dev-chain.ts";
 import type { Config } from "./config.ts";
 import { ServiceError } from "./core/errors.ts";
-import { createApiKey } from "./issuer/api-keys.ts";
+import { createApiKey, importApiKey } from "./issuer/api-keys.ts";
 import { chainFingerprint, createIssuerService, type RunningIssuerService } from "./issuer/service.ts";
 import { getMeta, openDatabase, type Db } from "./store/db.ts";
 import { loadTrustList } from "./verifier/trust-files.ts";
@@ -157,9 +157,10 @@ export async function startServer(config: Config, { logger: given }: { logger?: 
       if (seen && now && seen !== now) {
         const aside = join(dataDir, `chain-reset-${new Date().toISOString().replace(/[:.]/g, "-")}`);
         mkdirSync(aside, { recursive: true });
-        for (const name of ["credanchor.db", "credanchor.db-wal", "credanchor.db-shm", "demo-keys.json"]) {
+        for (const name of ["credanchor.db", "credanchor.db-wal", "credanchor.db-shm"]) {
           if (existsSync(join(dataDir, name))) renameSync(join(dataDir, name), join(aside, name));
         }
+        if (existsSync(join(dataDir, "demo-keys.json"))) copyFileSync(join(dataDir, "demo-keys.json"), join(aside, "demo-keys.json"));
         logger.warn({ module: "server", movedTo: aside }, "the local chain was restarted empty: the previous database was moved aside");
         resetNotice = `The local chain started empty, so the previous database (whose anchors are gone) was moved to ${aside}.`;
       }
@@ -190,6 +191,11 @@ export async function startServer(config: Config, { logger: given }: { logger?: 
     if (demoIssuerId !== undefined) {
       const file = join(dataDir, "demo-keys.json");
       let keys = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { issuerId: number; issuerApiKey: string; adminApiKey: string }) : undefined;
+      if (keys && keys.issuerId === demoIssuerId) {
+        // Keep the demo keys a user may have copied, also across a reset of the local chain.
+        importApiKey(db, demoIssuerId, keys.issuerApiKey, "demo issuer");
+        importApiKey(db, null, keys.adminApiKey, "demo operator");
+      }
       if (!keys || keys.issuerId !== demoIssuerId || !running.service.authenticate(keys.issuerApiKey) || !running.service.authenticate(keys.adminApiKey)) {
         keys = { issuerId: demoIssuerId, issuerApiKey: createApiKey(db, demoIssuerId, "demo issuer").token, adminApiKey: createApiKey(db, null, "demo operator").token };
         writeFileSync(file, JSON.stringify(keys, null, 2) + "\n", { mode: 0o600 });

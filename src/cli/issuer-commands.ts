@@ -76,15 +76,17 @@ export const issueCommand: Command = {
     try {
       const credentials = readCredentials(positionals);
       const accepted: { id: string; statusIndex: number }[] = [];
-      const progress = credentials.length > chunk && process.stderr.isTTY !== undefined;
+      const progress = credentials.length > chunk;
+      const tty = Boolean(process.stderr.isTTY);
       for (let start = 0; start < credentials.length; start += chunk) {
         const part = credentials.slice(start, start + chunk);
         const key = createHash("sha256").update(JSON.stringify(part)).digest("hex").slice(0, 40);
         const body = await client.request<{ credentials: { id: string; statusIndex: number }[] }>("POST", "/v1/credentials", { credentials: part }, { "idempotency-key": `cli-${key}` });
         accepted.push(...body.credentials);
-        if (progress) process.stderr.write(`\rsubmitted ${accepted.length}/${credentials.length} (${Math.floor((100 * accepted.length) / credentials.length)}%)`);
+        const line = `submitted ${accepted.length}/${credentials.length} (${Math.floor((100 * accepted.length) / credentials.length)}%)`;
+        if (progress) process.stderr.write(tty ? `\r${line}` : `${line}\n`);
       }
-      if (progress) process.stderr.write("\n");
+      if (progress && tty) process.stderr.write("\n");
       if (values.json) console.log(JSON.stringify(accepted, null, 2));
       else for (const c of accepted) console.log(`${c.id}  status index ${c.statusIndex}`);
       if (!values.wait) return 0;
@@ -107,11 +109,11 @@ async function waitForAnchors(client: ApiClient, ids: string[], out?: string): P
       if (out && view.bundle) writeFileSync(join(out, `${id}.json`), JSON.stringify(view.bundle, null, 2) + "\n");
     }
     const done = ids.length - pending.size;
-    if (done !== lastShown) process.stderr.write(`\ranchored ${done}/${ids.length}`);
+    if (done !== lastShown) process.stderr.write(process.stderr.isTTY ? `\ranchored ${done}/${ids.length}` : `anchored ${done}/${ids.length}\n`);
     lastShown = done;
     if (pending.size > 0) await sleep(500);
   }
-  process.stderr.write("\n");
+  if (process.stderr.isTTY) process.stderr.write("\n");
   if (out) console.log(`bundles written to ${out}/`);
   return 0;
 }

@@ -47,6 +47,19 @@ export function authenticateApiKey(db: Db, token: string): Principal | undefined
   return row.issuer_id === null ? { kind: "admin", keyId: match[1]! } : { kind: "issuer", issuerId: row.issuer_id, keyId: match[1]! };
 }
 
+/**
+ * Stores an existing token again (its hash), e.g. the local demo keys after the development chain
+ * and its database were reset. Returns false if the token is malformed or its id is taken.
+ */
+export function importApiKey(db: Db, issuerId: number | null, token: string, label?: string): boolean {
+  const match = TOKEN.exec(token);
+  if (!match) return false;
+  const result = db
+    .prepare("INSERT OR IGNORE INTO api_keys (id, issuer_id, secret_hash, label, created_at) VALUES (?, ?, ?, ?, ?)")
+    .run(match[1], issuerId, hashSecret(match[2]!), label ?? null, Date.now());
+  return result.changes === 1;
+}
+
 /** Revokes a key by id; returns whether one was revoked. */
 export function revokeApiKey(db: Db, keyId: string): boolean {
   return db.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(Date.now(), keyId).changes === 1;

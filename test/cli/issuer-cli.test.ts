@@ -1,0 +1,128 @@
+// The issuer and operator commands against the real service process: issue (with --wait and
+// bundles written), status, revoke, erase, keys, and the errors a user sees.
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { JsonObject } from "../../src/core/json.ts";
+import { sampleBadge } from "../core/helpers.ts";
+import { CLI, createKeyIn, startServerProcess, type ServerProcess } from "../helpers/server-process.ts";
+import { startChain, type Chain } from "../helpers/stack.ts";
+
+const exec = promisify(execFile);
+
+describe("credanchor issue / status / revoke / erase / keys (real service process)", function () {
+  this.timeout(120_000);
+  let chain: Chain;
+  let server: ServerProcess;
+  let dataDir: string;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  before(async function () {
+    chain = await startChain();
+    dataDir = mkdtempSync(join(tmpdir(), "credanchor-cli-data-"));
+    dir = mkdtempSync(join(tmpdir(), "credanchor-cli-files-"));
+    server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir });
+    const deployments = mkdtempSync(join(tmpdir(), "credanchor-cli-books-"));
+    writeFileSync(
+      join(deployments, "test.json"),
+      JSON.stringify({ network: "test", chainId: 31337, deployments: [{ contract: "CredentialRegistry", address: chain.registry, version: "1.0.0", deployBlock: chain.deployBlock, deployTx: `0x${"11".repeat(32)}`, deployer: chain.governance.address, governance: chain.governance.address, abiHash: `0x${"22".repeat(32)}`, compiler: "solc 0.8.28", deployedAt: new Date().toISOString() }] }),
+    );
+    env = { ...process.env, CREDANCHOR_URL: server.url, CREDANCHOR_API_KEY: createKeyIn(dataDir, 1), RPC_URL: chain.url, DEPLOYMENTS_DIR: deployments, DATA_DIR: dataDir };
+  });
+
+  after(async function () {
+    await server?.kill("SIGTERM");
+    await chain?.stop();
+    for (const d of [dataDir, dir]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  const cli = async (...args: string[]) => {
+    try {
+      const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { env, maxBuffer: 16 << 20 });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  it("default: issue --wait --out writes verifiable bundles; re-running issues nothing twice; status, revoke, erase", async function () {
+    const many = Array.from({ length: 2500 }, (_, k) => {
+      const c = sampleBadge();
+      ((c.credentialSubject as JsonObject).achievement as JsonObject).name = `CLI ${k}`;
+      return c;
+    });
+    writeFileSync(join(dir, "many.json"), JSON.stringify(many.slice(0, 2499)));
+    writeFileSync(join(dir, "one.json"), JSON.stringify(many[2499]));
+    const out = join(dir, "bundles");
+    const issued = await cli("issue", join(dir, "many.json"), join(dir, "one.json"), "--wait", "--out", out);
+    expect(issued.code, issued.stderr).to.equal(0);
+    const lines = issued.stdout.trim().split("\n").filter((l) => /status index/.test(l));
+    expect(lines).to.have.length(2500);
+    expect(issued.stderr).to.match(/submitted 2500\/2500 \(100%\)/);
+    expect(issued.stderr).to.match(/anchored 2500\/2500/);
+    expect(readdirSync(out)).to.have.length(2500);
+
+    // Re-running the same command is safe: same ids (Idempotency-Key from the content).
+    const again = await cli("issue", join(dir, "many.json"), join(dir, "one.json"));
+    expect(again.stdout.trim().split("\n").filter((l) => /status index/.test(l))).to.deep.equal(lines);
+
+    const id = lines[0]!.split(" ")[0]!;
+    const bundleFile = join(out, `${id}.json`);
+    const verified = await cli("verify", bundleFile);
+    expect(verified.code, verified.stdout + verified.stderr).to.equal(0);
+
+    const status = await cli("status", id);
+    expect(status.stdout).to.match(new RegExp(`^${id}: confirmed, batch \\d+, status index \\d+\\n  anchored in tx 0x[0-9a-f]{64}, block \\d+`));
+    const batchId = /batch (\d+)/.exec(status.stdout)![1]!;
+    const batch = await cli("status", "--batch", batchId);
+    expect(batch.stdout).to.match(/gas \d+ \(\d+ per credential\), cost \d+ wei/);
+
+    const revoked = await cli("revoke", id, "--reason", "4", "--wait");
+    expect(revoked.code, revoked.stderr).to.equal(0);
+    expect(revoked.stdout).to.match(/confirmed in tx 0x[0-9a-f]{64}/);
+    const after = await cli("verify", bundleFile);
+    expect(after.code).to.equal(1);
+    expect(after.stdout).to.match(/✗ status\s+status index \d+ is revoked/);
+
+    const erased = await cli("erase", id);
+    expect(erased.stdout).to.match(new RegExp(`${id}: erased at \\d{4}-`));
+    expect((await cli("status", id)).stdout).to.match(/erased/);
+    expect((await cli("verify", bundleFile)).stdout).to.match(/✗ status/); // the holder's bundle still verifies cryptographically; only the status fails
+  });
+
+  it("error: clear messages and exit codes: invalid credential, wrong key, unreachable service, bad flags", async function () {
+    writeFileSync(join(dir, "bad.json"), JSON.stringify({ type: ["VerifiableCredential"] }));
+    const bad = await cli("issue", join(dir, "bad.json"));
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.match(/error: 1 problem|error: \d+ problems/);
+    expect(bad.stderr).to.match(/credentials\[0\]\.@context/);
+    const wrongKey = await cli("status", "00000000-0000-4000-8000-000000000000", "--api-key", "cak_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    expect(wrongKey.code).to.equal(1);
+    expect(wrongKey.stderr).to.match(/\[UNAUTHORIZED\]/);
+    const down = await cli("status", "x", "--url", "http://127.0.0.1:9");
+    expect(down.code).to.equal(2);
+    expect(down.stderr).to.match(/cannot reach the credanchor API at http:\/\/127\.0\.0\.1:9/);
+    const flags = await cli("issue", "--nope");
+    expect(flags.code).to.equal(2);
+    expect(flags.stderr).to.match(/Unknown option '--nope'/);
+    expect((await cli("revoke", "--help")).stdout).to.match(/Usage: credanchor revoke/);
+  });
+
+  it("behavior: keys create/revoke work on the service's database", async function () {
+    const created = await cli("keys", "create", "--issuer", "1", "--label", "ci");
+    expect(created.code, created.stderr).to.equal(0);
+    const token = /^(cak_\S+)$/m.exec(created.stdout)![1]!;
+    const keyId = token.slice(4, 20);
+    const withKey = await cli("status", "--batch", "1", "--api-key", token);
+    expect(withKey.code, withKey.stderr).to.equal(0);
+    expect((await cli("keys", "revoke", keyId)).stdout).to.match(/revoked/);
+    expect((await cli("status", "--batch", "1", "--api-key", token)).stderr).to.match(/UNAUTHORIZED/);
+    expect((await cli("keys", "create", "--issuer", "77")).stderr).to.match(/issuer 77 is not served/);
+    expect(readFileSync(join(dataDir, "credanchor.db")).length).to.be.greaterThan(0);
+  });
+});
