@@ -11,8 +11,10 @@ export type AnchorClaim = {
   root: Hex;
   issuerId: bigint;
   statusIndex: bigint;
-  /** Block the bundle says the anchor is in (informative: the chain's record wins). */
+  /** Block the bundle says the anchor is in: must be the block the chain recorded. */
   blockNumber?: number;
+  /** Transaction the bundle says anchored the root: must be a call to this registry, in that block, carrying the root. */
+  txHash?: Hex;
 };
 
 /** What the chain says, for reports. */
@@ -53,8 +55,20 @@ async function chainIdOf(client: PublicClient): Promise<number> {
   return chainId;
 }
 
+/** What the chain says of a bundle's transaction: "match", or why it does not fit. */
+export type TxFinding = "match" | string;
+
+/** Checks that `hash` is a call to `registry`, mined in `blockNumber`, whose input carries `root`. */
+function judgeTransaction(tx: { to: Address | null; blockNumber: bigint | null; input: Hex } | undefined, registry: Address, root: Hex, blockNumber: number): TxFinding {
+  if (!tx) return "no such transaction on this chain";
+  if (tx.to?.toLowerCase() !== registry.toLowerCase()) return `it calls ${tx.to ?? "no contract"}, not the registry`;
+  if (tx.blockNumber === null || Number(tx.blockNumber) !== blockNumber) return `it is in block ${tx.blockNumber ?? "none (pending)"}, not ${blockNumber}`;
+  if (!tx.input.toLowerCase().includes(root.slice(2).toLowerCase())) return "it does not carry this root";
+  return "match";
+}
+
 /** Turns one on-chain `verify` answer into the three checks. */
-export function judgeOnChain(claim: AnchorClaim, v: OnChainVerification): ChainCheckResult {
+export function judgeOnChain(claim: AnchorClaim, v: OnChainVerification, tx?: TxFinding): ChainCheckResult {
   if (!v.anchored) {
     return {
       checks: [
@@ -75,14 +89,12 @@ export function judgeOnChain(claim: AnchorClaim, v: OnChainVerification): ChainC
   const checks: Check[] = [];
   if (v.issuerId !== claim.issuerId) {
     checks.push({ name: "anchored", outcome: "fail", code: "ROOT_OF_ANOTHER_ISSUER", message: `the root was anchored by issuer ${v.issuerId}, but the bundle names issuer ${claim.issuerId}` });
+  } else if (claim.blockNumber !== undefined && claim.blockNumber !== v.blockNumber) {
+    checks.push({ name: "anchored", outcome: "fail", code: "BLOCK_MISMATCH", message: `the root was anchored in block ${v.blockNumber}, but the bundle says block ${claim.blockNumber}` });
+  } else if (tx !== undefined && tx !== "match") {
+    checks.push({ name: "anchored", outcome: "fail", code: "TX_MISMATCH", message: `transaction ${claim.txHash} is not the one that anchored this root (${tx})` });
   } else {
-    const elsewhere = claim.blockNumber !== undefined && claim.blockNumber !== v.blockNumber;
-    checks.push({
-      name: "anchored",
-      outcome: "pass",
-      code: elsewhere ? "ANCHORED_IN_OTHER_BLOCK" : "ANCHORED",
-      message: `anchored in block ${v.blockNumber} at ${when} by ${v.signer}` + (elsewhere ? ` (the bundle says block ${claim.blockNumber})` : ""),
-    });
+    checks.push({ name: "anchored", outcome: "pass", code: "ANCHORED", message: `anchored in block ${v.blockNumber} at ${when} by ${v.signer}` });
   }
   const issuerName = v.issuerMetadataURI || `issuer ${v.issuerId}`;
   if (!v.issuerAccreditedAtAnchoring) {
@@ -196,23 +208,37 @@ export async function checkOnChain(
       const fill = (checks: Check[]) => indices.forEach((i) => (results[i] = { checks }));
       if (!client) return fill(skipAll("NO_RPC", `no RPC endpoint configured for chain ${first.chainId}`));
       let answers: OnChainVerification[];
+      let txs = new Map<Hex, { to: Address | null; blockNumber: bigint | null; input: Hex } | undefined>();
       try {
         const actualChainId = await chainIdOf(client);
         if (actualChainId !== first.chainId) {
           return fill(skipAll("RPC_WRONG_CHAIN", `the RPC endpoint serves chain ${actualChainId}, the bundle is on chain ${first.chainId}`));
         }
-        if (privacy === "private") {
-          answers = await readPrivately(client, registry, indices.map((i) => claims[i]!));
-        } else {
-          answers = await readVerifications(client, registry, indices.map((i) => ({ root: claims[i]!.root, statusIndex: claims[i]!.statusIndex })));
-        }
+        const hashes = [...new Set(indices.map((i) => claims[i]!.txHash).filter((h): h is Hex => h !== undefined))];
+        const [read, found] = await Promise.all([
+          privacy === "private"
+            ? readPrivately(client, registry, indices.map((i) => claims[i]!))
+            : readVerifications(client, registry, indices.map((i) => ({ root: claims[i]!.root, statusIndex: claims[i]!.statusIndex }))),
+          // One lookup per transaction (a batch's bundles share one), in parallel with the views.
+          Promise.all(hashes.map((hash) => client.getTransaction({ hash }).catch((error: unknown) => {
+            if ((error as Error).name === "TransactionNotFoundError") return undefined;
+            throw error;
+          }))),
+        ]);
+        answers = read;
+        txs = new Map(hashes.map((h, k) => [h, found[k]]));
       } catch (error) {
         return fill(skipAll("RPC_UNAVAILABLE", `could not read chain ${first.chainId}: ${describeError(error)}`));
       }
       if (answers.length !== indices.length) {
         return fill(skipAll("RPC_BAD_RESPONSE", `the RPC endpoint returned ${answers.length} answers for ${indices.length} questions`));
       }
-      indices.forEach((i, k) => (results[i] = judgeOnChain(claims[i]!, answers[k]!)));
+      indices.forEach((i, k) => {
+        const claim = claims[i]!;
+        const v = answers[k]!;
+        const tx = claim.txHash === undefined || !v.anchored ? undefined : judgeTransaction(txs.get(claim.txHash), registry, claim.root, v.blockNumber);
+        results[i] = judgeOnChain(claim, v, tx);
+      });
     }),
   );
   return results;

@@ -122,7 +122,7 @@ export async function verifyBundles(inputs: readonly unknown[], options: VerifyO
   const onChain = await checkOnChain(
     onChainIndices.map((i) => {
       const b = offChain[i]!.bundle!;
-      return { chainId: b.chainId, registry: b.registry, root: b.root as Hex, issuerId: BigInt(b.issuerId), statusIndex: BigInt(b.statusIndex), blockNumber: b.blockNumber };
+      return { chainId: b.chainId, registry: b.registry, root: b.root as Hex, issuerId: BigInt(b.issuerId), statusIndex: BigInt(b.statusIndex), blockNumber: b.blockNumber, txHash: b.txHash as Hex };
     }),
     options.trust,
     clientFactory(options.rpc),

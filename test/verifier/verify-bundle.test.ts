@@ -141,6 +141,21 @@ describe("src/verifier/verify-bundle.ts", function () {
     expect(outcome(wrongRpc)).to.include("anchored:skip:RPC_WRONG_CHAIN");
   });
 
+  it("error: a bundle naming another block or another transaction than the anchor's fails the anchored check", async function () {
+    const { batch, options, admin, registry } = await issued();
+    const [good, other] = await batch(2, 1, admin);
+    const unrelated = await (await registry.connect(admin).anchor(`0x${"ab".repeat(32)}`)).wait();
+    const wrongBlock = { ...good!, blockNumber: good!.blockNumber + 1 };
+    const otherTx = { ...good!, txHash: unrelated!.hash, blockNumber: good!.blockNumber };
+    const noTx = { ...good!, txHash: `0x${"cd".repeat(32)}` };
+    const reports = await verifyBundles([good, other, wrongBlock, otherTx, noTx], options);
+    expect(reports.map((r) => r.verdict)).to.deep.equal(["valid", "valid", "invalid", "invalid", "invalid"]);
+    expect(outcome(reports[2]!)).to.include("anchored:fail:BLOCK_MISMATCH");
+    expect(outcome(reports[3]!)).to.include("anchored:fail:TX_MISMATCH");
+    expect(reports[3]!.checks[3]!.message).to.match(/is in block \d+, not \d+|does not carry this root/);
+    expect(reports[4]!.checks[3]!.message).to.match(/no such transaction on this chain/);
+  });
+
   it("error: revoked leaf, revoked root, suspended; reinstated is valid again", async function () {
     const { batch, options, admin, registry } = await issued();
     const bundles = await batch(4, 1, admin);
