@@ -58,4 +58,11 @@ describe("benchmarks (short runs)", function () {
       expect(r[key], key).to.be.a("number").and.greaterThan(0);
     }
   });
+
+  it("behavior: bench:load --json sustains mixed load with zero errors", async function () {
+    this.timeout(300_000);
+    const r = await lastJsonLine("bench/load.ts", ["--json", "--seconds", "3"]);
+    expect(r.errors).to.equal(0);
+    for (const key of ["issuedPerSecond", "statusPerSecond", "verifyPerSecond", "rssStartMiB", "rssLastQuarterMiB"]) expect(r[key], key).to.be.a("number").and.greaterThan(0);
+  });
 });

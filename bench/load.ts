@@ -1,0 +1,114 @@
+// Sustained mixed load (`npm run bench:load [-- --json] [--seconds S]`, default 60 s): the real
+// service process on a local hardhat node, loaded at the same time with
+//   - issue:  POST /v1/credentials, 100 credentials per request (2 connections),
+//   - status: GET /v1/credentials/{id} of random earlier credentials (4 connections),
+//   - verify: POST /v1/verify of one real bundle (2 connections),
+// while the service's RSS is sampled every second. Reports throughput, p50/p99 latency and
+// errors per stream, and RSS over time (first quarter vs the end: memory must stay flat).
+import autocannon from "autocannon";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { JsonObject } from "../src/core/json.ts";
+import { sampleBadge } from "../test/core/helpers.ts";
+import { createKeyIn, startServerProcess } from "../test/helpers/server-process.ts";
+import { startChain } from "../test/helpers/stack.ts";
+
+const { values } = parseArgs({ options: { json: { type: "boolean" }, seconds: { type: "string" } } });
+const SECONDS = Number(values.seconds ?? 60);
+const log = (line: string) => (values.json ? process.stderr : process.stdout).write(line + "\n");
+
+type Cannon = { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number; timeouts: number };
+const cannon = (o: autocannon.Options) => new Promise<Cannon>((res, rej) => autocannon(o, (e, r) => (e ? rej(e) : res(r as unknown as Cannon))));
+
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+
+function badges(n: number, tag: string): JsonObject[] {
+  return Array.from({ length: n }, (_, k) => {
+    const c = sampleBadge();
+    ((c.credentialSubject as JsonObject).achievement as JsonObject).name = `${tag} ${k}`;
+    return c;
+  });
+}
+
+async function main(): Promise<void> {
+  const chain = await startChain();
+  const dataDir = mkdtempSync(join(tmpdir(), "credanchor-bench-load-"));
+  const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "warn", BATCH_MAX_WAIT_SECONDS: "1" } });
+  try {
+    const token = createKeyIn(dataDir, 1);
+    const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
+    // Seed: credentials to read and one anchored bundle to verify.
+    const seeded = (await (await fetch(`${server.url}/v1/credentials`, { method: "POST", headers, body: JSON.stringify({ credentials: badges(500, "Seed") }) })).json()) as { credentials: { id: string }[] };
+    const ids = seeded.credentials.map((c) => c.id);
+    let bundle: unknown;
+    for (;;) {
+      const r = await fetch(`${server.url}/v1/credentials/${ids[0]}/bundle`, { headers });
+      if (r.status === 200) {
+        bundle = await r.json();
+        break;
+      }
+      await new Promise((res) => setTimeout(res, 100));
+    }
+
+    const pid = server.child.pid!;
+    const samples: { t: number; rss: number }[] = [];
+    const started = Date.now();
+    const sampler = setInterval(() => samples.push({ t: (Date.now() - started) / 1000, rss: rssMiB(pid) }), 1000);
+    samples.push({ t: 0, rss: rssMiB(pid) });
+    log(`mixed load for ${SECONDS} s: issue (2 connections × 100 per request), status (4), verify (2)…`);
+    let k = 0;
+    const [issue, status, verify] = await Promise.all([
+      cannon({ url: `${server.url}/v1/credentials`, method: "POST", headers, body: JSON.stringify({ credentials: badges(100, "Load") }), connections: 2, duration: SECONDS, timeout: 30 }),
+      cannon({
+        url: server.url,
+        headers,
+        connections: 4,
+        duration: SECONDS,
+        requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: `/v1/credentials/${ids[k++ % ids.length]}` }) }],
+      }),
+      cannon({ url: `${server.url}/v1/verify`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundle }), connections: 2, duration: SECONDS, timeout: 30 }),
+    ]);
+    clearInterval(sampler);
+    samples.push({ t: (Date.now() - started) / 1000, rss: rssMiB(pid) });
+
+    const quarter = samples.filter((s) => s.t <= SECONDS / 4);
+    const lastQuarter = samples.filter((s) => s.t >= (SECONDS * 3) / 4);
+    const mean = (xs: { rss: number }[]) => xs.reduce((a, s) => a + s.rss, 0) / Math.max(1, xs.length);
+    const errors = (c: Cannon) => c.non2xx + c.errors + c.timeouts;
+    const result = {
+      seconds: SECONDS,
+      issuedPerSecond: Math.round(issue.requests.average * 100),
+      issueP50Ms: issue.latency.p50,
+      issueP99Ms: issue.latency.p99,
+      statusPerSecond: Math.round(status.requests.average),
+      statusP50Ms: status.latency.p50,
+      statusP99Ms: status.latency.p99,
+      verifyPerSecond: Math.round(verify.requests.average),
+      verifyP50Ms: verify.latency.p50,
+      verifyP99Ms: verify.latency.p99,
+      errors: errors(issue) + errors(status) + errors(verify),
+      rssStartMiB: Math.round(samples[0]!.rss),
+      rssFirstQuarterMiB: Math.round(mean(quarter)),
+      rssLastQuarterMiB: Math.round(mean(lastQuarter)),
+      rssMaxMiB: Math.round(Math.max(...samples.map((s) => s.rss))),
+    };
+    log("");
+    log("| stream | throughput | p50 / p99 | errors |");
+    log("|---|---:|---|---:|");
+    log(`| issue (100 per request) | ${result.issuedPerSecond.toLocaleString("en")} credentials/s | ${result.issueP50Ms} / ${result.issueP99Ms} ms | ${errors(issue)} |`);
+    log(`| status (GET credential) | ${result.statusPerSecond.toLocaleString("en")} requests/s | ${result.statusP50Ms} / ${result.statusP99Ms} ms | ${errors(status)} |`);
+    log(`| verify (POST one bundle) | ${result.verifyPerSecond.toLocaleString("en")} requests/s | ${result.verifyP50Ms} / ${result.verifyP99Ms} ms | ${errors(verify)} |`);
+    log("");
+    log(`service RSS: start ${result.rssStartMiB} MiB, first quarter ${result.rssFirstQuarterMiB} MiB, last quarter ${result.rssLastQuarterMiB} MiB (${(result.rssLastQuarterMiB / Math.max(1, result.rssFirstQuarterMiB)).toFixed(2)}×), max ${result.rssMaxMiB} MiB`);
+    log(`RSS over time (s: MiB): ${samples.filter((_, i) => i % Math.max(1, Math.floor(samples.length / 12)) === 0).map((s) => `${Math.round(s.t)}: ${Math.round(s.rss)}`).join(", ")}`);
+    if (values.json) console.log(JSON.stringify(result));
+  } finally {
+    await server.kill("SIGTERM");
+    await chain.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
