@@ -1,5 +1,6 @@
 // Gas benchmark of CredentialRegistry on Hardhat's in-process network (`npm run bench:gas [-- --json]`).
 import { network } from "hardhat";
+import { rng } from "../test/helpers/rng.ts";
 
 type Row = { operation: string; gas: bigint; credentials: number; note: string };
 
@@ -17,17 +18,6 @@ function randomRoot(seed: number): string {
   return "0x" + (BigInt(seed) * 0x9e3779b97f4a7c15n + 0x1234n).toString(16).padStart(64, "0").slice(-64);
 }
 
-/** Deterministic pseudo-random generator (mulberry32), so runs are comparable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function main(): Promise<void> {
   const json = process.argv.includes("--json");

@@ -11,6 +11,7 @@ import type { JsonObject } from "../core/json.ts";
 import { credentialLeaf } from "../core/leaf.ts";
 import { buildCredentialTree } from "../core/merkle.ts";
 import { credentialRegistryAbi } from "../chain/abi.ts";
+import { readStatusWords } from "../chain/read-registry.ts";
 import { TxSender, describeChainError, type ChainTxRow, type TxHooks } from "../chain/sender.ts";
 import { getMeta, setMeta, storageError, type Db } from "../store/db.ts";
 import { authenticateApiKey, createApiKey } from "./api-keys.ts";
@@ -128,6 +129,21 @@ type StatusChangeRow = {
   created_at: number;
 };
 
+/** Indices whose revocation or suspension bit is set on-chain in words [0, words) of an issuer's lists. */
+async function setStatusBits(client: PublicClient, registry: Address, issuerId: number, words: number): Promise<number[]> {
+  const taken: number[] = [];
+  for (let first = 0; first < words; first += 2048) {
+    const count = Math.min(2048, words - first);
+    const { revoked, suspended } = await readStatusWords(client, registry, BigInt(issuerId), BigInt(first), BigInt(count));
+    for (let w = 0; w < count; w++) {
+      const bits = revoked[w]! | suspended[w]!;
+      if (bits === 0n) continue;
+      for (let b = 0; b < 256; b++) if ((bits >> BigInt(b)) & 1n) taken.push((first + w) * 256 + b);
+    }
+  }
+  return taken;
+}
+
 /** The hash of block 1: tells a reset development chain (same id, same addresses) from the one a database saw. */
 export async function chainFingerprint(client: PublicClient): Promise<string | undefined> {
   try {
@@ -217,9 +233,17 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
     ).run(issuerId, account.address.toLowerCase(), listSize, now());
   }
 
+  // Status bits already set on-chain (a database restored from an old backup, statuses changed
+  // outside this service) must never be handed to a new credential: read the issuers' lists once.
+  const onChainTaken = new Map<number, number[]>();
+  for (const issuerId of issuers.keys()) {
+    const listSize = (db.prepare("SELECT list_size FROM issuers WHERE id = ?").pluck().get(issuerId) as number) ?? 131_072;
+    onChainTaken.set(issuerId, await setStatusBits(client, registry, issuerId, Math.ceil(listSize / 256)));
+  }
+
   const senders = new Map<number, TxSender>();
   const pool = new PreparePool(options.prepareThreads === undefined ? {} : { threads: options.prepareThreads });
-  const service = new SqliteIssuerService(options, issuers, senders, pool);
+  const service = new SqliteIssuerService(options, issuers, senders, pool, onChainTaken);
   for (const [issuerId, account] of issuers) {
     senders.set(
       issuerId,
@@ -264,8 +288,17 @@ class SqliteIssuerService implements IssuerService {
   /** Called after credentials are stored (the pipeline wakes up to check for a full batch). */
   onAccepted: ((issuerId: number, count: number) => void) | undefined;
 
-  constructor(options: IssuerServiceOptions, issuers: ReadonlyMap<number, LocalAccount>, senders: Map<number, TxSender>, pool: PreparePool) {
+  readonly #onChainTaken: ReadonlyMap<number, number[]>;
+
+  constructor(
+    options: IssuerServiceOptions,
+    issuers: ReadonlyMap<number, LocalAccount>,
+    senders: Map<number, TxSender>,
+    pool: PreparePool,
+    onChainTaken: ReadonlyMap<number, number[]> = new Map(),
+  ) {
     this.#o = options;
+    this.#onChainTaken = onChainTaken;
     this.#pool = pool;
     this.#db = options.db;
     this.#issuers = issuers;
@@ -295,7 +328,7 @@ class SqliteIssuerService implements IssuerService {
     if (!allocator) {
       const { list_size } = this.#db.prepare("SELECT list_size FROM issuers WHERE id = ?").get(issuerId) as { list_size: number };
       const taken = (this.#db.prepare("SELECT status_index FROM credentials WHERE issuer_id = ?").pluck().all(issuerId) as number[]);
-      allocator = new StatusIndexAllocator(list_size, taken);
+      allocator = new StatusIndexAllocator(list_size, [...taken, ...(this.#onChainTaken.get(issuerId) ?? [])]);
       this.#allocators.set(issuerId, allocator);
     }
     return allocator;

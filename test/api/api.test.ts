@@ -41,11 +41,7 @@ describe("src/api (HTTP, real service)", function () {
         done();
       },
     });
-    const book = {
-      network: "test",
-      chainId: 31337,
-      deployments: [{ contract: "CredentialRegistry", address: chain.registry, version: "1.0.0", deployBlock: chain.deployBlock, deployTx: `0x${"11".repeat(32)}`, deployer: chain.governance.address, governance: chain.governance.address, abiHash: `0x${"22".repeat(32)}`, compiler: "solc 0.8.28", deployedAt: new Date().toISOString() }],
-    };
+    const book = chain.addressBook();
     const app = createApp({ service: stack.service, verify: { trust: createTrustList([book]), rpc: { 31337: chain.url } }, logger: pino({ level: "info" }, sink) });
     server = app.listen(0, "127.0.0.1");
     await new Promise((r) => server.once("listening", r));

@@ -29,7 +29,7 @@ describe("credanchor issue / status / revoke / erase / keys (real service proces
     const deployments = mkdtempSync(join(tmpdir(), "credanchor-cli-books-"));
     writeFileSync(
       join(deployments, "test.json"),
-      JSON.stringify({ network: "test", chainId: 31337, deployments: [{ contract: "CredentialRegistry", address: chain.registry, version: "1.0.0", deployBlock: chain.deployBlock, deployTx: `0x${"11".repeat(32)}`, deployer: chain.governance.address, governance: chain.governance.address, abiHash: `0x${"22".repeat(32)}`, compiler: "solc 0.8.28", deployedAt: new Date().toISOString() }] }),
+      JSON.stringify(chain.addressBook()),
     );
     env = { ...process.env, CREDANCHOR_URL: server.url, CREDANCHOR_API_KEY: createKeyIn(dataDir, 1), RPC_URL: chain.url, DEPLOYMENTS_DIR: deployments, DATA_DIR: dataDir };
   });

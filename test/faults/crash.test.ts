@@ -40,7 +40,7 @@ describe("crash safety: SIGKILL the service at every step, restart, nothing lost
     await chain?.stop();
   });
 
-  const start = (dataDir: string, env: Record<string, string> = {}) => startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env });
+  const start = (dataDir: string, env: Record<string, string> = {}, signers = [1]) => startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env, signers });
 
   async function post(server: ServerProcess, token: string, path: string, body: unknown, key?: string): Promise<{ status: number; body: any } | undefined> {
     try {
@@ -104,11 +104,7 @@ describe("crash safety: SIGKILL the service at every step, restart, nothing lost
       db.close();
     }
     // Every stored proof verifies against the chain.
-    const book = {
-      network: "test",
-      chainId: 31337,
-      deployments: [{ contract: "CredentialRegistry", address: chain.registry, version: "1.0.0", deployBlock: chain.deployBlock, deployTx: `0x${"11".repeat(32)}`, deployer: chain.governance.address, governance: chain.governance.address, abiHash: `0x${"22".repeat(32)}`, compiler: "solc 0.8.28", deployedAt: new Date().toISOString() }],
-    };
+    const book = chain.addressBook();
     const reports = await verifyBundles(views.map((v) => v.bundle), { trust: createTrustList([book]), rpc: { 31337: chain.url } });
     reports.forEach((r, i) => expect(r.verdict, `${views[i].id}: ${JSON.stringify(r.checks.filter((c) => c.outcome !== "pass"))}`).to.equal("valid"));
   }
@@ -155,19 +151,20 @@ describe("crash safety: SIGKILL the service at every step, restart, nothing lost
   it("behavior: killed after signing a revocation: restart applies it to exactly the right indices", async function () {
     const dataDir = mkdtempSync(join(tmpdir(), "credanchor-crash-"));
     try {
-      const first = await start(dataDir);
-      const token = createKeyIn(dataDir, 1);
+      // Issuer 2: its status list is not shared with the other runs' databases on this chain.
+      const first = await start(dataDir, {}, [2]);
+      const token = createKeyIn(dataDir, 2);
       const accepted = (await post(first, token, "/v1/credentials", { credentials: Array.from({ length: 6 }, (_, k) => badge(`Rev ${k}`)) }))!.body.credentials as Accepted[];
       await waitAnchored(first, token, accepted.map((a) => a.id));
       await first.kill("SIGTERM");
 
-      const second = await start(dataDir, { CREDANCHOR_CRASH_AT: "status:after-sign" });
+      const second = await start(dataDir, { CREDANCHOR_CRASH_AT: "status:after-sign" }, [2]);
       const revoked = accepted.slice(0, 2);
       const change = await post(second, token, "/v1/revocations", { action: "revoke", credentialIds: revoked.map((a) => a.id) });
       expect(change?.status).to.equal(202);
       expect(await second.exited).to.deep.equal({ code: null, signal: "SIGKILL" });
 
-      const third = await start(dataDir);
+      const third = await start(dataDir, {}, [2]);
       try {
         for (let k = 0; ; k++) {
           const state = (await get(third, token, `/v1/revocations/${change!.body.id}`)).state;
@@ -176,7 +173,7 @@ describe("crash safety: SIGKILL the service at every step, restart, nothing lost
           await new Promise((r) => setTimeout(r, 50));
         }
         for (const a of accepted) {
-          const [revokedBit] = await chain.publicClient.readContract({ address: chain.registry, abi: credentialRegistryAbi, functionName: "getStatus", args: [1n, BigInt(a.statusIndex)] });
+          const [revokedBit] = await chain.publicClient.readContract({ address: chain.registry, abi: credentialRegistryAbi, functionName: "getStatus", args: [2n, BigInt(a.statusIndex)] });
           expect(revokedBit, `index ${a.statusIndex}`).to.equal(revoked.some((r) => r.id === a.id));
         }
       } finally {

@@ -13,20 +13,10 @@ import type { JsonObject } from "../../src/core/json.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { openStack, removeDir, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { rng } from "../helpers/rng.ts";
 
 const COUNT = Number(process.env.FUZZ_REQUESTS ?? 10_000);
 
-/** mulberry32: a seeded generator, so a failure can be replayed with its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("fuzz: malformed requests on every endpoint (real API)", function () {
   this.timeout(600_000);

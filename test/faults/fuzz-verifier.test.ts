@@ -91,11 +91,7 @@ describe("fuzz: the verifier never calls a mutated bundle valid (real chain)", f
         if (JSON.stringify(swapped) !== original) mutants.set(`swap ${keys[i]} <-> ${keys[j]}`, JSON.stringify(swapped));
       }
     }
-    const book = {
-      network: "test",
-      chainId: 31337,
-      deployments: [{ contract: "CredentialRegistry", address: chain.registry, version: "1.0.0", deployBlock: chain.deployBlock, deployTx: `0x${"11".repeat(32)}`, deployer: chain.governance.address, governance: chain.governance.address, abiHash: `0x${"22".repeat(32)}`, compiler: "solc 0.8.28", deployedAt: new Date().toISOString() }],
-    };
+    const book = chain.addressBook();
     const options = { trust: createTrustList([book]), rpc: { 31337: chain.url } };
     const [control] = await verifyBundles([original], options);
     expect(control!.verdict, "the unmutated bundle is valid").to.equal("valid");

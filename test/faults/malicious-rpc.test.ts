@@ -62,11 +62,7 @@ describe("the verifier behind a malicious RPC endpoint (real chain behind it)", 
       });
     });
     await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    const book = {
-      network: "test",
-      chainId: 31337,
-      deployments: [{ contract: "CredentialRegistry", address: chain.registry, version: "1.0.0", deployBlock: chain.deployBlock, deployTx: `0x${"11".repeat(32)}`, deployer: chain.governance.address, governance: chain.governance.address, abiHash: `0x${"22".repeat(32)}`, compiler: "solc 0.8.28", deployedAt: new Date().toISOString() }],
-    };
+    const book = chain.addressBook();
     options = { trust: createTrustList([book]), rpc: { 31337: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` } };
   });
   after(async function () {

@@ -15,7 +15,7 @@ export type ServerProcess = {
   url: string;
   port: number;
   child: ChildProcess;
-  /** Everything the process printed (stdout + stderr), last 200 kB. */
+  /** Everything the process printed (stdout + stderr), last 4 MB. */
   output(): string;
   /** Resolves with the exit code or signal when the process ends. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -51,7 +51,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const child = spawn(process.execPath, [CLI, "serve"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const keep = (chunk: Buffer) => {
-    out = (out + chunk.toString()).slice(-200_000);
+    out = (out + chunk.toString()).slice(-4_000_000);
   };
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);

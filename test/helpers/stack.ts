@@ -22,6 +22,8 @@ export type Chain = {
   /** Issuer ids 1 and 2, their signer (admin) keys are dev accounts 1 and 2. */
   issuers: { id: number; key: LocalAccount }[];
   wallet(account: LocalAccount): WalletClient;
+  /** An address book naming this chain's registry: what a verifier trusts. */
+  addressBook(network?: string): { network: string; chainId: number; deployments: Record<string, unknown>[] };
   stop(): Promise<void>;
 };
 
@@ -40,7 +42,25 @@ export async function startChain(): Promise<Chain> {
       const key = devAccount(index);
       issuers.push({ id: await registerIssuer(clients, registry, key.address, uri), key });
     }
-    return { node, url: node.url, publicClient, governance, registry, deployBlock, issuers, wallet, stop: () => node.stop() };
+    const addressBook = (network = "test") => ({
+      network,
+      chainId: 31337,
+      deployments: [
+        {
+          contract: "CredentialRegistry",
+          address: registry,
+          version: "1.0.0",
+          deployBlock,
+          deployTx: `0x${"11".repeat(32)}`,
+          deployer: governance.address,
+          governance: governance.address,
+          abiHash: `0x${"22".repeat(32)}`,
+          compiler: "solc 0.8.28",
+          deployedAt: new Date().toISOString(),
+        },
+      ],
+    });
+    return { node, url: node.url, publicClient, governance, registry, deployBlock, issuers, wallet, addressBook, stop: () => node.stop() };
   } catch (error) {
     await node.stop();
     throw error;

@@ -47,11 +47,7 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
   before(async function () {
     chain = await startChain();
     stack = await openStack(chain);
-    const book = {
-      network: "test",
-      chainId: 31337,
-      deployments: [{ contract: "CredentialRegistry", address: chain.registry, version: "1.0.0", deployBlock: chain.deployBlock, deployTx: `0x${"11".repeat(32)}`, deployer: chain.governance.address, governance: chain.governance.address, abiHash: `0x${"22".repeat(32)}`, compiler: "solc 0.8.28", deployedAt: new Date().toISOString() }],
-    };
+    const book = chain.addressBook();
     verifyOptions = { trust: createTrustList([book]), rpc: { 31337: chain.url } };
   });
 
@@ -235,6 +231,28 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
       const e = error as { code: string; details: { path: string }[] };
       expect(e.code).to.equal("CREDENTIAL_INVALID");
       expect(e.details[0]!.path).to.match(/^credentials\[1\]\.validFrom/);
+    }
+  });
+
+  it("behavior: a fresh database never hands out an index whose bits are already set on-chain", async function () {
+    // Issuer 2 revokes all of word 0 directly on-chain (as a lost database or another tool would).
+    const wallet = chain.wallet(chain.issuers[1]!.key);
+    const hash = await wallet.writeContract({
+      address: chain.registry,
+      abi: credentialRegistryAbi,
+      functionName: "updateStatusWords",
+      args: [0, [0n], [(1n << 256n) - 1n], 0],
+      account: chain.issuers[1]!.key,
+      chain: wallet.chain ?? null,
+    });
+    await chain.publicClient.waitForTransactionReceipt({ hash });
+    const fresh = await openStack(chain, { statusListSize: 512 });
+    try {
+      const { credentials } = await fresh.service.submitCredentials(2, { credentials: Array.from({ length: 200 }, (_, k) => badge(`Fresh ${k}`)) });
+      expect(credentials.filter((c) => c.statusIndex < 256).map((c) => c.statusIndex)).to.deep.equal([]);
+    } finally {
+      await fresh.close();
+      removeDir(fresh.dir);
     }
   });
 

@@ -41,11 +41,7 @@ describe("src/verifier private mode (real hardhat node)", function () {
       return fetch(input, init);
     };
     const client = createPublicClient({ transport: http(chain.url, { fetchFn: recorder, retryCount: 0 }) }) as PublicClient;
-    const book = {
-      network: "test",
-      chainId: 31337,
-      deployments: [{ contract: "CredentialRegistry", address: chain.registry, version: "1.0.0", deployBlock: chain.deployBlock, deployTx: `0x${"11".repeat(32)}`, deployer: chain.governance.address, governance: chain.governance.address, abiHash: `0x${"22".repeat(32)}`, compiler: "solc 0.8.28", deployedAt: new Date().toISOString() }],
-    };
+    const book = chain.addressBook();
     options = { trust: createTrustList([book]), rpc: () => client };
   });
 

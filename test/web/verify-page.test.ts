@@ -38,11 +38,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
     chain = await startChain();
     stack = await openStack(chain);
     const deploymentsDir = mkdtempSync(join(tmpdir(), "credanchor-web-books-"));
-    const book = {
-      network: "web-test",
-      chainId: 31337,
-      deployments: [{ contract: "CredentialRegistry", address: chain.registry, version: "1.0.0", deployBlock: chain.deployBlock, deployTx: `0x${"11".repeat(32)}`, deployer: chain.governance.address, governance: chain.governance.address, abiHash: `0x${"22".repeat(32)}`, compiler: "solc 0.8.28", deployedAt: new Date().toISOString() }],
-    };
+    const book = chain.addressBook("web-test");
     writeFileSync(join(deploymentsDir, "web-test.json"), JSON.stringify(book));
     const rpcUrls = { 31337: chain.url };
     const app = createApp({
