@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadTrustList } from "../verifier/trust-files.ts";
-import { verifyBundles, type VerificationReport } from "../verifier/verify-bundle.ts";
+import { RPC_TRANSPORT, verifyBundles, type VerificationReport } from "../verifier/verify-bundle.ts";
 import { eraseCommand, issueCommand, revokeCommand, statusCommand } from "./issuer-commands.ts";
 import { deployCommand, keysCommand, serveCommand } from "./operator-commands.ts";
 
@@ -89,7 +89,7 @@ async function verifyCommand(argv: string[]): Promise<number> {
   const clientFor = (chainId: number) => {
     const url = typeof rpc === "function" ? rpc(chainId) : rpc[chainId];
     if (!url) return undefined;
-    if (!clients.has(url)) clients.set(url, createPublicClient({ transport: http(url, { batch: true, retryCount: 1, timeout: 10_000 }) }));
+    if (!clients.has(url)) clients.set(url, createPublicClient({ transport: http(url, RPC_TRANSPORT) }));
     return clients.get(url) as never;
   };
 

@@ -94,6 +94,13 @@ function checkValidity(bundle: Bundle, now: number): Check {
   return { name: "validity", outcome: "pass", code: "OK", message: `valid ${bundle.validFrom === 0 ? "" : `from ${iso(bundle.validFrom)} `}${until}` };
 }
 
+/**
+ * HTTP transport settings for verifier reads: JSON-RPC batches of at most 8 calls (a batch of
+ * 1,000 bundles makes a few dozen large answers; one HTTP body must stay well under the size
+ * limit), one retry, 10 s timeout.
+ */
+export const RPC_TRANSPORT = { batch: { batchSize: 8 }, retryCount: 1, timeout: 10_000, maxResponseBodySize: 64 * 1024 * 1024 } as const;
+
 function clientFactory(rpc: VerifyOptions["rpc"]): ClientForChain {
   if (typeof rpc === "function") return rpc;
   const clients = new Map<number, PublicClient>();
@@ -101,7 +108,7 @@ function clientFactory(rpc: VerifyOptions["rpc"]): ClientForChain {
     const url = rpc[chainId];
     if (!url) return undefined;
     if (!clients.has(chainId)) {
-      clients.set(chainId, createPublicClient({ transport: http(url, { batch: true, retryCount: 1, timeout: 10_000 }) }) as PublicClient);
+      clients.set(chainId, createPublicClient({ transport: http(url, RPC_TRANSPORT) }) as PublicClient);
     }
     return clients.get(chainId);
   };

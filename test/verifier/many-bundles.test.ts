@@ -1,0 +1,48 @@
+// Thousands of bundles from many batches in one verifyBundles call over plain HTTP JSON-RPC:
+// the batched reads stay under the transport's limits (a JSON-RPC batch of every read at once
+// once exceeded viem's 10 MB response limit and came back undecided).
+import { expect } from "chai";
+import type { JsonObject } from "../../src/core/json.ts";
+import type { Principal } from "../../src/issuer/types.ts";
+import { createTrustList } from "../../src/verifier/trust.ts";
+import { verifyBundles } from "../../src/verifier/verify-bundle.ts";
+import { sampleBadge } from "../core/helpers.ts";
+import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+
+const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
+
+describe("verifyBundles at scale (real hardhat node, HTTP transport)", function () {
+  this.timeout(300_000);
+  let chain: Chain;
+  let stack: Stack;
+
+  before(async function () {
+    chain = await startChain();
+    stack = await openStack(chain, { batch: { maxSize: 250, maxWaitMs: 0 } });
+  });
+  after(async function () {
+    await stack?.close();
+    if (stack) removeDir(stack.dir);
+    await chain?.stop();
+  });
+
+  it("behavior: 10,000 bundles from 40 batches verify in one call, all valid", async function () {
+    const ids: string[] = [];
+    for (let r = 0; r < 10; r++) {
+      const { credentials } = await stack.service.submitCredentials(1, {
+        credentials: Array.from({ length: 1000 }, (_, k) => {
+          const c = sampleBadge();
+          ((c.credentialSubject as JsonObject).achievement as JsonObject).name = `Scale ${r}-${k}`;
+          return c;
+        }),
+      });
+      ids.push(...credentials.map((c) => c.id));
+    }
+    await runUntil(stack, () => stack.service.getCredential(issuer1, ids.at(-1)!).state === "confirmed", 120_000);
+    const bundles = ids.map((id) => stack.service.getCredential(issuer1, id).bundle);
+    expect(new Set(bundles.map((b) => b!.txHash)).size).to.equal(40);
+    const reports = await verifyBundles(bundles, { trust: createTrustList([chain.addressBook()]), rpc: { 31337: chain.url } });
+    const verdicts = reports.reduce<Record<string, number>>((acc, r) => ((acc[r.verdict] = (acc[r.verdict] ?? 0) + 1), acc), {});
+    expect(verdicts, JSON.stringify(reports.find((r) => r.verdict !== "valid")?.checks.slice(3, 6))).to.deep.equal({ valid: 10_000 });
+  });
+});
