@@ -35,7 +35,7 @@ function badges(n: number, tag: string): JsonObject[] {
 async function main(): Promise<void> {
   const chain = await startChain();
   const dataDir = mkdtempSync(join(tmpdir(), "credanchor-bench-load-"));
-  const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "warn", BATCH_MAX_WAIT_SECONDS: "1" } });
+  const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "warn", BATCH_MAX_WAIT_SECONDS: "1" }, addressBooks: [chain.addressBook("bench")] });
   try {
     const token = createKeyIn(dataDir, 1);
     const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
@@ -52,6 +52,8 @@ async function main(): Promise<void> {
       await new Promise((res) => setTimeout(res, 100));
     }
 
+    const probe = (await (await fetch(`${server.url}/v1/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundle }) })).json()) as { results: { verdict: string }[] };
+    if (probe.results[0]?.verdict !== "valid") throw new Error(`POST /v1/verify says ${JSON.stringify(probe)}`);
     const pid = server.child.pid!;
     const samples: { t: number; rss: number }[] = [];
     const started = Date.now();

@@ -30,7 +30,7 @@ const cannon = (o: autocannon.Options) => new Promise<Cannon>((res, rej) => auto
 async function main(): Promise<void> {
   const chain = await startChain();
   const dataDir = mkdtempSync(join(tmpdir(), "credanchor-bench-verify-"));
-  const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "warn" } });
+  const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "warn" }, addressBooks: [chain.addressBook("bench")] });
   try {
     // N real bundles through the real pipeline.
     const token = createKeyIn(dataDir, 1);
@@ -58,8 +58,7 @@ async function main(): Promise<void> {
     }
 
     const client = createPublicClient({ transport: http(chain.url, { retryCount: 0 }) }) as PublicClient;
-    const book = await (await fetch(`${server.url}/deployments.json`)).json();
-    const trust = createTrustList(book as unknown[]);
+    const trust = createTrustList([chain.addressBook("bench")]);
     // Unbatched transport for the library: one HTTP request per RPC call, like a plain provider.
     const options: VerifyOptions = { trust, rpc: () => client };
 
@@ -105,7 +104,9 @@ async function main(): Promise<void> {
     );
     const concurrentSeconds = (performance.now() - t) / 1000;
 
-    // HTTP: POST /v1/verify, 100 bundles per request, then 1 per request.
+    // HTTP: POST /v1/verify, 100 bundles per request, then 1 per request (valid ones: checked first).
+    const probe = (await (await fetch(`${server.url}/v1/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundle: bundles[0] }) })).json()) as { results: { verdict: string }[] };
+    if (probe.results[0]?.verdict !== "valid") throw new Error(`POST /v1/verify says ${JSON.stringify(probe)}`);
     const per = Math.min(100, bundles.length);
     const api100 = await cannon({ url: `${server.url}/v1/verify`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundles: bundles.slice(0, per) }), connections: 4, duration: SECONDS });
     const api1 = await cannon({ url: `${server.url}/v1/verify`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundle: bundles[0] }), connections: 8, duration: SECONDS });

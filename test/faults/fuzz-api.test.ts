@@ -4,15 +4,12 @@
 //
 // FUZZ_REQUESTS (default 10,000) sets the count; `npm run test:faults` runs it too.
 import { expect } from "chai";
-import type { Server } from "node:http";
-import pino from "pino";
-import { createApp } from "../../src/api/app.ts";
 import { ROUTES } from "../../src/api/routes.ts";
 import { ErrorResponse } from "../../src/api/schemas.ts";
 import type { JsonObject } from "../../src/core/json.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { openStack, removeDir, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { rng } from "../helpers/rng.ts";
 
 const COUNT = Number(process.env.FUZZ_REQUESTS ?? 10_000);
@@ -22,19 +19,17 @@ describe("fuzz: malformed requests on every endpoint (real API)", function () {
   this.timeout(600_000);
   let chain: Chain;
   let stack: Stack;
-  let server: Server;
+  let api: Awaited<ReturnType<typeof serveApi>>;
   let base: string;
 
   before(async function () {
     chain = await startChain();
     stack = await openStack(chain);
-    const app = createApp({ service: stack.service, verify: { trust: createTrustList([]), rpc: { 31337: chain.url } }, logger: pino({ level: "silent" }) });
-    server = app.listen(0, "127.0.0.1");
-    await new Promise((r) => server.once("listening", r));
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    api = await serveApi(stack, { verify: { trust: createTrustList([]), rpc: { 31337: chain.url } } });
+    base = api.base;
   });
   after(async function () {
-    await new Promise((r) => server?.close(r));
+    await api?.close();
     await stack?.close();
     if (stack) removeDir(stack.dir);
     await chain?.stop();

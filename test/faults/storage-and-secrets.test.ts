@@ -4,17 +4,14 @@
 // - the signer's private key appears nowhere: not in the database file, logs, metrics, errors.
 import { expect } from "chai";
 import { readdirSync, readFileSync } from "node:fs";
-import type { Server } from "node:http";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
-import { createApp } from "../../src/api/app.ts";
 import { devPrivateKey } from "../../src/chain/dev-accounts.ts";
 import type { JsonObject } from "../../src/core/json.ts";
-import { createTrustList } from "../../src/verifier/trust.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { createKeyIn, startServerProcess } from "../helpers/server-process.ts";
-import { openStack, removeDir, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { openStack, removeDir, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 const badge = (name: string) => {
   const c = sampleBadge();
@@ -35,17 +32,15 @@ describe("storage faults and secrets", function () {
 
   describe("a full or read-only database", function () {
     let stack: Stack;
-    let server: Server;
+    let api: Awaited<ReturnType<typeof serveApi>>;
     let base: string;
     before(async function () {
       stack = await openStack(chain);
-      const app = createApp({ service: stack.service, verify: { trust: createTrustList([]), rpc: {} }, logger: pino({ level: "silent" }) });
-      server = app.listen(0, "127.0.0.1");
-      await new Promise((r) => server.once("listening", r));
-      base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      api = await serveApi(stack);
+      base = api.base;
     });
     after(async function () {
-      await new Promise((r) => server?.close(r));
+      await api?.close();
       await stack?.close();
       if (stack) removeDir(stack.dir);
     });
@@ -139,13 +134,11 @@ describe("storage faults and secrets", function () {
     let logs = "";
     const sink = new Writable({ write: (c, _e, done) => ((logs += c.toString()), done()) });
     const stack = await openStack(chain);
-    const app = createApp({ service: stack.service, verify: { trust: createTrustList([]), rpc: {} }, logger: pino({ level: "trace" }, sink) });
-    const server = app.listen(0, "127.0.0.1");
-    await new Promise((r) => server.once("listening", r));
-    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const api = await serveApi(stack, { logger: pino({ level: "trace" }, sink) });
+    const base = api.base;
     await fetch(`${base}/v1/credentials/x`, { headers: { authorization: `Bearer ${stack.tokens[1]}` } });
     await fetch(`${base}/v1/credentials`, { method: "POST", headers: { authorization: `Bearer ${stack.tokens[1]}`, "content-type": "application/json" }, body: JSON.stringify({ credentials: [badge("Trace me")] }) });
-    await new Promise((r) => server.close(r));
+    await api.close();
     await stack.close();
     removeDir(stack.dir);
     expect(logs).to.include('"route":"/v1/credentials"');

@@ -1,6 +1,8 @@
 // The service as a real separate process (`credanchor serve`), for tests that kill it and for
 // benchmarks that load it over HTTP.
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { devPrivateKey } from "../../src/chain/dev-accounts.ts";
@@ -30,6 +32,8 @@ export type ServerProcessOptions = {
   signers?: number[];
   port?: number;
   env?: Record<string, string>;
+  /** Address books the service trusts (for POST /v1/verify and the page), instead of the package's deployments/. */
+  addressBooks?: unknown[];
 };
 
 /** Starts `credanchor serve` and waits until /healthz answers (or the process dies). */
@@ -48,6 +52,11 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     ...options.env,
   };
   delete env.CREDANCHOR_CONFIG;
+  if (options.addressBooks) {
+    const books = mkdtempSync(join(tmpdir(), "credanchor-books-"));
+    options.addressBooks.forEach((book, k) => writeFileSync(join(books, `book-${k}.json`), JSON.stringify(book)));
+    env.DEPLOYMENTS_DIR = books;
+  }
   const child = spawn(process.execPath, [CLI, "serve"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const keep = (chunk: Buffer) => {

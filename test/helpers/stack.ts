@@ -11,6 +11,10 @@ import { startLocalNode, type LocalNode } from "../../src/chain/local-node.ts";
 import { createApiKey } from "../../src/issuer/api-keys.ts";
 import { createIssuerService, type IssuerServiceOptions, type RunningIssuerService } from "../../src/issuer/service.ts";
 import { openDatabase, type Db } from "../../src/store/db.ts";
+import type { Server } from "node:http";
+import pino from "pino";
+import { createApp, type AppOptions } from "../../src/api/app.ts";
+import { createTrustList } from "../../src/verifier/trust.ts";
 
 export type Chain = {
   node: LocalNode;
@@ -117,6 +121,20 @@ export async function openStack(chain: Chain, overrides: Partial<IssuerServiceOp
       db.close();
     },
   };
+}
+
+/** The HTTP API over a stack's service on 127.0.0.1 (a free port); trusts the stack's chain by default. */
+export async function serveApi(stack: Stack, options: Partial<AppOptions> = {}): Promise<{ base: string; server: Server; close(): Promise<void> }> {
+  const app = createApp({
+    service: stack.service,
+    verify: { trust: createTrustList([stack.chain.addressBook()]), rpc: { 31337: stack.chain.url } },
+    logger: pino({ level: "silent" }),
+    ...options,
+  });
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise((r) => server.once("listening", r));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return { base, server, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 /** Removes a stack's temp dir. */
