@@ -243,7 +243,7 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
 
   const senders = new Map<number, TxSender>();
   const pool = new PreparePool(options.prepareThreads === undefined ? {} : { threads: options.prepareThreads });
-  const service = new SqliteIssuerService(options, issuers, senders, pool, onChainTaken);
+  const service = new SqliteIssuerService(options, issuers, pool, onChainTaken);
   for (const [issuerId, account] of issuers) {
     senders.set(
       issuerId,
@@ -279,7 +279,6 @@ class SqliteIssuerService implements IssuerService {
   readonly #o: IssuerServiceOptions;
   readonly #db: Db;
   readonly #issuers: ReadonlyMap<number, LocalAccount>;
-  readonly #senders: Map<number, TxSender>;
   readonly #allocators = new Map<number, StatusIndexAllocator>();
   readonly #now: () => number;
   readonly #latencies: number[] = [];
@@ -293,7 +292,6 @@ class SqliteIssuerService implements IssuerService {
   constructor(
     options: IssuerServiceOptions,
     issuers: ReadonlyMap<number, LocalAccount>,
-    senders: Map<number, TxSender>,
     pool: PreparePool,
     onChainTaken: ReadonlyMap<number, number[]> = new Map(),
   ) {
@@ -302,7 +300,6 @@ class SqliteIssuerService implements IssuerService {
     this.#pool = pool;
     this.#db = options.db;
     this.#issuers = issuers;
-    this.#senders = senders;
     this.#now = options.now ?? Date.now;
     this.hooks = this.#makeHooks();
   }
@@ -783,10 +780,6 @@ class SqliteIssuerService implements IssuerService {
     this.#db
       .prepare("INSERT INTO webhook_deliveries (issuer_id, event, payload, next_at) VALUES (?, 'batch.confirmed', ?, ?)")
       .run(batch.issuer_id, JSON.stringify(payload), this.#now());
-  }
-
-  senderFor(issuerId: number): TxSender | undefined {
-    return this.#senders.get(issuerId);
   }
 }
 
