@@ -4,10 +4,11 @@ import { availableParallelism } from "node:os";
 import { Worker, isMainThread, parentPort } from "node:worker_threads";
 import type { AnchorContext } from "../core/digest.ts";
 import { CredanchorError, ValidationError, type ErrorDetail } from "../core/errors.ts";
+import { credentialLeaf } from "../core/leaf.ts";
 import { prepareCredential } from "../core/prepare.ts";
 
 /** What the service stores per credential (field hashes are not kept: salts and content recompute them). */
-export type Prepared = { salts: Uint8Array; digest: Uint8Array; validFrom: number; validUntil: number };
+export type Prepared = { content: string; salts: Uint8Array; digest: Uint8Array; leaf: Uint8Array; validFrom: number; validUntil: number };
 
 type Job = { id: number; credentials: unknown[]; contexts: AnchorContext[] };
 type Reply = { id: number; prepared?: Prepared[]; error?: { shortMessage: string; code: string; details: ErrorDetail[]; index: number } };
@@ -16,7 +17,8 @@ function prepareAll(credentials: readonly unknown[], contexts: readonly AnchorCo
   return credentials.map((credential, i) => {
     try {
       const p = prepareCredential(credential, contexts[i]!);
-      return { salts: p.salts, digest: p.digest, validFrom: p.validFrom, validUntil: p.validUntil };
+      // The stored text and the leaf are made here too, off the main thread.
+      return { content: JSON.stringify(credential), salts: p.salts, digest: p.digest, leaf: credentialLeaf(p.digest), validFrom: p.validFrom, validUntil: p.validUntil };
     } catch (error) {
       if (error instanceof CredanchorError) (error as CredanchorError & { index?: number }).index = offset + i;
       throw error;
@@ -29,7 +31,7 @@ if (!isMainThread && parentPort) {
   port.on("message", (job: Job) => {
     try {
       const prepared = prepareAll(job.credentials, job.contexts);
-      port.postMessage({ id: job.id, prepared } satisfies Reply, prepared.flatMap((p) => [p.salts.buffer, p.digest.buffer]) as ArrayBuffer[]);
+      port.postMessage({ id: job.id, prepared } satisfies Reply, prepared.flatMap((p) => [p.salts.buffer, p.digest.buffer, p.leaf.buffer]) as ArrayBuffer[]);
     } catch (error) {
       const e = error as CredanchorError & { index?: number };
       port.postMessage({ id: job.id, error: { shortMessage: e.shortMessage ?? e.message, code: e.code ?? "INTERNAL", details: [...(e.details ?? [])], index: e.index ?? 0 } } satisfies Reply);

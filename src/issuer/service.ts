@@ -1,6 +1,6 @@
 // The issuer service over SQLite and the chain: accept credentials durably, batch and anchor them,
 // change statuses on-chain, erase on request. Surfaces (HTTP, CLI) call it through IssuerService.
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { encodeFunctionData, type Address, type Hex, type LocalAccount, type PublicClient } from "viem";
 import { createBundle, type Bundle } from "../core/bundle.ts";
 import { canonicalize } from "../core/canonical.ts";
@@ -8,7 +8,6 @@ import { credentialIssues } from "../core/credential.ts";
 import { bytesToHex } from "../core/encoding.ts";
 import { CredanchorError, ServiceError, ValidationError, type ErrorDetail } from "../core/errors.ts";
 import type { JsonObject } from "../core/json.ts";
-import { credentialLeaf } from "../core/leaf.ts";
 import { buildCredentialTree } from "../core/merkle.ts";
 import { credentialRegistryAbi } from "../chain/abi.ts";
 import { readStatusWords } from "../chain/read-registry.ts";
@@ -17,6 +16,7 @@ import { getMeta, setMeta, storageError, type Db } from "../store/db.ts";
 import { authenticateApiKey, createApiKey } from "./api-keys.ts";
 import { BatchPipeline } from "./pipeline.ts";
 import { crashPoint } from "./crash-points.ts";
+import { newCredentialId } from "./ids.ts";
 import { PreparePool } from "./prepare-pool.ts";
 import { StatusIndexAllocator } from "./status-index.ts";
 import type {
@@ -402,7 +402,7 @@ class SqliteIssuerService implements IssuerService {
         indices.map((statusIndex) => ({ chainId, registry, issuerId, statusIndex })),
       );
       const createdAt = this.#now();
-      const rows = credentials.map((credential, i) => ({ id: randomUUID(), statusIndex: indices[i]!, content: JSON.stringify(credential), prepared: prepared[i]! }));
+      const rows = credentials.map((_, i) => ({ id: newCredentialId(createdAt), statusIndex: indices[i]!, prepared: prepared[i]! }));
       const accepted: AcceptedCredential[] = rows.map((r) => ({ id: r.id, statusIndex: r.statusIndex, state: "queued" }));
       const outcome = this.#write(() => {
         // A concurrent request with the same key may have committed while we were hashing.
@@ -411,8 +411,8 @@ class SqliteIssuerService implements IssuerService {
         const insert = this.#db.prepare(
           "INSERT INTO credentials (id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
-        for (const { id, statusIndex, content, prepared: p } of rows) {
-          insert.run(id, issuerId, statusIndex, content, p.salts, p.digest, credentialLeaf(p.digest), p.validFrom, p.validUntil, createdAt);
+        for (const { id, statusIndex, prepared: p } of rows) {
+          insert.run(id, issuerId, statusIndex, p.content, p.salts, p.digest, p.leaf, p.validFrom, p.validUntil, createdAt);
         }
         this.#remember(issuerId, idempotencyKey, requestHash, accepted);
         return { credentials: accepted, replayed: false };
