@@ -1,12 +1,13 @@
 // The verifier page: the same verifier library as the CLI, in the browser. Bundles are read
 // locally; only read-only eth_calls go to the RPC endpoint set on the page.
+import { UNDECIDED_CODES } from "../src/verifier/result.ts";
 import { createTrustList } from "../src/verifier/trust.ts";
 import { verifyBundles, type VerificationReport } from "../src/verifier/verify-bundle.ts";
 
 /** Address books embedded when the page was built (the shipped deployments/*.json). */
 declare const __EMBEDDED_BOOKS__: unknown[];
 
-type Settings = { rpc: Record<number, string>; explorer: string; books: string };
+type Settings = { rpc: Record<number, string>; explorer: string; books: string; private: boolean };
 const STORE = "credanchor.verifier.settings";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -27,6 +28,14 @@ const REASONS: Record<string, string> = {
   PROOF_INVALID: "the proof does not match",
 };
 
+/** Words for "could not decide": why the chain could not be read (details stay in the check's row). */
+const UNDECIDED: Record<string, string> = {
+  RPC_UNAVAILABLE: "RPC unreachable",
+  RPC_WRONG_CHAIN: "the RPC endpoint serves another chain",
+  RPC_BAD_RESPONSE: "the RPC endpoint gave a malformed answer",
+  NO_RPC: "no RPC endpoint set for this chain (see Settings)",
+};
+
 function summary(report: VerificationReport): string {
   if (report.verdict === "valid") return "Valid";
   const failed = report.checks.find((c) => c.outcome === "fail");
@@ -34,8 +43,8 @@ function summary(report: VerificationReport): string {
     if (failed?.name === "format") return "Invalid: not a readable proof bundle";
     return `Invalid: ${REASONS[failed?.code ?? ""] ?? failed?.message ?? "a check failed"}`;
   }
-  const undecided = report.checks.find((c) => c.outcome === "skip" && /RPC|NO_RPC/.test(c.code));
-  return `Could not decide: ${undecided?.message ?? "the blockchain could not be read"}`;
+  const undecided = report.checks.find((c) => c.outcome === "skip" && UNDECIDED_CODES.has(c.code));
+  return `Could not decide: ${UNDECIDED[undecided?.code ?? ""] ?? "the blockchain could not be read"}`;
 }
 
 async function fetchJson(url: string): Promise<unknown> {
@@ -59,8 +68,8 @@ function parseRpcLines(text: string): { rpc: Record<number, string>; errors: str
 }
 
 const state: { defaults: Settings; settings: Settings; books: unknown[] } = {
-  defaults: { rpc: {}, explorer: "", books: "" },
-  settings: { rpc: {}, explorer: "", books: "" },
+  defaults: { rpc: {}, explorer: "", books: "", private: false },
+  settings: { rpc: {}, explorer: "", books: "", private: false },
   books: [],
 };
 
@@ -74,16 +83,42 @@ function loadSettings(): Settings {
   return structuredClone(state.defaults);
 }
 
+/** The address books pasted or loaded in Settings: one book or an array of books. */
 function extraBooks(text: string): unknown[] {
   if (!text.trim()) return [];
   const parsed = JSON.parse(text) as unknown;
   return Array.isArray(parsed) ? parsed : [parsed];
 }
 
+/** Several pasted bundles (a JSON array) are verified one by one; anything else is one bundle. */
+function pastedBundles(text: string): { source: string; text: string }[] {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (Array.isArray(parsed) && parsed.length > 0) {
+      return parsed.map((b, k) => ({ source: `pasted bundle ${k + 1} of ${parsed.length}`, text: JSON.stringify(b) }));
+    }
+  } catch {
+    // not JSON: the format check says so
+  }
+  return [{ source: "pasted bundle", text }];
+}
+
+/** Only http(s) explorer links: a settings value must never become a `javascript:` link. */
+function explorerLink(template: string, txHash: string): string | undefined {
+  if (!template.includes("{tx}")) return undefined;
+  try {
+    const url = new URL(template.replace("{tx}", txHash));
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function showSettings(): void {
   $<HTMLTextAreaElement>("rpc").value = Object.entries(state.settings.rpc).map(([id, url]) => `${id}=${url}`).join("\n");
   $<HTMLInputElement>("explorer").value = state.settings.explorer;
   $<HTMLTextAreaElement>("books").value = state.settings.books;
+  $<HTMLInputElement>("private").checked = state.settings.private;
   let count = state.books.length;
   try {
     count += extraBooks(state.settings.books).length;
@@ -138,10 +173,10 @@ function render(source: string, report: VerificationReport): HTMLElement {
     const when = new Date(a.anchoredAt * 1000);
     add("Anchored", `${when.toISOString()} (${when.toLocaleString()})`);
     add("Block", `${a.blockNumber} on chain ${a.chainId}`);
-    const explorer = state.settings.explorer;
-    if (explorer.includes("{tx}")) {
+    const href = explorerLink(state.settings.explorer, a.txHash);
+    if (href) {
       const link = document.createElement("a");
-      link.href = explorer.replace("{tx}", a.txHash);
+      link.href = href;
       link.textContent = a.txHash;
       link.rel = "noopener noreferrer";
       add("Transaction", link);
@@ -171,7 +206,7 @@ async function verify(inputs: { source: string; text: string }[]): Promise<void>
   try {
     reports = await verifyBundles(
       inputs.map((i) => i.text),
-      { trust: createTrustList(books), rpc: state.settings.rpc },
+      { trust: createTrustList(books), rpc: state.settings.rpc, privacy: state.settings.private ? "private" : "direct" },
     );
   } catch (error) {
     $("live").textContent = `Could not verify: ${(error as Error).message}`;
@@ -193,17 +228,20 @@ async function init(): Promise<void> {
   const [served, config] = await Promise.all([fetchJson("deployments.json"), fetchJson("verify-config.json")]);
   state.books = [...__EMBEDDED_BOOKS__, ...(Array.isArray(served) ? served : [])];
   const rpc = ((config as { rpc?: Record<string, string> } | undefined)?.rpc ?? {}) as Record<number, string>;
-  state.defaults = { rpc, explorer: (config as { explorer?: string } | undefined)?.explorer ?? "", books: "" };
+  state.defaults = { rpc, explorer: (config as { explorer?: string } | undefined)?.explorer ?? "", books: "", private: false };
   state.settings = loadSettings();
   showSettings();
 
+  // The whole window takes drops: a file let go beside the zone must not replace the page with it.
   const drop = $("drop");
-  drop.addEventListener("dragover", (e) => {
+  window.addEventListener("dragover", (e) => {
     e.preventDefault();
     drop.classList.add("over");
   });
-  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-  drop.addEventListener("drop", (e) => {
+  window.addEventListener("dragleave", (e) => {
+    if (!e.relatedTarget) drop.classList.remove("over");
+  });
+  window.addEventListener("drop", (e) => {
     e.preventDefault();
     drop.classList.remove("over");
     if (e.dataTransfer?.files.length) void readFiles(e.dataTransfer.files).then(verify);
@@ -214,7 +252,7 @@ async function init(): Promise<void> {
   });
   $("verify").addEventListener("click", () => {
     const pasted = $<HTMLTextAreaElement>("paste").value.trim();
-    void verify(pasted ? [{ source: "pasted bundle", text: pasted }] : []);
+    void verify(pasted ? pastedBundles(pasted) : []);
   });
   $("clear").addEventListener("click", () => {
     $<HTMLTextAreaElement>("paste").value = "";
@@ -226,15 +264,17 @@ async function init(): Promise<void> {
     const { rpc: parsed, errors } = parseRpcLines($<HTMLTextAreaElement>("rpc").value);
     const books = $<HTMLTextAreaElement>("books").value;
     try {
-      extraBooks(books);
+      createTrustList(extraBooks(books));
     } catch (error) {
-      errors.push(`the trusted deployments are not valid JSON: ${(error as Error).message}`);
+      errors.push(`the trusted deployments are not valid: ${(error as Error).message}`);
     }
+    const explorer = $<HTMLInputElement>("explorer").value.trim();
+    if (explorer && !explorerLink(explorer, "0x")) errors.push("the explorer URL must be http(s):// and contain {tx}");
     if (errors.length) {
       $("settings-status").textContent = `Not saved: ${errors.join("; ")}`;
       return;
     }
-    state.settings = { rpc: parsed, explorer: $<HTMLInputElement>("explorer").value.trim(), books };
+    state.settings = { rpc: parsed, explorer, books, private: $<HTMLInputElement>("private").checked };
     try {
       localStorage.setItem(STORE, JSON.stringify(state.settings));
       $("settings-status").textContent = "Saved.";
@@ -242,6 +282,28 @@ async function init(): Promise<void> {
       $("settings-status").textContent = "Applied for this visit (the browser does not allow saving).";
     }
     showSettings();
+  });
+  $<HTMLInputElement>("book-files").addEventListener("change", async (e) => {
+    const input = e.target as HTMLInputElement;
+    const loaded: unknown[] = [];
+    for (const { source, text } of await readFiles(input.files ?? [])) {
+      try {
+        loaded.push(...extraBooks(text));
+      } catch (error) {
+        $("settings-status").textContent = `${source} is not JSON: ${(error as Error).message}`;
+        return;
+      }
+    }
+    const current = $<HTMLTextAreaElement>("books");
+    let existing: unknown[] = [];
+    try {
+      existing = extraBooks(current.value);
+    } catch {
+      // replaced by the loaded files
+    }
+    current.value = JSON.stringify([...existing, ...loaded], null, 2);
+    $("settings-status").textContent = `Loaded ${loaded.length} address book${loaded.length === 1 ? "" : "s"}: save to use them.`;
+    input.value = "";
   });
   $("reset").addEventListener("click", () => {
     try {

@@ -1,6 +1,7 @@
 // The verifier page and the two files it reads beside itself, served by the API:
 // GET /verify, /deployments.json (the trusted address books) and /verify-config.json (RPC URLs).
-import express, { type Router } from "express";
+// The page fetches both relative to itself, so /verify (not /verify/) is its one address.
+import express, { type Response, type Router } from "express";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +9,13 @@ import { getDeploymentsDir } from "../chain/deployments.ts";
 import { loadTrustList } from "../verifier/trust-files.ts";
 
 const PAGE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "web", "dist", "verify.html");
+
+export type WebRoutesOptions = {
+  /** Folder of `*.json` address books the page trusts (default: the package's `deployments/`). */
+  deploymentsDir?: string;
+  /** RPC URL per chain id the page uses unless its user sets another. */
+  rpcUrls: Record<number, string>;
+};
 
 /** Every `*.json` address book of `dir`, as the page's `deployments.json`. */
 function addressBooks(dir: string): unknown[] {
@@ -19,45 +27,63 @@ function addressBooks(dir: string): unknown[] {
     .map((n) => JSON.parse(readFileSync(join(dir, n), "utf8")) as unknown);
 }
 
+/** The built page and its policy; built here first if `npm run build:web` has not run. */
+async function readOrBuildPage(): Promise<{ html: string; csp: string }> {
+  if (!existsSync(PAGE)) {
+    const { buildWebPage } = (await import(new URL("../../scripts/build-web.ts", import.meta.url).href)) as { buildWebPage: () => Promise<unknown> };
+    await buildWebPage();
+  }
+  const html = readFileSync(PAGE, "utf8");
+  const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? "default-src 'none'";
+  // Only a header can forbid framing (clickjacking a verdict); a <meta> policy cannot.
+  return { html, csp: `${csp}; frame-ancestors 'none'` };
+}
+
+/** Small JSON files beside the page: revalidated on every load, readable from any origin. */
+function sendConfig(res: Response, route: string, body: unknown): void {
+  res.locals.route = route;
+  res.setHeader("Access-Control-Allow-Origin", "*");
+  res.setHeader("Cache-Control", "no-cache");
+  res.json(body);
+}
+
 /**
  * Routes of the verifier page. The page is built by `npm run build:web` (part of setup); if it
- * is missing, it is built on the first request.
+ * is missing, it is built on the first request, and if that cannot be done (no esbuild in a
+ * production install) `/verify` answers 503 `NOT_BUILT`.
  *
  * @example
  * app.use(webRoutes({ rpcUrls: { 31337: "http://127.0.0.1:8545" } }));
  */
-export function webRoutes({ deploymentsDir = getDeploymentsDir(), rpcUrls }: { deploymentsDir?: string; rpcUrls: Record<number, string> }): Router {
+export function webRoutes({ deploymentsDir = getDeploymentsDir(), rpcUrls }: WebRoutesOptions): Router {
   const router = express.Router();
-  let page: { html: string; csp: string } | undefined;
-  const load = async () => {
-    if (!existsSync(PAGE)) {
-      const { buildWebPage } = (await import(new URL("../../scripts/build-web.ts", import.meta.url).href)) as { buildWebPage: () => Promise<unknown> };
-      await buildWebPage();
-    }
-    const html = readFileSync(PAGE, "utf8");
-    const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? "default-src 'none'";
-    return (page ??= { html, csp });
-  };
-  router.get(["/verify", "/verify.html"], async (_req, res, next) => {
+  let page: Promise<{ html: string; csp: string }> | undefined;
+  const load = () =>
+    (page ??= readOrBuildPage().catch((error: unknown) => {
+      page = undefined; // try again on the next request
+      throw error;
+    }));
+
+  router.get(["/verify", "/verify.html"], async (req, res) => {
     res.locals.route = "/verify";
+    // `/verify/` would resolve the page's relative fetches under /verify/: send it to /verify.
+    const [path, query] = req.originalUrl.split("?", 2) as [string, string | undefined];
+    if (path.endsWith("/")) return res.redirect(301, `/verify${query === undefined ? "" : `?${query}`}`);
+    let built: { html: string; csp: string };
     try {
-      const { html, csp } = await load();
-      res.setHeader("Content-Security-Policy", csp);
-      res.setHeader("Cache-Control", "no-cache");
-      res.type("html").send(html);
+      built = await load();
     } catch (error) {
-      next(error);
+      res.status(503).json({
+        error: { code: "NOT_BUILT", message: `the verifier page is not built and could not be built here (${(error as Error).message}): run npm run build:web`, details: [] },
+      });
+      return;
     }
+    res.setHeader("Content-Security-Policy", built.csp);
+    res.setHeader("Referrer-Policy", "no-referrer");
+    res.setHeader("Cache-Control", "no-cache");
+    res.type("html").send(built.html);
   });
-  router.get("/deployments.json", (_req, res) => {
-    res.locals.route = "/deployments.json";
-    res.setHeader("Access-Control-Allow-Origin", "*");
-    res.json(addressBooks(deploymentsDir));
-  });
-  router.get("/verify-config.json", (_req, res) => {
-    res.locals.route = "/verify-config.json";
-    res.setHeader("Access-Control-Allow-Origin", "*");
-    res.json({ rpc: rpcUrls });
-  });
+  router.get("/deployments.json", (_req, res) => sendConfig(res, "/deployments.json", addressBooks(deploymentsDir)));
+  router.get("/verify-config.json", (_req, res) => sendConfig(res, "/verify-config.json", { rpc: rpcUrls }));
   return router;
 }

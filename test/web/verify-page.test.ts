@@ -1,16 +1,19 @@
 // The verifier page in a real browser (Debian chromium via playwright-core), loaded from the
 // running service: drop a valid bundle → "Valid"; a revoked one → "revoked"; paste garbage → a
-// format failure; keyboard and labels; and the same page opened from disk with its own settings.
+// format failure; an unreachable RPC → "could not decide"; keyboard, labels, focus, contrast,
+// phone width; and the same page opened from disk with its own settings.
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import express from "express";
 import pino from "pino";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { createApp } from "../../src/api/app.ts";
 import { webRoutes } from "../../src/api/web.ts";
+import { getFreePort } from "../../src/chain/local-node.ts";
 import type { JsonObject } from "../../src/core/json.ts";
 import type { Principal } from "../../src/issuer/types.ts";
 import { loadTrustList } from "../../src/verifier/trust-files.ts";
@@ -21,6 +24,32 @@ import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } fr
 const OUT = join(process.cwd(), "test-output", "web");
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 
+/**
+ * Runs in the page (a string: the test transpiler's helpers do not exist there). WCAG 2 relative
+ * luminance and contrast ratio of each visible text element against its first opaque background.
+ */
+const LOW_CONTRAST = `(() => {
+  const rgba = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lin = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+  const lum = ([r, g, b]) => 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgba(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || c[3] > 0.99) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const bad = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const hasText = Array.from(el.childNodes).some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+    if (!hasText || !el.checkVisibility()) continue;
+    const [hi, lo] = [lum(rgba(getComputedStyle(el).color)), lum(background(el))].sort((a, b) => b - a);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    if (ratio < 4.5) bad.push(el.tagName + "." + el.className + ' "' + el.textContent.trim().slice(0, 30) + '" ' + ratio.toFixed(2));
+  }
+  return bad;
+})()`;
+
 describe("web/verify.html in headless Chromium, served by the service", function () {
   this.timeout(120_000);
   let chain: Chain;
@@ -30,17 +59,19 @@ describe("web/verify.html in headless Chromium, served by the service", function
   let browser: Browser;
   let page: Page;
   let page_path: string;
-  const files: Record<"valid" | "revoked", string> = { valid: "", revoked: "" };
+  let deploymentsDir: string;
+  const files: Record<"valid" | "revoked" | "book", string> = { valid: "", revoked: "", book: "" };
 
   before(async function () {
     mkdirSync(OUT, { recursive: true });
     page_path = (await buildWebPage()).path;
     chain = await startChain();
     stack = await openStack(chain);
-    const deploymentsDir = mkdtempSync(join(tmpdir(), "credanchor-web-books-"));
+    deploymentsDir = mkdtempSync(join(tmpdir(), "credanchor-web-books-"));
     const book = chain.addressBook("web-test");
     writeFileSync(join(deploymentsDir, "web-test.json"), JSON.stringify(book));
     const rpcUrls = { 31337: chain.url };
+    // The full API with the page's router mounted, as `credanchor serve` does.
     const app = createApp({
       service: stack.service,
       verify: { trust: loadTrustList({ dir: deploymentsDir }), rpc: rpcUrls },
@@ -66,6 +97,8 @@ describe("web/verify.html in headless Chromium, served by the service", function
     files.revoked = join(dir, "revoked-badge.json");
     writeFileSync(files.valid, JSON.stringify(stack.service.getCredential(issuer1, credentials[0]!.id).bundle));
     writeFileSync(files.revoked, JSON.stringify(stack.service.getCredential(issuer1, credentials[1]!.id).bundle));
+    files.book = join(dir, "my-chain.json");
+    writeFileSync(files.book, JSON.stringify(book));
 
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
   });
@@ -88,20 +121,24 @@ describe("web/verify.html in headless Chromium, served by the service", function
     await page?.close();
   });
 
-  /** Drops files on the drop zone the way a browser does (a DataTransfer with File objects). */
-  async function dropFile(file: string): Promise<void> {
-    const content = readFileSync(file, "utf8");
-    const name = file.split("/").at(-1)!;
-    const dataTransfer = await page.evaluateHandle(
-      ({ content, name }) => {
-        const dt = new DataTransfer();
-        dt.items.add(new File([content], name, { type: "application/json" }));
-        return dt;
-      },
-      { content, name },
-    );
-    await page.dispatchEvent("#drop", "dragover", { dataTransfer });
-    await page.dispatchEvent("#drop", "drop", { dataTransfer });
+  /** Drops files on `target` the way a browser does (a DataTransfer with File objects). */
+  async function dropFiles(paths: string[], target = "#drop"): Promise<void> {
+    const list = paths.map((file) => ({ content: readFileSync(file, "utf8"), name: file.split("/").at(-1)! }));
+    const dataTransfer = await page.evaluateHandle((list) => {
+      const dt = new DataTransfer();
+      for (const { content, name } of list) dt.items.add(new File([content], name, { type: "application/json" }));
+      return dt;
+    }, list);
+    await page.dispatchEvent(target, "dragover", { dataTransfer });
+    await page.dispatchEvent(target, "drop", { dataTransfer });
+  }
+
+  /**
+   * Every visible text on the page against its effective background: WCAG contrast ≥ 4.5:1.
+   * Returns the offenders (element, text, ratio).
+   */
+  async function lowContrast(): Promise<string[]> {
+    return page.evaluate(LOW_CONTRAST) as Promise<string[]>;
   }
 
   const verdict = () => page.locator("#results .verdict-text").first().textContent({ timeout: 20_000 });
@@ -109,7 +146,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
   it("default: dropping a valid bundle shows Valid, every check passed, the issuer, the time and the transaction", async function () {
     await page.goto(`${base}/verify`);
     await page.waitForSelector("body[data-ready=true]");
-    await dropFile(files.valid);
+    await dropFiles([files.valid]);
     await page.waitForSelector("#results article");
     expect(await verdict()).to.equal("Valid");
     expect(await page.locator("#live").textContent()).to.equal("Valid.");
@@ -119,6 +156,8 @@ describe("web/verify.html in headless Chromium, served by the service", function
     const bundle = JSON.parse(readFileSync(files.valid, "utf8")) as { txHash: string; blockNumber: number };
     expect(facts).to.include(bundle.txHash);
     expect(facts).to.match(/Anchored\d{4}-\d\d-\d\dT/);
+    expect(await page.locator("#results .verdict span").first().textContent(), "an icon, not colour alone").to.equal("✓");
+    expect(await lowContrast()).to.deep.equal([]);
     await page.screenshot({ path: join(OUT, "valid.png"), fullPage: true });
   });
 
@@ -131,20 +170,63 @@ describe("web/verify.html in headless Chromium, served by the service", function
     const status = page.locator("#results tr[data-check=status]");
     expect(await status.getAttribute("data-outcome")).to.equal("fail");
     expect(await status.textContent()).to.match(/revoked/);
+    expect(await status.locator("td.mark").textContent()).to.equal("✗");
+    expect(await lowContrast()).to.deep.equal([]);
     await page.screenshot({ path: join(OUT, "revoked.png"), fullPage: true });
   });
 
-  it("error: a pasted non-bundle fails the format check; several files at once get one report each", async function () {
+  it("error: a pasted non-bundle fails the format check; several bundles at once (dropped anywhere, or pasted as an array) get one report each", async function () {
     await page.goto(`${base}/verify`);
     await page.waitForSelector("body[data-ready=true]");
     await page.fill("#paste", '{"version": 1, "credential": "nope"}');
     await page.click("#verify");
     await page.waitForSelector("#results article");
     expect(await verdict()).to.equal("Invalid: not a readable proof bundle");
-    await page.setInputFiles("#files", [files.valid, files.revoked]);
+    expect(await page.locator("#results tr[data-check=format]").getAttribute("data-outcome")).to.equal("fail");
+    await page.fill("#paste", "this is not JSON {");
+    await page.click("#verify");
+    await page.waitForFunction(() => document.querySelector("#results .source")?.textContent === "pasted bundle" && document.querySelector("#live")?.textContent !== "Checking 1 bundle…");
+    expect(await verdict()).to.equal("Invalid: not a readable proof bundle");
+    await page.screenshot({ path: join(OUT, "format-error.png"), fullPage: true });
+    // Dropped beside the zone: the page takes it (the browser must not navigate to the file).
+    await dropFiles([files.valid, files.revoked], "header h1");
     await page.waitForFunction(() => document.querySelectorAll("#results article").length === 2);
     expect(await page.locator("#live").textContent()).to.equal("1 valid, 1 invalid, 0 could not be decided.");
-    await page.screenshot({ path: join(OUT, "format-and-many.png"), fullPage: true });
+    expect(page.url()).to.equal(`${base}/verify`);
+    await page.screenshot({ path: join(OUT, "many.png"), fullPage: true });
+    await page.click("#clear");
+    await page.fill("#paste", `[${readFileSync(files.revoked, "utf8")}, ${readFileSync(files.valid, "utf8")}]`);
+    await page.click("#verify");
+    await page.waitForFunction(() => document.querySelectorAll("#results article").length === 2);
+    expect(await page.locator("#results .verdict-text").allTextContents()).to.deep.equal(["Invalid: revoked", "Valid"]);
+  });
+
+  it("error: an unreachable RPC endpoint set in Settings gives \"Could not decide\", never valid; Reset brings the service's back", async function () {
+    const deadPort = await getFreePort();
+    await page.goto(`${base}/verify`);
+    await page.waitForSelector("body[data-ready=true]");
+    await page.click("#settings-panel summary");
+    expect(await page.inputValue("#rpc")).to.equal(`31337=${chain.url}`);
+    await page.fill("#rpc", `31337=http://127.0.0.1:${deadPort}`);
+    await page.click("#settings button[type=submit]");
+    expect(await page.locator("#settings-status").textContent()).to.equal("Saved.");
+    await page.setInputFiles("#files", files.valid);
+    await page.waitForSelector("#results article");
+    expect(await verdict()).to.equal("Could not decide: RPC unreachable");
+    expect(await page.locator("#results article").getAttribute("data-verdict")).to.equal("error");
+    expect(await page.locator("#results .verdict span").first().textContent()).to.equal("?");
+    expect(await page.locator("#results tr[data-check=anchored]").getAttribute("data-outcome")).to.equal("skip");
+    expect(await lowContrast()).to.deep.equal([]);
+    await page.screenshot({ path: join(OUT, "rpc-unreachable.png"), fullPage: true });
+    // A bad line is refused, not half-saved.
+    await page.fill("#rpc", "31337 = not a url");
+    await page.click("#settings button[type=submit]");
+    expect(await page.locator("#settings-status").textContent()).to.match(/^Not saved: /);
+    await page.click("#reset");
+    expect(await page.inputValue("#rpc")).to.equal(`31337=${chain.url}`);
+    await page.setInputFiles("#files", []);
+    await page.setInputFiles("#files", files.valid);
+    await page.waitForFunction(() => document.querySelector("#results .verdict-text")?.textContent === "Valid", undefined, { timeout: 20_000 });
   });
 
   it("behavior: keyboard and labels: every control is labelled and reachable with Tab; readable at 360 px", async function () {
@@ -155,12 +237,23 @@ describe("web/verify.html in headless Chromium, served by the service", function
       Array.from(document.querySelectorAll("input, textarea")).filter((el) => !document.querySelector(`label[for="${el.id}"]`)).map((el) => el.id),
     );
     expect(unlabelled).to.deep.equal([]);
-    const reached = new Set<string>();
+    // Tab through the page: the main controls are reached, each with a visible focus ring (the
+    // file input is visually hidden: its "Choose files…" label shows the ring instead).
+    const reached = new Map<string, string>();
     for (let k = 0; k < 12; k++) {
       await page.keyboard.press("Tab");
-      reached.add(await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || ""));
+      const [id, outline] = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        const shown = el.id === "files" ? document.querySelector("label[for=files]")! : el;
+        const style = getComputedStyle(shown);
+        return [el.id || el.tagName, `${style.outlineStyle} ${style.outlineWidth}`];
+      });
+      reached.set(id, outline);
     }
-    for (const id of ["files", "paste", "verify", "clear"]) expect([...reached], id).to.include(id);
+    for (const id of ["files", "paste", "verify", "clear", "SUMMARY"]) {
+      expect([...reached.keys()], id).to.include(id);
+      expect(reached.get(id), `focus ring on ${id}`).to.match(/^solid [3-9]px/);
+    }
     // Keyboard only: paste, then Enter on the focused Verify button.
     await page.focus("#paste");
     await page.keyboard.insertText(readFileSync(files.valid, "utf8"));
@@ -177,7 +270,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
     await page.screenshot({ path: join(OUT, "phone.png"), fullPage: true });
   });
 
-  it("behavior: the built file works from disk with the RPC and the trusted registry set in Settings", async function () {
+  it("behavior: the built file works from disk with the RPC, a loaded address book, private mode and an explorer set in Settings", async function () {
     await page.goto(pathToFileURL(page_path).href);
     await page.waitForSelector("body[data-ready=true]");
     await page.setInputFiles("#files", files.valid);
@@ -186,23 +279,65 @@ describe("web/verify.html in headless Chromium, served by the service", function
     expect(await verdict()).to.equal("Invalid: anchored in a registry this page does not trust");
     await page.click("#settings-panel summary");
     await page.fill("#rpc", `31337=${chain.url}`);
-    const books = await (await fetch(`${base}/deployments.json`)).text();
-    await page.fill("#books", books);
+    await page.setInputFiles("#book-files", files.book);
+    expect(await page.locator("#settings-status").textContent()).to.match(/^Loaded 1 address book/);
+    await page.fill("#explorer", "javascript:alert(1)//{tx}");
+    await page.click("#settings button[type=submit]");
+    expect(await page.locator("#settings-status").textContent()).to.match(/explorer URL must be http/);
+    await page.fill("#explorer", "https://explorer.example/tx/{tx}");
+    await page.check("#private");
     await page.click("#settings button[type=submit]");
     expect(await page.locator("#settings-status").textContent()).to.match(/Saved|Applied/);
+    expect(await page.locator("#trusted").textContent()).to.match(/^1 address book trusted/);
     await page.setInputFiles("#files", []);
     await page.setInputFiles("#files", files.valid);
     await page.waitForFunction(() => document.querySelector("#results .verdict-text")?.textContent === "Valid", undefined, { timeout: 20_000 });
+    const { txHash } = JSON.parse(readFileSync(files.valid, "utf8")) as { txHash: string };
+    expect(await page.locator("#results dl a").getAttribute("href")).to.equal(`https://explorer.example/tx/${txHash}`);
     await page.screenshot({ path: join(OUT, "from-disk.png"), fullPage: true });
+    // Saved in the browser: a reload keeps the settings.
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]");
+    expect(await page.inputValue("#rpc")).to.equal(`31337=${chain.url}`);
+    expect(await page.isChecked("#private")).to.equal(true);
   });
 
-  it("behavior: the service sends the page with a strict Content-Security-Policy and its two config files", async function () {
+  it("behavior: the service sends the page with a strict Content-Security-Policy and its two config files; the chain answers CORS", async function () {
     const response = await fetch(`${base}/verify`);
     expect(response.status).to.equal(200);
-    expect(response.headers.get("content-security-policy")).to.match(/default-src 'none'; script-src 'sha256-/);
-    const config = (await (await fetch(`${base}/verify-config.json`)).json()) as { rpc: Record<string, string> };
+    const csp = response.headers.get("content-security-policy")!;
+    expect(csp).to.match(/^default-src 'none'; script-src 'sha256-[^ ;]+'; style-src 'sha256-[^ ;]+';/);
+    expect(csp).to.include("frame-ancestors 'none'");
+    expect(response.headers.get("cache-control")).to.equal("no-cache");
+    expect(await response.text()).not.to.match(/<(script|link|img)[^>]+(src|href)=["']?https?:/i); // nothing loaded from elsewhere
+    const slash = await fetch(`${base}/verify/`, { redirect: "manual" });
+    expect([slash.status, slash.headers.get("location")]).to.deep.equal([301, "/verify"]);
+    const configResponse = await fetch(`${base}/verify-config.json`);
+    expect(configResponse.headers.get("access-control-allow-origin")).to.equal("*");
+    const config = (await configResponse.json()) as { rpc: Record<string, string> };
     expect(config.rpc["31337"]).to.equal(chain.url);
     const books = (await (await fetch(`${base}/deployments.json`)).json()) as { chainId: number }[];
     expect(books.map((b) => b.chainId)).to.deep.equal([31337]);
+    // The page (another origin, or file://) calls the node directly: Hardhat's node allows it.
+    const preflight = await fetch(chain.url, {
+      method: "OPTIONS",
+      headers: { Origin: "http://verifier.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" },
+    });
+    expect(preflight.headers.get("access-control-allow-origin")).to.equal("*");
+  });
+
+  it("behavior: a service started without a built page builds it on the first request", async function () {
+    rmSync(page_path);
+    const app = express().use(webRoutes({ deploymentsDir, rpcUrls: { 31337: chain.url } }));
+    const fresh = app.listen(0, "127.0.0.1");
+    await new Promise((r) => fresh.once("listening", r));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(fresh.address() as { port: number }).port}/verify`);
+      expect(response.status).to.equal(200);
+      expect(await response.text()).to.include("<title>Verify a credential");
+      expect(existsSync(page_path)).to.equal(true);
+    } finally {
+      await new Promise((r) => fresh.close(r));
+    }
   });
 });
