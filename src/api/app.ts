@@ -2,7 +2,7 @@
 // and metrics around the route table.
 import express, { type Request, type Response, type Router } from "express";
 import { randomUUID } from "node:crypto";
-import type { Logger } from "pino";
+import pino, { type Logger } from "pino";
 import { z } from "zod";
 import { CredanchorError, ServiceError, type ErrorDetail } from "../core/errors.ts";
 import { JSON_LIMITS, parseJson } from "../core/json.ts";
@@ -13,17 +13,54 @@ import { Metrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ROUTES, type Route, type RouteContext } from "./routes.ts";
 
+/** Limits of the HTTP layer; everything optional, the defaults suit one service on one machine. */
+export const AppLimitsSchema = z.strictObject({
+  /**
+   * Body limit in bytes per route, keyed by method and path (`"POST /v1/credentials"`). Defaults:
+   * the route table's (64 MiB for credentials, 16 MiB for verify, 4 MiB for revocations), else `defaultBodyBytes`.
+   */
+  bodyBytes: z.record(z.string().refine((key) => ROUTES.some((r) => r.body && routeKey(r) === key), { error: "not a route with a body: use e.g. \"POST /v1/credentials\"" }), z.number().int().min(2)).optional(),
+  /** Body limit of routes the table gives none (default 1 MiB). */
+  defaultBodyBytes: z.number().int().min(2).optional(),
+  /** Longest a handler may run once the body is read; then `503 TIMEOUT` (default 60 s). */
+  handlerTimeoutMs: z.number().int().positive().optional(),
+});
+export type AppLimits = z.infer<typeof AppLimitsSchema>;
+
 export type AppOptions = {
   service: IssuerService;
   /** Options of POST /v1/verify: trusted deployments and RPC per chain. */
   verify: VerifyOptions;
   logger: Logger;
-  /** Extra routers mounted before the 404 fallback (the verifier page). */
+  /** Extra routers mounted before the 404 fallback (the verifier page); their paths get 405s too. */
   routers?: Router[];
   metrics?: Metrics;
+  limits?: AppLimits;
 };
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
+const DEFAULT_HANDLER_TIMEOUT_MS = 60_000;
+
+/** Never written to a log, whatever a caller passes to it (the app itself logs no headers or bodies). */
+const REDACT = ["authorization", "token", "apiKey", "privateKey", "credential", "credentials", "*.authorization", "*.token", "*.apiKey", "*.privateKey", "req.headers.authorization", "headers.authorization"];
+
+/** API tokens and bearer values in free text (an error message, a stack) keep only their public key id. */
+export function scrubSecrets(text: string): string {
+  return text.replace(/\b(cak_[a-z0-9]{16}_)[A-Za-z0-9_-]+/g, "$1[redacted]").replace(/\b(Bearer\s+)(?!\[redacted\])\S+/gi, "$1[redacted]");
+}
+
+function scrubDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return scrubSecrets(value);
+  if (depth > 8 || typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, depth + 1)]));
+}
+
+/** The standard error serializer, minus any token an error's text happens to carry. */
+const serializeError = (error: unknown) => scrubDeep(error instanceof Error ? pino.stdSerializers.err(error) : error);
+
+/** `"POST /v1/credentials"`: how limits and logs name a route. */
+export const routeKey = (route: Pick<Route, "method" | "path">) => `${route.method.toUpperCase()} ${route.path}`;
 
 /** Zod issues → the API's details (`credentials[3]`, `action`). */
 function zodDetails(error: z.ZodError, prefix = ""): ErrorDetail[] {
@@ -72,13 +109,13 @@ function authenticate(ctx: RouteContext, route: Route, req: Request, res: Respon
   if (token === undefined) throw new ServiceError("this endpoint needs an API key: Authorization: Bearer <key>", { code: "UNAUTHORIZED" });
   const principal = ctx.service.authenticate(token);
   if (!principal) throw new ServiceError("the API key is not valid (unknown, revoked or malformed)", { code: "UNAUTHORIZED" });
-  res.locals.principal = principal.kind === "issuer" ? `issuer:${principal.issuerId}` : "admin";
+  res.locals.principal = principal;
   if (route.auth === "admin" && principal.kind !== "admin") throw new ServiceError("this endpoint needs the operator's key", { code: "FORBIDDEN" });
   if (route.auth === "issuer" && principal.kind !== "issuer") throw new ServiceError("this endpoint needs an issuer's API key (the operator key cannot issue or revoke)", { code: "FORBIDDEN" });
   return principal;
 }
 
-async function parseInput(route: Route, req: Request): Promise<{ body: unknown; params: Record<string, unknown> }> {
+async function parseInput(route: Route, req: Request, limit: number): Promise<{ body: unknown; params: Record<string, unknown> }> {
   const params: Record<string, unknown> = {};
   const details: ErrorDetail[] = [];
   for (const [name, schema] of Object.entries(route.params ?? {})) {
@@ -99,7 +136,6 @@ async function parseInput(route: Route, req: Request): Promise<{ body: unknown; 
   if (!type || !/^application\/(?:[\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
     throw new ServiceError(`the body must be JSON: send Content-Type: application/json${type ? ` (got ${type.slice(0, 80)})` : ""}`, { code: "UNSUPPORTED_MEDIA_TYPE" });
   }
-  const limit = route.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const raw = await readBody(req, limit);
   let text: string;
   try {
@@ -123,12 +159,13 @@ async function parseInput(route: Route, req: Request): Promise<{ body: unknown; 
  * app.listen(8080, "127.0.0.1");
  */
 export function createApp(options: AppOptions): express.Express {
+  const limits = parseLimits(options.limits);
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("query parser", "simple");
   const metrics = options.metrics ?? new Metrics();
-  const log = options.logger.child({ module: "http" });
+  const log = options.logger.child({ module: "http" }, { redact: { paths: REDACT, censor: "[redacted]" }, serializers: { err: serializeError } });
   const ctx: RouteContext = { service: options.service, verify: options.verify, metrics, startedAt: Date.now() };
 
   app.use((req, res, next) => {
@@ -142,7 +179,16 @@ export function createApp(options: AppOptions): express.Express {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = (res.locals.route as string | undefined) ?? "unmatched";
       metrics.observe(req.method, route, res.statusCode, seconds);
-      const fields = { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000 * 10) / 10, requestId, principal: res.locals.principal as string | undefined };
+      const principal = res.locals.principal as Principal | undefined;
+      const fields = {
+        method: req.method,
+        route,
+        status: res.statusCode,
+        ms: Math.round(seconds * 1000 * 10) / 10,
+        requestId,
+        ...(principal ? { principal: principal.kind, keyId: principal.keyId, ...(principal.kind === "issuer" ? { issuerId: principal.issuerId } : {}) } : {}),
+        ...(res.locals.errorCode ? { code: res.locals.errorCode as string } : {}),
+      };
       if (res.statusCode >= 500) log.error(fields, "request failed");
       else log.info(fields, "request");
     });
@@ -150,14 +196,36 @@ export function createApp(options: AppOptions): express.Express {
   });
 
   const fail = (res: Response, error: unknown) => {
+    if (res.locals.timedOut) {
+      // The 503 TIMEOUT went out already; the handler's late answer (which cannot be sent: headers
+      // sent) or its error has no one to go to but the log.
+      const answered = (error as { code?: unknown })?.code === "ERR_HTTP_HEADERS_SENT";
+      log.warn({ requestId: res.locals.requestId, ...(answered ? {} : { err: error }) }, "handler ended after its timeout");
+      return;
+    }
     const { status, body } = errorBody(error, res.locals.requestId as string);
     metrics.error(body.error.code);
+    res.locals.errorCode = body.error.code;
     if (status >= 500 && !(error instanceof CredanchorError && status === 503)) {
       log.error({ requestId: res.locals.requestId, err: error }, "unexpected error");
     }
-    if (res.headersSent) return;
+    if (res.headersSent) {
+      // Part of an answer went out: cut the connection rather than let a truncated body look whole.
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
     if (body.error.code === "PAYLOAD_TOO_LARGE") res.setHeader("Connection", "close");
     sendError(res, error);
+  };
+
+  /** Answers 503 TIMEOUT if the handler has not answered within the limit. */
+  const deadline = (res: Response) => {
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      fail(res, new ServiceError(`the request took longer than ${limits.handlerTimeoutMs} ms; a POST may still take effect: retry with the same Idempotency-Key`, { code: "TIMEOUT" }));
+      res.locals.timedOut = true;
+    }, limits.handlerTimeoutMs);
+    res.once("close", () => clearTimeout(timer));
   };
 
   const openapi = openApiDocument(ROUTES);
@@ -167,11 +235,13 @@ export function createApp(options: AppOptions): express.Express {
   });
 
   for (const route of ROUTES) {
+    const bodyLimit = limits.bodyBytes[routeKey(route)] ?? route.bodyLimit ?? limits.defaultBodyBytes;
     app[route.method](route.path, async (req: Request, res: Response) => {
       res.locals.route = route.path;
       try {
         const principal = authenticate(ctx, route, req, res);
-        const input = await parseInput(route, req);
+        const input = await parseInput(route, req, bodyLimit);
+        if (route.timeout !== false) deadline(res);
         await route.handler(ctx, req, res, { ...input, ...(principal ? { principal } : {}) });
       } catch (error) {
         fail(res, error);
@@ -181,15 +251,21 @@ export function createApp(options: AppOptions): express.Express {
 
   for (const router of options.routers ?? []) app.use(router);
 
-  // A known path with another method: 405 with Allow.
-  const methods = new Map<string, string[]>();
-  for (const route of ROUTES) methods.set(route.path, [...(methods.get(route.path) ?? []), route.method.toUpperCase()]);
-  methods.set("/openapi.json", ["GET"]);
+  // A known path with another method: 405 with Allow (the mounted routers' paths included).
+  const methods = new Map<string, Set<string>>();
+  const allow = (path: string, method: string) => methods.set(path, (methods.get(path) ?? new Set()).add(method.toUpperCase()));
+  for (const route of ROUTES) allow(route.path, route.method);
+  allow("/openapi.json", "get");
+  for (const router of options.routers ?? []) for (const { path, method } of routerRoutes(router)) allow(path, method);
   for (const [path, allowed] of methods) {
-    app.all(path, (req, res) => {
+    const list = [...allowed];
+    if (allowed.has("GET") && !allowed.has("HEAD")) list.push("HEAD");
+    // route().all() marks the route `_all` (app.all would register every method one by one), so
+    // routerRoutes() can tell these catch-alls from the real routes.
+    app.route(path).all((req, res) => {
       res.locals.route = path;
-      res.setHeader("Allow", [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : [])].join(", "));
-      fail(res, new ServiceError(`${req.method} is not supported on ${path}; use ${allowed.join(" or ")}`, { code: "METHOD_NOT_ALLOWED" }));
+      res.setHeader("Allow", list.join(", "));
+      fail(res, new ServiceError(`${req.method} is not supported on ${path}; use ${[...allowed].join(" or ")}`, { code: "METHOD_NOT_ALLOWED" }));
     });
   }
 
@@ -204,4 +280,25 @@ export function createApp(options: AppOptions): express.Express {
     else fail(res, error);
   });
   return app;
+}
+
+function parseLimits(given: AppLimits | undefined): { bodyBytes: Record<string, number>; defaultBodyBytes: number; handlerTimeoutMs: number } {
+  const parsed = AppLimitsSchema.safeParse(given ?? {});
+  if (!parsed.success) throw new ServiceError("the API limits are invalid", { code: "CONFIG_INVALID", details: zodDetails(parsed.error, "limits.") });
+  return {
+    bodyBytes: parsed.data.bodyBytes ?? {},
+    defaultBodyBytes: parsed.data.defaultBodyBytes ?? DEFAULT_BODY_LIMIT,
+    handlerTimeoutMs: parsed.data.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
+  };
+}
+
+/** The method + path routes of an express router (for 405 answers on its paths). */
+export function routerRoutes(router: Router): { path: string; method: string }[] {
+  const out: { path: string; method: string }[] = [];
+  for (const layer of (router as unknown as { stack: { route?: { path: string | string[]; methods: Record<string, boolean> } }[] }).stack) {
+    if (!layer.route) continue;
+    const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
+    for (const path of paths) for (const method of Object.keys(layer.route.methods)) if (method !== "_all" && typeof path === "string") out.push({ path, method });
+  }
+  return out;
 }

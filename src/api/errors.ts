@@ -28,24 +28,26 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   STATUS_LIST_FULL: 409,
   STORAGE_UNAVAILABLE: 503,
   CHAIN_UNAVAILABLE: 503,
+  TIMEOUT: 503,
   CONFIG_INVALID: 500,
 };
 
-export type ErrorBody = { error: { code: string; message: string; details?: ErrorDetail[]; requestId?: string } };
+/** `details` is always there (empty when there is nothing to add), so clients can always iterate it. */
+export type ErrorBody = { error: { code: string; message: string; details: ErrorDetail[]; requestId?: string } };
 
 const MAX_DETAILS = 100;
 
 /** The response body for an error; unexpected errors get a generic message (the log has the rest). */
 export function errorBody(error: unknown, requestId?: string): { status: number; body: ErrorBody } {
   if (error instanceof CredanchorError && error.code !== "INTERNAL" && error.code !== "CONFIG_INVALID") {
-    const body: ErrorBody = { error: { code: error.code, message: error.shortMessage } };
-    if (error.details.length > 0) body.error.details = error.details.slice(0, MAX_DETAILS).map(({ path, message }) => ({ path, message }));
+    const details = error.details.slice(0, MAX_DETAILS).map(({ path, message }) => ({ path, message }));
+    const body: ErrorBody = { error: { code: error.code, message: error.shortMessage, details } };
     if (requestId) body.error.requestId = requestId;
     return { status: STATUS_OF[error.code], body };
   }
   return {
     status: 500,
-    body: { error: { code: "INTERNAL", message: "an internal error occurred; it was logged with this request id", ...(requestId ? { requestId } : {}) } },
+    body: { error: { code: "INTERNAL", message: "an internal error occurred; it was logged with this request id", details: [], ...(requestId ? { requestId } : {}) } },
   };
 }
 

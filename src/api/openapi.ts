@@ -42,11 +42,16 @@ export function openApiDocument(routes: readonly Route[], { version = "0.1.0" }:
     }
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(route.responses)) {
+      const headers: Record<string, unknown> = { "X-Request-Id": { $ref: "#/components/headers/RequestId" } };
+      if (status === "401") headers["WWW-Authenticate"] = { $ref: "#/components/headers/WwwAuthenticate" };
+      if (route.headers?.["Idempotency-Key"] && status.startsWith("2")) headers["Idempotent-Replayed"] = { $ref: "#/components/headers/IdempotentReplayed" };
       responses[status] = {
         description: response.description,
+        headers,
         content: response.schema ? { "application/json": { schema: schemaOf(response.schema) } } : { [response.contentType ?? "text/plain"]: { schema: { type: "string" } } },
       };
     }
+    responses.default = { $ref: "#/components/responses/Unexpected" };
     const operation: Record<string, unknown> = {
       operationId: `${route.method}${toOpenApiPath(route.path).replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? "").toUpperCase())}`,
       summary: route.summary,
@@ -61,7 +66,16 @@ export function openApiDocument(routes: readonly Route[], { version = "0.1.0" }:
     (paths[toOpenApiPath(route.path)] ??= {})[route.method] = operation;
   }
   paths["/openapi.json"] = {
-    get: { operationId: "getOpenapiJson", summary: "This document", tags: ["operations"], security: [], responses: { 200: { description: "OpenAPI 3.1", content: { "application/json": { schema: { type: "object" } } } } } },
+    get: {
+      operationId: "getOpenapiJson",
+      summary: "This document",
+      tags: ["operations"],
+      security: [],
+      responses: {
+        200: { description: "OpenAPI 3.1", headers: { "X-Request-Id": { $ref: "#/components/headers/RequestId" } }, content: { "application/json": { schema: { type: "object" } } } },
+        default: { $ref: "#/components/responses/Unexpected" },
+      },
+    },
   };
   return {
     openapi: "3.1.0",
@@ -78,6 +92,18 @@ export function openApiDocument(routes: readonly Route[], { version = "0.1.0" }:
     paths,
     components: {
       schemas: rewritten,
+      responses: {
+        Unexpected: {
+          description: "Any other error in the one shape: 405 METHOD_NOT_ALLOWED (with Allow), 500 INTERNAL (a bug; the message is generic, the log has the request id)",
+          headers: { "X-Request-Id": { $ref: "#/components/headers/RequestId" } },
+          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+        },
+      },
+      headers: {
+        RequestId: { description: "Unique id of this request, also in the server's log line for it.", schema: { type: "string", format: "uuid" } },
+        WwwAuthenticate: { description: 'Bearer realm="credanchor"', schema: { type: "string" } },
+        IdempotentReplayed: { description: '"true" when this is the stored answer to an earlier request with the same Idempotency-Key.', schema: { type: "string", enum: ["true"] } },
+      },
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An issuer's or the operator's API key: Authorization: Bearer cak_…" } },
     },
   };

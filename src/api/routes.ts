@@ -27,8 +27,10 @@ export type Route = {
   description?: string;
   tag: string;
   auth: Auth;
-  /** Body limit in bytes (requests with a body). */
+  /** Default body limit in bytes (requests with a body); `createApp`'s `limits` can change it. */
   bodyLimit?: number;
+  /** `false`: bounded on its own, no handler deadline (so it never answers `503 TIMEOUT`). */
+  timeout?: false;
   body?: z.ZodType;
   params?: Record<string, z.ZodType>;
   headers?: Record<string, { schema: z.ZodType; description: string }>;
@@ -50,7 +52,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: "Body too large (PAYLOAD_TOO_LARGE, JSON_LIMIT_EXCEEDED)",
   415: "Body is not JSON (UNSUPPORTED_MEDIA_TYPE)",
   422: "Invalid credential or bundle, with every problem's path (CREDENTIAL_INVALID, …)",
-  503: "Cannot store or reach the chain right now (STORAGE_UNAVAILABLE, CHAIN_UNAVAILABLE)",
+  503: "Cannot store or reach the chain right now, or took too long (STORAGE_UNAVAILABLE, CHAIN_UNAVAILABLE, TIMEOUT)",
 };
 const idempotency = {
   "Idempotency-Key": { schema: S.IdempotencyKeyHeader, description: "Makes retries safe: same key and body → the same answer; same key, other body → 409." },
@@ -96,7 +98,7 @@ export const ROUTES: readonly Route[] = [
     summary: "A credential's state and, once anchored, its proof bundle",
     auth: "any",
     params: { id: S.CredentialIdParam },
-    responses: { 200: { description: "The credential", schema: S.CredentialResponse }, ...errors(400, 401, 403, 404) },
+    responses: { 200: { description: "The credential", schema: S.CredentialResponse }, ...errors(400, 401, 403, 404, 503) },
     handler: (ctx, _req, res, { params, principal }) => res.json(ctx.service.getCredential(principal!, params.id as string)),
   },
   {
@@ -106,7 +108,7 @@ export const ROUTES: readonly Route[] = [
     summary: "The proof bundle alone (what the holder keeps)",
     auth: "any",
     params: { id: S.CredentialIdParam },
-    responses: { 200: { description: "The bundle (canonical JSON)", schema: S.Bundle }, ...errors(400, 401, 403, 404, 409, 410) },
+    responses: { 200: { description: "The bundle (canonical JSON)", schema: S.Bundle }, ...errors(400, 401, 403, 404, 409, 410, 503) },
     handler: (ctx, _req, res, { params, principal }) => {
       const view = ctx.service.getCredential(principal!, params.id as string);
       if (view.erasedAt) throw new ServiceError(`credential ${view.id} was erased at ${view.erasedAt}`, { code: "GONE" });
@@ -131,7 +133,7 @@ export const ROUTES: readonly Route[] = [
     summary: "A batch: root, anchor transaction, gas used and cost per credential",
     auth: "any",
     params: { id: S.NumericIdParam },
-    responses: { 200: { description: "The batch", schema: S.BatchResponse }, ...errors(400, 401, 403, 404) },
+    responses: { 200: { description: "The batch", schema: S.BatchResponse }, ...errors(400, 401, 403, 404, 503) },
     handler: (ctx, _req, res, { params, principal }) => res.json(ctx.service.getBatch(principal!, params.id as number)),
   },
   {
@@ -159,7 +161,7 @@ export const ROUTES: readonly Route[] = [
     summary: "A revocation request's state (pending → sending → mined → confirmed)",
     auth: "any",
     params: { id: S.NumericIdParam },
-    responses: { 200: { description: "The request", schema: S.StatusChangeResponse }, ...errors(400, 401, 403, 404) },
+    responses: { 200: { description: "The request", schema: S.StatusChangeResponse }, ...errors(400, 401, 403, 404, 503) },
     handler: (ctx, _req, res, { params, principal }) => res.json(ctx.service.getStatusChange(principal!, params.id as number)),
   },
   {
@@ -168,9 +170,8 @@ export const ROUTES: readonly Route[] = [
     tag: "admin",
     summary: "Create an API key for an issuer (operator only); the key is shown once",
     auth: "admin",
-    bodyLimit: 1024,
     params: { issuerId: S.NumericIdParam },
-    responses: { 201: { description: "Created", schema: S.ApiKeyResponse }, ...errors(400, 401, 403, 404) },
+    responses: { 201: { description: "Created", schema: S.ApiKeyResponse }, ...errors(400, 401, 403, 404, 503) },
     handler: (ctx, _req, res, { params, principal }) => res.status(201).json(ctx.service.createApiKey(principal!, params.issuerId as number)),
   },
   {
@@ -182,7 +183,7 @@ export const ROUTES: readonly Route[] = [
     auth: "none",
     bodyLimit: 16 * MiB,
     body: S.VerifyBody,
-    responses: { 200: { description: "One report per bundle, in order", schema: S.VerifyResponse }, ...errors(400, 413, 415) },
+    responses: { 200: { description: "One report per bundle, in order", schema: S.VerifyResponse }, ...errors(400, 413, 415, 503) },
     handler: async (ctx, _req, res, { body }) => {
       const b = body as { bundle?: unknown; bundles?: unknown[]; private?: boolean };
       const inputs = b.bundles ?? [b.bundle];
@@ -197,6 +198,7 @@ export const ROUTES: readonly Route[] = [
     tag: "operations",
     summary: "Liveness: the process answers",
     auth: "none",
+    timeout: false,
     responses: { 200: { description: "Alive", schema: S.HealthResponse } },
     handler: (ctx, _req, res) => res.json({ status: "ok", uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000) }),
   },
@@ -206,6 +208,7 @@ export const ROUTES: readonly Route[] = [
     tag: "operations",
     summary: "Readiness: the database is writable and the chain answers",
     auth: "none",
+    timeout: false, // the service bounds its chain probe (2 s); a TIMEOUT would not be the documented shape
     responses: { 200: { description: "Ready", schema: S.ReadyResponse }, 503: { description: "Not ready; the failing check says why", schema: S.ReadyResponse } },
     handler: async (ctx, _req, res) => {
       const readiness = await ctx.service.readiness();
@@ -218,6 +221,7 @@ export const ROUTES: readonly Route[] = [
     tag: "operations",
     summary: "Prometheus metrics (text exposition format)",
     auth: "none",
+    timeout: false,
     responses: { 200: { description: "Metrics", contentType: "text/plain; version=0.0.4" } },
     handler: (ctx, _req, res) => {
       res.type("text/plain; version=0.0.4; charset=utf-8").send(ctx.metrics.render(ctx.service.stats()));

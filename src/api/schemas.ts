@@ -5,6 +5,19 @@ import { BundleSchema } from "../core/bundle.ts";
 import { CREDENTIAL_STATES } from "../issuer/types.ts";
 
 const MAX_INDEX = 2 ** 32 - 1;
+const EXAMPLE_ID = "0193f6a2-7c1e-7b3a-9d2f-5c8e4b1a6f03";
+const EXAMPLE_BADGE = {
+  "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+  type: ["VerifiableCredential", "OpenBadgeCredential"],
+  issuer: { id: "https://example.edu/issuers/565049", type: ["Profile"], name: "Example University" },
+  validFrom: "2024-05-01T09:00:00Z",
+  name: "Teamwork Badge",
+  credentialSubject: {
+    id: "did:example:ebfeb1f712ebc6f1c276e12ec21",
+    type: ["AchievementSubject"],
+    achievement: { id: "https://example.edu/achievements/teamwork", type: ["Achievement"], criteria: { narrative: "Nominated by peers." }, name: "Teamwork" },
+  },
+};
 
 // ── requests ─────────────────────────────────────────────────────────────────────────────
 
@@ -15,7 +28,7 @@ export const SubmitBody = z
       .min(1, { error: "send at least one credential" })
       .meta({ description: "1 to 10,000 credentials: W3C VC 2.0 / Open Badges 3.0 JSON, or any JSON object.", items: { type: "object" } }),
   })
-  .meta({ id: "SubmitCredentials" });
+  .meta({ id: "SubmitCredentials", examples: [{ credentials: [EXAMPLE_BADGE] }] });
 
 export const StatusChangeBody = z
   .strictObject({
@@ -25,7 +38,10 @@ export const StatusChangeBody = z
     batchId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().describe("Revoke a whole batch (its Merkle root)."),
     reason: z.number().int().min(0).max(255).optional().describe("Reason code recorded in the on-chain event (0-255)."),
   })
-  .meta({ id: "StatusChangeRequest" });
+  .meta({
+    id: "StatusChangeRequest",
+    examples: [{ action: "revoke", credentialIds: [EXAMPLE_ID], reason: 3 }, { action: "suspend", statusIndices: [51696, 7] }, { action: "revoke", batchId: 7 }],
+  });
 
 export const VerifyBody = z
   .strictObject({
@@ -51,11 +67,23 @@ export const ErrorResponse = z
     error: z.strictObject({
       code: z.string().describe("Stable machine-readable code (docs/api.md)."),
       message: z.string().describe("One line for people."),
-      details: z.array(Detail).optional().describe("Every problem found, with its path."),
+      details: z.array(Detail).describe("Every problem found, with its path (empty when there is nothing to add)."),
       requestId: z.string().optional(),
     }),
   })
-  .meta({ id: "Error" });
+  .meta({
+    id: "Error",
+    examples: [
+      {
+        error: {
+          code: "CREDENTIAL_INVALID",
+          message: "1 problem in the credentials; nothing was accepted",
+          details: [{ path: "credentials[3].credentialSubject.achievement.name", message: "required" }],
+          requestId: "8cc2ca0a-dc3d-4ab6-b1c2-976290c63a41",
+        },
+      },
+    ],
+  });
 
 const CredentialState = z.enum(CREDENTIAL_STATES as [string, ...string[]]);
 export const Bundle = BundleSchema.meta({ id: "Bundle" });
@@ -64,7 +92,7 @@ export const SubmitResponse = z
   .strictObject({
     credentials: z.array(z.strictObject({ id: z.string(), statusIndex: z.number().int(), state: CredentialState })),
   })
-  .meta({ id: "SubmitResponse" });
+  .meta({ id: "SubmitResponse", examples: [{ credentials: [{ id: EXAMPLE_ID, statusIndex: 51696, state: "queued" }] }] });
 
 const ChainTx = z
   .strictObject({
@@ -130,7 +158,9 @@ export const TombstoneResponse = z
   .strictObject({ id: z.string(), leaf: z.string(), erasedAt: z.string(), erasedBy: z.string() })
   .meta({ id: "Tombstone" });
 
-export const ApiKeyResponse = z.strictObject({ keyId: z.string(), token: z.string().describe("Shown once; only its hash is stored.") }).meta({ id: "ApiKey" });
+export const ApiKeyResponse = z
+  .strictObject({ keyId: z.string(), token: z.string().describe("Shown once; only its hash is stored.") })
+  .meta({ id: "ApiKey", examples: [{ keyId: "3f9a0c1b2d4e5f60", token: "cak_3f9a0c1b2d4e5f60_EXAMPLE-not-a-real-key-EXAMPLE-not-a-real-k" }] });
 
 const Check = z.strictObject({
   name: z.enum(["format", "integrity", "inclusion", "anchored", "issuer", "status", "validity"]),
@@ -150,8 +180,11 @@ export const VerifyResponse = z
   })
   .meta({ id: "VerifyResponse" });
 
-export const HealthResponse = z.strictObject({ status: z.literal("ok"), uptimeSeconds: z.number() }).meta({ id: "Health" });
+export const HealthResponse = z.strictObject({ status: z.literal("ok"), uptimeSeconds: z.number() }).meta({ id: "Health", examples: [{ status: "ok", uptimeSeconds: 3600 }] });
 const CheckState = z.strictObject({ ok: z.boolean(), message: z.string() });
 export const ReadyResponse = z
   .strictObject({ ready: z.boolean(), checks: z.strictObject({ database: CheckState, chain: CheckState }) })
-  .meta({ id: "Readiness" });
+  .meta({
+    id: "Readiness",
+    examples: [{ ready: false, checks: { database: { ok: true, message: "writable" }, chain: { ok: false, message: "JSON-RPC unreachable: connection refused" } } }],
+  });

@@ -4,14 +4,16 @@ import { expect } from "chai";
 import type { Server } from "node:http";
 import { Writable } from "node:stream";
 import pino from "pino";
-import type { z } from "zod";
-import { createApp } from "../../src/api/app.ts";
+import type { Express } from "express";
+import { createApp, routerRoutes } from "../../src/api/app.ts";
 import { ROUTES } from "../../src/api/routes.ts";
 import * as S from "../../src/api/schemas.ts";
+import { z } from "zod";
 import type { JsonObject } from "../../src/core/json.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { openStack, removeDir, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { call as callHttp, expectDocumented, expectError, type Call } from "./http.ts";
 
 const badge = (name: string) => {
   const c = sampleBadge();
@@ -23,7 +25,10 @@ describe("src/api (HTTP, real service)", function () {
   let chain: Chain;
   let stack: Stack;
   let server: Server;
+  let app: Express;
   let base: string;
+  let doc: any;
+  let answers = 0;
   let logs = "";
   let issuer1: string;
   let issuer2: string;
@@ -42,10 +47,11 @@ describe("src/api (HTTP, real service)", function () {
       },
     });
     const book = chain.addressBook();
-    const app = createApp({ service: stack.service, verify: { trust: createTrustList([book]), rpc: { 31337: chain.url } }, logger: pino({ level: "info" }, sink) });
+    app = createApp({ service: stack.service, verify: { trust: createTrustList([book]), rpc: { 31337: chain.url } }, logger: pino({ level: "info" }, sink) });
     server = app.listen(0, "127.0.0.1");
     await new Promise((r) => server.once("listening", r));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    doc = (await callHttp(base, "GET", "/openapi.json")).body;
     stack.pipeline.start();
   });
 
@@ -56,34 +62,12 @@ describe("src/api (HTTP, real service)", function () {
     await chain?.stop();
   });
 
-  type Call = { status: number; headers: Headers; body: any; text: string };
-  async function call(method: string, path: string, { token, body, raw, headers = {} }: { token?: string; body?: unknown; raw?: string | Buffer; headers?: Record<string, string> } = {}): Promise<Call> {
-    const response = await fetch(base + path, {
-      method,
-      headers: {
-        ...(body !== undefined || raw !== undefined ? { "content-type": "application/json" } : {}),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...headers,
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : raw !== undefined ? { body: typeof raw === "string" ? raw : new Uint8Array(raw) } : {}),
-    });
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    return { status: response.status, headers: response.headers, body: parsed, text };
-  }
-
-  /** Asserts the one error shape, the status and the code; no stack trace. */
-  function expectError(r: Call, status: number, code: string): void {
-    expect(r.status, r.text).to.equal(status);
-    S.ErrorResponse.parse(r.body);
-    expect(r.body.error.code, r.text).to.equal(code);
-    expect(r.text).not.to.match(/at .*\.(ts|js):\d+/);
-    expect(r.headers.get("x-request-id")).to.match(/^[0-9a-f-]{36}$/);
+  /** Every answer of these tests must be one the OpenAPI document declares, with its schema. */
+  async function call(method: string, path: string, options: Parameters<typeof callHttp>[3] = {}): Promise<Call> {
+    const r = await callHttp(base, method, path, options);
+    expectDocumented(doc, r);
+    answers++;
+    return r;
   }
 
   const conforms = (schema: z.ZodType, value: unknown) => {
@@ -239,7 +223,9 @@ describe("src/api (HTTP, real service)", function () {
     const doc = (await call("GET", "/openapi.json")).body;
     expect(doc.openapi).to.equal("3.1.0");
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-    const served = [...ROUTES.map((r) => `${r.method.toUpperCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`), "GET /openapi.json"];
+    // What express really routes (its router stack, the 405 catch-alls aside), not the table it was built from.
+    const served = routerRoutes(app.router as never).map(({ method, path }) => `${method.toUpperCase()} ${path.replace(/:(\w+)/g, "{$1}")}`);
+    expect(served.length).to.be.greaterThan(ROUTES.length);
     expect(documented.sort()).to.deep.equal(served.sort());
     // Every documented path answers something other than 404 for its method.
     for (const entry of served) {
@@ -249,9 +235,31 @@ describe("src/api (HTTP, real service)", function () {
       expect(r.body?.error?.code ?? "", `${entry}: ${r.text.slice(0, 200)}`).not.to.equal("METHOD_NOT_ALLOWED");
       if (r.status === 404) expect(r.body.error.message).not.to.match(/no such endpoint/);
     }
-    // Every $ref resolves.
-    const refs = JSON.stringify(doc).match(/"#\/components\/schemas\/[^"]+"/g) ?? [];
-    for (const ref of new Set(refs)) expect(doc.components.schemas).to.have.property(ref.slice(22, -1));
+    // Every $ref resolves, and every operation has an error answer for the unexpected (405, 500).
+    const refs = JSON.stringify(doc).match(/"#\/components\/[a-z]+\/[^"]+"/gi) ?? [];
+    for (const ref of new Set(refs)) {
+      const [, kind, name] = /^"#\/components\/(\w+)\/(.+)"$/.exec(ref)!;
+      expect(doc.components[kind!], ref).to.have.property(name!);
+    }
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        expect(op.responses.default, `${method} ${path}`).to.deep.equal({ $ref: "#/components/responses/Unexpected" });
+        for (const [status, response] of Object.entries(op.responses as Record<string, any>)) if (status !== "default") expect(response.headers, `${method} ${path} ${status}`).to.have.property("X-Request-Id");
+      }
+    }
+    expect(doc.paths["/v1/credentials"].post.responses["401"].headers).to.have.property("WWW-Authenticate");
+    expect(doc.paths["/v1/credentials"].post.responses["202"].headers).to.have.property("Idempotent-Replayed");
+    expect(doc.components.securitySchemes.apiKey).to.deep.include({ type: "http", scheme: "bearer" });
+    // Every example in the document is valid by the schema it illustrates.
+    let examples = 0;
+    for (const schema of Object.values(S)) {
+      if (!(schema instanceof z.ZodType)) continue;
+      for (const example of (z.globalRegistry.get(schema)?.examples as unknown[] | undefined) ?? []) {
+        conforms(schema, example);
+        examples++;
+      }
+    }
+    expect(examples).to.be.at.least(8);
     expect(doc.components.schemas).to.include.keys("Bundle", "Credential", "Error", "Batch", "StatusChange", "VerifyResponse");
   });
 
@@ -275,7 +283,12 @@ describe("src/api (HTTP, real service)", function () {
 
   it("behavior: logs are JSON lines with route and status, and never contain keys or credential contents", function () {
     const lines = logs.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.some((l) => l.route === "/v1/credentials" && l.status === 202)).to.equal(true);
+    const issued = lines.find((l) => l.route === "/v1/credentials" && l.status === 202);
+    expect(issued).to.include({ module: "http", method: "POST", principal: "issuer", issuerId: 1, keyId: issuer1.split("_")[1] });
+    expect(issued).to.have.keys("level", "time", "pid", "hostname", "module", "method", "route", "status", "ms", "requestId", "principal", "keyId", "issuerId", "msg");
+    expect(lines.find((l) => l.status === 401)).to.include({ code: "UNAUTHORIZED" });
+    // Every answer these tests got was checked against the served OpenAPI document.
+    expect(answers).to.be.greaterThan(60);
     for (const secret of [issuer1, issuer2, admin, issuer1.slice("cak_0123456789abcdef_".length), "HTTP A", "Revoke me"]) expect(logs).not.to.include(secret);
   });
 });

@@ -1,0 +1,316 @@
+// Every class of bad input on every endpoint of the route table, generated from the table so a new
+// route is covered the day it is added: the one error shape, the documented status, never a 5xx.
+// Also: configurable limits, the handler deadline (503 TIMEOUT), an unexpected error (500
+// INTERNAL, stack in the log only), 405 on a mounted router's paths. Real service, real chain.
+import { expect } from "chai";
+import express from "express";
+import { createServer, type Server as NetServer, type Socket } from "node:net";
+import type { Server } from "node:http";
+import { Writable } from "node:stream";
+import pino from "pino";
+import { createApp, routeKey, type AppOptions } from "../../src/api/app.ts";
+import { ROUTES, type Route } from "../../src/api/routes.ts";
+import { CredanchorError } from "../../src/core/errors.ts";
+import type { JsonObject } from "../../src/core/json.ts";
+import { createTrustList } from "../../src/verifier/trust.ts";
+import { sampleBadge } from "../core/helpers.ts";
+import { openStack, removeDir, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { call as callHttp, expectDocumented, expectError, type Call, type CallOptions } from "./http.ts";
+
+const UUID = "00000000-0000-4000-8000-000000000000";
+const KiB = 1024;
+/** Small limits so that "too large" is cheap to send; the defaults are tested in api.test.ts. */
+const LIMITS = { bodyBytes: { "POST /v1/credentials": 64 * KiB, "POST /v1/verify": 48 * KiB, "POST /v1/revocations": 16 * KiB }, defaultBodyBytes: 2 * KiB };
+
+/** A valid body per route with one: the matrix breaks it one way at a time. */
+const VALID_BODY: Record<string, JsonObject> = {
+  "POST /v1/credentials": { credentials: [sampleBadge()] },
+  "POST /v1/revocations": { action: "revoke", statusIndices: [1] },
+  "POST /v1/verify": { bundle: {} },
+};
+/** Right member names, wrong types or values. */
+const WRONG_TYPES: Record<string, unknown[]> = {
+  "POST /v1/credentials": [{ credentials: "x" }, { credentials: {} }, { credentials: null }, { credentials: [] }],
+  "POST /v1/revocations": [{ action: 1, statusIndices: [1] }, { action: "revoke", statusIndices: "1" }, { action: "revoke", statusIndices: [1], reason: "3" }, { action: "revoke", batchId: 1.5 }],
+  "POST /v1/verify": [{ bundles: "x" }, { bundles: [] }, { bundle: {}, private: "yes" }, { bundle: {}, bundles: [{}] }],
+};
+
+describe("src/api: bad input on every endpoint (real service)", function () {
+  let chain: Chain;
+  let stack: Stack;
+  let logs = "";
+  const servers: Server[] = [];
+  let base: string; // the app with small limits and a test router
+  let slowBase: string; // the app whose verifier's chain never answers, with a 300 ms deadline
+  let doc: any;
+  let issuer1: string;
+  let admin: string;
+  let hole: NetServer;
+  const held = new Set<Socket>();
+  let swallow = true;
+  const extraPaths = [/^\/probe$/, /^\/boom/];
+
+  async function serve(options: Partial<AppOptions>): Promise<string> {
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logs += chunk.toString();
+        done();
+      },
+    });
+    const app = createApp({
+      service: stack.service,
+      verify: { trust: createTrustList([chain.addressBook()]), rpc: { 31337: chain.url } },
+      logger: pino({ level: "info" }, sink),
+      ...options,
+    });
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((r) => server.once("listening", r));
+    servers.push(server);
+    return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  }
+
+  before(async function () {
+    chain = await startChain();
+    stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
+    issuer1 = stack.tokens[1]!;
+    admin = stack.adminToken;
+    // A JSON-RPC endpoint that accepts connections and never answers.
+    hole = createServer((socket) => {
+      if (!swallow) return void socket.destroy();
+      held.add(socket);
+      socket.on("error", () => {}).on("close", () => held.delete(socket));
+    });
+    await new Promise<void>((r) => hole.listen(0, "127.0.0.1", r));
+    const holeUrl = `http://127.0.0.1:${(hole.address() as { port: number }).port}`;
+
+    const probe = express.Router();
+    probe.get("/probe", (_req, res) => {
+      res.json({ ok: true });
+    });
+    probe.get("/boom", () => {
+      throw new Error(`boom: ${issuer1}`);
+    });
+    probe.get("/boom-async", async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      throw new TypeError("Cannot read properties of undefined (reading 'secret')");
+    });
+    base = await serve({ limits: LIMITS, routers: [probe] });
+    slowBase = await serve({ limits: { handlerTimeoutMs: 300 }, verify: { trust: createTrustList([chain.addressBook()]), rpc: { 31337: holeUrl } } });
+    doc = (await callHttp(base, "GET", "/openapi.json")).body;
+    stack.pipeline.start();
+  });
+
+  after(async function () {
+    for (const socket of held) socket.destroy();
+    await new Promise((r) => hole?.close(r));
+    for (const server of servers) {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+    await stack?.close();
+    if (stack) removeDir(stack.dir);
+    await chain?.stop();
+  });
+
+  const call = async (method: string, path: string, options: CallOptions = {}, at = base): Promise<Call> => {
+    const r = await callHttp(at, method, path, options);
+    expect(r.status, `${method} ${path}: ${r.text.slice(0, 300)}`).to.be.below(500);
+    expectDocumented(doc, r, extraPaths);
+    return r;
+  };
+
+  const concrete = (route: Route, bad?: string) => route.path.replace(/:\w+/g, bad ?? (route.path.startsWith("/v1/credentials/") ? UUID : "1"));
+  const keyFor = (route: Route) => (route.auth === "admin" ? admin : route.auth === "none" ? undefined : issuer1);
+
+  it("behavior: every route with a body has a valid example and wrong-type cases here", function () {
+    for (const route of ROUTES.filter((r) => r.body)) {
+      expect(VALID_BODY, routeKey(route)).to.have.property(routeKey(route));
+      expect(WRONG_TYPES, routeKey(route)).to.have.property(routeKey(route));
+    }
+  });
+
+  it("error: a missing, malformed, unknown or wrong kind of key: 401 / 403 on every authenticated route", async function () {
+    let checked = 0;
+    for (const route of ROUTES.filter((r) => r.auth !== "none")) {
+      const path = concrete(route);
+      const body = VALID_BODY[routeKey(route)];
+      const unauthorised: CallOptions[] = [
+        {},
+        { headers: { authorization: "" } },
+        { headers: { authorization: "Bearer" } },
+        { headers: { authorization: "Bearer a b" } },
+        { headers: { authorization: "Basic dXNlcjpwYXNz" } },
+        { headers: { authorization: `Token ${issuer1}` } },
+        { token: "cak_0000000000000000_" + "A".repeat(43) },
+        { token: issuer1.slice(0, -1) + (issuer1.endsWith("A") ? "B" : "A") },
+        { token: "' OR 1=1 --" },
+      ];
+      for (const options of unauthorised) {
+        expectError(await call(route.method.toUpperCase(), path, { ...options, ...(body ? { body } : {}) }), 401, "UNAUTHORIZED");
+        checked++;
+      }
+      const wrongKind = route.auth === "admin" ? [issuer1, stack.tokens[2]!] : route.auth === "issuer" ? [admin] : [];
+      for (const token of wrongKind) {
+        expectError(await call(route.method.toUpperCase(), path, { token, ...(body ? { body } : {}) }), 403, "FORBIDDEN");
+        checked++;
+      }
+    }
+    expect(checked).to.be.greaterThan(70);
+  });
+
+  it("error: a malformed path parameter: 400 REQUEST_INVALID naming it, on every route with one", async function () {
+    for (const route of ROUTES.filter((r) => r.params)) {
+      for (const bad of ["x", "-1", "0", "1.5", "1e3", "0x10", "9".repeat(40), "%20", "%E2%80%AE", "null"]) {
+        // "0", "1e3" … are fine ids for none of the routes; a UUID route refuses numbers too.
+        const r = await call(route.method.toUpperCase(), concrete(route, bad), { token: keyFor(route)! });
+        expectError(r, 400, "REQUEST_INVALID");
+        expect(r.body.error.details.map((d: { path: string }) => d.path), r.text).to.include(Object.keys(route.params!)[0]);
+      }
+    }
+  });
+
+  it("error: every class of malformed body on every route with one: its 4xx in the one shape", async function () {
+    let checked = 0;
+    for (const route of ROUTES.filter((r) => r.body)) {
+      const key = routeKey(route);
+      const path = concrete(route);
+      const token = keyFor(route);
+      const valid = VALID_BODY[key]!;
+      const limit = LIMITS.bodyBytes[key as keyof typeof LIMITS.bodyBytes];
+      const first = Object.keys(valid)[0]!;
+      const send = async (status: number, code: string, options: CallOptions) => {
+        expectError(await call(route.method.toUpperCase(), path, { ...(token ? { token } : {}), ...options }), status, code);
+        checked++;
+      };
+      const text = JSON.stringify(valid);
+      // Not JSON at all, or not declared as JSON.
+      await send(415, "UNSUPPORTED_MEDIA_TYPE", { raw: Buffer.from(text), headers: { "content-type": "" } });
+      for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonp", "application/json-seq"]) {
+        await send(415, "UNSUPPORTED_MEDIA_TYPE", { raw: text, headers: { "content-type": type } });
+      }
+      // Broken JSON text.
+      for (const raw of ["{not json", `${text}x`, text.slice(0, -1), "{'a':1}", '{"a":NaN}', "{,}", "\u0000"]) await send(400, "JSON_SYNTAX", { raw });
+      await send(400, "REQUEST_INVALID", { raw: "" });
+      await send(400, "REQUEST_INVALID", { raw: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]) });
+      // Strict JSON: duplicate members, values RFC 8785 cannot represent.
+      await send(400, "JSON_DUPLICATE_KEY", { raw: `{${JSON.stringify(first)}:${JSON.stringify(valid[first])},${text.slice(1)}` });
+      await send(400, "JSON_DUPLICATE_KEY", { raw: '{"x":{"a":1,"a":1}}' });
+      await send(400, "JSON_UNSUPPORTED_VALUE", { raw: '{"x":"\\ud800"}' });
+      await send(400, "JSON_UNSUPPORTED_VALUE", { raw: '{"x":1e999}' });
+      // Wrong shapes and types, unknown members.
+      for (const body of [[], "x", null, 1, true, [valid]]) await send(400, "REQUEST_INVALID", { body });
+      for (const body of WRONG_TYPES[key]!) await send(400, "REQUEST_INVALID", { body });
+      for (const extra of ["extra", "__proto__", "constructor", "Credentials", ""]) {
+        const r = await call(route.method.toUpperCase(), path, { ...(token ? { token } : {}), raw: `${text.slice(0, -1)},${JSON.stringify(extra)}:1}` });
+        expectError(r, 400, "REQUEST_INVALID");
+        expect(r.body.error.details[0].message, r.text).to.match(/unknown field/);
+        checked++;
+      }
+      // Too deep, too large (declared, and chunked without a Content-Length).
+      await send(413, "JSON_LIMIT_EXCEEDED", { raw: `{"x":${"[".repeat(100)}${"]".repeat(100)}}` });
+      await send(413, "PAYLOAD_TOO_LARGE", { raw: `{"x":"${"a".repeat(limit - 7)}"}` });
+      const chunked = await fetch(base + path, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: new ReadableStream({
+          start(controller) {
+            for (let k = 0; k < 8; k++) controller.enqueue(new TextEncoder().encode(" ".repeat(limit / 4)));
+            controller.close();
+          },
+        }),
+        duplex: "half",
+      } as RequestInit);
+      const chunkedCall = { method: "POST", path, status: chunked.status, headers: chunked.headers, text: await chunked.text(), body: undefined as unknown };
+      chunkedCall.body = JSON.parse(chunkedCall.text);
+      expectError(chunkedCall, 413, "PAYLOAD_TOO_LARGE");
+      // Just under the limit is read and judged on its content.
+      const fits = await call(route.method.toUpperCase(), path, { ...(token ? { token } : {}), raw: `{"x":"${"a".repeat(limit - 200)}"}` });
+      expectError(fits, 400, "REQUEST_INVALID");
+      // A bad Idempotency-Key where one is accepted.
+      if (route.headers?.["Idempotency-Key"]) {
+        for (const idem of ["", "a".repeat(256), "with space", "tab\there"]) await send(400, "REQUEST_INVALID", { body: valid, headers: { "idempotency-key": idem } });
+      }
+    }
+    expect(checked).to.be.greaterThan(100);
+  });
+
+  it("error: a known path with another method: 405 with exactly the allowed methods in Allow", async function () {
+    const allowed = new Map<string, string[]>();
+    for (const route of ROUTES) allowed.set(concrete(route), [...(allowed.get(concrete(route)) ?? []), route.method.toUpperCase()]);
+    allowed.set("/openapi.json", ["GET"]);
+    for (const [path, methods] of allowed) {
+      const expected = [...methods, ...(methods.includes("GET") ? ["HEAD"] : [])];
+      for (const method of ["GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS"].filter((m) => !methods.includes(m))) {
+        const r = await call(method, path, { token: issuer1 });
+        expectError(r, 405, "METHOD_NOT_ALLOWED");
+        expect(r.headers.get("allow")!.split(", ").sort(), `${method} ${path}`).to.deep.equal(expected.sort());
+      }
+    }
+  });
+
+  it("error: unknown paths: 404 NOT_FOUND in the one shape, with or without a key", async function () {
+    for (const path of ["/", "/v1", "/v1/", "/v2/credentials", "/v1/credential", "/v1/credentials/x/y/z", `/v1/credentials/${UUID}/bundle/x`, "/v1/admin/issuers/1", "/v1/admin/issuers//api-keys", "/.env", "/%2e%2e/%2e%2e/etc/passwd", "/metrics/x"]) {
+      for (const token of [undefined, issuer1]) expectError(await call("GET", path, token ? { token } : {}), 404, "NOT_FOUND");
+    }
+    expectError(await call("POST", "/v1/nothing", { token: issuer1, raw: "{not json" }), 404, "NOT_FOUND");
+  });
+
+  it("behavior: a mounted router's paths answer 405 too, and its unexpected errors 500 INTERNAL with the stack only in the log", async function () {
+    expect((await call("GET", "/probe")).body).to.deep.equal({ ok: true });
+    const wrong = await call("POST", "/probe", { body: {} });
+    expectError(wrong, 405, "METHOD_NOT_ALLOWED");
+    expect(wrong.headers.get("allow")).to.equal("GET, HEAD");
+    for (const path of ["/boom", "/boom-async"]) {
+      const r = await callHttp(base, "GET", path);
+      expectError(r, 500, "INTERNAL");
+      expect(r.body.error.message).to.equal("an internal error occurred; it was logged with this request id");
+      expect(r.text).not.to.match(/boom|secret|TypeError|Cannot read/);
+      const line = logs.split("\n").find((l) => l.includes(r.body.error.requestId) && l.includes('"unexpected error"'));
+      expect(line, `no log line for ${path}`).to.not.equal(undefined);
+      expect(JSON.parse(line!).err.stack).to.match(/at .*bad-input\.test\.ts:\d+/);
+    }
+    // The thrown message held a key: logs must not (the error is logged, the key in it is not).
+    expect(logs).not.to.include(issuer1.split("_")[2]!);
+  });
+
+  it("behavior: limits are validated when the app is built: an unknown route or a bad number is CONFIG_INVALID", function () {
+    const base = { service: stack.service, verify: { trust: createTrustList([]), rpc: {} }, logger: pino({ level: "silent" }) };
+    for (const limits of [{ bodyBytes: { "GET /healthz": 10 } }, { bodyBytes: { "POST /v1/nope": 10 } }, { defaultBodyBytes: -1 }, { handlerTimeoutMs: 0 }, { extra: 1 }]) {
+      expect(() => createApp({ ...base, limits: limits as never }), JSON.stringify(limits)).to.throw(CredanchorError).with.property("code", "CONFIG_INVALID");
+    }
+    expect(() => createApp({ ...base, limits: { bodyBytes: { "POST /v1/credentials": 1024 }, defaultBodyBytes: 2048, handlerTimeoutMs: 5 } })).not.to.throw();
+  });
+
+  it("behavior: a handler past its deadline answers 503 TIMEOUT (the chain never answers), and its late end is only logged", async function () {
+    this.timeout(60_000);
+    const submitted = await call("POST", "/v1/credentials", { token: issuer1, body: { credentials: [sampleBadge()] } });
+    expect(submitted.status, submitted.text).to.equal(202);
+    const id = submitted.body.credentials[0].id as string;
+    let bundle: Call | undefined;
+    for (let k = 0; k < 400 && bundle?.status !== 200; k++) {
+      bundle = await callHttp(base, "GET", `/v1/credentials/${id}/bundle`, { token: issuer1 });
+      if (bundle.status !== 200) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(bundle!.status, bundle!.text).to.equal(200);
+
+    const started = Date.now();
+    const r = await callHttp(slowBase, "POST", "/v1/verify", { body: { bundle: bundle!.body } });
+    expectDocumented(doc, r);
+    expect(Date.now() - started).to.be.below(5_000);
+    expectError(r, 503, "TIMEOUT");
+    expect(r.body.error.message).to.match(/Idempotency-Key/);
+    expect(held.size, "the verifier did reach the silent endpoint").to.be.greaterThan(0);
+    // Let the verifier's reads fail now; its late answer goes nowhere but the log.
+    swallow = false;
+    for (const socket of held) socket.destroy();
+    const deadline = Date.now() + 30_000;
+    while (!logs.includes('"handler ended after its timeout"') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    expect(logs).to.include('"handler ended after its timeout"');
+    const metrics = await (await fetch(`${slowBase}/metrics`)).text();
+    expect(metrics).to.match(/^credanchor_http_errors_total\{code="TIMEOUT"\} 1$/m);
+    expect(metrics).not.to.match(/code="INTERNAL"/);
+    // The same bundle through the app with a reachable chain is valid: the timeout was the chain's silence.
+    const valid = await call("POST", "/v1/verify", { body: { bundle: bundle!.body } });
+    expect(valid.body.results[0].verdict).to.equal("valid");
+  });
+});
