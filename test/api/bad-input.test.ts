@@ -1,14 +1,16 @@
 // Every class of bad input on every endpoint of the route table, generated from the table so a new
 // route is covered the day it is added: the one error shape, the documented status, never a 5xx.
 // Also: configurable limits, the handler deadline (503 TIMEOUT), an unexpected error (500
-// INTERNAL, stack in the log only), 405 on a mounted router's paths. Real service, real chain.
+// INTERNAL, stack in the log only), 405 on a mounted router's paths, and requests Node's HTTP
+// parser refuses (served by listenApi). Real service, real chain.
 import { expect } from "chai";
 import express from "express";
-import { createServer, type Server as NetServer, type Socket } from "node:net";
+import { connect, createServer, type Server as NetServer, type Socket } from "node:net";
 import type { Server } from "node:http";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { createApp, routeKey, type AppOptions } from "../../src/api/app.ts";
+import { listenApi } from "../../src/api/listen.ts";
 import { ROUTES, type Route } from "../../src/api/routes.ts";
 import { CredanchorError } from "../../src/core/errors.ts";
 import type { JsonObject } from "../../src/core/json.ts";
@@ -63,8 +65,7 @@ describe("src/api: bad input on every endpoint (real service)", function () {
       logger: pino({ level: "info" }, sink),
       ...options,
     });
-    const server = app.listen(0, "127.0.0.1");
-    await new Promise((r) => server.once("listening", r));
+    const server = await listenApi(app, { host: "127.0.0.1", port: 0, headersTimeoutMs: 800, requestTimeoutMs: 1_500 });
     servers.push(server);
     return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   }
@@ -312,5 +313,53 @@ describe("src/api: bad input on every endpoint (real service)", function () {
     // The same bundle through the app with a reachable chain is valid: the timeout was the chain's silence.
     const valid = await call("POST", "/v1/verify", { body: { bundle: bundle!.body } });
     expect(valid.body.results[0].verdict).to.equal("valid");
+  });
+
+  /** Sends raw bytes on a new connection; resolves with what came back when the server closes it. */
+  function raw(at: string, text: string): Promise<{ ms: number; status: number; headers: Headers; body: any; text: string }> {
+    const { port } = new URL(at);
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () => socket.write(text));
+      let out = "";
+      socket.on("data", (d) => (out += d.toString()));
+      socket.on("error", reject);
+      socket.on("close", () => {
+        const [head = "", body = ""] = out.split("\r\n\r\n", 2);
+        const [statusLine = "", ...lines] = head.split("\r\n");
+        const headers = new Headers(lines.map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()] as [string, string]));
+        resolve({ ms: Date.now() - started, status: Number(statusLine.split(" ")[1]), headers, body: body ? JSON.parse(body) : undefined, text: body });
+      });
+    });
+  }
+
+  it("error: requests the HTTP parser refuses, or that arrive too slowly, get the one error shape too", async function () {
+    const cases: [string, number, string][] = [
+      ["GARBAGE\r\n\r\n", 400, "REQUEST_INVALID"],
+      ["GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400, "REQUEST_INVALID"],
+      ["POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}", 400, "REQUEST_INVALID"],
+      ["GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n", 413, "PAYLOAD_TOO_LARGE"],
+      ["GET /healthz HTTP/1.1\r\nHost: x\r\n", 503, "TIMEOUT"], // headers never finish
+      ['POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"bundle":', 503, "TIMEOUT"], // nor the body
+    ];
+    for (const [text, status, code] of cases) {
+      const r = await raw(base, text);
+      expectError({ method: "RAW", path: text.slice(0, 40), ...r }, status, code);
+      expect(r.ms, text.slice(0, 40)).to.be.below(5_000);
+    }
+    // The server is still fine.
+    expect((await call("GET", "/healthz")).status).to.equal(200);
+  });
+
+  it("behavior: listenApi refuses bad options and a port in use with CONFIG_INVALID", async function () {
+    const app = express();
+    const port = Number(new URL(base).port);
+    for (const options of [{ host: "127.0.0.1", port: -1 }, { host: "", port: 0 }, { host: "127.0.0.1", port: 0, headersTimeoutMs: 0 }, { host: "127.0.0.1", port }]) {
+      const error = await listenApi(app, options).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, JSON.stringify(options)).to.be.instanceOf(CredanchorError).with.property("code", "CONFIG_INVALID");
+    }
   });
 });
