@@ -272,9 +272,37 @@ describe("src/api (HTTP, real service)", function () {
     const metrics = await fetch(`${base}/metrics`);
     expect(metrics.headers.get("content-type")).to.match(/^text\/plain; version=0\.0\.4/);
     const text = await metrics.text();
-    for (const line of text.trim().split("\n")) {
-      expect(line, line).to.match(/^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? (-?[0-9.e+]+|NaN))$/);
+    // Parsed as Prometheus would: every sample belongs to a family declared once with # TYPE before
+    // it, labels are well formed, values are numbers; histograms are cumulative and end at +Inf = count.
+    const types = new Map<string, string>();
+    const buckets = new Map<string, number[]>();
+    const counts = new Map<string, number>();
+    const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*)\})? (-?[0-9.]+(?:e[+-]?\d+)?|NaN|[+-]Inf)$/;
+    for (const line of text.trimEnd().split("\n")) {
+      const type = /^# TYPE (\w+) (counter|gauge|histogram|summary)$/.exec(line);
+      if (type) {
+        expect(types.has(type[1]!), `${type[1]} declared twice`).to.equal(false);
+        types.set(type[1]!, type[2]!);
+        continue;
+      }
+      if (/^# HELP \w+ \S.*$/.test(line)) continue;
+      const sample = SAMPLE.exec(line);
+      expect(sample, line).to.not.equal(null);
+      const [, name, labelText = "", value] = sample!;
+      const family = types.has(name!) ? name! : name!.replace(/_(bucket|sum|count)$/, "");
+      expect(types.has(family), `${line}: no # TYPE before it`).to.equal(true);
+      if (types.get(family) === "histogram" && name!.endsWith("_bucket")) {
+        const series = labelText.replace(/,?le="[^"]*"/, "");
+        buckets.set(series, [...(buckets.get(series) ?? []), Number(value)]);
+      }
+      if (types.get(family) === "histogram" && name!.endsWith("_count")) counts.set(labelText, Number(value));
     }
+    expect(buckets.size).to.be.greaterThan(3);
+    for (const [series, values] of buckets) {
+      for (let k = 1; k < values.length; k++) expect(values[k], series).to.be.at.least(values[k - 1]!);
+      expect(values.at(-1), `${series}: +Inf bucket = count`).to.equal(counts.get(series));
+    }
+    expect([...types.keys()]).to.include.members(["credanchor_credentials", "credanchor_batches", "credanchor_status_changes", "credanchor_gas_used_total", "credanchor_fees_paid_wei_total", "credanchor_anchor_latency_seconds", "credanchor_http_requests_total", "credanchor_http_request_duration_seconds", "credanchor_http_errors_total"]);
     expect(text).to.match(/^credanchor_credentials\{state="queued"\} \d+$/m);
     expect(text).to.match(/^credanchor_gas_used_total [1-9]\d*$/m);
     expect(text).to.match(/^credanchor_http_requests_total\{method="POST",route="\/v1\/credentials",status="202"\} [1-9]\d*$/m);
