@@ -98,7 +98,7 @@ describe("src/api: bad input on every endpoint (real service)", function () {
     base = await serve({ limits: LIMITS, routers: [probe] });
     slowBase = await serve({ limits: { handlerTimeoutMs: 300 }, verify: { trust: createTrustList([chain.addressBook()]), rpc: { 31337: holeUrl } } });
     doc = (await callHttp(base, "GET", "/openapi.json")).body;
-    stack.pipeline.start();
+    // The pipeline starts in the deadline test: until then nothing is anchored.
   });
 
   after(async function () {
@@ -282,8 +282,19 @@ describe("src/api: bad input on every endpoint (real service)", function () {
     expect(() => createApp({ ...base, limits: { bodyBytes: { "POST /v1/credentials": 1024 }, defaultBodyBytes: 2048, handlerTimeoutMs: 5 } })).not.to.throw();
   });
 
+  it("error: the bundle of a credential not anchored yet: 409 CONFLICT naming its state", async function () {
+    const submitted = await call("POST", "/v1/credentials", { token: issuer1, body: { credentials: [sampleBadge()] } });
+    const id = submitted.body.credentials[0].id as string;
+    const r = await call("GET", `/v1/credentials/${id}/bundle`, { token: issuer1 });
+    expectError(r, 409, "CONFLICT");
+    expect(r.body.error.message).to.equal(`credential ${id} is queued: its bundle exists once it is anchored`);
+    const view = await call("GET", `/v1/credentials/${id}`, { token: admin });
+    expect(view.body).to.include({ id, state: "queued" }).and.not.have.property("bundle");
+  });
+
   it("behavior: a handler past its deadline answers 503 TIMEOUT (the chain never answers), and its late end is only logged", async function () {
     this.timeout(60_000);
+    stack.pipeline.start();
     const submitted = await call("POST", "/v1/credentials", { token: issuer1, body: { credentials: [sampleBadge()] } });
     expect(submitted.status, submitted.text).to.equal(202);
     const id = submitted.body.credentials[0].id as string;
