@@ -1,12 +1,12 @@
 // Composition root: configuration → chain → database → issuer service → HTTP server.
 // `npm start` (embedded default) and `credanchor serve` both run this.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import type { Server } from "node:http";
 import { join, resolve } from "node:path";
 import pino, { type Logger } from "pino";
 import { createPublicClient, createWalletClient, http, type Address, type LocalAccount, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createApp } from "./api/app.ts";
+import { listenApi } from "./api/listen.ts";
 import { webRoutes } from "./api/web.ts";
 import { issuerOfKey, registerIssuer } from "./chain/admin.ts";
 import { AddressBookSchema, getDeploymentsDir } from "./chain/deployments.ts";
@@ -76,20 +76,6 @@ async function ensureDemoIssuer(client: PublicClient, rpcUrl: string, registry: 
   const governance = devAccount(0);
   const walletClient = createWalletClient({ transport: http(rpcUrl), account: governance });
   return registerIssuer({ publicClient: client, walletClient, account: governance }, registry, key.address, "did:web:demo-issuer.credanchor.local");
-}
-
-function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
-  return new Promise((resolvePromise, reject) => {
-    const server = app.listen(port, host);
-    server.once("listening", () => resolvePromise(server));
-    server.once("error", (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === "EADDRINUSE"
-          ? new ServiceError(`port ${port} on ${host} is in use: stop the other process or set PORT`, { code: "CONFIG_INVALID" })
-          : error,
-      );
-    });
-  });
 }
 
 /**
@@ -213,9 +199,7 @@ export async function startServer(config: Config, { logger: given }: { logger?: 
       logger,
       routers: [webRoutes({ deploymentsDir, rpcUrls })],
     });
-    const server = await listen(app, config.host, config.port);
-    server.requestTimeout = 120_000; // a 10,000-credential upload on a slow link, not forever
-    server.headersTimeout = 15_000;
+    const server = await listenApi(app, { host: config.host, port: config.port });
     const address = server.address() as { port: number };
     running.pipeline.start();
     logger.info({ module: "server", host: config.host, port: address.port, chainId, registry, issuers: [...running.issuers.keys()] }, "credanchor started");

@@ -14,6 +14,7 @@ import { openDatabase, type Db } from "../../src/store/db.ts";
 import type { Server } from "node:http";
 import pino from "pino";
 import { createApp, type AppOptions } from "../../src/api/app.ts";
+import { listenApi } from "../../src/api/listen.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 
 export type Chain = {
@@ -131,8 +132,7 @@ export async function serveApi(stack: Stack, options: Partial<AppOptions> = {}):
     logger: pino({ level: "silent" }),
     ...options,
   });
-  const server = app.listen(0, "127.0.0.1");
-  await new Promise((r) => server.once("listening", r));
+  const server = await listenApi(app, { host: "127.0.0.1", port: 0 });
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   return { base, server, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
