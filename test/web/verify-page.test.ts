@@ -141,6 +141,10 @@ describe("web/verify.html in headless Chromium, served by the service", function
     return page.evaluate(LOW_CONTRAST) as Promise<string[]>;
   }
 
+  /** Waits (file reads are asynchronous) until the settings status line matches. */
+  const settingsStatus = async (pattern: RegExp) => {
+    await page.waitForFunction((source) => new RegExp(source).test(document.querySelector("#settings-status")?.textContent ?? ""), pattern.source, { timeout: 10_000 });
+  };
   const verdict = () => page.locator("#results .verdict-text").first().textContent({ timeout: 20_000 });
 
   it("default: dropping a valid bundle shows Valid, every check passed, the issuer, the time and the transaction", async function () {
@@ -221,7 +225,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
     // A bad line is refused, not half-saved.
     await page.fill("#rpc", "31337 = not a url");
     await page.click("#settings button[type=submit]");
-    expect(await page.locator("#settings-status").textContent()).to.match(/^Not saved: /);
+    await settingsStatus(/^Not saved: /);
     await page.click("#reset");
     expect(await page.inputValue("#rpc")).to.equal(`31337=${chain.url}`);
     await page.setInputFiles("#files", []);
@@ -280,14 +284,14 @@ describe("web/verify.html in headless Chromium, served by the service", function
     await page.click("#settings-panel summary");
     await page.fill("#rpc", `31337=${chain.url}`);
     await page.setInputFiles("#book-files", files.book);
-    expect(await page.locator("#settings-status").textContent()).to.match(/^Loaded 1 address book/);
+    await settingsStatus(/^Loaded 1 address book/);
     await page.fill("#explorer", "javascript:alert(1)//{tx}");
     await page.click("#settings button[type=submit]");
-    expect(await page.locator("#settings-status").textContent()).to.match(/explorer URL must be http/);
+    await settingsStatus(/explorer URL must be http/);
     await page.fill("#explorer", "https://explorer.example/tx/{tx}");
     await page.check("#private");
     await page.click("#settings button[type=submit]");
-    expect(await page.locator("#settings-status").textContent()).to.match(/Saved|Applied/);
+    await settingsStatus(/Saved|Applied/);
     expect(await page.locator("#trusted").textContent()).to.match(/^1 address book trusted/);
     await page.setInputFiles("#files", []);
     await page.setInputFiles("#files", files.valid);
