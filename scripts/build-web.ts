@@ -47,7 +47,7 @@ export async function buildWebPage(): Promise<{ path: string; csp: string; bytes
     `script-src ${sha256(js)}`,
     `style-src ${sha256(css)}`,
     "connect-src *", // the RPC endpoints the verifier chooses, and deployments.json beside the page
-    "img-src data:",
+    "img-src data: https:", // a badge's own image: embedded, or fetched over https (no referrer)
     "base-uri 'none'",
     "form-action 'none'",
   ].join("; ");
