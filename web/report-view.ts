@@ -170,10 +170,8 @@ function issuerBlock(report: VerificationReport, credential: JsonObject): { node
     const name = identity?.name ?? (identity?.matches === true ? claimed.name : undefined);
     const label = name ?? onChain ?? `issuer ${report.anchor.issuerId}`;
     box.append(el("span", label, "issuer-name"));
+    box.append(el("span", `✓ verified on the blockchain: ${onChain ?? "(no identity recorded)"} · issuer ${report.anchor.issuerId} on chain ${report.anchor.chainId}`, "verified"));
     if (claimed.name && claimed.name !== label) box.append(el("span", `named in the credential: ${claimed.name}`, "claimed"));
-    const verified = el("span", undefined, "verified");
-    verified.append(`✓ verified on the blockchain: ${onChain ?? "(no identity recorded)"} · issuer ${report.anchor.issuerId} on chain ${report.anchor.chainId}`);
-    box.append(verified);
     if (identity && !identity.matches) {
       const warning = el("p", undefined, "issuer-warning");
       warning.setAttribute("role", "alert");
@@ -259,8 +257,8 @@ function changedNote(report: VerificationReport, changes: readonly FieldChange[]
 function sentence(report: VerificationReport, issuer: string, holder: string | undefined, extras: ReportExtras): string {
   const bundle = report.bundle;
   if (report.verdict === "valid") {
-    const until = bundle && bundle.validUntil !== 0 ? `, and valid until ${day(bundle.validUntil)}` : "";
-    return `This credential is valid: ${issuer} issued it${holder ? ` to ${holder}` : ""}, it is recorded on the blockchain and has not been revoked${until}.`;
+    const until = bundle && bundle.validUntil !== 0 ? `, and is valid until ${day(bundle.validUntil)}` : ", and does not expire";
+    return `This credential is valid: ${issuer} issued it${holder ? ` to ${holder}` : ""}; it is recorded on the blockchain, has not been revoked${until}.`;
   }
   if (report.verdict === "error") return `This credential could not be checked (${summary(report).replace(/^Could not decide: /, "")}): whether it is valid is not known yet.`;
   const failed = report.checks.find((c) => c.outcome === "fail")!;
