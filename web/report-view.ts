@@ -200,13 +200,13 @@ function imageOf(achievement: JsonObject | undefined, credential: JsonObject, ti
 }
 
 /** A generic credential's subject as a clean key / value list (nested keys joined with " › "). */
-function genericFields(subject: JsonObject | undefined, add: (term: string, value: string, key?: string) => void): void {
+function genericFields(subject: JsonObject | undefined, holder: string | undefined, add: (term: string, value: string, key?: string) => void): void {
   const walk = (value: JsonValue, label: string, pointer: string, depth: number) => {
     if (depth > 4) return;
     if (value !== null && typeof value === "object") {
       const entries = Array.isArray(value) ? value.map((v, i) => [String(i + 1), v] as const) : Object.entries(value);
       for (const [key, child] of entries) {
-        if (key === "type" || key === "@context") continue;
+        if (key === "type" || key === "@context" || (depth === 0 && key === "id" && child === holder)) continue; // already the holder line
         walk(child, label ? `${label} › ${key}` : key, `${pointer}/${key}`, depth + 1);
       }
       return;
@@ -309,7 +309,7 @@ function certificate(report: VerificationReport, extras: ReportExtras): { card: 
   const holder = holderOf(subject);
   const issuer = issuerBlock(report, credential);
   const { dl, add } = facts("cert-facts");
-  add("Awarded to", holder ?? "(not disclosed)", "holder");
+  add(isBadge ? "Awarded to" : "Subject", holder ?? "(not disclosed)", "holder");
   add("Issued by", issuer.node, "issuer");
   const bundle = report.bundle!;
   if (bundle.validFrom !== 0) add("Issued on", day(bundle.validFrom), "validFrom");
@@ -322,7 +322,7 @@ function certificate(report: VerificationReport, extras: ReportExtras): { card: 
     for (const s of skills) ul.append(el("li", s));
     add("Skills", ul, "skills");
   }
-  if (!isBadge) genericFields(subject, add);
+  if (!isBadge) genericFields(subject, holder, add);
   const hidden = bundle.hiddenFieldHashes.length + bundle.hiddenElements.length;
   if (hidden) add("Not shown", `${hidden} field${hidden === 1 ? "" : "s"} withheld by the holder`, "hidden");
   card.append(dl);

@@ -295,7 +295,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
     await page.screenshot({ path: join(OUT, "expired.png") });
   });
 
-  it("behavior: a report whose credential names another issuer than the anchoring one shows the chain's identity and a warning (report.issuer, read defensively)", async function () {
+  it("behavior: a report whose credential names another issuer than the anchoring one shows the chain's identity and a warning (report.issuer, read defensively); a generic credential gets a key / value view", async function () {
     // The renderer itself, bundled as the page bundles it, fed with a real bundle and the report
     // the verifier gives when the issuer check fails (ISSUER_MISMATCH).
     const bundled = await build({ entryPoints: ["web/report-view.ts"], bundle: true, write: false, format: "iife", globalName: "ReportView", platform: "browser", logLevel: "silent" });
@@ -339,6 +339,21 @@ describe("web/verify.html in headless Chromium, served by the service", function
       expect(await spoofPage.locator("#results .issuer-warning").count()).to.equal(0);
       await show(report({ matches: "no" }, check("issuer", "pass", "AUTHORISED", "ok")));
       expect(await issuer.locator(".issuer-name").textContent()).to.equal("did:web:academy.example");
+      // A credential that is not a badge: its subject as a clean key / value list.
+      bundle.credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        type: ["VerifiableCredential", "EmploymentCredential"],
+        issuer: "did:web:academy.example",
+        credentialSubject: { id: "did:example:worker", employer: { name: "ACME" }, role: "Engineer", skills: ["Welding", "Safety"] },
+      };
+      await show(report(undefined, check("issuer", "pass", "AUTHORISED", "ok")));
+      expect(await spoofPage.locator("#results .kind").textContent()).to.equal("Verifiable credential");
+      expect(await spoofPage.locator("#results .cert-title").textContent()).to.equal("EmploymentCredential");
+      expect(await spoofPage.locator("#results dd[data-field=holder]").textContent()).to.equal("did:example:worker");
+      const rows = await spoofPage.locator("#results .cert-facts dt").allTextContents();
+      expect(rows).to.include.members(["employer › name", "role", "skills › 1", "skills › 2"]);
+      expect(await spoofPage.locator('#results dd[data-field="/credentialSubject/role"]').textContent()).to.equal("Engineer");
+      await spoofPage.screenshot({ path: join(OUT, "generic-credential.png") });
     } finally {
       await context.close();
     }
