@@ -124,7 +124,13 @@ function ownHashIsCommitted(bundle: Bundle, pointer: string, committed: Set<stri
 export function changedFields(bundle: Bundle, reference?: Bundle): FieldChange[] {
   const own = selfInconsistencies(bundle);
   if (!reference || !sameCredential(bundle, reference) || !holds(reference)) return own;
-  const found = againstReference(bundle, reference);
+  let found: FieldChange[];
+  try {
+    found = againstReference(bundle, reference);
+  } catch (error) {
+    if (!(error instanceof CredanchorError)) throw error;
+    return own; // this view cannot even be walked (a bad placeholder): what it says of itself is all there is
+  }
   const seen = new Set(found.map((c) => c.path));
   return [...found, ...own.filter((c) => !seen.has(c.path) && c.path !== "")];
 }

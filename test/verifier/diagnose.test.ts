@@ -89,6 +89,14 @@ describe("src/verifier/diagnose.ts", () => {
     expect(changedFields(full, disclosed).map((c) => c.path)).to.deep.equal(["/credentialSubject/achievement/name"]);
   });
 
+  it("error: a view that cannot be walked (a placeholder that is not null) is named from itself, never throws", () => {
+    const tampered = copy(original());
+    tampered.hiddenElements = ["/type/0"];
+    const alone = changedFields(tampered);
+    expect(alone.map((c) => c.path)).to.deep.equal(["/type/0"]);
+    expect(changedFields(tampered, original())).to.deep.equal(alone);
+  });
+
   it("behavior: findReference picks an intact bundle of the same credential, never a tampered one or itself", () => {
     const tampered = copy(original());
     achievement(tampered).name = "X";
