@@ -21,6 +21,10 @@ export type AnchorClaim = {
 export type AnchorFacts = {
   issuerId: bigint;
   issuerMetadataURI: string;
+  /** The issuer's on-chain identity (v2: set by the accreditor; v1: the metadata URI). */
+  issuerIdentity: string;
+  /** The issuer's on-chain display name (v2; "" for v1). */
+  issuerName: string;
   signer: Address;
   anchoredAt: number;
   blockNumber: number;
@@ -81,6 +85,8 @@ export function judgeOnChain(claim: AnchorClaim, v: OnChainVerification, tx?: Tx
   const facts: AnchorFacts = {
     issuerId: v.issuerId,
     issuerMetadataURI: v.issuerMetadataURI,
+    issuerIdentity: v.issuerIdentity,
+    issuerName: v.issuerName,
     signer: v.signer,
     anchoredAt: v.anchoredAt,
     blockNumber: v.blockNumber,
@@ -138,8 +144,8 @@ export function privateWordRange(word: bigint): bigint {
 }
 
 /** Private mode: anchor facts without the index, status bits from whole lists, per issuer. */
-async function readPrivately(client: PublicClient, registry: Address, claims: readonly AnchorClaim[]): Promise<OnChainVerification[]> {
-  const facts = await readVerifications(client, registry, claims.map((c) => ({ root: c.root, statusIndex: 0n })));
+async function readPrivately(client: PublicClient, registry: Address, claims: readonly AnchorClaim[], version: string): Promise<OnChainVerification[]> {
+  const facts = await readVerifications(client, registry, claims.map((c) => ({ root: c.root, statusIndex: 0n, issuerId: c.issuerId })), { version });
   const ranges = new Map<bigint, bigint>();
   for (const c of claims) {
     const words = privateWordRange(c.statusIndex >> 8n);
@@ -203,7 +209,7 @@ export async function checkOnChain(
   await Promise.all(
     [...groups.values()].map(async (indices) => {
       const first = claims[indices[0]!]!;
-      const registry = trust.find(first.chainId, first.registry)!.address;
+      const { address: registry, version } = trust.find(first.chainId, first.registry)!;
       const client = clientFor(first.chainId);
       const fill = (checks: Check[]) => indices.forEach((i) => (results[i] = { checks }));
       if (!client) return fill(skipAll("NO_RPC", `no RPC endpoint configured for chain ${first.chainId}`));
@@ -217,8 +223,8 @@ export async function checkOnChain(
         const hashes = [...new Set(indices.map((i) => claims[i]!.txHash).filter((h): h is Hex => h !== undefined))];
         const [read, found] = await Promise.all([
           privacy === "private"
-            ? readPrivately(client, registry, indices.map((i) => claims[i]!))
-            : readVerifications(client, registry, indices.map((i) => ({ root: claims[i]!.root, statusIndex: claims[i]!.statusIndex }))),
+            ? readPrivately(client, registry, indices.map((i) => claims[i]!), version)
+            : readVerifications(client, registry, indices.map((i) => ({ root: claims[i]!.root, statusIndex: claims[i]!.statusIndex, issuerId: claims[i]!.issuerId })), { version }),
           // One lookup per transaction (a batch's bundles share one), in parallel with the views.
           Promise.all(hashes.map((hash) => client.getTransaction({ hash }).catch((error: unknown) => {
             if ((error as Error).name === "TransactionNotFoundError") return undefined;
