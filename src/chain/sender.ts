@@ -135,9 +135,14 @@ export class TxSender {
    * the confirmations): every transaction recorded in a block the chain no longer has is sent
    * again as after a reorg (same signed bytes; its batch or status change is "sending" again),
    * and those in flight are broadcast again (the node's pool may be gone too). Returns what was
-   * forgotten, or `undefined` if nothing was.
+   * forgotten, or `undefined` if nothing was. Throws (and changes nothing) while the registry
+   * has no code at its address.
    */
   async rewind(): Promise<RewindReport | undefined> {
+    // A chain without the registry (reset, or another chain at the same URL) would take our
+    // calls to an empty address as plain successes: send nothing until the code is back.
+    const code = await this.#o.client.getCode({ address: this.#o.registry });
+    if (!code || code === "0x") throw new Error(`no contract code at the registry address ${this.#o.registry}: nothing is sent until it is back`);
     const lost = await forgottenBlocks(this.#o.db, this.#o.client, this.#signer);
     if (lost.length === 0) return undefined;
     const oldest = lost.at(-1)!.number;

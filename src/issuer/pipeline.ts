@@ -130,7 +130,8 @@ export class BatchPipeline {
         chainError = (error as Error)?.message ?? String(error);
       }
     }
-    for (const sender of this.#o.senders) {
+    // Until the check passes (chain back, registry code there) nothing is sent.
+    for (const sender of this.#rewindDue ? [] : this.#o.senders) {
       try {
         changed = (await sender.tick()) || changed;
       } catch (error) {

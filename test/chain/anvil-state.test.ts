@@ -118,6 +118,30 @@ describe("src/chain/anvil.ts: the embedded chain keeps its state (real Anvil)", 
     }
   });
 
+  it("error: a chain without the registry's code (reset under a running service) gets nothing sent until the code is back", async function () {
+    const node = await startAnvil({ port });
+    const chain = await startChain({ node });
+    const logged: string[] = [];
+    const stack = await openStack(chain, { log: (_level, message) => logged.push(message) });
+    try {
+      const code = await chain.publicClient.getCode({ address: chain.registry });
+      await chain.publicClient.request({ method: "anvil_setCode" as never, params: [chain.registry, "0x"] as never });
+      const id = (await stack.service.submitCredentials(1, { credentials: [badge("held")] })).credentials[0]!.id;
+      stack.pipeline.recheckChain();
+      for (let k = 0; k < 5; k++) await stack.pipeline.tick();
+      expect(stack.service.getCredential(issuer1, id).state).to.be.oneOf(["queued", "batched"]);
+      expect(stack.db.prepare("SELECT count(*) FROM tx_attempts").pluck().get(), "nothing signed or sent").to.equal(0);
+      expect(logged.filter((m) => /anchoring round failed/.test(m)), "logged once").to.have.length(1);
+
+      await chain.publicClient.request({ method: "anvil_setCode" as never, params: [chain.registry, code] as never });
+      await runUntil(stack, () => stack.service.getCredential(issuer1, id).state === "confirmed");
+    } finally {
+      await stack.close();
+      removeDir(stack.dir);
+      await chain.stop();
+    }
+  });
+
   it("behavior: a state file cut short by a kill during a dump is set aside, not fatal", function () {
     writeFileSync(statePath, '{"block":{"number":"0x2"');
     const aside = setAsideBrokenState(statePath);
