@@ -112,6 +112,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
   let resetNotice: string | undefined;
   // Set once the pipeline and the monitor exist; the local chain's supervisor reports to them.
   let afterChainRestart = () => {};
+  let monitor: ChainMonitor | undefined;
   const onChainEvent = (event: SupervisorEvent) => {
     logger[event.kind === "restarted" ? "info" : event.kind === "gave-up" ? "error" : "warn"]({ module: "chain", event: event.kind, head: event.head, downMs: event.downMs }, event.message);
     notify(event.message);
@@ -192,6 +193,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
       ...(supervisor ? { failure: () => supervisor.failure } : {}),
       onMayHaveRewound: () => running.pipeline.recheckChain(),
     });
+    monitor = chainMonitor;
     const running = await createIssuerService({
       db,
       client,
@@ -280,6 +282,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
       stop,
     };
   } catch (error) {
+    monitor?.stop();
     db?.close();
     await devChain?.stop();
     throw error;
