@@ -82,13 +82,17 @@ async function ensureDemoIssuer(client: PublicClient, rpcUrl: string, registry: 
   const governance = devAccount(0);
   const admin = devAccount(10);
   const transport = http(rpcUrl);
-  const issuerId = await registerIssuer(
-    { publicClient: client, walletClient: createWalletClient({ transport, account: governance }), account: governance },
-    registry,
-    admin.address,
-    DEMO_ISSUER.identity,
-    { name: DEMO_ISSUER.name },
-  );
+  // Registered by an earlier start that stopped before the signer key was added: only add it.
+  let issuerId = await issuerOfKey(client, registry, admin.address);
+  if (issuerId === 0) {
+    issuerId = await registerIssuer(
+      { publicClient: client, walletClient: createWalletClient({ transport, account: governance }), account: governance },
+      registry,
+      admin.address,
+      DEMO_ISSUER.identity,
+      { name: DEMO_ISSUER.name },
+    );
+  }
   await addSignerKey({ publicClient: client, walletClient: createWalletClient({ transport, account: admin }), account: admin }, registry, key.address);
   return issuerId;
 }
