@@ -86,19 +86,18 @@ async function ensureDemoIssuer(client: PublicClient, rpcUrl: string, registry: 
   const governance = devAccount(0);
   const admin = devAccount(10);
   const transport = http(rpcUrl);
-  // A chain that forgot its last blocks may hold the registration but not the signer key: each
-  // step is done only if it is missing, so a restart finishes what the lost blocks undid.
-  const registered = await issuerOfKey(client, registry, admin.address);
-  const issuerId =
-    registered !== 0
-      ? registered
-      : await registerIssuer(
-          { publicClient: client, walletClient: createWalletClient({ transport, account: governance }), account: governance },
-          registry,
-          admin.address,
-          DEMO_ISSUER.identity,
-          { name: DEMO_ISSUER.name },
-        );
+  // Registered by an earlier start that stopped (or a chain that forgot its last blocks) before the
+  // signer key was added: only add it.
+  let issuerId = await issuerOfKey(client, registry, admin.address);
+  if (issuerId === 0) {
+    issuerId = await registerIssuer(
+      { publicClient: client, walletClient: createWalletClient({ transport, account: governance }), account: governance },
+      registry,
+      admin.address,
+      DEMO_ISSUER.identity,
+      { name: DEMO_ISSUER.name },
+    );
+  }
   await addSignerKey({ publicClient: client, walletClient: createWalletClient({ transport, account: admin }), account: admin }, registry, key.address);
   return issuerId;
 }
