@@ -37,7 +37,8 @@ export function decodeRegistryError(error: unknown): { name: string; args: reado
 
 // A transaction that needs more gas than one transaction (or block) may use never fits, whatever
 // we pay: the node refuses it before it reaches the pool.
-const GAS_CAP = /exceeds (the )?(block )?gas limit|gas limit (is )?too high|transaction gas limit|exceeds (the )?(configured |transaction )?(gas )?cap|gas required exceeds allowance|intrinsic gas too (low|high)/i;
+// (A simulation that "ran out of gas" failed at the node's cap: no gas limit we may set is enough.)
+const GAS_CAP = /ran out of gas|exceeds (the )?(block )?gas limit|gas limit (is )?too high|transaction gas limit|exceeds (the )?(configured |transaction )?(gas )?cap|gas required exceeds allowance|intrinsic gas too (low|high)/i;
 
 /**
  * Classifies a failed registry call of an outbox item of `kind`.
