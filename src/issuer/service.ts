@@ -629,7 +629,7 @@ class SqliteIssuerService implements IssuerService {
     const signer = this.#issuers.get(issuerId)!.address;
     const id = this.#write(() => {
       // Checked inside the write: two requests can never both pass against the same state.
-      if (batch) assertBatchRevocable(this.#db, issuerId, batch);
+      if (batch) assertBatchRevocable(this.#db, issuerId, this.#batchRow(batch.id)!);
       else assertStatusChangePossible(this.#db, issuerId, action, sorted);
       const changeId = Number(
         this.#db
