@@ -11,7 +11,7 @@ export type RevertClass =
   | "final"
   /** The effect is already on-chain (e.g. the root is already revoked): close the item as done. */
   | "done"
-  /** The batch's root was anchored by someone else first: close it; the batch gets a new root. */
+  /** The batch's root is anchored already: by our issuer (record that anchor) or by someone else (the batch gets a new root). */
   | "taken";
 
 export type RevertVerdict = {

@@ -5,6 +5,7 @@
 // item backing off never holds back the signer's other items.
 import {
   BaseError,
+  decodeFunctionData,
   keccak256,
   type Address,
   type Hex,
@@ -14,6 +15,7 @@ import {
 } from "viem";
 import { crashPoint } from "../issuer/crash-points.ts";
 import type { Db } from "../store/db.ts";
+import { credentialRegistryAbi } from "./abi.ts";
 import { classifyChainError, decodeRegistryError, isPermanentBroadcastError, type RevertVerdict } from "./revert-classes.ts";
 
 export type ChainTxKind = "anchor" | "status" | "revokeRoot";
@@ -271,6 +273,10 @@ export class TxSender {
       gas = await client.estimateGas({ account, to: registry, data: tx.data });
     } catch (error) {
       const verdict = classifyChainError(tx.kind, error);
+      if (verdict.class === "taken") {
+        const own = await this.#ownAnchorReceipt(tx);
+        if (own) return this.#settle(tx, own);
+      }
       if (verdict.class !== "transient") return this.#close(tx, verdict);
       if (error instanceof BaseError && /revert/i.test(error.message + verdict.reason)) {
         this.#o.db.transaction(() => {
@@ -417,6 +423,25 @@ export class TxSender {
     })();
     this.#log("error", "transaction reverted; retrying later", { txId: tx.id, kind: tx.kind, hash: receipt.transactionHash });
     return true;
+  }
+
+  /**
+   * The receipt of the transaction that anchored this anchor's root, when our own issuer did it
+   * (an attempt we lost track of, a database restored from a backup): that anchor is ours to
+   * record, and replacing the batch's root would leave holders' bundles on a root we no longer track.
+   */
+  async #ownAnchorReceipt(tx: ChainTxRow): Promise<TransactionReceipt | undefined> {
+    const { client, registry, account } = this.#o;
+    const [root] = decodeFunctionData({ abi: credentialRegistryAbi, data: tx.data }).args as readonly [Hex];
+    const [anchor, key] = await Promise.all([
+      client.readContract({ address: registry, abi: credentialRegistryAbi, functionName: "getAnchor", args: [root] }),
+      client.readContract({ address: registry, abi: credentialRegistryAbi, functionName: "getSignerKey", args: [account.address] }),
+    ]);
+    const block = BigInt(anchor.blockNumber);
+    const [event] = await client.getContractEvents({ address: registry, abi: credentialRegistryAbi, eventName: "RootAnchored", args: { root }, fromBlock: block, toBlock: block });
+    if (!event || event.args.issuerId !== key.issuerId) return undefined;
+    this.#log("warn", "root already anchored by this issuer: recording that anchor", { txId: tx.id, hash: event.transactionHash });
+    return this.#receipt(event.transactionHash);
   }
 
   /** Ends an item that will never be sent again; its owner hears it in the same SQLite transaction. */

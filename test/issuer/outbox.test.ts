@@ -213,6 +213,24 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
     await laterWorkLands(stack, "Taken");
   });
 
+  it("behavior: a root already anchored by our own issuer (an attempt we lost track of, a restored database) is recorded, not rebuilt", async function () {
+    stack = await openStack(chain);
+    const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Ours already")] });
+    const id = credentials[0]!.id;
+    const batchId = stack.pipeline.closeDueBatches()[0]!;
+    const root = stack.service.getBatch(issuer1, batchId).root as Hex;
+    const hash = await send(chain, chain.issuers[0]!.key, "anchor", [root]);
+    await chain.publicClient.waitForTransactionReceipt({ hash });
+    await runUntil(stack, () => stack.service.getCredential(issuer1, id).state === "confirmed");
+    const batch = stack.service.getBatch(issuer1, batchId);
+    expect(batch).to.include({ root, state: "confirmed" });
+    expect(batch.rebuilds).to.equal(undefined);
+    expect(batch.tx!.hash).to.equal(hash);
+    const report = await verifyBundle(stack.service.getCredential(issuer1, id).bundle, { trust: createTrustList([chain.addressBook()]), rpc: { 31337: chain.url } });
+    expect(report.verdict, JSON.stringify(report.checks)).to.equal("valid");
+    await laterWorkLands(stack, "Ours already");
+  });
+
   it("behavior: one stuck item never blocks the others: a call that keeps reverting for an unknown reason backs off while later anchors and status changes land", async function () {
     stack = await openStack(chain);
     const signer = chain.issuers[0]!.key.address;
