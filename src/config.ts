@@ -37,6 +37,8 @@ export const ConfigSchema = z
     /** Replace a transaction not mined after this many seconds with higher fees. */
     bumpAfterSeconds: z.coerce.number().min(1).max(86_400).default(60),
     pollMs: intIn(10, 60_000).default(250),
+    /** Most gas one status-change transaction may need: a bulk change becomes several transactions under it. */
+    statusGasBudget: intIn(200_000, 1_000_000_000).default(10_000_000),
     /** Most credentials in one POST /v1/credentials. */
     maxCredentialsPerRequest: intIn(1, 10_000).default(10_000),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -65,6 +67,7 @@ const ENV: Record<string, keyof Config> = {
   CONFIRMATIONS: "confirmations",
   BUMP_AFTER_SECONDS: "bumpAfterSeconds",
   POLL_MS: "pollMs",
+  STATUS_GAS_BUDGET: "statusGasBudget",
   MAX_CREDENTIALS_PER_REQUEST: "maxCredentialsPerRequest",
   LOG_LEVEL: "logLevel",
 };

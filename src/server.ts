@@ -223,6 +223,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
       batch: { maxSize: config.batchMaxSize, maxWaitMs: config.batchMaxWaitSeconds * 1000 },
       confirmations: config.confirmations ?? (chainId === DEV_CHAIN_ID ? 0 : 3),
       bumpAfterMs: config.bumpAfterSeconds * 1000,
+      statusGasBudget: config.statusGasBudget,
       maxPerRequest: config.maxCredentialsPerRequest,
       pollMs: config.pollMs,
       chainCheck: () => chainMonitor.check(),

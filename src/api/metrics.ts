@@ -48,6 +48,12 @@ export class Metrics {
       metric("credanchor_batches", "gauge", "Batches by state.", Object.entries(stats.batchesByState).map(([s, n]) => [{ state: s }, n]));
       metric("credanchor_status_changes", "gauge", "Revocation / suspension requests by state.", Object.entries(stats.statusChangesByState).map(([s, n]) => [{ state: s }, n]));
       metric("credanchor_gas_used_total", "counter", "Gas used by every mined transaction of the service.", [[{}, stats.gasUsedTotal]]);
+      metric(
+        "credanchor_chain_tx_closed_total",
+        "counter",
+        "Chain transactions closed without landing: failed (would always revert), done (effect already on-chain), superseded (root taken, batch rebuilt); by kind and error class.",
+        stats.chainTxsClosed.map((c) => [{ kind: c.kind, outcome: c.outcome, error: c.failure }, c.count]),
+      );
       metric("credanchor_fees_paid_wei_total", "counter", "Fees paid (gas used × effective gas price), in wei.", [[{}, stats.feesPaidWeiTotal]]);
       const latencies = [...stats.anchorLatencySeconds].sort((a, b) => a - b);
       const q = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! : Number.NaN);

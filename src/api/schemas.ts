@@ -127,7 +127,7 @@ export const BatchResponse = z
   .strictObject({
     id: z.number().int(),
     issuerId: z.number().int(),
-    state: z.enum(["built", "sending", "mined", "confirmed"]),
+    state: z.enum(["built", "sending", "mined", "confirmed", "failed"]),
     size: z.number().int(),
     root: z.string(),
     createdAt: z.string(),
@@ -136,6 +136,8 @@ export const BatchResponse = z
     costPerCredentialWei: z.string().optional(),
     gasPerCredential: z.number().optional(),
     rootRevoked: z.boolean(),
+    error: z.string().optional().describe("Why the batch failed (state failed): its anchor would always revert."),
+    rebuilds: z.number().int().optional().describe("Times the batch got a new root because someone else anchored its root first."),
   })
   .meta({ id: "Batch" });
 
@@ -149,8 +151,12 @@ export const StatusChangeResponse = z
     batchId: z.number().int().optional(),
     state: z.enum(["pending", "sending", "mined", "confirmed", "failed"]),
     createdAt: z.string(),
-    tx: ChainTx.optional(),
-    error: z.string().optional(),
+    tx: ChainTx.optional().describe("The first transaction."),
+    transactions: z.array(ChainTx).optional().describe("Every transaction sent so far, when the change needs several (split under the gas budget)."),
+    progress: z
+      .strictObject({ transactions: z.number().int(), landed: z.number().int(), failed: z.number().int() })
+      .describe("Transactions the change needs, how many landed (confirmed, or their effect was already on-chain), how many failed for good."),
+    error: z.string().optional().describe("Why it failed (state failed), or the last error of a retry in progress."),
   })
   .meta({ id: "StatusChange" });
 

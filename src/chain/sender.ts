@@ -1,9 +1,11 @@
 // The transaction outbox: sends the registry calls queued in `chain_txs`, one at a time per
 // signer, with every signed transaction stored before it is broadcast. It tracks nonces, bumps
 // fees of stuck transactions, waits for K confirmations and re-sends when a reorg drops a block.
+// A call that will always revert is closed (failed, done or taken) instead of retried, and one
+// item backing off never holds back the signer's other items.
 import {
   BaseError,
-  decodeErrorResult,
+  decodeFunctionData,
   keccak256,
   type Address,
   type Hex,
@@ -13,11 +15,14 @@ import {
 } from "viem";
 import { crashPoint } from "../issuer/crash-points.ts";
 import type { Db } from "../store/db.ts";
-import { credentialRegistryV1Abi, credentialRegistryV2Abi } from "./abi.ts";
+import { credentialRegistryAbi } from "./abi.ts";
+import { classifyChainError, decodeRegistryError, isPermanentBroadcastError, type RevertVerdict } from "./revert-classes.ts";
 import { forgottenBlocks } from "./rewind.ts";
 
 export type ChainTxKind = "anchor" | "status" | "revokeRoot";
 export type ChainTxState = "queued" | "signed" | "sent" | "mined" | "confirmed";
+/** How a transaction ended without being confirmed: it never holds back later work again. */
+export type ChainTxOutcome = "failed" | "done" | "superseded";
 
 export type ChainTxRow = {
   id: number;
@@ -37,6 +42,9 @@ export type ChainTxRow = {
   last_error: string | null;
   not_before: number;
   created_at: number;
+  outcome: ChainTxOutcome | null;
+  failure: string | null;
+  reverts: number;
 };
 
 type AttemptRow = { hash: Hex; nonce: number; raw: Hex; max_fee: string; priority_fee: string; sent_at: number };
@@ -53,8 +61,14 @@ export type TxHooks = {
   confirmed(tx: ChainTxRow): void;
   /** The block holding it was reorganised away and no attempt is on-chain any more. */
   reorged(tx: ChainTxRow): void;
-  /** It was mined but reverted, or would revert: it will be retried after a backoff. */
+  /** It was mined but reverted, or would revert for a reason we cannot name: retried after a backoff. */
   reverted(tx: ChainTxRow, reason: string): void;
+  /**
+   * It will never be sent again: `done` (its effect is already on-chain), `failed` (it would always
+   * revert, or the node refuses it for good) or `superseded` (the anchored root was taken: the
+   * owner queues a replacement). `tx.outcome`, `tx.failure` and `tx.last_error` say which and why.
+   */
+  closed(tx: ChainTxRow): void;
 };
 
 export type SenderOptions = {
@@ -87,24 +101,14 @@ const BUMP_NUMERATOR = 1125n; // +12.5%: above geth's 10% replacement minimum
 const BUMP_DENOMINATOR = 1000n;
 // Retries stay frequent enough that anchoring resumes within seconds of an outage ending.
 const MAX_BACKOFF_MS = 30_000;
+// A call that simulates fine but reverts once mined this often is not a race: each try costs a fee.
+const MAX_MINED_REVERTS = 3;
 
 /** Describes a viem error in one line, decoding the registry's custom errors. */
 export function describeChainError(error: unknown): string {
-  if (error instanceof BaseError) {
-    const withData = error.walk((e) => typeof (e as { data?: unknown }).data === "string") as { data?: Hex } | null;
-    if (withData?.data && withData.data.length >= 10) {
-      // Either registry version's errors (v2 first: new deployments).
-      for (const abi of [credentialRegistryV2Abi, credentialRegistryV1Abi]) {
-        try {
-          const decoded = decodeErrorResult({ abi, data: withData.data });
-          return `${decoded.errorName}(${(decoded.args ?? []).map(String).join(", ")})`;
-        } catch {
-          // not one of this version's: try the next
-        }
-      }
-    }
-    return error.shortMessage;
-  }
+  const decoded = decodeRegistryError(error);
+  if (decoded) return `${decoded.name}(${decoded.args.map(String).join(", ")})`;
+  if (error instanceof BaseError) return error.shortMessage;
   return (error as Error)?.message ?? String(error);
 }
 
@@ -175,7 +179,9 @@ export class TxSender {
   }
 
   #open(): ChainTxRow[] {
-    return this.#o.db.prepare("SELECT * FROM chain_txs WHERE signer = ? AND state <> 'confirmed' ORDER BY id").all(this.#signer) as ChainTxRow[];
+    return this.#o.db
+      .prepare("SELECT * FROM chain_txs WHERE signer = ? AND state <> 'confirmed' AND outcome IS NULL ORDER BY id")
+      .all(this.#signer) as ChainTxRow[];
   }
 
   #get(id: number): ChainTxRow {
@@ -195,12 +201,14 @@ export class TxSender {
 
   /** Number of transactions not yet confirmed. */
   pending(): number {
-    return (this.#o.db.prepare("SELECT count(*) AS n FROM chain_txs WHERE signer = ? AND state <> 'confirmed'").get(this.#signer) as { n: number }).n;
+    return (this.#o.db.prepare("SELECT count(*) AS n FROM chain_txs WHERE signer = ? AND state <> 'confirmed' AND outcome IS NULL").get(this.#signer) as { n: number }).n;
   }
 
   /**
-   * One round: checks confirmations (and reorgs) of mined transactions, then advances the
-   * oldest unmined one. Chain errors propagate (the caller backs off); nothing is lost.
+   * One round: checks confirmations (and reorgs) of mined transactions, then advances one
+   * unmined transaction: the one holding a nonce (signed or sent) if any, else the oldest queued
+   * one not backing off. Queued items hold no nonce, so one that keeps failing never blocks
+   * the ones after it. Chain errors propagate (the caller backs off); nothing is lost.
    */
   async tick(): Promise<boolean> {
     let changed = false;
@@ -210,8 +218,11 @@ export class TxSender {
       const head = Number(await this.#o.client.getBlockNumber({ cacheTime: 0 }));
       for (const tx of mined) changed = (await this.#checkMined(tx, head)) || changed;
     }
-    const next = this.#open().find((tx) => tx.state !== "mined");
-    if (next && next.not_before <= this.#now()) changed = (await this.#advance(next)) || changed;
+    const now = this.#now();
+    const unmined = this.#open().filter((tx) => tx.state !== "mined");
+    const inFlight = unmined.find((tx) => tx.state === "signed" || tx.state === "sent");
+    const next = inFlight ?? unmined.find((tx) => tx.not_before <= now);
+    if (next && next.not_before <= now) changed = (await this.#advance(next)) || changed;
     return changed;
   }
 
@@ -303,13 +314,18 @@ export class TxSender {
     try {
       gas = await client.estimateGas({ account, to: registry, data: tx.data });
     } catch (error) {
-      const reason = describeChainError(error);
-      if (error instanceof BaseError && /revert/i.test(error.message + reason)) {
+      const verdict = classifyChainError(tx.kind, error);
+      if (verdict.class === "taken") {
+        const own = await this.#ownAnchorReceipt(tx);
+        if (own) return this.#settle(tx, own);
+      }
+      if (verdict.class !== "transient") return this.#close(tx, verdict);
+      if (error instanceof BaseError && /revert/i.test(error.message + verdict.reason)) {
         this.#o.db.transaction(() => {
-          this.#backoff(tx, reason);
-          this.#o.hooks.reverted(this.#get(tx.id), reason);
+          this.#backoff(tx, verdict.reason);
+          this.#o.hooks.reverted(this.#get(tx.id), verdict.reason);
         })();
-        this.#log("error", "registry call would revert; retrying later", { txId: tx.id, kind: tx.kind, reason });
+        this.#log("error", "registry call would revert; retrying later", { txId: tx.id, kind: tx.kind, reason: verdict.reason });
         return true;
       }
       throw error;
@@ -354,6 +370,10 @@ export class TxSender {
         // fine: it is in the pool already
       } else if (isNonceTooLow(error)) {
         return this.#nonceConsumed(tx);
+      } else if (isPermanentBroadcastError(error) && this.#attempts(tx.id).length === 1) {
+        // Refused for good and no other attempt can be in a pool: its nonce was never used, so the
+        // next item simply takes it (nonces come from the node's pending count).
+        return this.#close(tx, classifyChainError(tx.kind, error));
       } else {
         throw error;
       }
@@ -430,13 +450,50 @@ export class TxSender {
       this.#log("info", "transaction mined", { txId: tx.id, kind: tx.kind, hash: receipt.transactionHash, block: Number(receipt.blockNumber), gasUsed: receipt.gasUsed.toString() });
       return true;
     }
+    // The nonce is used either way. The next try simulates first, which names the reason (and
+    // closes the item if it will always revert); a call that keeps reverting once mined is closed.
     const reason = `transaction ${receipt.transactionHash} reverted in block ${receipt.blockNumber}`;
+    const reverts = tx.reverts + 1;
+    if (reverts >= MAX_MINED_REVERTS) {
+      this.#update(tx.id, { state: "queued", nonce: null, reverts });
+      return this.#close(this.#get(tx.id), { class: "final", failure: "MinedRevert", reason: `${reason} (${reverts} times)` });
+    }
     this.#o.db.transaction(() => {
-      this.#update(tx.id, { state: "queued", nonce: null });
+      this.#update(tx.id, { state: "queued", nonce: null, reverts });
       this.#backoff(this.#get(tx.id), reason);
       this.#o.hooks.reverted(this.#get(tx.id), reason);
     })();
     this.#log("error", "transaction reverted; retrying later", { txId: tx.id, kind: tx.kind, hash: receipt.transactionHash });
+    return true;
+  }
+
+  /**
+   * The receipt of the transaction that anchored this anchor's root, when our own issuer did it
+   * (an attempt we lost track of, a database restored from a backup): that anchor is ours to
+   * record, and replacing the batch's root would leave holders' bundles on a root we no longer track.
+   */
+  async #ownAnchorReceipt(tx: ChainTxRow): Promise<TransactionReceipt | undefined> {
+    const { client, registry, account } = this.#o;
+    const [root] = decodeFunctionData({ abi: credentialRegistryAbi, data: tx.data }).args as readonly [Hex];
+    const key = await client.readContract({ address: registry, abi: credentialRegistryAbi, functionName: "getSignerKey", args: [account.address] });
+    // v2 keys anchors by (issuer, root): an anchor under our issuer id is ours by construction.
+    const anchor = await client.readContract({ address: registry, abi: credentialRegistryAbi, functionName: "getAnchor", args: [key.issuerId, root] });
+    if (anchor.blockNumber === 0) return undefined;
+    const block = BigInt(anchor.blockNumber);
+    const [event] = await client.getContractEvents({ address: registry, abi: credentialRegistryAbi, eventName: "RootAnchored", args: { root }, fromBlock: block, toBlock: block });
+    if (!event || event.args.issuerId !== key.issuerId) return undefined;
+    this.#log("warn", "root already anchored by this issuer: recording that anchor", { txId: tx.id, hash: event.transactionHash });
+    return this.#receipt(event.transactionHash);
+  }
+
+  /** Ends an item that will never be sent again; its owner hears it in the same SQLite transaction. */
+  #close(tx: ChainTxRow, verdict: RevertVerdict): boolean {
+    const outcome: ChainTxOutcome = verdict.class === "done" ? "done" : verdict.class === "taken" ? "superseded" : "failed";
+    this.#o.db.transaction(() => {
+      const row = this.#update(tx.id, { outcome, failure: verdict.failure, last_error: verdict.reason, nonce: null });
+      this.#o.hooks.closed(row);
+    })();
+    this.#log(outcome === "failed" ? "error" : "warn", `registry call closed: ${outcome}`, { txId: tx.id, kind: tx.kind, failure: verdict.failure, reason: verdict.reason });
     return true;
   }
 

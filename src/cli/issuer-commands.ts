@@ -104,6 +104,10 @@ async function waitForAnchors(client: ApiClient, ids: string[], out?: string): P
   while (pending.size > 0) {
     for (const id of [...pending]) {
       const view = await client.request<CredentialView>("GET", `/v1/credentials/${encodeURIComponent(id)}`);
+      if (view.state === "failed") {
+        console.error(`error: credential ${id} failed: its batch ${view.batchId} can never be anchored (credanchor status --batch ${view.batchId} says why); resubmit it`);
+        return 1;
+      }
       if (!DONE.has(view.state)) break; // batches anchor oldest first: no need to ask about later ones yet
       pending.delete(id);
       if (out && view.bundle) writeFileSync(join(out, `${id}.json`), JSON.stringify(view.bundle, null, 2) + "\n");
@@ -222,7 +226,7 @@ export const revokeCommand: Command = {
       let change = await client.request<StatusChangeView>("POST", "/v1/revocations", body);
       console.log(`revocation ${change.id}: ${change.action} of ${change.batchId !== undefined ? `batch ${change.batchId}` : `${change.statusIndices.length} credential(s)`}: ${change.state}`);
       while (values.wait && change.state !== "confirmed") {
-        if (change.state === "failed") return console.error(`error: the change failed on-chain: ${change.error}; it is retried automatically`), 1;
+        if (change.state === "failed") return console.error(`error: the change failed for good: ${change.error}`), 1;
         await sleep(500);
         change = await client.request<StatusChangeView>("GET", `/v1/revocations/${change.id}`);
       }

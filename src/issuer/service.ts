@@ -1,7 +1,7 @@
 // The issuer service over SQLite and the chain: accept credentials durably, batch and anchor them,
 // change statuses on-chain, erase on request. Surfaces (HTTP, CLI) call it through IssuerService.
-import { createHash } from "node:crypto";
-import { encodeFunctionData, type Address, type Hex, type LocalAccount, type PublicClient } from "viem";
+import { createHash, randomBytes } from "node:crypto";
+import { encodeFunctionData, type Address, type LocalAccount, type PublicClient } from "viem";
 import { createBundle, type Bundle } from "../core/bundle.ts";
 import { canonicalize } from "../core/canonical.ts";
 import { credentialIssues } from "../core/credential.ts";
@@ -13,12 +13,15 @@ import { credentialRegistryAbi } from "../chain/abi.ts";
 import { readStatusWords } from "../chain/read-registry.ts";
 import { TxSender, describeChainError, type ChainTxRow, type TxHooks } from "../chain/sender.ts";
 import { getMeta, setMeta, storageError, type Db } from "../store/db.ts";
+import { batchCredentials, closedTxCounts, statusChangeTxs } from "../store/outbox.ts";
 import { authenticateApiKey, createApiKey } from "./api-keys.ts";
 import { BatchPipeline } from "./pipeline.ts";
 import { crashPoint } from "./crash-points.ts";
 import { newCredentialId } from "./ids.ts";
 import { PreparePool } from "./prepare-pool.ts";
 import { StatusIndexAllocator } from "./status-index.ts";
+import { statusCalls, statusIndicesOfCall } from "./status-parts.ts";
+import { assertBatchRevocable, assertStatusChangePossible } from "./status-conflicts.ts";
 import type {
   AcceptedCredential,
   BatchState,
@@ -53,6 +56,8 @@ export type IssuerServiceOptions = {
   /** The chain's health as last probed (the server's chain monitor); absent: ask the chain on each readiness call. */
   chainCheck?: () => { ok: boolean; message: string };
   bumpAfterMs?: number;
+  /** Most gas one status-change transaction may need (default 10M): bulk changes are split under it. */
+  statusGasBudget?: number;
   /** Initial status list size per issuer (it doubles when half full). */
   statusListSize?: number;
   /** Most credentials per submission. */
@@ -65,7 +70,6 @@ export type IssuerServiceOptions = {
   now?: () => number;
 };
 
-const ACTION_CODE: Record<StatusAction, number> = { revoke: 0, suspend: 1, reinstate: 2 };
 const MAX_DETAILS = 100;
 /** `IIssuerRegistryV2.KeyRole.Signer`: the only keys that anchor and change statuses (v2 admin keys are cold). */
 const SIGNER_ROLE = 2;
@@ -84,6 +88,8 @@ function credentialState(batchState: BatchState | null): CredentialState {
       return "anchored";
     case "confirmed":
       return "confirmed";
+    case "failed":
+      return "failed";
   }
 }
 
@@ -118,7 +124,13 @@ type BatchRow = {
   created_at: number;
   mined_at: number | null;
   confirmed_at: number | null;
+  failed_at: number | null;
+  error: string | null;
+  rebuilds: number;
 };
+
+/** A batch's state as surfaces see it: a failed anchor shows as `failed` whatever step it stopped at. */
+const batchState = (batch: BatchRow): BatchState => (batch.failed_at !== null ? "failed" : batch.state);
 
 type StatusChangeRow = {
   id: number;
@@ -494,7 +506,7 @@ class SqliteIssuerService implements IssuerService {
   getCredential(principal: Principal, id: string): CredentialView {
     const row = this.#credentialRow(principal, id);
     const batch = row.batch_id === null ? undefined : this.#batchRow(row.batch_id);
-    const state = credentialState(batch?.state ?? null);
+    const state = credentialState(batch ? batchState(batch) : null);
     const view: CredentialView = {
       id: row.id,
       issuerId: row.issuer_id,
@@ -521,12 +533,14 @@ class SqliteIssuerService implements IssuerService {
     const view: BatchView = {
       id: batch.id,
       issuerId: batch.issuer_id,
-      state: batch.state,
+      state: batchState(batch),
       size: batch.size,
       root: bytesToHex(batch.root),
       createdAt: iso(batch.created_at)!,
       rootRevoked: batch.root_revoked === 1,
     };
+    if (batch.error !== null && batch.failed_at !== null) view.error = batch.error;
+    if (batch.rebuilds > 0) view.rebuilds = batch.rebuilds;
     const tx = this.#txView(this.#txRow(batch.tx_id));
     if (tx) view.tx = tx;
     if (tx?.gasUsed && tx.effectiveGasPrice) {
@@ -598,46 +612,43 @@ class SqliteIssuerService implements IssuerService {
     }
 
     const indices = new Set<number>();
-    const lookupId = this.#db.prepare("SELECT issuer_id, status_index, revoked FROM credentials WHERE id = ?");
-    const lookupIndex = this.#db.prepare("SELECT id, revoked FROM credentials WHERE issuer_id = ? AND status_index = ?");
-    const revokedAlready: number[] = [];
+    const lookupId = this.#db.prepare("SELECT issuer_id, status_index FROM credentials WHERE id = ?");
+    const lookupIndex = this.#db.prepare("SELECT id FROM credentials WHERE issuer_id = ? AND status_index = ?");
     for (const id of credentialIds) {
-      const row = lookupId.get(id) as { issuer_id: number; status_index: number; revoked: number } | undefined;
+      const row = lookupId.get(id) as { issuer_id: number; status_index: number } | undefined;
       if (!row) throw new ServiceError(`no credential ${id}`, { code: "NOT_FOUND", details: [{ path: "credentialIds", message: id }] });
       if (row.issuer_id !== issuerId) throw new ServiceError(`credential ${id} belongs to another issuer`, { code: "FORBIDDEN" });
       indices.add(row.status_index);
-      if (row.revoked) revokedAlready.push(row.status_index);
     }
     for (const index of statusIndices) {
-      const row = lookupIndex.get(issuerId, index) as { revoked: number } | undefined;
+      const row = lookupIndex.get(issuerId, index);
       if (!row) throw new ServiceError(`no credential of issuer ${issuerId} has status index ${index}`, { code: "NOT_FOUND", details: [{ path: "statusIndices", message: String(index) }] });
       indices.add(index);
-      if (row.revoked) revokedAlready.push(index);
     }
-    if (action === "reinstate" && revokedAlready.length > 0) {
-      throw new ServiceError(`revocation is final: status indices ${revokedAlready.slice(0, 10).join(", ")} are revoked and cannot be reinstated`, { code: "CONFLICT" });
-    }
-    let root: Buffer | undefined;
+    let batch: BatchRow | undefined;
     if (batchId !== undefined) {
-      const batch = this.#batchRow(batchId);
+      batch = this.#batchRow(batchId);
       if (!batch) throw new ServiceError(`no batch ${batchId}`, { code: "NOT_FOUND" });
       if (batch.issuer_id !== issuerId) throw new ServiceError(`batch ${batchId} belongs to another issuer`, { code: "FORBIDDEN" });
-      root = batch.root;
     }
 
     const sorted = [...indices].sort((a, b) => a - b);
     const signer = this.#issuers.get(issuerId)!.address;
     const id = this.#write(() => {
+      // Checked inside the write: two requests can never both pass against the same state.
+      if (batch) assertBatchRevocable(this.#db, issuerId, this.#batchRow(batch.id)!);
+      else assertStatusChangePossible(this.#db, issuerId, action, sorted);
       const changeId = Number(
         this.#db
           .prepare("INSERT INTO status_changes (issuer_id, action, reason, indices, batch_id, state, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)")
           .run(issuerId, action, reason, JSON.stringify(sorted), batchId ?? null, this.#now()).lastInsertRowid,
       );
-      const data = root
-        ? encodeFunctionData({ abi: credentialRegistryAbi, functionName: "revokeRoot", args: [bytesToHex(root), reason] })
-        : encodeStatusWords(action, sorted, reason);
-      const txId = TxSender.enqueue(this.#db, signer, root ? "revokeRoot" : "status", changeId, data, this.#now());
-      this.#db.prepare("UPDATE status_changes SET tx_id = ? WHERE id = ?").run(txId, changeId);
+      // A bulk change becomes several transactions, each under the gas budget.
+      const calls = batch
+        ? [encodeFunctionData({ abi: credentialRegistryAbi, functionName: "revokeRoot", args: [bytesToHex(batch.root), reason] })]
+        : statusCalls(action, sorted, reason, this.#o.statusGasBudget ?? 10_000_000);
+      const txIds = calls.map((data) => TxSender.enqueue(this.#db, signer, batch ? "revokeRoot" : "status", changeId, data, this.#now()));
+      this.#db.prepare("UPDATE status_changes SET tx_id = ? WHERE id = ?").run(txIds[0]!, changeId);
       this.#remember(issuerId, idempotencyKey === undefined ? undefined : `status:${idempotencyKey}`, requestHash, changeId);
       return changeId;
     });
@@ -656,10 +667,18 @@ class SqliteIssuerService implements IssuerService {
       statusIndices: JSON.parse(row.indices) as number[],
       state: row.state,
       createdAt: iso(row.created_at)!,
+      progress: { transactions: 0, landed: 0, failed: 0 },
     };
     if (row.batch_id !== null) view.batchId = row.batch_id;
     const tx = this.#txView(this.#txRow(row.tx_id));
     if (tx) view.tx = tx;
+    const txs = statusChangeTxs(this.#db, row.id);
+    view.progress = {
+      transactions: txs.length,
+      landed: txs.filter((t) => t.outcome === "done" || t.state === "confirmed").length,
+      failed: txs.filter((t) => t.outcome === "failed").length,
+    };
+    if (txs.length > 1) view.transactions = txs.map((t) => this.#txView(t)).filter((t) => t !== undefined);
     if (row.error) view.error = row.error;
     return view;
   }
@@ -706,10 +725,11 @@ class SqliteIssuerService implements IssuerService {
   }
 
   stats(): ServiceStats {
-    const credentialsByState: Record<CredentialState, number> = { queued: 0, batched: 0, anchoring: 0, anchored: 0, confirmed: 0 };
+    const credentialsByState: Record<CredentialState, number> = { queued: 0, batched: 0, anchoring: 0, anchored: 0, confirmed: 0, failed: 0 };
     credentialsByState.queued = this.#db.prepare("SELECT count(*) FROM credentials WHERE batch_id IS NULL").pluck().get() as number;
-    const batchesByState: Record<BatchState, number> = { built: 0, sending: 0, mined: 0, confirmed: 0 };
-    for (const r of this.#db.prepare("SELECT state, count(*) AS n, sum(size) AS s FROM batches GROUP BY state").all() as { state: BatchState; n: number; s: number }[]) {
+    const batchesByState: Record<BatchState, number> = { built: 0, sending: 0, mined: 0, confirmed: 0, failed: 0 };
+    const byState = "SELECT CASE WHEN failed_at IS NULL THEN state ELSE 'failed' END AS state, count(*) AS n, sum(size) AS s FROM batches GROUP BY 1";
+    for (const r of this.#db.prepare(byState).all() as { state: BatchState; n: number; s: number }[]) {
       batchesByState[r.state] = r.n;
       credentialsByState[credentialState(r.state)] += r.s;
     }
@@ -723,7 +743,15 @@ class SqliteIssuerService implements IssuerService {
       gasUsedTotal += BigInt(r.gas_used);
       feesPaidWeiTotal += BigInt(r.gas_used) * BigInt(r.gas_price ?? "0");
     }
-    return { credentialsByState, batchesByState, statusChangesByState, gasUsedTotal, feesPaidWeiTotal, anchorLatencySeconds: [...this.#latencies] };
+    return {
+      credentialsByState,
+      batchesByState,
+      statusChangesByState,
+      gasUsedTotal,
+      feesPaidWeiTotal,
+      anchorLatencySeconds: [...this.#latencies],
+      chainTxsClosed: closedTxCounts(this.#db),
+    };
   }
 
   // ── transaction hooks: keep batches and status changes in step with the outbox ──────────
@@ -733,7 +761,7 @@ class SqliteIssuerService implements IssuerService {
     return {
       signed: (tx) => {
         if (tx.kind === "anchor") db.prepare("UPDATE batches SET state = 'sending' WHERE id = ? AND state = 'built'").run(tx.ref_id);
-        else db.prepare("UPDATE status_changes SET state = 'sending', error = NULL WHERE id = ? AND state IN ('pending','failed')").run(tx.ref_id);
+        else this.#settleStatusChange(tx.ref_id);
       },
       mined: (tx) => {
         if (tx.kind === "anchor") {
@@ -742,67 +770,141 @@ class SqliteIssuerService implements IssuerService {
           this.#latencies.push((this.#now() - created) / 1000);
           if (this.#latencies.length > 1000) this.#latencies.splice(0, this.#latencies.length - 1000);
         } else {
-          db.prepare("UPDATE status_changes SET state = 'mined', error = NULL WHERE id = ?").run(tx.ref_id);
+          this.#settleStatusChange(tx.ref_id);
         }
       },
       confirmed: (tx) => {
         if (tx.kind === "anchor") {
           db.prepare("UPDATE batches SET state = 'confirmed', confirmed_at = ? WHERE id = ?").run(this.#now(), tx.ref_id);
-          this.#queueWebhook(tx);
+          this.#batchConfirmedWebhook(tx);
           return;
         }
-        const change = db.prepare("SELECT * FROM status_changes WHERE id = ?").get(tx.ref_id) as StatusChangeRow;
-        db.prepare("UPDATE status_changes SET state = 'confirmed' WHERE id = ?").run(change.id);
-        if (tx.kind === "revokeRoot") {
-          db.prepare("UPDATE batches SET root_revoked = 1 WHERE id = ?").run(change.batch_id);
-          return;
-        }
-        const column = { revoke: "revoked = 1", suspend: "suspended = 1", reinstate: "suspended = 0" }[change.action];
-        const update = db.prepare(`UPDATE credentials SET ${column} WHERE issuer_id = ? AND status_index = ?`);
-        for (const index of JSON.parse(change.indices) as number[]) update.run(change.issuer_id, index);
+        this.#applyStatusTx(tx);
+        this.#settleStatusChange(tx.ref_id);
       },
       reorged: (tx) => {
         if (tx.kind === "anchor") db.prepare("UPDATE batches SET state = 'sending', mined_at = NULL WHERE id = ?").run(tx.ref_id);
-        else db.prepare("UPDATE status_changes SET state = 'sending' WHERE id = ?").run(tx.ref_id);
+        else this.#settleStatusChange(tx.ref_id);
       },
       reverted: (tx, reason) => {
-        if (tx.kind !== "anchor") db.prepare("UPDATE status_changes SET state = 'failed', error = ? WHERE id = ?").run(reason, tx.ref_id);
+        // Retried after a backoff: say why in the view, but the request is not failed.
+        if (tx.kind !== "anchor") db.prepare("UPDATE status_changes SET error = ? WHERE id = ? AND state <> 'failed'").run(reason, tx.ref_id);
+      },
+      closed: (tx) => {
+        if (tx.kind === "anchor") {
+          if (tx.outcome === "superseded") this.#rebuildBatch(tx);
+          else this.#failBatch(tx);
+          return;
+        }
+        if (tx.outcome === "done") this.#applyStatusTx(tx); // the effect is on-chain already
+        this.#settleStatusChange(tx.ref_id);
       },
     };
   }
 
-  #queueWebhook(tx: ChainTxRow): void {
+  /** Records on the credentials (or the batch) what one landed status transaction changed. */
+  #applyStatusTx(tx: ChainTxRow): void {
+    const change = this.#db.prepare("SELECT * FROM status_changes WHERE id = ?").get(tx.ref_id) as StatusChangeRow;
+    if (tx.kind === "revokeRoot") {
+      this.#db.prepare("UPDATE batches SET root_revoked = 1 WHERE id = ?").run(change.batch_id);
+      return;
+    }
+    const column = { revoke: "revoked = 1", suspend: "suspended = 1", reinstate: "suspended = 0" }[change.action];
+    const update = this.#db.prepare(`UPDATE credentials SET ${column} WHERE issuer_id = ? AND status_index = ?`);
+    for (const index of statusIndicesOfCall(tx.data)) update.run(change.issuer_id, index);
+  }
+
+  /**
+   * A status change's state from its transactions: failed as soon as one failed for good (the
+   * others still land and are recorded), confirmed when all landed, mined when all are mined,
+   * sending once one is signed. Announces a failure once, by webhook.
+   */
+  #settleStatusChange(changeId: number): void {
+    const change = this.#db.prepare("SELECT * FROM status_changes WHERE id = ?").get(changeId) as StatusChangeRow;
+    if (change.state === "failed") return;
+    const txs = statusChangeTxs(this.#db, changeId);
+    const failed = txs.find((t) => t.outcome === "failed");
+    const landed = (t: ChainTxRow) => t.outcome === "done" || t.state === "confirmed";
+    let state: StatusChangeState;
+    if (failed) state = "failed";
+    else if (txs.every(landed)) state = "confirmed";
+    else if (txs.every((t) => landed(t) || t.state === "mined")) state = "mined";
+    else if (txs.some((t) => t.state !== "queued" || landed(t))) state = "sending";
+    else state = "pending";
+    if (state === change.state) return;
+    this.#db.prepare("UPDATE status_changes SET state = ?, error = ? WHERE id = ?").run(state, failed ? failed.last_error : state === "confirmed" ? null : change.error, changeId);
+    if (failed) {
+      this.#queueWebhook(change.issuer_id, "revocation.failed", {
+        revocationId: change.id,
+        action: change.action,
+        batchId: change.batch_id,
+        error: failed.last_error,
+        failure: failed.failure,
+        transactions: txs.length,
+        landed: txs.filter(landed).length,
+      });
+    }
+  }
+
+  /** The anchor will never land: the batch (and its credentials) show `failed` with the reason. */
+  #failBatch(tx: ChainTxRow): void {
     const batch = this.#batchRow(tx.ref_id)!;
-    const issuer = this.#db.prepare("SELECT webhook_url FROM issuers WHERE id = ?").get(batch.issuer_id) as { webhook_url: string | null };
-    if (!issuer.webhook_url) return;
-    const payload = {
-      event: "batch.confirmed",
+    if (batch.tx_id !== tx.id) return;
+    this.#db.prepare("UPDATE batches SET failed_at = ?, error = ? WHERE id = ?").run(this.#now(), tx.last_error, batch.id);
+    this.#queueWebhook(batch.issuer_id, "batch.failed", { batchId: batch.id, root: bytesToHex(batch.root), size: batch.size, error: tx.last_error, failure: tx.failure });
+  }
+
+  /**
+   * Someone anchored this batch's root before us (roots are global on the v1 registry): give the
+   * batch a new root by adding one random 32-byte leaf digest to its tree, store the new proofs
+   * and queue a new anchor. The credentials, their salts and digests do not change, so nothing
+   * issued is invalidated (no bundle exists before the anchor lands); see docs/formats.md.
+   */
+  #rebuildBatch(tx: ChainTxRow): void {
+    const batch = this.#batchRow(tx.ref_id)!;
+    if (batch.tx_id !== tx.id) return;
+    const rows = batchCredentials(this.#db, batch.id);
+    const padding = randomBytes(32);
+    const digests = new Uint8Array((rows.length + 1) * 32);
+    rows.forEach((r, k) => digests.set(r.digest, 32 * k));
+    digests.set(padding, 32 * rows.length);
+    const tree = buildCredentialTree(digests);
+    const signer = this.#issuers.get(batch.issuer_id)?.address ?? tx.signer;
+    const data = encodeFunctionData({ abi: credentialRegistryAbi, functionName: "anchor", args: [bytesToHex(tree.root)] });
+    const txId = TxSender.enqueue(this.#db, signer, "anchor", batch.id, data, this.#now());
+    this.#db
+      .prepare("UPDATE batches SET root = ?, padding = ?, rebuilds = rebuilds + 1, state = 'built', tx_id = ? WHERE id = ?")
+      .run(tree.root, padding, txId, batch.id);
+    const setProof = this.#db.prepare("UPDATE credentials SET proof = ? WHERE seq = ?");
+    rows.forEach((r, k) => {
+      const proof = tree.getProof(k);
+      setProof.run(Buffer.from(proof.buffer, proof.byteOffset, proof.length), r.seq);
+    });
+    this.#o.log?.("warn", "batch root was anchored by someone else first: rebuilt with a new root", {
       batchId: batch.id,
-      issuerId: batch.issuer_id,
+      previousRoot: bytesToHex(batch.root),
+      root: bytesToHex(tree.root),
+      reason: tx.last_error,
+    });
+    this.#queueWebhook(batch.issuer_id, "batch.rebuilt", { batchId: batch.id, previousRoot: bytesToHex(batch.root), root: bytesToHex(tree.root), reason: tx.last_error });
+  }
+
+  #batchConfirmedWebhook(tx: ChainTxRow): void {
+    const batch = this.#batchRow(tx.ref_id)!;
+    this.#queueWebhook(batch.issuer_id, "batch.confirmed", {
+      batchId: batch.id,
       root: bytesToHex(batch.root),
       size: batch.size,
       txHash: tx.tx_hash,
       blockNumber: tx.block_number,
-      chainId: this.#o.chainId,
-      registry: this.#o.registry,
-    };
-    this.#db
-      .prepare("INSERT INTO webhook_deliveries (issuer_id, event, payload, next_at) VALUES (?, 'batch.confirmed', ?, ?)")
-      .run(batch.issuer_id, JSON.stringify(payload), this.#now());
+    });
   }
-}
 
-/** `updateStatusWords` calldata: indices grouped by 256-bit word, one mask per word. */
-export function encodeStatusWords(action: StatusAction, indices: readonly number[], reason: number): Hex {
-  const masks = new Map<bigint, bigint>();
-  for (const index of indices) {
-    const word = BigInt(index) >> 8n;
-    masks.set(word, (masks.get(word) ?? 0n) | (1n << (BigInt(index) & 255n)));
+  /** Queues a signed webhook delivery of `event` (only when the issuer has a webhook URL). */
+  #queueWebhook(issuerId: number, event: string, fields: Record<string, unknown>): void {
+    const issuer = this.#db.prepare("SELECT webhook_url FROM issuers WHERE id = ?").get(issuerId) as { webhook_url: string | null };
+    if (!issuer.webhook_url) return;
+    const payload = { event, ...fields, issuerId, chainId: this.#o.chainId, registry: this.#o.registry };
+    this.#db.prepare("INSERT INTO webhook_deliveries (issuer_id, event, payload, next_at) VALUES (?, ?, ?, ?)").run(issuerId, event, JSON.stringify(payload), this.#now());
   }
-  const words = [...masks.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return encodeFunctionData({
-    abi: credentialRegistryAbi,
-    functionName: "updateStatusWords",
-    args: [ACTION_CODE[action], words, words.map((w) => masks.get(w)!), reason],
-  });
 }

@@ -6,12 +6,19 @@ import type { JsonObject } from "../core/json.ts";
 /** Who is calling: an issuer (by its on-chain issuer id) or the operator. */
 export type Principal = { kind: "issuer"; issuerId: number; keyId: string } | { kind: "admin"; keyId: string };
 
-/** Lifecycle of a credential, in order. `confirmed` = its anchor has K confirmations. */
-export type CredentialState = "queued" | "batched" | "anchoring" | "anchored" | "confirmed";
-export const CREDENTIAL_STATES: readonly CredentialState[] = ["queued", "batched", "anchoring", "anchored", "confirmed"];
+/**
+ * Lifecycle of a credential, in order. `confirmed` = its anchor has K confirmations; `failed` = its
+ * batch can never be anchored (e.g. the signer key lost its authorisation): see the batch's error.
+ */
+export type CredentialState = "queued" | "batched" | "anchoring" | "anchored" | "confirmed" | "failed";
+export const CREDENTIAL_STATES: readonly CredentialState[] = ["queued", "batched", "anchoring", "anchored", "confirmed", "failed"];
 
-/** Lifecycle of a batch: built (tree + proofs stored) → sending (tx signed/broadcast) → mined → confirmed. */
-export type BatchState = "built" | "sending" | "mined" | "confirmed";
+/**
+ * Lifecycle of a batch: built (tree + proofs stored) → sending (tx signed/broadcast) → mined →
+ * confirmed; or failed (its anchor would always revert: `error` says why). A batch whose root
+ * someone else anchored first goes back to built with a new root (`rebuilds` counts them).
+ */
+export type BatchState = "built" | "sending" | "mined" | "confirmed" | "failed";
 
 export type StatusAction = "revoke" | "suspend" | "reinstate";
 /** Lifecycle of a status change (revocation request) on-chain. */
@@ -68,6 +75,10 @@ export type BatchView = {
   costPerCredentialWei?: string;
   gasPerCredential?: number;
   rootRevoked: boolean;
+  /** Why the batch failed (state `failed`). */
+  error?: string;
+  /** Times the batch got a new root because its root was anchored by someone else first. */
+  rebuilds?: number;
 };
 
 export type StatusChangeRequest = {
@@ -91,7 +102,13 @@ export type StatusChangeView = {
   batchId?: number;
   state: StatusChangeState;
   createdAt: string;
+  /** The first transaction (of several when the change was split: see `transactions`). */
   tx?: ChainTxView;
+  /** Every transaction sent so far, when the change needs more than one. */
+  transactions?: ChainTxView[];
+  /** How many transactions the change needs, how many landed (confirmed, or found already done), how many failed. */
+  progress: { transactions: number; landed: number; failed: number };
+  /** Why it failed (state `failed`), or the last error of a retry in progress. */
   error?: string;
 };
 
@@ -109,6 +126,8 @@ export type ServiceStats = {
   feesPaidWeiTotal: bigint;
   /** Seconds from batch creation to mined, of recently mined batches. */
   anchorLatencySeconds: number[];
+  /** Chain transactions closed without landing, by kind, outcome (failed, done, superseded) and error class. */
+  chainTxsClosed: { kind: string; outcome: string; failure: string; count: number }[];
 };
 
 /**

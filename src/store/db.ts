@@ -157,6 +157,18 @@ const MIGRATIONS: readonly string[] = [
   -- Facts about the deployment this file belongs to (chain id, registry): a file never switches chains.
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
   `,
+  `
+  -- The outbox never wedges: a transaction that will always revert is closed with an outcome
+  -- (it stops holding back the signer's later work), a batch whose root was taken is rebuilt.
+  ALTER TABLE chain_txs ADD COLUMN outcome TEXT CHECK (outcome IN ('failed','done','superseded')); -- NULL while open
+  ALTER TABLE chain_txs ADD COLUMN failure TEXT;           -- class of the final error (custom error name), for metrics
+  ALTER TABLE chain_txs ADD COLUMN reverts INTEGER NOT NULL DEFAULT 0; -- mined reverts (each one cost a fee)
+  CREATE INDEX chain_txs_ref ON chain_txs (kind, ref_id);
+  ALTER TABLE batches ADD COLUMN failed_at INTEGER;        -- set: the anchor will never land (state shows "failed")
+  ALTER TABLE batches ADD COLUMN error TEXT;
+  ALTER TABLE batches ADD COLUMN padding BLOB;             -- random extra leaf digest added when the root had to change
+  ALTER TABLE batches ADD COLUMN rebuilds INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /**
