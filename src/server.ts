@@ -7,7 +7,7 @@ import { createPublicClient, createWalletClient, http, type Address, type LocalA
 import { privateKeyToAccount } from "viem/accounts";
 import { createApp } from "./api/app.ts";
 import { listenApi } from "./api/listen.ts";
-import { webRoutes } from "./api/web.ts";
+import { pageRpcUrls, webRoutes } from "./api/web.ts";
 import { issuerOfKey, registerIssuer } from "./chain/admin.ts";
 import { AddressBookSchema, getDeploymentsDir } from "./chain/deployments.ts";
 import { DEV_CHAIN_ID, devAccount } from "./chain/dev-accounts.ts";
@@ -192,12 +192,12 @@ export async function startServer(config: Config, { logger: given }: { logger?: 
       newAdminKey = createApiKey(db, null, "first operator key").token;
     }
 
-    const rpcUrls = { [chainId]: rpcUrl };
     const app = createApp({
       service: running.service,
-      verify: { trust: loadTrustList({ dir: deploymentsDir }), rpc: rpcUrls },
+      verify: { trust: loadTrustList({ dir: deploymentsDir }), rpc: { [chainId]: rpcUrl } },
       logger,
-      routers: [webRoutes({ deploymentsDir, rpcUrls })],
+      routers: [webRoutes({ deploymentsDir, rpcUrls: pageRpcUrls(chainId, rpcUrl, config.publicRpcUrl) })],
+      limits: { verifyRate: { perMinute: config.verifyRatePerMinute, burst: config.verifyRateBurst }, verifyMaxBundles: config.verifyMaxBundles },
     });
     const server = await listenApi(app, { host: config.host, port: config.port });
     const address = server.address() as { port: number };

@@ -131,14 +131,14 @@ export type Privacy = "direct" | "private";
 /** Smallest status range read in private mode: 16 words = 4,096 statuses. */
 export const PRIVATE_MIN_WORDS = 16;
 /**
- * Largest status range read for one index in private mode: 8,192 words = 2,097,152 statuses, 4
+ * Largest status range read for one index in private mode: 4,096 words = 1,048,576 statuses, 2
  * eth_calls. The chain does not say how long an issuer's list is, so an index cannot be trusted
  * to size the read (index 2^32 − 1 would mean 8,192 calls): beyond this size the range is the
  * aligned block of this size holding the index, and the provider learns which block.
  */
-export const PRIVATE_MAX_WORDS = 8192;
-/** Most status words one private verification reads, however many bundles: 4 full ranges, 16 eth_calls. */
-export const PRIVATE_MAX_WORDS_PER_REQUEST = 4 * PRIVATE_MAX_WORDS;
+export const PRIVATE_MAX_WORDS = 4096;
+/** Most status words one private verification reads, however many bundles: 2 full ranges, 4 eth_calls. */
+export const PRIVATE_MAX_WORDS_PER_REQUEST = 2 * PRIVATE_MAX_WORDS;
 /** Status words per eth_call in private mode (2 cold reads each, ≈ 10M gas per call). */
 export const WORDS_PER_CALL = 2048;
 
@@ -155,7 +155,7 @@ export function privateWordRange(word: bigint): bigint {
  *
  * @example
  * privateWindow(3n);            // { first: 0n, count: 16n }
- * privateWindow(16_777_215n);   // { first: 16_769_024n, count: 8192n }
+ * privateWindow(16_777_215n);   // { first: 16_773_120n, count: 4096n }
  */
 export function privateWindow(word: bigint): { first: bigint; count: bigint } {
   const max = BigInt(PRIVATE_MAX_WORDS);
