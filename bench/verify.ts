@@ -63,8 +63,8 @@ async function main(): Promise<void> {
     const options: VerifyOptions = { trust, rpc: () => client };
 
     // One bare eth_call round trip (verify of one root), the floor of one-by-one verification.
-    const root = (bundles[0] as { root: `0x${string}` }).root;
-    const data = encodeFunctionData({ abi: credentialRegistryAbi, functionName: "verify", args: [root, 0n] });
+    const { root, issuerId } = bundles[0] as { root: `0x${string}`; issuerId: number };
+    const data = encodeFunctionData({ abi: credentialRegistryAbi, functionName: "verify", args: [BigInt(issuerId), root, 0n] });
     const rtts: number[] = [];
     for (let k = 0; k < 200; k++) {
       const t = performance.now();

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const WEB_DIST = join(ROOT, "web", "dist");
@@ -26,6 +26,15 @@ function shippedBooks(): unknown[] {
     .map((name) => JSON.parse(readFileSync(join(dir, name), "utf8")) as unknown);
 }
 
+/** Points the page's `zod` imports (the schemas of src/) at web/zod-lite.ts, which takes from zod only what they use. */
+const zodLite: Plugin = {
+  name: "zod-lite",
+  setup(build) {
+    const lite = join(ROOT, "web", "zod-lite.ts");
+    build.onResolve({ filter: /^zod$/ }, (args) => (args.importer === lite ? undefined : { path: lite }));
+  },
+};
+
 /** Builds the page; returns its path and its Content-Security-Policy (for the HTTP header too). */
 export async function buildWebPage(): Promise<{ path: string; csp: string; bytes: number }> {
   const result = await build({
@@ -37,6 +46,7 @@ export async function buildWebPage(): Promise<{ path: string; csp: string; bytes
     target: "es2022",
     minify: true,
     legalComments: "none",
+    plugins: [zodLite],
     define: { __EMBEDDED_BOOKS__: JSON.stringify(shippedBooks()) },
     logLevel: "silent",
   });
@@ -47,7 +57,7 @@ export async function buildWebPage(): Promise<{ path: string; csp: string; bytes
     `script-src ${sha256(js)}`,
     `style-src ${sha256(css)}`,
     "connect-src *", // the RPC endpoints the verifier chooses, and deployments.json beside the page
-    "img-src data:",
+    "img-src data: https:", // a badge's own image: embedded, or fetched over https (no referrer)
     "base-uri 'none'",
     "form-action 'none'",
   ].join("; ");

@@ -8,7 +8,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { createApp } from "./api/app.ts";
 import { listenApi } from "./api/listen.ts";
 import { pageRpcUrls, webRoutes } from "./api/web.ts";
-import { issuerOfKey, registerIssuer } from "./chain/admin.ts";
+import { addSignerKey, issuerOfKey, registerIssuer } from "./chain/admin.ts";
 import { AddressBookSchema, getDeploymentsDir } from "./chain/deployments.ts";
 import { DEV_CHAIN_ID, devAccount } from "./chain/dev-accounts.ts";
 import { ensureDevChain, type DevChain } from "./chain/dev-chain.ts";
@@ -68,14 +68,29 @@ async function loadSigners(config: Config): Promise<LocalAccount[]> {
   return signers;
 }
 
-/** The demo issuer on the local chain: dev account 1, registered by dev account 0 (the deployer). */
+/** The demo issuer's identity and name on the local chain (set by the accreditor, dev account 0). */
+const DEMO_ISSUER = { identity: "did:web:demo-issuer.credanchor.local", name: "credanchor demo issuer" } as const;
+
+/**
+ * The demo issuer on the local chain: hot signer key dev account 1, cold admin key dev account 10
+ * (kept apart, as on a real deployment), registered by dev account 0 (the deployer).
+ */
 async function ensureDemoIssuer(client: PublicClient, rpcUrl: string, registry: Address): Promise<number> {
   const key = devAccount(1);
   const existing = await issuerOfKey(client, registry, key.address);
   if (existing !== 0) return existing;
   const governance = devAccount(0);
-  const walletClient = createWalletClient({ transport: http(rpcUrl), account: governance });
-  return registerIssuer({ publicClient: client, walletClient, account: governance }, registry, key.address, "did:web:demo-issuer.credanchor.local");
+  const admin = devAccount(10);
+  const transport = http(rpcUrl);
+  const issuerId = await registerIssuer(
+    { publicClient: client, walletClient: createWalletClient({ transport, account: governance }), account: governance },
+    registry,
+    admin.address,
+    DEMO_ISSUER.identity,
+    { name: DEMO_ISSUER.name },
+  );
+  await addSignerKey({ publicClient: client, walletClient: createWalletClient({ transport, account: admin }), account: admin }, registry, key.address);
+  return issuerId;
 }
 
 /**

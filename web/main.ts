@@ -1,8 +1,13 @@
 // The verifier page: the same verifier library as the CLI, in the browser. Bundles are read
 // locally; only read-only eth_calls go to the RPC endpoint set on the page.
-import { UNDECIDED_CODES } from "../src/verifier/result.ts";
-import { createTrustList } from "../src/verifier/trust.ts";
+import { createPublicClient, http, type Address, type Hex, type PublicClient } from "viem";
+import { BUNDLE_LIMITS } from "../src/core/bundle.ts";
+import { parseJson, type JsonLimits } from "../src/core/json.ts";
+import { changedFields, findReference } from "../src/verifier/diagnose.ts";
+import { readStatusHistory, type StatusEvent } from "../src/verifier/status-history.ts";
+import { createTrustList, type TrustList } from "../src/verifier/trust.ts";
 import { verifyBundles, type VerificationReport } from "../src/verifier/verify-bundle.ts";
+import { explorerLink, renderReport, summary, type ReportExtras } from "./report-view.ts";
 
 /** Address books embedded when the page was built (the shipped deployments/*.json). */
 declare const __EMBEDDED_BOOKS__: unknown[];
@@ -12,45 +17,10 @@ const STORE = "credanchor.verifier.settings";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-/** Words for the verdict line: the first failed check's code, in plain language. */
-const REASONS: Record<string, string> = {
-  REVOKED: "revoked",
-  SUSPENDED: "suspended",
-  BATCH_REVOKED: "revoked (the whole batch)",
-  EXPIRED: "expired",
-  NOT_YET_VALID: "not yet valid",
-  UNKNOWN_REGISTRY: "anchored in a registry this page does not trust",
-  ROOT_NOT_ANCHORED: "not anchored on the blockchain",
-  ROOT_OF_ANOTHER_ISSUER: "anchored by another issuer",
-  ISSUER_NOT_ACCREDITED: "the issuer was not accredited",
-  SIGNER_KEY_INVALID: "signed with a key that was not authorised",
-  LEAF_MISMATCH: "the credential was changed",
-  PROOF_INVALID: "the proof does not match",
-};
-
-/** Words for "could not decide": why the chain could not be read (details stay in the check's row). */
-const UNDECIDED: Record<string, string> = {
-  RPC_UNAVAILABLE: "RPC unreachable",
-  RPC_WRONG_CHAIN: "the RPC endpoint serves another chain",
-  RPC_BAD_RESPONSE: "the RPC endpoint gave a malformed answer",
-  NO_RPC: "no RPC endpoint set for this chain (see Settings)",
-};
-
-function summary(report: VerificationReport): string {
-  if (report.verdict === "valid") return "Valid";
-  const failed = report.checks.find((c) => c.outcome === "fail");
-  if (report.verdict === "invalid") {
-    if (failed?.name === "format") return "Invalid: not a readable proof bundle";
-    return `Invalid: ${REASONS[failed?.code ?? ""] ?? failed?.message ?? "a check failed"}`;
-  }
-  const undecided = report.checks.find((c) => c.outcome === "skip" && UNDECIDED_CODES.has(c.code));
-  return `Could not decide: ${UNDECIDED[undecided?.code ?? ""] ?? "the blockchain could not be read"}`;
-}
-
 async function fetchJson(url: string): Promise<unknown> {
   try {
     const response = await fetch(url, { cache: "no-store" });
-    return response.ok ? await response.json() : undefined;
+    return response.ok ? parseJson(await response.text()) : undefined;
   } catch {
     return undefined; // opened from disk or hosted without the file
   }
@@ -75,7 +45,7 @@ const state: { defaults: Settings; settings: Settings; books: unknown[] } = {
 
 function loadSettings(): Settings {
   try {
-    const saved = JSON.parse(localStorage.getItem(STORE) ?? "null") as Partial<Settings> | null;
+    const saved = parseJson(localStorage.getItem(STORE) ?? "null") as Partial<Settings> | null;
     if (saved) return { ...state.defaults, ...saved, rpc: { ...state.defaults.rpc, ...saved.rpc } };
   } catch {
     // no storage (file://, private mode): defaults
@@ -86,32 +56,29 @@ function loadSettings(): Settings {
 /** The address books pasted or loaded in Settings: one book or an array of books. */
 function extraBooks(text: string): unknown[] {
   if (!text.trim()) return [];
-  const parsed = JSON.parse(text) as unknown;
+  const parsed = parseJson(text);
   return Array.isArray(parsed) ? parsed : [parsed];
 }
 
-/** Several pasted bundles (a JSON array) are verified one by one; anything else is one bundle. */
+/** A pasted JSON array of bundles: room for several bundles at their limits, one level deeper. */
+const PASTE_LIMITS: JsonLimits = { maxBytes: BUNDLE_LIMITS.maxBytes * 8, maxDepth: BUNDLE_LIMITS.maxDepth + 1, maxFields: BUNDLE_LIMITS.maxFields * 8 };
+
+/**
+ * Several pasted bundles (a JSON array) are verified one by one; anything else is one bundle.
+ * The array is read with the same strict parser as a bundle (a duplicate member name anywhere
+ * makes it one unreadable paste, which the format check then reports), and each element goes on
+ * as the text of a value that parser accepted.
+ */
 function pastedBundles(text: string): { source: string; text: string }[] {
   try {
-    const parsed = JSON.parse(text) as unknown;
+    const parsed = parseJson(text, PASTE_LIMITS);
     if (Array.isArray(parsed) && parsed.length > 0) {
       return parsed.map((b, k) => ({ source: `pasted bundle ${k + 1} of ${parsed.length}`, text: JSON.stringify(b) }));
     }
   } catch {
-    // not JSON: the format check says so
+    // not strict JSON: the format check says why
   }
   return [{ source: "pasted bundle", text }];
-}
-
-/** Only http(s) explorer links: a settings value must never become a `javascript:` link. */
-function explorerLink(template: string, txHash: string): string | undefined {
-  if (!template.includes("{tx}")) return undefined;
-  try {
-    const url = new URL(template.replace("{tx}", txHash));
-    return url.protocol === "https:" || url.protocol === "http:" ? url.href : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function showSettings(): void {
@@ -128,66 +95,42 @@ function showSettings(): void {
   $("trusted").textContent = `${count} address book${count === 1 ? "" : "s"} trusted (shipped with the page or served beside it, plus yours).`;
 }
 
-function text(tag: string, content: string, className?: string): HTMLElement {
-  const el = document.createElement(tag);
-  el.textContent = content;
-  if (className) el.className = className;
-  return el;
+/** The status events of each revoked or suspended credential (best effort: none when the chain cannot say). */
+async function statusHistories(reports: readonly VerificationReport[], trust: TrustList): Promise<(StatusEvent[] | undefined)[]> {
+  const clients = new Map<number, PublicClient>();
+  const clientFor = (chainId: number) => {
+    const url = state.settings.rpc[chainId];
+    if (!url) return undefined;
+    if (!clients.has(chainId)) clients.set(chainId, createPublicClient({ transport: http(url, { retryCount: 1, timeout: 10_000 }) }) as PublicClient);
+    return clients.get(chainId);
+  };
+  return Promise.all(
+    reports.map(async (report) => {
+      const { bundle } = report;
+      const client = bundle && clientFor(bundle.chainId);
+      const deployment = bundle && trust.find(bundle.chainId, bundle.registry);
+      if (!client || !deployment || !report.checks.some((c) => c.name === "status" && c.outcome === "fail")) return undefined;
+      try {
+        return await readStatusHistory(client, {
+          registry: deployment.address as Address,
+          issuerId: BigInt(bundle.issuerId),
+          statusIndex: BigInt(bundle.statusIndex),
+          root: bundle.root as Hex,
+          fromBlock: BigInt(deployment.deployBlock),
+        });
+      } catch {
+        return undefined; // the certificate says the date could not be read
+      }
+    }),
+  );
 }
 
-function render(source: string, report: VerificationReport): HTMLElement {
-  const box = document.createElement("article");
-  box.className = "report";
-  box.dataset.verdict = report.verdict;
-  const icon = report.verdict === "valid" ? "✓" : report.verdict === "invalid" ? "✗" : "?";
-  const verdict = document.createElement("div");
-  verdict.className = `verdict ${report.verdict}`;
-  verdict.append(text("span", icon), text("span", summary(report), "verdict-text"));
-  box.append(verdict);
-  const body = document.createElement("div");
-  body.className = "body";
-  body.append(text("p", source, "source"));
-  const table = document.createElement("table");
-  const head = table.createTHead().insertRow();
-  for (const h of ["", "Check", "Result"]) head.append(text("th", h));
-  const rows = table.createTBody();
-  for (const check of report.checks) {
-    const row = rows.insertRow();
-    row.dataset.check = check.name;
-    row.dataset.outcome = check.outcome;
-    const mark = text("td", check.outcome === "pass" ? "✓" : check.outcome === "fail" ? "✗" : "–", `mark ${check.outcome}`);
-    mark.setAttribute("aria-label", check.outcome === "pass" ? "passed" : check.outcome === "fail" ? "failed" : "not checked");
-    row.append(mark, text("td", check.name), text("td", check.message));
-  }
-  body.append(table);
-  if (report.anchor) {
-    const a = report.anchor;
-    const facts = document.createElement("dl");
-    const add = (term: string, value: Node | string) => {
-      facts.append(text("dt", term));
-      const dd = document.createElement("dd");
-      dd.append(value);
-      facts.append(dd);
-    };
-    add("Issuer", `${a.issuerMetadataURI || "(no metadata)"} (issuer ${a.issuerId})`);
-    const when = new Date(a.anchoredAt * 1000);
-    add("Anchored", `${when.toISOString()} (${when.toLocaleString()})`);
-    add("Block", `${a.blockNumber} on chain ${a.chainId}`);
-    const href = explorerLink(state.settings.explorer, a.txHash);
-    if (href) {
-      const link = document.createElement("a");
-      link.href = href;
-      link.textContent = a.txHash;
-      link.rel = "noopener noreferrer";
-      add("Transaction", link);
-    } else {
-      add("Transaction", text("code", a.txHash));
-    }
-    add("Registry", text("code", a.registry));
-    body.append(facts);
-  }
-  box.append(body);
-  return box;
+/** Which fields a bundle that failed integrity had changed, against an intact one of the same credential verified with it. */
+function diagnoses(reports: readonly VerificationReport[]): (ReportExtras["changes"] | undefined)[] {
+  const bundles = reports.flatMap((r) => (r.bundle ? [r.bundle] : []));
+  return reports.map(({ bundle, checks }) =>
+    bundle && checks.some((c) => c.name === "integrity" && c.outcome === "fail") ? changedFields(bundle, findReference(bundle, bundles)) : undefined,
+  );
 }
 
 async function verify(inputs: { source: string; text: string }[]): Promise<void> {
@@ -203,17 +146,29 @@ async function verify(inputs: { source: string; text: string }[]): Promise<void>
     books = [...state.books];
   }
   let reports: VerificationReport[];
+  let histories: (StatusEvent[] | undefined)[];
   try {
+    const trust = createTrustList(books);
     reports = await verifyBundles(
       inputs.map((i) => i.text),
-      { trust: createTrustList(books), rpc: state.settings.rpc, privacy: state.settings.private ? "private" : "direct" },
+      { trust, rpc: state.settings.rpc, privacy: state.settings.private ? "private" : "direct" },
     );
+    histories = await statusHistories(reports, trust);
   } catch (error) {
     $("live").textContent = `Could not verify: ${(error as Error).message}`;
     return;
   }
+  const changes = diagnoses(reports);
   const results = $("results");
-  results.replaceChildren(...inputs.map((input, k) => render(input.source, reports[k]!)));
+  results.replaceChildren(
+    ...inputs.map((input, k) => {
+      const extras: ReportExtras = { explorer: state.settings.explorer };
+      if (histories[k]) extras.history = histories[k];
+      if (changes[k]) extras.changes = changes[k];
+      return renderReport(input.source, reports[k]!, extras);
+    }),
+  );
+  results.firstElementChild?.scrollIntoView({ block: "start" });
   const counts = { valid: 0, invalid: 0, error: 0 };
   for (const r of reports) counts[r.verdict]++;
   $("live").textContent =

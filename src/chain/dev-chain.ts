@@ -1,4 +1,4 @@
-// The embedded default chain: a local `hardhat node` with CredentialRegistry deployed.
+// The embedded default chain: a local `hardhat node` with CredentialRegistry (v2) deployed.
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,6 +7,8 @@ import { readAddressBook, type Deployment } from "./deployments.ts";
 import { HARDHAT_CLI, isRpcUp, startLocalNode, type LocalNode } from "./local-node.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** Major version of the registry new deployments use. */
+const CURRENT_MAJOR = 2;
 
 export type DevChain = {
   url: string;
@@ -33,8 +35,8 @@ async function deployTo(url: string, deploymentsDir?: string): Promise<void> {
 
 /**
  * Reuses the chain at `rpcUrl` if it answers, otherwise starts a `hardhat node` on
- * 127.0.0.1:`port`; deploys CredentialRegistry unless the `localhost` address book already
- * names a contract with code on that chain.
+ * 127.0.0.1:`port`; deploys CredentialRegistry unless the `localhost` address book's latest
+ * deployment is a version 2 contract with code on that chain.
  *
  * @example
  * const chain = await ensureDevChain({ port: 8545 });
@@ -54,7 +56,8 @@ export async function ensureDevChain(
     const client = createPublicClient({ transport: http(url) });
     const current = async () => {
       const latest = readAddressBook("localhost", deploymentsDir)?.deployments.at(-1);
-      if (!latest) return undefined;
+      // Only a current (v2) registry serves new issuance; an older one is left listed, for verifying.
+      if (!latest || !latest.version.startsWith(`${CURRENT_MAJOR}.`)) return undefined;
       const code = await client.getCode({ address: latest.address as `0x${string}` });
       return code && code !== "0x" ? latest : undefined;
     };

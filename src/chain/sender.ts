@@ -13,7 +13,7 @@ import {
 } from "viem";
 import { crashPoint } from "../issuer/crash-points.ts";
 import type { Db } from "../store/db.ts";
-import { credentialRegistryAbi } from "./abi.ts";
+import { credentialRegistryV1Abi, credentialRegistryV2Abi } from "./abi.ts";
 
 export type ChainTxKind = "anchor" | "status" | "revokeRoot";
 export type ChainTxState = "queued" | "signed" | "sent" | "mined" | "confirmed";
@@ -83,11 +83,14 @@ export function describeChainError(error: unknown): string {
   if (error instanceof BaseError) {
     const withData = error.walk((e) => typeof (e as { data?: unknown }).data === "string") as { data?: Hex } | null;
     if (withData?.data && withData.data.length >= 10) {
-      try {
-        const decoded = decodeErrorResult({ abi: credentialRegistryAbi, data: withData.data });
-        return `${decoded.errorName}(${(decoded.args ?? []).map(String).join(", ")})`;
-      } catch {
-        // not one of ours: fall through
+      // Either registry version's errors (v2 first: new deployments).
+      for (const abi of [credentialRegistryV2Abi, credentialRegistryV1Abi]) {
+        try {
+          const decoded = decodeErrorResult({ abi, data: withData.data });
+          return `${decoded.errorName}(${(decoded.args ?? []).map(String).join(", ")})`;
+        } catch {
+          // not one of this version's: try the next
+        }
       }
     }
     return error.shortMessage;

@@ -65,6 +65,8 @@ export type IssuerServiceOptions = {
 
 const ACTION_CODE: Record<StatusAction, number> = { revoke: 0, suspend: 1, reinstate: 2 };
 const MAX_DETAILS = 100;
+/** `IIssuerRegistryV2.KeyRole.Signer`: the only keys that anchor and change statuses (v2 admin keys are cold). */
+const SIGNER_ROLE = 2;
 
 const iso = (ms: number | null | undefined) => (ms == null ? undefined : new Date(ms).toISOString());
 
@@ -221,6 +223,9 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
       throw new ServiceError(`signer ${account.address} is not a key of any issuer in registry ${registry}: have the issuer's admin add it (addSignerKey)`, {
         code: "CONFIG_INVALID",
       });
+    }
+    if (key.role !== SIGNER_ROLE) {
+      throw new ServiceError(`${account.address} is the admin key of issuer ${issuerId}, not a signer key: keep the admin key cold and configure a signer key it added (addSignerKey)`, { code: "CONFIG_INVALID" });
     }
     if (key.retiredAt !== never || key.compromisedFrom !== never) {
       throw new ServiceError(`signer ${account.address} of issuer ${issuerId} is retired or marked compromised: configure a current key`, { code: "CONFIG_INVALID" });

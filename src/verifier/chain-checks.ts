@@ -24,6 +24,10 @@ export type AnchorClaim = {
 export type AnchorFacts = {
   issuerId: bigint;
   issuerMetadataURI: string;
+  /** The issuer's on-chain identity (v2: set by the accreditor; v1: the metadata URI). */
+  issuerIdentity: string;
+  /** The issuer's on-chain display name (v2; "" for v1). */
+  issuerName: string;
   signer: Address;
   anchoredAt: number;
   blockNumber: number;
@@ -84,6 +88,8 @@ export function judgeOnChain(claim: AnchorClaim, v: OnChainVerification, tx?: Tx
   const facts: AnchorFacts = {
     issuerId: v.issuerId,
     issuerMetadataURI: v.issuerMetadataURI,
+    issuerIdentity: v.issuerIdentity,
+    issuerName: v.issuerName,
     signer: v.signer,
     anchoredAt: v.anchoredAt,
     blockNumber: v.blockNumber,
@@ -230,9 +236,11 @@ class BadResponse extends Error {}
  * anchored roots, the head block when a root is not anchored), so a crafted bundle costs no more
  * than a real one.
  */
-async function readGroup(client: PublicClient, registry: Address, claims: readonly AnchorClaim[], privacy: Privacy, budget: { words: bigint }, signal: AbortSignal | undefined): Promise<GroupRead> {
+async function readGroup(client: PublicClient, deployment: TrustedDeployment, claims: readonly AnchorClaim[], privacy: Privacy, budget: { words: bigint }, signal: AbortSignal | undefined): Promise<GroupRead> {
   signal?.throwIfAborted();
-  const facts = await readVerifications(client, registry, claims.map((c) => ({ root: c.root, statusIndex: privacy === "private" ? 0n : c.statusIndex })));
+  const registry = deployment.address;
+  const queries = claims.map((c) => ({ root: c.root, statusIndex: privacy === "private" ? 0n : c.statusIndex, issuerId: c.issuerId }));
+  const facts = await readVerifications(client, registry, queries, { version: deployment.version });
   if (facts.length !== claims.length) throw new BadResponse(`the RPC endpoint returned ${facts.length} answers for ${claims.length} questions`);
   signal?.throwIfAborted();
   const fits = (c: AnchorClaim, v: OnChainVerification) => v.anchored && v.issuerId === c.issuerId && (c.blockNumber === undefined || c.blockNumber === v.blockNumber);
@@ -349,7 +357,7 @@ export async function checkOnChain(
         if (actualChainId !== chainId) {
           return fill("RPC_WRONG_CHAIN", `the RPC endpoint serves chain ${actualChainId}, the bundle is on chain ${chainId}`);
         }
-        read = await readGroup(client, deployment.address, group, privacy, budget, signal);
+        read = await readGroup(client, deployment, group, privacy, budget, signal);
       } catch (error) {
         if (error instanceof BadResponse) return fill("RPC_BAD_RESPONSE", error.message);
         return fill("RPC_UNAVAILABLE", `could not read chain ${chainId}: ${describeError(error)}`);

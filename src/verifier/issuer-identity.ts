@@ -39,14 +39,14 @@ export function claimedIssuerOf(credential: JsonObject): IssuerClaim {
 
 /**
  * The anchoring issuer's identity as the chain records it: the ONE place that decides which
- * on-chain field is the identity (v1: the issuer's metadata URI; a registry that records an
- * accreditor-set identity and name replaces it here).
+ * on-chain field is the identity (v2: the accreditor-set `issuerIdentity` and `issuerName`; v1
+ * reads fill `issuerIdentity` with the issuer's metadata URI and leave the name empty).
  *
  * @example
- * onChainIdentityOf(verification); // { identity: "did:web:uni.example" }
+ * onChainIdentityOf(verification); // { identity: "did:web:uni.example", name: "University of Example" }
  */
-export function onChainIdentityOf(v: Pick<OnChainVerification, "issuerMetadataURI">): { identity?: string; name?: string } {
-  return v.issuerMetadataURI === "" ? {} : { identity: v.issuerMetadataURI };
+export function onChainIdentityOf(v: Pick<OnChainVerification, "issuerIdentity" | "issuerName">): { identity?: string; name?: string } {
+  return { ...(v.issuerIdentity !== "" ? { identity: v.issuerIdentity } : {}), ...(v.issuerName !== "" ? { name: v.issuerName } : {}) };
 }
 
 /**
@@ -54,9 +54,9 @@ export function onChainIdentityOf(v: Pick<OnChainVerification, "issuerMetadataUR
  * URL is compared as the string the issuer wrote, no normalisation).
  *
  * @example
- * compareIssuer({ kind: "id", id: "did:web:a" }, 1, { issuerMetadataURI: "did:web:b" }).matches; // false
+ * compareIssuer({ kind: "id", id: "did:web:a" }, 1n, { issuerIdentity: "did:web:b", issuerName: "" }).matches; // false
  */
-export function compareIssuer(claim: IssuerClaim, issuerId: bigint, v: Pick<OnChainVerification, "issuerMetadataURI">): IssuerIdentity {
+export function compareIssuer(claim: IssuerClaim, issuerId: bigint, v: Pick<OnChainVerification, "issuerIdentity" | "issuerName">): IssuerIdentity {
   const { identity, name } = onChainIdentityOf(v);
   const matches = claim.kind === "absent" || (claim.kind === "id" && identity !== undefined && claim.id === identity);
   return {

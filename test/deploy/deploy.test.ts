@@ -51,6 +51,10 @@ describe("scripts/deploy.ts on a hardhat node", function () {
     const abi = parseAbi(["function version() view returns (string)", "function ACCREDITOR_ROLE() view returns (bytes32)", "function hasRole(bytes32,address) view returns (bool)"]);
     const address = deployment.address as `0x${string}`;
     expect(await client.readContract({ address, abi, functionName: "version" })).to.equal(deployment.version);
+    // New deployments are version 2, with two-step governance delayed by two days.
+    expect([deployment.contract, deployment.version]).to.deep.equal(["CredentialRegistry", "2.0.0"]);
+    const delayAbi = parseAbi(["function defaultAdminDelay() view returns (uint48)"]);
+    expect(await client.readContract({ address, abi: delayAbi, functionName: "defaultAdminDelay" })).to.equal(172_800);
     const role = await client.readContract({ address, abi, functionName: "ACCREDITOR_ROLE" });
     expect(
       await client.readContract({ address, abi, functionName: "hasRole", args: [role, deployment.governance as `0x${string}`] }),

@@ -1,11 +1,11 @@
-// A real stack for service tests: a `hardhat node` process, CredentialRegistry deployed, two
+// A real stack for service tests: a `hardhat node` process, CredentialRegistry (v2) deployed, two
 // issuers registered, and the issuer service over a real SQLite file in a temp dir.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPublicClient, createWalletClient, http, type Address, type LocalAccount, type PublicClient, type WalletClient } from "viem";
 import { hardhat } from "viem/chains";
-import { deployRegistry, registerIssuer } from "../../src/chain/admin.ts";
+import { addSignerKey, deployRegistry, registerIssuer } from "../../src/chain/admin.ts";
 import { devAccount } from "../../src/chain/dev-accounts.ts";
 import { startLocalNode, type LocalNode } from "../../src/chain/local-node.ts";
 import { createApiKey } from "../../src/issuer/api-keys.ts";
@@ -24,8 +24,8 @@ export type Chain = {
   governance: LocalAccount;
   registry: Address;
   deployBlock: number;
-  /** Issuer ids 1 and 2, their signer (admin) keys are dev accounts 1 and 2. */
-  issuers: { id: number; key: LocalAccount }[];
+  /** Issuer ids 1 and 2: hot signer keys dev accounts 1 and 2, cold admin keys dev accounts 11 and 12. */
+  issuers: { id: number; key: LocalAccount; admin: LocalAccount }[];
   wallet(account: LocalAccount): WalletClient;
   /** An address book naming this chain's registry: what a verifier trusts. */
   addressBook(network?: string): { network: string; chainId: number; deployments: Record<string, unknown>[] };
@@ -43,9 +43,12 @@ export async function startChain(): Promise<Chain> {
     const clients = { publicClient, walletClient: wallet(governance), account: governance };
     const { address: registry, blockNumber: deployBlock } = await deployRegistry(clients);
     const issuers = [];
-    for (const [index, uri] of [[1, "did:web:uni.example"], [2, "did:web:academy.example"]] as const) {
+    for (const [index, identity, name] of [[1, "did:web:uni.example", "University"], [2, "did:web:academy.example", "Academy"]] as const) {
       const key = devAccount(index);
-      issuers.push({ id: await registerIssuer(clients, registry, key.address, uri), key });
+      const admin = devAccount(10 + index);
+      const id = await registerIssuer(clients, registry, admin.address, identity, { name });
+      await addSignerKey({ publicClient, walletClient: wallet(admin), account: admin }, registry, key.address);
+      issuers.push({ id, key, admin });
     }
     const addressBook = (network = "test") => ({
       network,
@@ -54,7 +57,7 @@ export async function startChain(): Promise<Chain> {
         {
           contract: "CredentialRegistry",
           address: registry,
-          version: "1.0.0",
+          version: "2.0.0",
           deployBlock,
           deployTx: `0x${"11".repeat(32)}`,
           deployer: governance.address,

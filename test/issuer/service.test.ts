@@ -77,7 +77,7 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
     expect(batch.gasPerCredential).to.equal(Math.round(Number(batch.tx!.gasUsed) / 3));
 
     // On-chain: the root is anchored by issuer 1, in the tx the bundle names.
-    const onChain = await chain.publicClient.readContract({ address: chain.registry, abi: credentialRegistryAbi, functionName: "verify", args: [batch.root as Hex, 0n] });
+    const onChain = await chain.publicClient.readContract({ address: chain.registry, abi: credentialRegistryAbi, functionName: "verify", args: [1n, batch.root as Hex, 0n] });
     expect(onChain.anchored).to.equal(true);
     expect(Number(onChain.issuerId)).to.equal(1);
     expect(onChain.signer).to.equal(chain.issuers[0]!.key.address);
