@@ -9,6 +9,8 @@ import { createApp } from "./api/app.ts";
 import { listenApi } from "./api/listen.ts";
 import { pageRpcUrls, webRoutes } from "./api/web.ts";
 import { addSignerKey, issuerOfKey, registerIssuer } from "./chain/admin.ts";
+import { ChainMonitor } from "./chain/chain-monitor.ts";
+import type { SupervisorEvent } from "./chain/chain-supervisor.ts";
 import { AddressBookSchema, getDeploymentsDir } from "./chain/deployments.ts";
 import { DEV_CHAIN_ID, devAccount } from "./chain/dev-accounts.ts";
 import { ensureDevChain, type DevChain } from "./chain/dev-chain.ts";
@@ -33,6 +35,8 @@ export type RunningServer = RunningIssuerService & {
   newAdminKey?: string;
   /** Set when a database of an earlier (reset) local chain was moved aside. */
   resetNotice?: string;
+  /** Watches the chain: readiness reads it. */
+  chainMonitor: ChainMonitor;
   /** Stops accepting requests, parks the pipeline, closes the database and any chain started here. */
   stop(): Promise<void>;
 };
@@ -82,25 +86,42 @@ async function ensureDemoIssuer(client: PublicClient, rpcUrl: string, registry: 
   const governance = devAccount(0);
   const admin = devAccount(10);
   const transport = http(rpcUrl);
-  const issuerId = await registerIssuer(
-    { publicClient: client, walletClient: createWalletClient({ transport, account: governance }), account: governance },
-    registry,
-    admin.address,
-    DEMO_ISSUER.identity,
-    { name: DEMO_ISSUER.name },
-  );
+  // Registered by an earlier start that stopped (or a chain that forgot its last blocks) before the
+  // signer key was added: only add it.
+  let issuerId = await issuerOfKey(client, registry, admin.address);
+  if (issuerId === 0) {
+    issuerId = await registerIssuer(
+      { publicClient: client, walletClient: createWalletClient({ transport, account: governance }), account: governance },
+      registry,
+      admin.address,
+      DEMO_ISSUER.identity,
+      { name: DEMO_ISSUER.name },
+    );
+  }
   await addSignerKey({ publicClient: client, walletClient: createWalletClient({ transport, account: admin }), account: admin }, registry, key.address);
   return issuerId;
 }
 
+/** How to get a registry deployed where it is missing, in commands that work for this chain. */
+function deployHint(startedHere: boolean, chainId: number, rpcUrl: string): string {
+  if (startedHere) return "the local chain lost it; stop credanchor (Ctrl-C) and run npm start again: it deploys the registry again";
+  if (chainId === DEV_CHAIN_ID) return `deploy it (LOCALHOST_RPC_URL=${rpcUrl} npx hardhat run --network localhost scripts/deploy.ts) and restart, or fix REGISTRY_ADDRESS`;
+  return "deploy it (npx hardhat run --network <name> scripts/deploy.ts) and restart, or fix REGISTRY_ADDRESS";
+}
+
 /**
  * Starts everything `config` describes. Without `rpcUrl` it runs the embedded default: a local
- * Hardhat chain (started or reused on `chainPort`), contracts deployed if missing, a demo issuer
- * registered, and demo API keys kept in `<dataDir>/demo-keys.json` (mode 0600).
+ * Anvil chain (started and supervised, keeping its state in `<dataDir>/chain-state.json`, or
+ * reused on `chainPort`), contracts deployed if missing, a demo issuer registered, and demo API
+ * keys kept in `<dataDir>/demo-keys.json` (mode 0600). `notify` receives what an operator at the
+ * console must see (the local chain died, was restarted, went back some blocks).
  *
  * @throws ServiceError `CONFIG_INVALID` / `CHAIN_UNAVAILABLE` / `STORAGE_UNAVAILABLE` with a clear message.
+ *
+ * @example
+ * const server = await startServer(loadConfig(), { notify: console.log });
  */
-export async function startServer(config: Config, { logger: given }: { logger?: Logger } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, { logger: given, notify = () => {} }: { logger?: Logger; notify?: (line: string) => void } = {}): Promise<RunningServer> {
   const logger = given ?? pino({ level: config.logLevel, base: { service: "credanchor" }, redact: ["token", "apiKey", "privateKey", "authorization"] });
   const dataDir = resolve(config.dataDir);
   const deploymentsDir = config.deploymentsDir ?? getDeploymentsDir();
@@ -109,9 +130,19 @@ export async function startServer(config: Config, { logger: given }: { logger?: 
   let registry = config.registryAddress as Address | undefined;
   let db: Db | undefined;
   let resetNotice: string | undefined;
+  // Set once the pipeline and the monitor exist; the local chain's supervisor reports to them.
+  let afterChainRestart = () => {};
+  let monitor: ChainMonitor | undefined;
+  const onChainEvent = (event: SupervisorEvent) => {
+    logger[event.kind === "restarted" ? "info" : event.kind === "gave-up" ? "error" : "warn"]({ module: "chain", event: event.kind, head: event.head, downMs: event.downMs }, event.message);
+    notify(event.message);
+    if (event.kind === "restarted") afterChainRestart();
+  };
+  const statePath = join(dataDir, "chain-state.json");
   try {
     if (!rpcUrl) {
-      devChain = await ensureDevChain({ port: config.chainPort, deploymentsDir });
+      mkdirSync(dataDir, { recursive: true });
+      devChain = await ensureDevChain({ port: config.chainPort, deploymentsDir, statePath, onChainEvent });
       rpcUrl = devChain.url;
       registry ??= devChain.deployment.address as Address;
     }
@@ -149,8 +180,8 @@ export async function startServer(config: Config, { logger: given }: { logger?: 
 
     const dbPath = join(dataDir, "credanchor.db");
     if (devChain?.node && existsSync(dbPath)) {
-      // We started a fresh in-memory chain: a database from an earlier chain describes anchors
-      // that no longer exist. Keep it aside (never delete data) and start clean.
+      // The chain started without the blocks this database saw (its state file was removed or set
+      // aside): the anchors it records are gone. Keep it aside (never delete data), start clean.
       const old = openDatabase(dbPath);
       const seen = getMeta(old, "chainFingerprint");
       old.close();
@@ -162,12 +193,27 @@ export async function startServer(config: Config, { logger: given }: { logger?: 
           if (existsSync(join(dataDir, name))) renameSync(join(dataDir, name), join(aside, name));
         }
         if (existsSync(join(dataDir, "demo-keys.json"))) copyFileSync(join(dataDir, "demo-keys.json"), join(aside, "demo-keys.json"));
-        logger.warn({ module: "server", movedTo: aside }, "the local chain was restarted empty: the previous database was moved aside");
-        resetNotice = `The local chain started empty, so the previous database (whose anchors are gone) was moved to ${aside}.`;
+        logger.warn({ module: "server", movedTo: aside, statePath }, "the local chain started without its earlier blocks: the previous database was moved aside");
+        resetNotice = `The local chain started without the blocks the database saw (${statePath} was missing or unreadable), so the previous database (whose anchors are gone) was moved to ${aside}.`;
       }
     }
     db = openDatabase(dbPath);
-    const log = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => logger[level]({ module: "pipeline", ...fields }, message);
+    // Lines marked `notice` (the chain went back and work is re-sent) also go to the console.
+    const log = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => {
+      logger[level]({ module: "pipeline", ...fields }, message);
+      if (fields?.notice) notify(message);
+    };
+    const supervisor = devChain?.supervisor;
+    const chainMonitor = new ChainMonitor({
+      client,
+      chainId,
+      registry,
+      deployHint: deployHint(supervisor !== undefined, chainId, rpcUrl),
+      log: (level, message, fields) => log(level, message, { ...fields, module: "chain" }),
+      ...(supervisor ? { failure: () => supervisor.failure } : {}),
+      onMayHaveRewound: () => running.pipeline.recheckChain(),
+    });
+    monitor = chainMonitor;
     const running = await createIssuerService({
       db,
       client,
@@ -179,8 +225,13 @@ export async function startServer(config: Config, { logger: given }: { logger?: 
       bumpAfterMs: config.bumpAfterSeconds * 1000,
       maxPerRequest: config.maxCredentialsPerRequest,
       pollMs: config.pollMs,
+      chainCheck: () => chainMonitor.check(),
       log,
     });
+    afterChainRestart = () => {
+      void chainMonitor.probe();
+      running.pipeline.recheckChain();
+    };
     for (const [issuerId, hook] of Object.entries(config.webhooks)) {
       db.prepare("UPDATE issuers SET webhook_url = ?, webhook_secret = ? WHERE id = ?").run(hook.url, hook.secret ?? null, Number(issuerId));
     }
@@ -214,6 +265,7 @@ export async function startServer(config: Config, { logger: given }: { logger?: 
       routers: [webRoutes({ deploymentsDir, rpcUrls: pageRpcUrls(chainId, rpcUrl, config.publicRpcUrl) })],
       limits: { verifyRate: { perMinute: config.verifyRatePerMinute, burst: config.verifyRateBurst }, verifyMaxBundles: config.verifyMaxBundles },
     });
+    await chainMonitor.start();
     const server = await listenApi(app, { host: config.host, port: config.port });
     const address = server.address() as { port: number };
     running.pipeline.start();
@@ -227,6 +279,7 @@ export async function startServer(config: Config, { logger: given }: { logger?: 
           server.close(() => r());
           server.closeIdleConnections?.();
         });
+        chainMonitor.stop();
         await running.pipeline.stop();
         await running.close();
         openDb.close();
@@ -242,12 +295,14 @@ export async function startServer(config: Config, { logger: given }: { logger?: 
       registry,
       db,
       logger,
+      chainMonitor,
       ...(demo ? { demo } : {}),
       ...(newAdminKey ? { newAdminKey } : {}),
       ...(resetNotice ? { resetNotice } : {}),
       stop,
     };
   } catch (error) {
+    monitor?.stop();
     db?.close();
     await devChain?.stop();
     throw error;

@@ -1,10 +1,12 @@
-// The embedded default chain: a local `hardhat node` with CredentialRegistry (v2) deployed.
+// The embedded default chain: a supervised Anvil keeping its state in a file, with CredentialRegistry (v2) deployed.
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createPublicClient, http } from "viem";
 import { readAddressBook, type Deployment } from "./deployments.ts";
-import { HARDHAT_CLI, isRpcUp, startLocalNode, type LocalNode } from "./local-node.ts";
+import { setAsideBrokenState, startAnvil } from "./anvil.ts";
+import { superviseChain, type SupervisedChain, type SupervisorEvent } from "./chain-supervisor.ts";
+import { HARDHAT_CLI, isRpcUp, type LocalNode } from "./local-node.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** Major version of the registry new deployments use. */
@@ -13,8 +15,10 @@ const CURRENT_MAJOR = 2;
 export type DevChain = {
   url: string;
   deployment: Deployment;
-  /** The node this process started, if it started one (undefined when reusing a running chain). */
+  /** The node this process started and supervises, if it started one (undefined when reusing a running chain). */
   node?: LocalNode;
+  /** Set when this process started the chain: restarts it when it dies, or says why it cannot. */
+  supervisor?: SupervisedChain;
   stop(): Promise<void>;
 };
 
@@ -33,24 +37,42 @@ async function deployTo(url: string, deploymentsDir?: string): Promise<void> {
   if (code !== 0) throw new Error(`deploying CredentialRegistry to ${url} failed:\n${output}`);
 }
 
+/** Starts Anvil on `port`, restoring `statePath` (a broken state file is set aside first, and said so). */
+async function startSupervisedAnvil(port: number, statePath: string | undefined, onEvent: (event: SupervisorEvent) => void): Promise<SupervisedChain> {
+  const start = () => {
+    const aside = statePath ? setAsideBrokenState(statePath) : undefined;
+    if (aside) onEvent({ kind: "notice", message: `the chain's state file ${statePath} was cut short (a kill during a dump?): moved to ${aside}; the chain starts without it` });
+    return startAnvil({ port, ...(statePath ? { statePath } : {}) });
+  };
+  return superviseChain({ start, restoredFrom: statePath ?? "nothing (no state file: the chain starts empty)", onEvent });
+}
+
 /**
- * Reuses the chain at `rpcUrl` if it answers, otherwise starts a `hardhat node` on
- * 127.0.0.1:`port`; deploys CredentialRegistry unless the `localhost` address book's latest
- * deployment is a version 2 contract with code on that chain.
+ * Reuses the chain at `rpcUrl` if it answers, otherwise starts Anvil on 127.0.0.1:`port`,
+ * keeping its blocks in `statePath` across restarts and restarting it if it dies; deploys
+ * CredentialRegistry unless the `localhost` address book's latest deployment is a version 2
+ * contract with code on that chain.
  *
  * @example
- * const chain = await ensureDevChain({ port: 8545 });
+ * const chain = await ensureDevChain({ port: 8545, statePath: "data/chain-state.json" });
  * console.log(chain.deployment.address);
  */
 export async function ensureDevChain(
-  { rpcUrl, port = 8545, deploymentsDir }: { rpcUrl?: string; port?: number; deploymentsDir?: string } = {},
+  {
+    rpcUrl,
+    port = 8545,
+    deploymentsDir,
+    statePath,
+    onChainEvent = () => {},
+  }: { rpcUrl?: string; port?: number; deploymentsDir?: string; statePath?: string; onChainEvent?: (event: SupervisorEvent) => void } = {},
 ): Promise<DevChain> {
   const wanted = rpcUrl ?? `http://127.0.0.1:${port}`;
-  let node: LocalNode | undefined;
+  let supervisor: SupervisedChain | undefined;
   if (!(await isRpcUp(wanted))) {
     if (rpcUrl) throw new Error(`no JSON-RPC endpoint answers at ${rpcUrl}`);
-    node = await startLocalNode({ port, cwd: ROOT });
+    supervisor = await startSupervisedAnvil(port, statePath, onChainEvent);
   }
+  const node = supervisor?.node;
   const url = node?.url ?? wanted;
   try {
     const client = createPublicClient({ transport: http(url) });
@@ -67,9 +89,9 @@ export async function ensureDevChain(
       deployment = await current();
       if (!deployment) throw new Error("the deployment was recorded but no contract code is found at its address");
     }
-    return { url, deployment, node, stop: async () => node?.stop() };
+    return { url, deployment, ...(supervisor ? { node: supervisor.node, supervisor } : {}), stop: async () => supervisor?.stop() };
   } catch (error) {
-    await node?.stop();
+    await supervisor?.stop();
     throw error;
   }
 }

@@ -14,6 +14,8 @@ export type LocalNode = {
   process: ChildProcess;
   /** Stops the node and waits for the process to exit. */
   stop(): Promise<void>;
+  /** The last few kilobytes the process printed (for messages when it dies). */
+  output?: () => string;
 };
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */

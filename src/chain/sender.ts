@@ -14,6 +14,7 @@ import {
 import { crashPoint } from "../issuer/crash-points.ts";
 import type { Db } from "../store/db.ts";
 import { credentialRegistryV1Abi, credentialRegistryV2Abi } from "./abi.ts";
+import { forgottenBlocks } from "./rewind.ts";
 
 export type ChainTxKind = "anchor" | "status" | "revokeRoot";
 export type ChainTxState = "queued" | "signed" | "sent" | "mined" | "confirmed";
@@ -73,6 +74,15 @@ export type SenderOptions = {
   log?: (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void;
 };
 
+/** What {@link TxSender.rewind} found: the chain's head now, and the transactions it forgot. */
+export type RewindReport = {
+  signer: string;
+  head: number;
+  /** The oldest forgotten block. */
+  fromBlock: number;
+  txs: { id: number; kind: ChainTxKind; refId: number; block: number }[];
+};
+
 const BUMP_NUMERATOR = 1125n; // +12.5%: above geth's 10% replacement minimum
 const BUMP_DENOMINATOR = 1000n;
 // Retries stay frequent enough that anchoring resumes within seconds of an outage ending.
@@ -121,6 +131,38 @@ export class TxSender {
 
   get signer(): string {
     return this.#signer;
+  }
+
+  /**
+   * Handles a chain that went back (restored from an older state dump, or a reorg deeper than
+   * the confirmations): every transaction recorded in a block the chain no longer has is sent
+   * again as after a reorg (same signed bytes; its batch or status change is "sending" again),
+   * and those in flight are broadcast again (the node's pool may be gone too). Returns what was
+   * forgotten, or `undefined` if nothing was. Throws (and changes nothing) while the registry
+   * has no code at its address.
+   */
+  async rewind(): Promise<RewindReport | undefined> {
+    // A chain without the registry (reset, or another chain at the same URL) would take our
+    // calls to an empty address as plain successes: send nothing until the code is back.
+    const code = await this.#o.client.getCode({ address: this.#o.registry });
+    if (!code || code === "0x") throw new Error(`no contract code at the registry address ${this.#o.registry}: nothing is sent until it is back`);
+    const lost = await forgottenBlocks(this.#o.db, this.#o.client, this.#signer);
+    if (lost.length === 0) return undefined;
+    const oldest = lost.at(-1)!.number;
+    const forgotten = this.#o.db
+      .prepare("SELECT * FROM chain_txs WHERE signer = ? AND state IN ('mined', 'confirmed') AND block_number >= ? ORDER BY id")
+      .all(this.#signer, oldest) as ChainTxRow[];
+    this.#o.db.transaction(() => {
+      for (const tx of forgotten) {
+        const row = this.#update(tx.id, { state: "signed", tx_hash: null, block_number: null, block_hash: null, block_time: null, gas_used: null, gas_price: null });
+        this.#o.hooks.reorged(row);
+      }
+      this.#o.db.prepare("UPDATE chain_txs SET state = 'signed' WHERE signer = ? AND state = 'sent'").run(this.#signer);
+    })();
+    const head = Number(await this.#o.client.getBlockNumber({ cacheTime: 0 }));
+    const txs = forgotten.map((tx) => ({ id: tx.id, kind: tx.kind, refId: tx.ref_id, block: tx.block_number! }));
+    this.#log("warn", "the chain no longer has blocks holding our transactions: sending them again", { head, forgottenFromBlock: oldest, txs });
+    return { signer: this.#signer, head, fromBlock: oldest, txs };
   }
 
   /** Queues a call to the registry; run inside the caller's transaction. */

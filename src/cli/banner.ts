@@ -9,7 +9,7 @@ export function printBanner(server: RunningServer, { logsTo }: { logsTo: string 
     `  API              ${url}/v1   (OpenAPI: ${url}/openapi.json)`,
     `  verifier page    ${url}/verify`,
     `  health           ${url}/healthz  ${url}/readyz  ${url}/metrics`,
-    `  chain            ${rpcUrl} (chain ${chainId}${demo ? (demo.chainStarted ? ", started here" : ", reused") : ""})`,
+    `  chain            ${rpcUrl} (chain ${chainId}${demo ? (demo.chainStarted ? `, started here, state in ${server.config.dataDir}/chain-state.json` : ", reused") : ""})`,
     `  registry         ${registry}`,
     `  database         ${server.config.dataDir}/credanchor.db`,
     `  logs             ${logsTo} (JSON)`,

@@ -1,6 +1,6 @@
-// `npm start`: the embedded default. A local Hardhat chain (started, or reused at RPC_URL), the
-// contracts deployed if missing, a demo issuer, ./data/credanchor.db, the API and the verifier
-// page on http://127.0.0.1:8080. Logs go to data/credanchor.log so the banner stays readable.
+// `npm start`: the embedded default. A local Anvil chain (started and supervised, its state kept in
+// data/chain-state.json, or reused at RPC_URL), the contracts deployed if missing, a demo issuer,
+// ./data/credanchor.db, the API and the verifier page on http://127.0.0.1:8080. Logs go to data/credanchor.log so the banner stays readable.
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pino from "pino";
@@ -18,7 +18,8 @@ try {
     pino.destination({ dest: logFile, mkdir: true, sync: false }),
   );
   console.log("Starting credanchor (local chain, contracts, database, API)…");
-  const server = await startServer(config, { logger });
+  // What happens to the local chain while running (died, restarted, went back) is shown here too.
+  const server = await startServer(config, { logger, notify: (line) => console.log(`! ${line}`) });
   printBanner(server, { logsTo: logFile });
   let stopping = false;
   const shutdown = () => {

@@ -1,7 +1,7 @@
 // The pipeline's heartbeat: close due batches, advance every signer's outbox, deliver webhooks.
 // All state is in SQLite, so stopping between any two steps (or crashing) loses nothing.
 import { createHmac } from "node:crypto";
-import type { TxSender } from "../chain/sender.ts";
+import type { RewindReport, TxSender } from "../chain/sender.ts";
 import type { Db } from "../store/db.ts";
 
 export type PipelineLog = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void;
@@ -37,6 +37,9 @@ export class BatchPipeline {
   #wake: (() => void) | undefined;
   #chainErrorAt = 0;
   #lastChainError: string | undefined;
+  #loggedChainError: string | undefined;
+  // The first round checks whether the chain forgot blocks while this process was not watching.
+  #rewindDue = true;
 
   constructor(options: PipelineOptions) {
     this.#o = options;
@@ -102,29 +105,68 @@ export class BatchPipeline {
     return built;
   }
 
+  /**
+   * Asks the next round to check whether the chain forgot blocks holding our transactions (it
+   * came back after an outage, its head went down, or it was restarted from a state dump).
+   */
+  recheckChain(): void {
+    this.#rewindDue = true;
+    this.poke();
+  }
+
   /** One round. Chain errors are logged and retried later; they never lose work. */
   async tick(): Promise<boolean> {
     let changed = this.closeDueBatches().length > 0;
     let chainError: string | undefined;
-    for (const sender of this.#o.senders) {
+    if (this.#rewindDue) {
+      try {
+        for (const sender of this.#o.senders) {
+          const report = await sender.rewind();
+          if (report) this.#reportRewind(report);
+          changed = changed || report !== undefined;
+        }
+        this.#rewindDue = false;
+      } catch (error) {
+        chainError = (error as Error)?.message ?? String(error);
+      }
+    }
+    // Until the check passes (chain back, registry code there) nothing is sent.
+    for (const sender of this.#rewindDue ? [] : this.#o.senders) {
       try {
         changed = (await sender.tick()) || changed;
       } catch (error) {
         chainError = (error as Error)?.message ?? String(error);
       }
     }
-    if (chainError) {
-      // Log an outage once a minute, not once a round.
-      if (this.#lastChainError === undefined || this.#now() - this.#chainErrorAt > 60_000) {
-        this.#o.log?.("warn", "chain unreachable or failing; will retry", { error: chainError.split("\n")[0] });
-        this.#chainErrorAt = this.#now();
-      }
-    } else if (this.#lastChainError !== undefined) {
-      this.#o.log?.("info", "chain reachable again");
-    }
-    this.#lastChainError = chainError;
+    this.#logChainError(chainError);
     changed = (await this.deliverWebhooks()) || changed;
     return changed;
+  }
+
+  // Outages are logged by whoever watches the chain (the server's chain monitor), once when they
+  // start and once when they end. A failing round is logged once per distinct error and at most
+  // once a minute: a round that made no chain call proves nothing, so no "reachable again" here.
+  #logChainError(chainError: string | undefined): void {
+    this.#lastChainError = chainError;
+    if (chainError === undefined) return;
+    const first = chainError.split("\n")[0]!;
+    if (first !== this.#loggedChainError || this.#now() - this.#chainErrorAt > 60_000) {
+      this.#o.log?.("warn", "anchoring round failed on the chain; will retry", { error: first });
+      this.#chainErrorAt = this.#now();
+      this.#loggedChainError = first;
+    }
+  }
+
+  #reportRewind(report: RewindReport): void {
+    const batches = report.txs.filter((t) => t.kind === "anchor").map((t) => t.refId);
+    const changes = report.txs.filter((t) => t.kind !== "anchor").map((t) => t.refId);
+    const what = [batches.length ? `batches ${batches.join(", ")}` : "", changes.length ? `status changes ${changes.join(", ")}` : ""].filter(Boolean).join(" and ");
+    this.#o.log?.(
+      "warn",
+      `the chain went back to block ${report.head}: ${what} (recorded from block ${report.fromBlock} on) are no longer on-chain; ` +
+        "anchoring them again, nothing to do (bundles fetched for them before may name another block: fetch them again once confirmed)",
+      { notice: true, head: report.head, fromBlock: report.fromBlock, batches, statusChanges: changes },
+    );
   }
 
   /** Posts due webhook deliveries, each retried with exponential backoff. */

@@ -50,6 +50,8 @@ export type IssuerServiceOptions = {
   signers: readonly LocalAccount[];
   batch?: { maxSize?: number; maxWaitMs?: number };
   confirmations?: number;
+  /** The chain's health as last probed (the server's chain monitor); absent: ask the chain on each readiness call. */
+  chainCheck?: () => { ok: boolean; message: string };
   bumpAfterMs?: number;
   /** Initial status list size per issuer (it doubles when half full). */
   statusListSize?: number;
@@ -190,7 +192,7 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
   }
   const code = await client.getCode({ address: registry });
   if (!code || code === "0x") {
-    throw new ServiceError(`no contract code at the registry address ${registry} on chain ${chainId}: deploy it (npm run deploy) or fix REGISTRY_ADDRESS`, {
+    throw new ServiceError(`no contract code at the registry address ${registry} on chain ${chainId}: deploy it (npm start does on the local chain; elsewhere npx hardhat run --network <name> scripts/deploy.ts) or fix REGISTRY_ADDRESS`, {
       code: "CONFIG_INVALID",
     });
   }
@@ -688,6 +690,8 @@ class SqliteIssuerService implements IssuerService {
     } catch (error) {
       database = { ok: false, message: `cannot write: ${(error as Error).message}` };
     }
+    const checked = this.#o.chainCheck?.();
+    if (checked) return { ready: database.ok && checked.ok, checks: { database, chain: checked } };
     let chain = { ok: true, message: "" };
     try {
       const block = await Promise.race([

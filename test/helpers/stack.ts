@@ -32,9 +32,9 @@ export type Chain = {
   stop(): Promise<void>;
 };
 
-/** Starts a node, deploys the registry and registers two issuers. */
-export async function startChain(): Promise<Chain> {
-  const node = await startLocalNode();
+/** Starts a node (or takes `node`, e.g. an Anvil), deploys the registry and registers two issuers. */
+export async function startChain({ node: given }: { node?: LocalNode } = {}): Promise<Chain> {
+  const node = given ?? (await startLocalNode());
   try {
     const transport = http(node.url, { retryCount: 0 });
     const publicClient = createPublicClient({ chain: hardhat, transport, pollingInterval: 50 }) as PublicClient;
