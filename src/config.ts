@@ -18,6 +18,12 @@ export const ConfigSchema = z
     /** JSON-RPC endpoint; absent: a local Hardhat chain started on 127.0.0.1:`chainPort`. */
     rpcUrl: url.optional(),
     chainPort: intIn(1, 65_535).default(8545),
+    /**
+     * The RPC URL the verifier page is told to use (served to anyone in /verify-config.json), kept
+     * apart from `rpcUrl`, which may carry a provider's API key. Absent: the page gets the
+     * service's RPC only when it is a bare loopback URL (the local chain), else none (it asks its user).
+     */
+    publicRpcUrl: url.optional(),
     /** Expected chain id (checked against the endpoint); absent: whatever the endpoint serves. */
     chainId: intIn(1, Number.MAX_SAFE_INTEGER).optional(),
     /** CredentialRegistry address; absent: the newest deployment in deployments/*.json for the chain. */
@@ -41,6 +47,11 @@ export const ConfigSchema = z
     statusGasBudget: intIn(200_000, 1_000_000_000).default(10_000_000),
     /** Most credentials in one POST /v1/credentials. */
     maxCredentialsPerRequest: intIn(1, 10_000).default(10_000),
+    /** POST /v1/verify per client: `verifyRateBurst` requests at once, refilled at `verifyRatePerMinute` (0: no limit). */
+    verifyRatePerMinute: intIn(0, 1_000_000).default(60),
+    verifyRateBurst: intIn(1, 1_000_000).default(60),
+    /** Most bundles in one POST /v1/verify. */
+    verifyMaxBundles: intIn(1, 1000).default(1000),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Webhook per issuer id: called when a batch is confirmed; signed with HMAC-SHA256 when a secret is set. */
     webhooks: z.record(z.string().regex(/^\d+$/), z.object({ url, secret: z.string().min(16).optional() }).strict()).default({}),
@@ -56,6 +67,7 @@ const ENV: Record<string, keyof Config> = {
   DATA_DIR: "dataDir",
   RPC_URL: "rpcUrl",
   CHAIN_PORT: "chainPort",
+  PUBLIC_RPC_URL: "publicRpcUrl",
   CHAIN_ID: "chainId",
   REGISTRY_ADDRESS: "registryAddress",
   DEPLOYMENTS_DIR: "deploymentsDir",
@@ -69,6 +81,9 @@ const ENV: Record<string, keyof Config> = {
   POLL_MS: "pollMs",
   STATUS_GAS_BUDGET: "statusGasBudget",
   MAX_CREDENTIALS_PER_REQUEST: "maxCredentialsPerRequest",
+  VERIFY_RATE_PER_MINUTE: "verifyRatePerMinute",
+  VERIFY_RATE_BURST: "verifyRateBurst",
+  VERIFY_MAX_BUNDLES: "verifyMaxBundles",
   LOG_LEVEL: "logLevel",
 };
 

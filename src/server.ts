@@ -7,7 +7,7 @@ import { createPublicClient, createWalletClient, http, type Address, type LocalA
 import { privateKeyToAccount } from "viem/accounts";
 import { createApp } from "./api/app.ts";
 import { listenApi } from "./api/listen.ts";
-import { webRoutes } from "./api/web.ts";
+import { pageRpcUrls, webRoutes } from "./api/web.ts";
 import { addSignerKey, issuerOfKey, registerIssuer } from "./chain/admin.ts";
 import { ChainMonitor } from "./chain/chain-monitor.ts";
 import type { SupervisorEvent } from "./chain/chain-supervisor.ts";
@@ -259,12 +259,12 @@ export async function startServer(config: Config, { logger: given, notify = () =
       newAdminKey = createApiKey(db, null, "first operator key").token;
     }
 
-    const rpcUrls = { [chainId]: rpcUrl };
     const app = createApp({
       service: running.service,
-      verify: { trust: loadTrustList({ dir: deploymentsDir }), rpc: rpcUrls },
+      verify: { trust: loadTrustList({ dir: deploymentsDir }), rpc: { [chainId]: rpcUrl } },
       logger,
-      routers: [webRoutes({ deploymentsDir, rpcUrls })],
+      routers: [webRoutes({ deploymentsDir, rpcUrls: pageRpcUrls(chainId, rpcUrl, config.publicRpcUrl) })],
+      limits: { verifyRate: { perMinute: config.verifyRatePerMinute, burst: config.verifyRateBurst }, verifyMaxBundles: config.verifyMaxBundles },
     });
     await chainMonitor.start();
     const server = await listenApi(app, { host: config.host, port: config.port });

@@ -10,6 +10,7 @@ import type { IssuerService, Principal } from "../issuer/types.ts";
 import type { VerifyOptions } from "../verifier/verify-bundle.ts";
 import { errorBody, sendError } from "./errors.ts";
 import { Metrics } from "./metrics.ts";
+import { clientOf, createRateLimiter } from "./rate-limit.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ROUTES, type Route, type RouteContext } from "./routes.ts";
 
@@ -24,6 +25,14 @@ export const AppLimitsSchema = z.strictObject({
   defaultBodyBytes: z.number().int().min(2).optional(),
   /** Longest a handler may run once the body is read; then `503 TIMEOUT` (default 60 s). */
   handlerTimeoutMs: z.number().int().positive().optional(),
+  /**
+   * Per client (IP address, IPv6 by /64) on the public routes that read the chain (POST /v1/verify):
+   * `burst` requests at once, refilled at `perMinute`; beyond, `429 RATE_LIMITED` with Retry-After.
+   * `perMinute: 0` turns it off. Default 60 and 60.
+   */
+  verifyRate: z.strictObject({ perMinute: z.number().int().min(0), burst: z.number().int().min(1) }).optional(),
+  /** Most bundles in one POST /v1/verify (default and most: 1,000). */
+  verifyMaxBundles: z.number().int().min(1).max(1000).optional(),
 });
 export type AppLimits = z.infer<typeof AppLimitsSchema>;
 
@@ -40,6 +49,8 @@ export type AppOptions = {
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const DEFAULT_HANDLER_TIMEOUT_MS = 60_000;
+const DEFAULT_VERIFY_RATE = { perMinute: 60, burst: 60 };
+const DEFAULT_VERIFY_MAX_BUNDLES = 1000;
 
 /** Never written to a log, whatever a caller passes to it (the app itself logs no headers or bodies). */
 const REDACT = ["authorization", "token", "apiKey", "privateKey", "credential", "credentials", "*.authorization", "*.token", "*.apiKey", "*.privateKey", "req.headers.authorization", "headers.authorization"];
@@ -166,7 +177,8 @@ export function createApp(options: AppOptions): express.Express {
   app.set("query parser", "simple");
   const metrics = options.metrics ?? new Metrics();
   const log = options.logger.child({ module: "http" }, { redact: { paths: REDACT, censor: "[redacted]" }, serializers: { err: serializeError } });
-  const ctx: RouteContext = { service: options.service, verify: options.verify, metrics, startedAt: Date.now() };
+  const ctx: RouteContext = { service: options.service, verify: options.verify, verifyMaxBundles: limits.verifyMaxBundles, metrics, startedAt: Date.now() };
+  const limiter = createRateLimiter(limits.verifyRate);
 
   app.use((req, res, next) => {
     const requestId = randomUUID();
@@ -240,6 +252,14 @@ export function createApp(options: AppOptions): express.Express {
       res.locals.route = route.path;
       try {
         const principal = authenticate(ctx, route, req, res);
+        if (route.rateLimited) {
+          // Before the body is read: a refused request costs neither parsing nor chain reads.
+          const taken = limiter.take(clientOf(req));
+          if (!taken.ok) {
+            res.setHeader("Retry-After", String(taken.retryAfterSeconds));
+            throw new ServiceError(`too many requests from this client: retry in ${taken.retryAfterSeconds} s`, { code: "RATE_LIMITED" });
+          }
+        }
         const input = await parseInput(route, req, bodyLimit);
         if (route.timeout !== false) deadline(res);
         await route.handler(ctx, req, res, { ...input, ...(principal ? { principal } : {}) });
@@ -282,13 +302,15 @@ export function createApp(options: AppOptions): express.Express {
   return app;
 }
 
-function parseLimits(given: AppLimits | undefined): { bodyBytes: Record<string, number>; defaultBodyBytes: number; handlerTimeoutMs: number } {
+function parseLimits(given: AppLimits | undefined): { bodyBytes: Record<string, number>; defaultBodyBytes: number; handlerTimeoutMs: number; verifyRate: { perMinute: number; burst: number }; verifyMaxBundles: number } {
   const parsed = AppLimitsSchema.safeParse(given ?? {});
   if (!parsed.success) throw new ServiceError("the API limits are invalid", { code: "CONFIG_INVALID", details: zodDetails(parsed.error, "limits.") });
   return {
     bodyBytes: parsed.data.bodyBytes ?? {},
     defaultBodyBytes: parsed.data.defaultBodyBytes ?? DEFAULT_BODY_LIMIT,
     handlerTimeoutMs: parsed.data.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
+    verifyRate: parsed.data.verifyRate ?? DEFAULT_VERIFY_RATE,
+    verifyMaxBundles: parsed.data.verifyMaxBundles ?? DEFAULT_VERIFY_MAX_BUNDLES,
   };
 }
 

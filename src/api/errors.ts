@@ -29,6 +29,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   STORAGE_UNAVAILABLE: 503,
   CHAIN_UNAVAILABLE: 503,
   TIMEOUT: 503,
+  RATE_LIMITED: 429,
   CONFIG_INVALID: 500,
 };
 

@@ -15,6 +15,8 @@ export type Auth = "none" | "any" | "issuer" | "admin";
 export type RouteContext = {
   service: IssuerService;
   verify: VerifyOptions;
+  /** Most bundles one POST /v1/verify may carry. */
+  verifyMaxBundles: number;
   metrics: Metrics;
   startedAt: number;
 };
@@ -31,6 +33,8 @@ export type Route = {
   bodyLimit?: number;
   /** `false`: bounded on its own, no handler deadline (so it never answers `503 TIMEOUT`). */
   timeout?: false;
+  /** Public and costly: limited per client (`createApp`'s `limits.verifyRate`), `429 RATE_LIMITED` beyond. */
+  rateLimited?: true;
   body?: z.ZodType;
   params?: Record<string, z.ZodType>;
   headers?: Record<string, { schema: z.ZodType; description: string }>;
@@ -52,6 +56,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: "Body too large (PAYLOAD_TOO_LARGE, JSON_LIMIT_EXCEEDED)",
   415: "Body is not JSON (UNSUPPORTED_MEDIA_TYPE)",
   422: "Invalid credential or bundle, with every problem's path (CREDENTIAL_INVALID, …)",
+  429: "Too many requests from this client; retry after the Retry-After header's seconds (RATE_LIMITED)",
   503: "Cannot store or reach the chain right now, or took too long (STORAGE_UNAVAILABLE, CHAIN_UNAVAILABLE, TIMEOUT)",
 };
 const idempotency = {
@@ -67,6 +72,7 @@ function issuerOf(principal: Principal | undefined): number {
 function reportJson(report: Awaited<ReturnType<typeof verifyBundles>>[number]) {
   const out: Record<string, unknown> = { verdict: report.verdict, checks: report.checks };
   if (report.anchor) out.anchor = JSON.parse(JSON.stringify(report.anchor, (_, v) => (typeof v === "bigint" ? Number(v) : v)));
+  if (report.issuer) out.issuer = report.issuer;
   return out;
 }
 
@@ -179,15 +185,23 @@ export const ROUTES: readonly Route[] = [
     path: "/v1/verify",
     tag: "verify",
     summary: "Verify proof bundles independently (stateless; the same library as the CLI)",
-    description: "Checks format, integrity, inclusion, anchor, issuer authorisation, status and validity window. `error` means it could not decide (e.g. the chain is unreachable), never valid or invalid.",
+    description:
+      "Checks format, integrity, inclusion, anchor, issuer authorisation and identity, status and validity window. `error` means it could not decide (e.g. the chain is unreachable), never valid or invalid. Limited per client (429 with Retry-After); chain reads stop when the request ends or times out.",
     auth: "none",
     bodyLimit: 16 * MiB,
+    rateLimited: true,
     body: S.VerifyBody,
-    responses: { 200: { description: "One report per bundle, in order", schema: S.VerifyResponse }, ...errors(400, 413, 415, 503) },
+    responses: { 200: { description: "One report per bundle, in order", schema: S.VerifyResponse }, ...errors(400, 413, 415, 429, 503) },
     handler: async (ctx, _req, res, { body }) => {
       const b = body as { bundle?: unknown; bundles?: unknown[]; private?: boolean };
       const inputs = b.bundles ?? [b.bundle];
-      const options: VerifyOptions = b.private ? { ...ctx.verify, privacy: "private" } : ctx.verify;
+      if (inputs.length > ctx.verifyMaxBundles) {
+        throw new ServiceError("the request is malformed", { code: "REQUEST_INVALID", details: [{ path: "bundles", message: `at most ${ctx.verifyMaxBundles} bundles per request on this server (got ${inputs.length})` }] });
+      }
+      // The answer's end (sent, timed out, or the client gone) stops the chain reads.
+      const ended = new AbortController();
+      res.once("close", () => ended.abort());
+      const options: VerifyOptions = { ...ctx.verify, ...(b.private ? { privacy: "private" as const } : {}), signal: ended.signal };
       const reports = await verifyBundles(inputs, options);
       res.json({ results: reports.map(reportJson) });
     },

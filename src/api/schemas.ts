@@ -181,6 +181,10 @@ export const VerifyResponse = z
         verdict: z.enum(["valid", "invalid", "error"]),
         checks: z.array(Check),
         anchor: z.record(z.string(), z.unknown()).optional(),
+        issuer: z
+          .strictObject({ issuerId: z.number(), claimed: z.string().optional(), onChain: z.string().optional(), name: z.string().optional(), matches: z.boolean() })
+          .optional()
+          .describe("The credential's claimed issuer beside the anchoring issuer's on-chain identity (present when the anchor was read)."),
       }),
     ),
   })

@@ -1,5 +1,5 @@
 // The verifier page and the two files it reads beside itself, served by the API:
-// GET /verify, /deployments.json (the trusted address books) and /verify-config.json (RPC URLs).
+// GET /verify, /deployments.json (the trusted address books) and /verify-config.json (public RPC URLs).
 // The page fetches both relative to itself, so /verify (not /verify/) is its one address.
 import express, { type Response, type Router } from "express";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -13,9 +13,37 @@ const PAGE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "web", "d
 export type WebRoutesOptions = {
   /** Folder of `*.json` address books the page trusts (default: the package's `deployments/`). */
   deploymentsDir?: string;
-  /** RPC URL per chain id the page uses unless its user sets another. */
+  /**
+   * RPC URL per chain id the page uses unless its user sets another: served to any origin, so
+   * only public URLs (see {@link pageRpcUrls}).
+   */
   rpcUrls: Record<number, string>;
 };
+
+const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i;
+
+/**
+ * The RPC URLs the verifier page may be given: `publicRpcUrl` when set; else the service's own
+ * RPC only if it is a bare loopback URL (`http://127.0.0.1:8545`: no user, path or query that
+ * could hold a key, and useless to anyone but the machine's own user); else none, and the page
+ * asks its user. The service's `RPC_URL` itself often carries a provider's API key.
+ *
+ * @example
+ * pageRpcUrls(31337, "http://127.0.0.1:8545");                         // { 31337: "http://127.0.0.1:8545" }
+ * pageRpcUrls(1, "https://eth.example/v3/KEY");                         // {}
+ * pageRpcUrls(1, "https://eth.example/v3/KEY", "https://rpc.example");  // { 1: "https://rpc.example" }
+ */
+export function pageRpcUrls(chainId: number, rpcUrl: string, publicRpcUrl?: string): Record<number, string> {
+  if (publicRpcUrl) return { [chainId]: publicRpcUrl };
+  let url: URL;
+  try {
+    url = new URL(rpcUrl);
+  } catch {
+    return {};
+  }
+  const bare = !url.username && !url.password && (url.pathname === "/" || url.pathname === "") && !url.search && !url.hash;
+  return bare && LOOPBACK.test(url.hostname) ? { [chainId]: rpcUrl } : {};
+}
 
 /** Every `*.json` address book of `dir`, as the page's `deployments.json`. */
 function addressBooks(dir: string): unknown[] {

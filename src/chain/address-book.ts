@@ -11,6 +11,11 @@ export const DeploymentSchema = z.strictObject({
   /** `version()` of the deployed contract. */
   version: z.string().min(1),
   deployBlock: z.number().int().nonnegative(),
+  /**
+   * Block from which this deployment is retired: verifiers refuse anchors made in it at or after
+   * this block (`REGISTRY_RETIRED`); anchors before it keep verifying. Absent: not retired.
+   */
+  retiredAtBlock: z.number().int().nonnegative().optional(),
   deployTx: hash,
   deployer: address,
   /** Holder of the governance (admin + accreditor) roles. */

@@ -2,10 +2,13 @@
 // The `credanchor` command line: one entry point, `--help` everywhere.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { loadConfig } from "../config.ts";
+import { UNDECIDED_CODES } from "../verifier/result.ts";
 import { loadTrustList } from "../verifier/trust-files.ts";
 import { RPC_TRANSPORT, verifyBundles, type VerificationReport } from "../verifier/verify-bundle.ts";
 import { eraseCommand, issueCommand, revokeCommand, statusCommand } from "./issuer-commands.ts";
 import { deployCommand, keysCommand, serveCommand } from "./operator-commands.ts";
+import { displayUrl, terminalJson, terminalSafe } from "./terminal.ts";
 
 const COMMAND_LIST = () => COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n");
 
@@ -26,7 +29,8 @@ issuer authorised at anchoring time, not revoked or suspended now, within its va
 
 Options:
   --rpc <url>            JSON-RPC endpoint for every chain (repeatable as <chainId>=<url>);
-                         default: $RPC_URL, else http://127.0.0.1:8545 for chain 31337
+                         default: the service's settings (RPC_URL, else the local chain on
+                         127.0.0.1:CHAIN_PORT, default 8545; config file: CREDANCHOR_CONFIG)
   --trust <file.json>    also trust the deployments in this address book (repeatable);
                          the shipped deployments/*.json are always trusted
   --private              read the issuer's whole status list instead of the one index, so the
@@ -34,12 +38,16 @@ Options:
   --json                 print the reports as JSON
   -h, --help             show this help
 
+Text from bundles and from the chain is printed with control and bidi characters escaped.
 Exit code: 0 all valid, 1 some bundle invalid, 2 could not decide (RPC down, unreadable file).`;
 
 const SYMBOL = { pass: "✓", fail: "✗", skip: "-" } as const;
 
-/** RPC option values → a chain id → URL map; a bare URL serves every chain (its chain id is checked). */
-function rpcMap(values: readonly string[]): Record<number, string> | ((chainId: number) => string | undefined) {
+/**
+ * RPC option values → the URL for a chain id. A bare URL serves every chain (its chain id is
+ * checked); without one, the service's own settings do (RPC_URL, else its local chain's port).
+ */
+function rpcResolver(values: readonly string[]): (chainId: number) => string | undefined {
   const perChain: Record<number, string> = {};
   let any: string | undefined;
   for (const value of values) {
@@ -47,19 +55,28 @@ function rpcMap(values: readonly string[]): Record<number, string> | ((chainId: 
     if (match) perChain[Number(match[1])] = match[2]!;
     else any = value;
   }
-  any ??= process.env.RPC_URL;
-  if (!any && Object.keys(perChain).length === 0) perChain[31337] = "http://127.0.0.1:8545";
-  if (!any) return perChain;
+  if (!any && Object.keys(perChain).length === 0) {
+    const config = loadConfig(process.env);
+    any = config.rpcUrl ?? `http://127.0.0.1:${config.chainPort}`;
+  }
   const fallback = any;
   return (chainId) => perChain[chainId] ?? fallback;
 }
 
-function printReport(file: string, report: VerificationReport): void {
-  console.log(`${file}: ${report.verdict.toUpperCase()}`);
-  for (const check of report.checks) {
-    console.log(`  ${SYMBOL[check.outcome]} ${check.name.padEnd(9)} ${check.message}`);
+/** Prints one line of text that may hold untrusted parts (bundle, chain, RPC answers). */
+const say = (line: string) => console.log(terminalSafe(line));
+
+function printReport(file: string, report: VerificationReport, rpcUrl: string | undefined): void {
+  say(`${file}: ${report.verdict.toUpperCase()}`);
+  for (const check of report.checks) say(`  ${SYMBOL[check.outcome]} ${check.name.padEnd(9)} ${check.message}`);
+  if (report.issuer) {
+    const { issuerId, claimed, onChain, name, matches } = report.issuer;
+    const chainSays = `${onChain ?? "(no on-chain identity)"}${name ? ` (${name})` : ""}`;
+    say(`  issuer    on-chain: ${chainSays}, issuer ${issuerId}; credential claims: ${claimed ?? "(nothing)"}${matches ? "" : "  ✗ MISMATCH"}`);
   }
-  if (report.anchor) console.log(`  transaction ${report.anchor.txHash} on chain ${report.anchor.chainId}`);
+  if (report.anchor) say(`  transaction ${report.anchor.txHash} on chain ${report.anchor.chainId}`);
+  // Which endpoint answered (or failed to): a wrong or unsynced chain shows here.
+  if (rpcUrl) say(`  rpc       ${displayUrl(rpcUrl)}${report.checks.some((c) => UNDECIDED_CODES.has(c.code)) ? " (could not decide with it)" : ""}`);
 }
 
 async function verifyCommand(argv: string[]): Promise<number> {
@@ -83,11 +100,11 @@ async function verifyCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const trust = loadTrustList({ extraFiles: values.trust });
-  const rpc = rpcMap(values.rpc);
+  const rpc = rpcResolver(values.rpc);
   const { createPublicClient, http } = await import("viem");
   const clients = new Map<string, ReturnType<typeof createPublicClient>>();
   const clientFor = (chainId: number) => {
-    const url = typeof rpc === "function" ? rpc(chainId) : rpc[chainId];
+    const url = rpc(chainId);
     if (!url) return undefined;
     if (!clients.has(url)) clients.set(url, createPublicClient({ transport: http(url, RPC_TRANSPORT) }));
     return clients.get(url) as never;
@@ -97,18 +114,22 @@ async function verifyCommand(argv: string[]): Promise<number> {
     try {
       return readFileSync(file, "utf8");
     } catch (error) {
-      console.error(`${file}: cannot read: ${(error as Error).message}`);
+      console.error(terminalSafe(`${file}: cannot read: ${(error as Error).message}`));
       return undefined;
     }
   });
   const readable = positionals.flatMap((file, i) => (texts[i] === undefined ? [] : [{ file, text: texts[i]! }]));
   const reports = await verifyBundles(readable.map((r) => r.text), { trust, rpc: clientFor, ...(values.private ? { privacy: "private" as const } : {}) });
 
+  const rpcOf = (report: VerificationReport) => (report.bundle ? rpc(report.bundle.chainId) : undefined);
   if (values.json) {
-    const out = readable.map(({ file }, i) => ({ file, ...reports[i]! }));
-    console.log(JSON.stringify(out, (_key, value) => (typeof value === "bigint" ? value.toString() : value), 2));
+    const out = readable.map(({ file }, i) => {
+      const url = rpcOf(reports[i]!);
+      return { file, ...reports[i]!, ...(url ? { rpc: displayUrl(url) } : {}) };
+    });
+    console.log(terminalJson(out));
   } else {
-    readable.forEach(({ file }, i) => printReport(file, reports[i]!));
+    readable.forEach(({ file }, i) => printReport(file, reports[i]!, rpcOf(reports[i]!)));
   }
   if (reports.some((r) => r.verdict === "invalid")) return 1;
   if (reports.some((r) => r.verdict === "error") || readable.length < positionals.length) return 2;
@@ -150,6 +171,7 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   // Bad flags, unreadable trust files: a clear line, never a stack trace.
-  console.error(`credanchor: ${(error as Error).message}`);
+  // Messages of settings and trust files span lines (one per problem); each line is escaped.
+  for (const line of `credanchor: ${(error as Error).message}`.split("\n")) console.error(terminalSafe(line));
   process.exitCode = 2;
 }

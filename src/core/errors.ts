@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   STATUS_LIST_FULL: "the issuer's status list has no free index left",
   STORAGE_UNAVAILABLE: "the database cannot store data right now (disk full, read-only); nothing was accepted",
   CHAIN_UNAVAILABLE: "the chain's JSON-RPC endpoint does not answer or answers wrongly",
+  RATE_LIMITED: "this client sent more requests than the endpoint allows; retry after the Retry-After header's seconds",
   TIMEOUT: "the request took longer than the server allows; a POST may still take effect: retry with the same Idempotency-Key",
   CONFIG_INVALID: "a setting is missing or wrong; the message names it",
 } as const;

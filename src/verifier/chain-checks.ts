@@ -1,8 +1,9 @@
 // Checks 4-6 of a verification (anchored, issuer authorised then, status now), read from the chain.
 import type { Address, Hex, PublicClient } from "viem";
 import { isBitSet, readStatusWords, readVerifications, type OnChainVerification } from "../chain/read-registry.ts";
-import type { Check } from "./result.ts";
-import type { TrustList } from "./trust.ts";
+import { compareIssuer, type IssuerClaim, type IssuerIdentity } from "./issuer-identity.ts";
+import type { Check, CheckCode } from "./result.ts";
+import type { TrustedDeployment, TrustList } from "./trust.ts";
 
 /** What a bundle claims about where and how it is anchored. */
 export type AnchorClaim = {
@@ -15,6 +16,8 @@ export type AnchorClaim = {
   blockNumber?: number;
   /** Transaction the bundle says anchored the root: must be a call to this registry, in that block, carrying the root. */
   txHash?: Hex;
+  /** What the credential's `issuer` says; must be the anchoring issuer's on-chain identity. Absent: not checked. */
+  issuerClaim?: IssuerClaim;
 };
 
 /** What the chain says, for reports. */
@@ -30,12 +33,12 @@ export type AnchorFacts = {
   blockNumber: number;
 };
 
-export type ChainCheckResult = { checks: Check[]; facts?: AnchorFacts };
+export type ChainCheckResult = { checks: Check[]; facts?: AnchorFacts; issuer?: IssuerIdentity };
 
 /** Chain id → a read-only client for it. */
 export type ClientForChain = (chainId: number) => PublicClient | undefined;
 
-const skipAll = (code: string, message: string): Check[] => [
+const skipAll = (code: CheckCode, message: string): Check[] => [
   { name: "anchored", outcome: "skip", code, message },
   { name: "issuer", outcome: "skip", code, message },
   { name: "status", outcome: "skip", code, message },
@@ -124,17 +127,26 @@ export function judgeOnChain(claim: AnchorClaim, v: OnChainVerification, tx?: Tx
 
 /**
  * How the status bits are read. `direct`: `verify(root, statusIndex)`, so the RPC provider sees
- * which index is checked. `private`: `verify(root, 0)` for the anchor and issuer facts, and the
- * issuer's whole status list (every word from 0 up to the next power of two above the index's
- * word, at least {@link PRIVATE_MIN_WORDS}) for the bits: the provider learns the issuer and the
- * batch root, never the index (the herd privacy W3C Bitstring Status List gets from whole lists).
+ * which index is checked. `private`: `verify(root, 0)` for the anchor and issuer facts, then, for
+ * anchored roots only, a whole range of the anchoring issuer's status list around the index
+ * ({@link privateWindow}): the provider learns the issuer and the batch root, never the index
+ * (the herd privacy W3C Bitstring Status List gets from whole lists).
  */
 export type Privacy = "direct" | "private";
 
 /** Smallest status range read in private mode: 16 words = 4,096 statuses. */
 export const PRIVATE_MIN_WORDS = 16;
+/**
+ * Largest status range read for one index in private mode: 4,096 words = 1,048,576 statuses, 2
+ * eth_calls. The chain does not say how long an issuer's list is, so an index cannot be trusted
+ * to size the read (index 2^32 − 1 would mean 8,192 calls): beyond this size the range is the
+ * aligned block of this size holding the index, and the provider learns which block.
+ */
+export const PRIVATE_MAX_WORDS = 4096;
+/** Most status words one private verification reads, however many bundles: 2 full ranges, 4 eth_calls. */
+export const PRIVATE_MAX_WORDS_PER_REQUEST = 2 * PRIVATE_MAX_WORDS;
 /** Status words per eth_call in private mode (2 cold reads each, ≈ 10M gas per call). */
-const WORDS_PER_CALL = 2048;
+export const WORDS_PER_CALL = 2048;
 
 /** The range of words read for an index's word in private mode: [0, next power of two ≥ word + 1). */
 export function privateWordRange(word: bigint): bigint {
@@ -143,41 +155,163 @@ export function privateWordRange(word: bigint): bigint {
   return words;
 }
 
-/** Private mode: anchor facts without the index, status bits from whole lists, per issuer. */
-async function readPrivately(client: PublicClient, registry: Address, claims: readonly AnchorClaim[], version: string): Promise<OnChainVerification[]> {
-  const facts = await readVerifications(client, registry, claims.map((c) => ({ root: c.root, statusIndex: 0n, issuerId: c.issuerId })), { version });
-  const ranges = new Map<bigint, bigint>();
-  for (const c of claims) {
-    const words = privateWordRange(c.statusIndex >> 8n);
-    if ((ranges.get(c.issuerId) ?? 0n) < words) ranges.set(c.issuerId, words);
+/**
+ * The status words read in private mode for the word holding an index: `[0, 2^k)` up to
+ * {@link PRIVATE_MAX_WORDS}, else the aligned block of that size containing the word.
+ *
+ * @example
+ * privateWindow(3n);            // { first: 0n, count: 16n }
+ * privateWindow(16_777_215n);   // { first: 16_773_120n, count: 4096n }
+ */
+export function privateWindow(word: bigint): { first: bigint; count: bigint } {
+  const max = BigInt(PRIVATE_MAX_WORDS);
+  if (word < max) return { first: 0n, count: privateWordRange(word) };
+  return { first: (word / max) * max, count: max };
+}
+
+type StatusWords = { revoked: readonly bigint[]; suspended: readonly bigint[] };
+type Window = { issuerId: bigint; first: bigint; count: bigint };
+
+async function readWindow(client: PublicClient, registry: Address, w: Window, signal: AbortSignal | undefined): Promise<StatusWords> {
+  const parts: Promise<StatusWords>[] = [];
+  for (let first = w.first; first < w.first + w.count; first += BigInt(WORDS_PER_CALL)) {
+    signal?.throwIfAborted();
+    const left = w.first + w.count - first;
+    parts.push(readStatusWords(client, registry, w.issuerId, first, left < BigInt(WORDS_PER_CALL) ? left : BigInt(WORDS_PER_CALL)));
   }
-  const lists = new Map<bigint, { revoked: bigint[]; suspended: bigint[] }>();
-  await Promise.all(
-    [...ranges].map(async ([issuerId, words]) => {
-      const parts = [];
-      for (let first = 0n; first < words; first += BigInt(WORDS_PER_CALL)) {
-        const count = words - first < BigInt(WORDS_PER_CALL) ? words - first : BigInt(WORDS_PER_CALL);
-        parts.push(readStatusWords(client, registry, issuerId, first, count));
-      }
-      const read = await Promise.all(parts);
-      lists.set(issuerId, { revoked: read.flatMap((r) => [...r.revoked]), suspended: read.flatMap((r) => [...r.suspended]) });
-    }),
-  );
-  return facts.map((v, k) => {
-    const claim = claims[k]!;
-    // The bits of the issuer the bundle names; a root of another issuer fails the anchored check anyway.
-    const list = lists.get(claim.issuerId)!;
-    const revoked = isBitSet(list.revoked, 0n, claim.statusIndex);
-    const suspended = isBitSet(list.suspended, 0n, claim.statusIndex);
-    return { ...v, revoked, suspended, valid: v.anchored && !v.rootRevoked && v.signerValidAtAnchoring && v.issuerAccreditedAtAnchoring && !revoked && !suspended };
-  });
+  const read = await Promise.all(parts);
+  return { revoked: read.flatMap((r) => [...r.revoked]), suspended: read.flatMap((r) => [...r.suspended]) };
 }
 
 /**
- * Runs the chain checks for many claims: one `eth_chainId` and one batched `eth_call` per
- * (chain, registry) pair. A registry absent from `trust` fails, however valid the bundle
- * looks (anyone can deploy a look-alike). RPC trouble yields undecided skips (verdict
- * `error`), never a pass or a fail.
+ * Private mode, after the facts: status bits from whole ranges of the anchoring issuer's list,
+ * read only for anchored roots whose batch is not revoked (nobody else's index costs a read),
+ * within the request's word budget; claims beyond it are listed in `overLimit`.
+ */
+async function readStatusPrivately(
+  client: PublicClient,
+  registry: Address,
+  claims: readonly AnchorClaim[],
+  facts: readonly OnChainVerification[],
+  budget: { words: bigint },
+  signal: AbortSignal | undefined,
+): Promise<{ answers: OnChainVerification[]; overLimit: ReadonlySet<number> }> {
+  const windows = new Map<string, Window>();
+  const windowOf = claims.map((claim, k) => {
+    const v = facts[k]!;
+    if (!v.anchored || v.rootRevoked) return undefined;
+    const { first, count } = privateWindow(claim.statusIndex >> 8n);
+    const key = `${v.issuerId}:${first}`;
+    if ((windows.get(key)?.count ?? 0n) < count) windows.set(key, { issuerId: v.issuerId, first, count });
+    return key;
+  });
+  const admitted = [...windows].filter(([, w]) => (w.count <= budget.words ? ((budget.words -= w.count), true) : false));
+  const lists = new Map(await Promise.all(admitted.map(async ([key, w]) => [key, await readWindow(client, registry, w, signal)] as const)));
+  const overLimit = new Set<number>();
+  const answers = facts.map((v, k) => {
+    const key = windowOf[k];
+    if (key === undefined) return v; // not anchored or batch revoked: the bits are never judged
+    const list = lists.get(key);
+    if (!list) {
+      overLimit.add(k);
+      return { ...v, revoked: false, suspended: false };
+    }
+    const first = windows.get(key)!.first;
+    const index = claims[k]!.statusIndex;
+    return { ...v, revoked: isBitSet(list.revoked, first, index), suspended: isBitSet(list.suspended, first, index) };
+  });
+  return { answers, overLimit };
+}
+
+type Tx = { to: Address | null; blockNumber: bigint | null; input: Hex } | undefined;
+
+/** Everything read for one (chain, registry) group. */
+type GroupRead = { answers: OnChainVerification[]; txs: ReadonlyMap<Hex, Tx>; overLimit: ReadonlySet<number>; head?: bigint };
+
+class BadResponse extends Error {}
+
+/**
+ * The reads of one group, in two rounds: the `verify` views, then only what their answers make
+ * necessary (transactions of anchored roots whose issuer and block fit, private status ranges of
+ * anchored roots, the head block when a root is not anchored), so a crafted bundle costs no more
+ * than a real one.
+ */
+async function readGroup(client: PublicClient, deployment: TrustedDeployment, claims: readonly AnchorClaim[], privacy: Privacy, budget: { words: bigint }, signal: AbortSignal | undefined): Promise<GroupRead> {
+  signal?.throwIfAborted();
+  const registry = deployment.address;
+  const queries = claims.map((c) => ({ root: c.root, statusIndex: privacy === "private" ? 0n : c.statusIndex, issuerId: c.issuerId }));
+  const facts = await readVerifications(client, registry, queries, { version: deployment.version });
+  if (facts.length !== claims.length) throw new BadResponse(`the RPC endpoint returned ${facts.length} answers for ${claims.length} questions`);
+  signal?.throwIfAborted();
+  const fits = (c: AnchorClaim, v: OnChainVerification) => v.anchored && v.issuerId === c.issuerId && (c.blockNumber === undefined || c.blockNumber === v.blockNumber);
+  const hashes = [...new Set(claims.flatMap((c, k) => (c.txHash !== undefined && fits(c, facts[k]!) ? [c.txHash] : [])))];
+  const [status, found, head] = await Promise.all([
+    privacy === "private" ? readStatusPrivately(client, registry, claims, facts, budget, signal) : { answers: facts, overLimit: new Set<number>() },
+    // One lookup per transaction (a batch's bundles share one).
+    Promise.all(hashes.map((hash) => client.getTransaction({ hash }).catch((error: unknown) => {
+      if ((error as Error).name === "TransactionNotFoundError") return undefined;
+      throw error;
+    }))),
+    facts.some((v, k) => !v.anchored && claims[k]!.blockNumber !== undefined) ? client.getBlockNumber() : undefined,
+  ]);
+  return { ...status, txs: new Map(hashes.map((h, k) => [h, found[k]])), ...(head !== undefined ? { head } : {}) };
+}
+
+/** `checks` with the check of the same name replaced by `check`. */
+const replaceCheck = (checks: readonly Check[], check: Check): Check[] => checks.map((c) => (c.name === check.name ? check : c));
+
+/** An anchor in a block at or after the address book's `retiredAtBlock` is refused. */
+function withRetirement(result: ChainCheckResult, deployment: TrustedDeployment, v: OnChainVerification): ChainCheckResult {
+  if (deployment.retiredAtBlock === undefined || v.blockNumber < deployment.retiredAtBlock) return result;
+  const check: Check = {
+    name: "anchored",
+    outcome: "fail",
+    code: "REGISTRY_RETIRED",
+    message: `anchored in block ${v.blockNumber}, but the address book retired registry ${deployment.address} at block ${deployment.retiredAtBlock}`,
+  };
+  return { ...result, checks: replaceCheck(result.checks, check) };
+}
+
+/** The credential's `issuer` must be the anchoring issuer's on-chain identity: else `ISSUER_MISMATCH`. */
+function withIssuerIdentity(result: ChainCheckResult, claim: AnchorClaim, v: OnChainVerification): ChainCheckResult {
+  if (!claim.issuerClaim) return result;
+  const issuer = compareIssuer(claim.issuerClaim, v.issuerId, v);
+  if (issuer.matches) return { ...result, issuer };
+  const onChain = issuer.onChain === undefined ? "has no on-chain identity" : `has the on-chain identity ${JSON.stringify(issuer.onChain)}`;
+  const says = issuer.claimed === undefined ? "the credential's issuer names no identity (a DID or URL, or an object with an id)" : `the credential names the issuer ${JSON.stringify(issuer.claimed)}`;
+  const check: Check = { name: "issuer", outcome: "fail", code: "ISSUER_MISMATCH", message: `${says}, but issuer ${v.issuerId}, which anchored it, ${onChain}` };
+  return { ...result, checks: replaceCheck(result.checks, check), issuer };
+}
+
+/** Judges one claim from its group's reads. */
+function judgeClaim(claim: AnchorClaim, k: number, read: GroupRead, deployment: TrustedDeployment): ChainCheckResult {
+  const v = read.answers[k]!;
+  if (!v.anchored) {
+    // A chain that has not reached the anchor's block cannot say the root is not anchored.
+    if (read.head !== undefined && claim.blockNumber !== undefined && BigInt(claim.blockNumber) > read.head) {
+      return { checks: skipAll("RPC_BEHIND", `the endpoint's chain ${claim.chainId} is at block ${read.head}, before the anchor's block ${claim.blockNumber}: it serves another chain with this id, or is not synced`) };
+    }
+    return judgeOnChain(claim, v);
+  }
+  const tx = claim.txHash === undefined ? undefined : read.txs.has(claim.txHash) ? judgeTransaction(read.txs.get(claim.txHash), deployment.address, claim.root, v.blockNumber) : undefined;
+  const result = withIssuerIdentity(withRetirement(judgeOnChain(claim, v, tx), deployment, v), claim, v);
+  if (!read.overLimit.has(k)) return result;
+  const limited: Check = { name: "status", outcome: "skip", code: "PRIVATE_READ_LIMIT", message: `not read: private mode reads at most ${PRIVATE_MAX_WORDS_PER_REQUEST} status words per request; verify fewer bundles at once` };
+  return { ...result, checks: replaceCheck(result.checks, limited) };
+}
+
+/** Options of {@link checkOnChain}. */
+export type CheckOnChainOptions = {
+  privacy?: Privacy;
+  /** Stops issuing chain reads (and aborts those a cancellable transport has in flight) once aborted. */
+  signal?: AbortSignal;
+};
+
+/**
+ * Runs the chain checks for many claims: one `eth_chainId`, one batched `eth_call` per
+ * (chain, registry) pair, then only the reads anchored roots need. A registry absent from
+ * `trust` fails, however valid the bundle looks (anyone can deploy a look-alike). RPC trouble
+ * yields undecided skips (verdict `error`), never a pass or a fail.
  *
  * @example
  * const [result] = await checkOnChain([claim], trust, (id) => clients[id]);
@@ -186,10 +320,10 @@ export async function checkOnChain(
   claims: readonly AnchorClaim[],
   trust: TrustList,
   clientFor: ClientForChain,
-  { privacy = "direct" }: { privacy?: Privacy } = {},
+  { privacy = "direct", signal }: CheckOnChainOptions = {},
 ): Promise<ChainCheckResult[]> {
   const results: ChainCheckResult[] = new Array(claims.length);
-  const groups = new Map<string, number[]>();
+  const groups = new Map<string, { deployment: TrustedDeployment; indices: number[] }>();
   for (const [i, claim] of claims.entries()) {
     const deployment = trust.find(claim.chainId, claim.registry);
     if (!deployment) {
@@ -203,48 +337,32 @@ export async function checkOnChain(
       continue;
     }
     const key = `${claim.chainId}:${deployment.address}`;
-    groups.set(key, [...(groups.get(key) ?? []), i]);
+    const group = groups.get(key) ?? { deployment, indices: [] };
+    groups.set(key, group);
+    group.indices.push(i);
   }
 
+  // One budget for the whole call: many bundles or registries cannot multiply the private reads.
+  const budget = { words: BigInt(PRIVATE_MAX_WORDS_PER_REQUEST) };
   await Promise.all(
-    [...groups.values()].map(async (indices) => {
-      const first = claims[indices[0]!]!;
-      const { address: registry, version } = trust.find(first.chainId, first.registry)!;
-      const client = clientFor(first.chainId);
-      const fill = (checks: Check[]) => indices.forEach((i) => (results[i] = { checks }));
-      if (!client) return fill(skipAll("NO_RPC", `no RPC endpoint configured for chain ${first.chainId}`));
-      let answers: OnChainVerification[];
-      let txs = new Map<Hex, { to: Address | null; blockNumber: bigint | null; input: Hex } | undefined>();
+    [...groups.values()].map(async ({ deployment, indices }) => {
+      const group = indices.map((i) => claims[i]!);
+      const chainId = group[0]!.chainId;
+      const client = clientFor(chainId);
+      const fill = (code: CheckCode, message: string) => indices.forEach((i) => (results[i] = { checks: skipAll(code, message) }));
+      if (!client) return fill("NO_RPC", `no RPC endpoint configured for chain ${chainId}`);
+      let read: GroupRead;
       try {
         const actualChainId = await chainIdOf(client);
-        if (actualChainId !== first.chainId) {
-          return fill(skipAll("RPC_WRONG_CHAIN", `the RPC endpoint serves chain ${actualChainId}, the bundle is on chain ${first.chainId}`));
+        if (actualChainId !== chainId) {
+          return fill("RPC_WRONG_CHAIN", `the RPC endpoint serves chain ${actualChainId}, the bundle is on chain ${chainId}`);
         }
-        const hashes = [...new Set(indices.map((i) => claims[i]!.txHash).filter((h): h is Hex => h !== undefined))];
-        const [read, found] = await Promise.all([
-          privacy === "private"
-            ? readPrivately(client, registry, indices.map((i) => claims[i]!), version)
-            : readVerifications(client, registry, indices.map((i) => ({ root: claims[i]!.root, statusIndex: claims[i]!.statusIndex, issuerId: claims[i]!.issuerId })), { version }),
-          // One lookup per transaction (a batch's bundles share one), in parallel with the views.
-          Promise.all(hashes.map((hash) => client.getTransaction({ hash }).catch((error: unknown) => {
-            if ((error as Error).name === "TransactionNotFoundError") return undefined;
-            throw error;
-          }))),
-        ]);
-        answers = read;
-        txs = new Map(hashes.map((h, k) => [h, found[k]]));
+        read = await readGroup(client, deployment, group, privacy, budget, signal);
       } catch (error) {
-        return fill(skipAll("RPC_UNAVAILABLE", `could not read chain ${first.chainId}: ${describeError(error)}`));
+        if (error instanceof BadResponse) return fill("RPC_BAD_RESPONSE", error.message);
+        return fill("RPC_UNAVAILABLE", `could not read chain ${chainId}: ${describeError(error)}`);
       }
-      if (answers.length !== indices.length) {
-        return fill(skipAll("RPC_BAD_RESPONSE", `the RPC endpoint returned ${answers.length} answers for ${indices.length} questions`));
-      }
-      indices.forEach((i, k) => {
-        const claim = claims[i]!;
-        const v = answers[k]!;
-        const tx = claim.txHash === undefined || !v.anchored ? undefined : judgeTransaction(txs.get(claim.txHash), registry, claim.root, v.blockNumber);
-        results[i] = judgeOnChain(claim, v, tx);
-      });
+      indices.forEach((i, k) => (results[i] = judgeClaim(claims[i]!, k, read, deployment)));
     }),
   );
   return results;

@@ -8,6 +8,8 @@ export type TrustedDeployment = {
   address: Address;
   version: string;
   deployBlock: number;
+  /** Anchors at or after this block are refused (the address book retired the registry). */
+  retiredAtBlock?: number;
 };
 
 /** A lookup of trusted registries by chain id and address. */
@@ -37,6 +39,7 @@ export function createTrustList(books: readonly unknown[]): TrustList {
         address: getAddress(d.address),
         version: d.version,
         deployBlock: d.deployBlock,
+        ...(d.retiredAtBlock !== undefined ? { retiredAtBlock: d.retiredAtBlock } : {}),
       });
     }
   }

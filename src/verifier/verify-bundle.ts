@@ -5,7 +5,8 @@ import { bytesToHex, hexToBytes } from "../core/encoding.ts";
 import { CredanchorError } from "../core/errors.ts";
 import { proofFromHex, verifyMerkleProof } from "../core/merkle-proof.ts";
 import { checkOnChain, type AnchorFacts, type ClientForChain, type Privacy } from "./chain-checks.ts";
-import { verdictOf, type Check, type Verdict } from "./result.ts";
+import { claimedIssuerOf, type IssuerIdentity } from "./issuer-identity.ts";
+import { verdictOf, type Check, type CheckCode, type Verdict } from "./result.ts";
 import type { TrustList } from "./trust.ts";
 
 export type VerifyOptions = {
@@ -20,6 +21,12 @@ export type VerifyOptions = {
    * provider cannot tell which credential is checked (see {@link Privacy}); default `"direct"`.
    */
   privacy?: Privacy;
+  /**
+   * Aborts the chain reads (a server passes one that fires when its request ends or times out):
+   * no read starts after it fires, and reads in flight through `rpc` URLs are cancelled. The
+   * chain checks of an aborted verification are undecided (`RPC_UNAVAILABLE`).
+   */
+  signal?: AbortSignal;
 };
 
 export type VerificationReport = {
@@ -30,11 +37,13 @@ export type VerificationReport = {
   bundle?: Bundle;
   /** What the chain says about the anchor, when it could be read. */
   anchor?: AnchorFacts & { txHash: Hex; chainId: number; registry: string };
+  /** Who the credential says issued it beside the anchoring issuer's on-chain identity, when the anchor could be read. */
+  issuer?: IssuerIdentity;
 };
 
-const skip = (name: Check["name"], code: string, message: string): Check => ({ name, outcome: "skip", code, message });
+const skip = (name: Check["name"], code: CheckCode, message: string): Check => ({ name, outcome: "skip", code, message });
 
-function describe(error: unknown): { code: string; message: string } {
+function describe(error: unknown): { code: CheckCode; message: string } {
   if (error instanceof CredanchorError) {
     const first = error.details[0];
     return { code: error.code, message: first ? `${error.shortMessage}: ${first.path || "(root)"}: ${first.message}` : error.shortMessage };
@@ -101,14 +110,15 @@ function checkValidity(bundle: Bundle, now: number): Check {
  */
 export const RPC_TRANSPORT = { batch: { batchSize: 8 }, retryCount: 1, timeout: 10_000, maxResponseBodySize: 64 * 1024 * 1024 } as const;
 
-function clientFactory(rpc: VerifyOptions["rpc"]): ClientForChain {
+function clientFactory(rpc: VerifyOptions["rpc"], signal: AbortSignal | undefined): ClientForChain {
   if (typeof rpc === "function") return rpc;
   const clients = new Map<number, PublicClient>();
+  const transport = signal ? { ...RPC_TRANSPORT, fetchOptions: { signal } } : RPC_TRANSPORT;
   return (chainId) => {
     const url = rpc[chainId];
     if (!url) return undefined;
     if (!clients.has(chainId)) {
-      clients.set(chainId, createPublicClient({ transport: http(url, RPC_TRANSPORT) }) as PublicClient);
+      clients.set(chainId, createPublicClient({ transport: http(url, transport) }) as PublicClient);
     }
     return clients.get(chainId);
   };
@@ -129,11 +139,20 @@ export async function verifyBundles(inputs: readonly unknown[], options: VerifyO
   const onChain = await checkOnChain(
     onChainIndices.map((i) => {
       const b = offChain[i]!.bundle!;
-      return { chainId: b.chainId, registry: b.registry, root: b.root as Hex, issuerId: BigInt(b.issuerId), statusIndex: BigInt(b.statusIndex), blockNumber: b.blockNumber, txHash: b.txHash as Hex };
+      return {
+        chainId: b.chainId,
+        registry: b.registry,
+        root: b.root as Hex,
+        issuerId: BigInt(b.issuerId),
+        statusIndex: BigInt(b.statusIndex),
+        blockNumber: b.blockNumber,
+        txHash: b.txHash as Hex,
+        issuerClaim: claimedIssuerOf(b.credential),
+      };
     }),
     options.trust,
-    clientFactory(options.rpc),
-    { privacy: options.privacy ?? "direct" },
+    clientFactory(options.rpc, options.signal),
+    { privacy: options.privacy ?? "direct", ...(options.signal ? { signal: options.signal } : {}) },
   );
   const byIndex = new Map(onChainIndices.map((i, k) => [i, onChain[k]!]));
 
@@ -145,7 +164,7 @@ export async function verifyBundles(inputs: readonly unknown[], options: VerifyO
       : [...checks, ...(["anchored", "issuer", "status"] as const).map((name) => skip(name, "OFF_CHAIN_FAILED", "skipped: the bundle itself does not hold"))];
     all.push(checkValidity(bundle, now));
     const anchor = chain?.facts ? { ...chain.facts, txHash: bundle.txHash as Hex, chainId: bundle.chainId, registry: bundle.registry } : undefined;
-    return { verdict: verdictOf(all), checks: all, bundle, ...(anchor ? { anchor } : {}) };
+    return { verdict: verdictOf(all), checks: all, bundle, ...(anchor ? { anchor } : {}), ...(chain?.issuer ? { issuer: chain.issuer } : {}) };
   });
 }
 

@@ -1,6 +1,6 @@
 // `credanchor verify` as a user runs it: a real hardhat node, bundle files on disk, exit codes 0/1/2.
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -20,14 +20,44 @@ const exec = promisify(execFile);
 // the node's deterministic first address, so tests trust only what they pass with --trust.
 const NO_SHIPPED_BOOKS = mkdtempSync(join(tmpdir(), "credanchor-no-books-"));
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, ["src/cli/credanchor.ts", ...args], { env: { ...process.env, RPC_URL: "", DEPLOYMENTS_DIR: NO_SHIPPED_BOOKS } });
+    const { stdout, stderr } = await exec(process.execPath, ["src/cli/credanchor.ts", ...args], { env: { ...process.env, RPC_URL: "", CHAIN_PORT: "", CREDANCHOR_CONFIG: "", DEPLOYMENTS_DIR: NO_SHIPPED_BOOKS, ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/**
+ * What a terminal shows for `text`: lines after carriage returns, cursor up/down (`ESC[nA`,
+ * `ESC[nB`) and line erasure (`ESC[2K`); other escape sequences draw nothing.
+ */
+function screen(text: string): string[] {
+  const rows: string[][] = [[]];
+  let row = 0;
+  let col = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    const seq = c === "\x1b" ? /^\x1b\[(\d*)([A-Za-z])/.exec(text.slice(i)) : null;
+    if (seq) {
+      const n = Number(seq[1] || 1);
+      if (seq[2] === "A") row = Math.max(0, row - n);
+      if (seq[2] === "B") row += n;
+      rows[row] ??= [];
+      if (seq[2] === "K") rows[row] = [];
+      i += seq[0].length - 1;
+    } else if (c === "\n") {
+      rows[++row] ??= [];
+      col = 0;
+    } else if (c === "\r") {
+      col = 0;
+    } else {
+      (rows[row] ??= [])[col++] = c;
+    }
+  }
+  return rows.map((r) => Array.from(r, (ch) => ch ?? " ").join("").trimEnd());
 }
 
 describe("credanchor verify (CLI)", function () {
@@ -84,6 +114,62 @@ describe("credanchor verify (CLI)", function () {
       expect(stdout).to.match(new RegExp(`✓ ${name}`));
     }
     expect(stdout).to.include("did:web:uni.example");
+    expect(stdout).to.include("  issuer    on-chain: did:web:uni.example, issuer 1; credential claims: did:web:uni.example\n");
+    expect(stdout).to.include(`  rpc       ${node.url}\n`);
+    const json = JSON.parse((await cli(["verify", files[0]!, "--rpc", node.url, "--trust", book, "--json"])).stdout) as { issuer: unknown }[];
+    expect(json[0]!.issuer).to.deep.equal({ issuerId: 1, claimed: "did:web:uni.example", onChain: "did:web:uni.example", matches: true });
+  });
+
+  it("error: terminal escape injection: a revoked credential's bundle crafted with escape sequences cannot show VALID", async function () {
+    // The revoked badge, plus a hidden-element pointer that the integrity message repeats: on a
+    // raw terminal it went up two lines, erased the verdict and wrote VALID in its place.
+    const crafted = join(dir, "bundle.json");
+    const bundle = JSON.parse(readFileSync(files[1]!, "utf8")) as { hiddenElements: string[] };
+    bundle.hiddenElements = [`/x\r\x1b[2K  \u2713 integrity ok\x1b[2A\r\x1b[2K${crafted}: VALID\x1b[2B\u202e`];
+    writeFileSync(crafted, JSON.stringify(bundle));
+    const { code, stdout } = await cli(["verify", crafted, "--rpc", node.url, "--trust", book]);
+    expect(code).to.equal(1);
+    expect(screen(stdout)[0]).to.equal(`${crafted}: INVALID`);
+    expect(stdout).to.not.match(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+    expect(stdout).to.include("\\x1b[2A\\x0d\\x1b[2K");
+    expect(stdout).to.include("\\u202e");
+    // --json: the same values, with every such character as a JSON escape.
+    const json = await cli(["verify", crafted, "--rpc", node.url, "--trust", book, "--json"]);
+    expect(json.stdout).to.not.match(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+    const reports = JSON.parse(json.stdout) as { checks: { message: string }[] }[];
+    expect(reports[0]!.checks[1]!.message).to.include(bundle.hiddenElements[0]!);
+  });
+
+  it("behavior: without --rpc it reads the service's settings: RPC_URL, else the local chain on CHAIN_PORT", async function () {
+    const port = new URL(node.url).port;
+    const byPort = await cli(["verify", files[0]!, "--trust", book], { CHAIN_PORT: port });
+    expect(byPort.code, byPort.stdout + byPort.stderr).to.equal(0);
+    expect(byPort.stdout).to.include(`  rpc       http://127.0.0.1:${port}\n`);
+    const byUrl = await cli(["verify", files[0]!, "--trust", book], { RPC_URL: node.url, CHAIN_PORT: String(await getFreePort()) });
+    expect(byUrl.code, byUrl.stdout + byUrl.stderr).to.equal(0);
+    const badSetting = await cli(["verify", files[0]!, "--trust", book], { CHAIN_PORT: "nope" });
+    expect(badSetting.code).to.equal(2);
+    expect(badSetting.stderr).to.include("chainPort (CHAIN_PORT)");
+  });
+
+  it("error: an RPC whose chain lacks the anchor's block (same registry address, another chain) could not decide: exit 2, naming the URL", async function () {
+    const other = await startLocalNode();
+    try {
+      // The same deployer's first transaction: the registry lands at the same address.
+      const provider = new JsonRpcProvider(other.url, undefined, { cacheTimeout: -1 });
+      const governance = await provider.getSigner(0);
+      const artifact = await hre.artifacts.readArtifact("CredentialRegistry");
+      const lookAlike = await new ContractFactory(artifact.abi, artifact.bytecode, governance).deploy(await governance.getAddress());
+      await lookAlike.waitForDeployment();
+      expect(await lookAlike.getAddress()).to.equal(await registry.getAddress());
+      const { code, stdout } = await cli(["verify", files[0]!, "--trust", book], { CHAIN_PORT: new URL(other.url).port });
+      expect(code, stdout).to.equal(2);
+      expect(stdout).to.include(`${files[0]}: ERROR`);
+      expect(stdout).to.match(/- anchored +the endpoint's chain 31337 is at block \d+, before the anchor's block \d+/);
+      expect(stdout).to.include(`  rpc       ${other.url} (could not decide with it)`);
+    } finally {
+      await other.stop();
+    }
   });
 
   it("behavior: a revoked bundle exits 1 and says why; --json gives the typed reports", async function () {
@@ -103,6 +189,7 @@ describe("credanchor verify (CLI)", function () {
     const down = await cli(["verify", files[0]!, "--rpc", `http://127.0.0.1:${await getFreePort()}`, "--trust", book]);
     expect(down.code).to.equal(2);
     expect(down.stdout).to.include("ERROR");
+    expect(down.stdout).to.match(/ {2}rpc {7}http:\/\/127\.0\.0\.1:\d+ \(could not decide with it\)/);
     const missing = await cli(["verify", join(dir, "nope.json"), "--trust", book]);
     expect(missing.code).to.equal(2);
     expect(missing.stderr).to.include("cannot read");

@@ -5,9 +5,18 @@ import { CredanchorError } from "../../src/core/errors.ts";
 import type { AnchorContext } from "../../src/core/digest.ts";
 import type { JsonObject } from "../../src/core/json.ts";
 
-/** A fresh copy of the sample Open Badge 3.0 credential. */
-export function sampleBadge(): JsonObject {
-  return JSON.parse(readFileSync(new URL("../fixtures/credentials/open-badge.json", import.meta.url), "utf8")) as JsonObject;
+/** The on-chain identity the test chains give issuer 1 (test/helpers/stack.ts and the verifier tests). */
+export const ISSUER_1_DID = "did:web:uni.example";
+
+/**
+ * A fresh copy of the sample Open Badge 3.0 credential, its `issuer.id` set to `issuer` (default
+ * issuer 1's on-chain identity: a verifier refuses a credential naming another issuer than the
+ * one that anchored it).
+ */
+export function sampleBadge(issuer: string = ISSUER_1_DID): JsonObject {
+  const badge = JSON.parse(readFileSync(new URL("../fixtures/credentials/open-badge.json", import.meta.url), "utf8")) as JsonObject;
+  (badge.issuer as JsonObject).id = issuer;
+  return badge;
 }
 
 export const CONTEXT: AnchorContext = Object.freeze({

@@ -25,7 +25,8 @@ describe("fuzz: malformed requests on every endpoint (real API)", function () {
   before(async function () {
     chain = await startChain();
     stack = await openStack(chain);
-    api = await serveApi(stack, { verify: { trust: createTrustList([]), rpc: { 31337: chain.url } } });
+    // No rate limit: every malformed verify request must reach the parser (429s are tested in test/api/verify-limits.test.ts).
+    api = await serveApi(stack, { verify: { trust: createTrustList([]), rpc: { 31337: chain.url } }, limits: { verifyRate: { perMinute: 0, burst: 1 } } });
     base = api.base;
   });
   after(async function () {

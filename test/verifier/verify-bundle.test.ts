@@ -18,12 +18,12 @@ const Action = { Revoke: 0, Suspend: 1, Reinstate: 2 } as const;
 const at = (iso: string) => () => Date.parse(iso) / 1000;
 const outcome = (r: VerificationReport) => r.checks.map((c) => `${c.name}:${c.outcome}:${c.code}`);
 
-function addressBook(chainId: number, address: string) {
+function addressBook(chainId: number, address: string, extra: { retiredAtBlock?: number } = {}) {
   const hash = `0x${"22".repeat(32)}`;
   return {
     network: "test",
     chainId,
-    deployments: [{ contract: "CredentialRegistry", address, version: "1.0.0", deployBlock: 1, deployTx: hash, deployer: address, governance: address, abiHash: hash, compiler: "solc 0.8.28", deployedAt: new Date().toISOString() }],
+    deployments: [{ contract: "CredentialRegistry", address, version: "1.0.0", deployBlock: 1, deployTx: hash, deployer: address, governance: address, abiHash: hash, compiler: "solc 0.8.28", deployedAt: new Date().toISOString(), ...extra }],
   };
 }
 
@@ -41,10 +41,11 @@ describe("src/verifier/verify-bundle.ts", function () {
      * Issues `n` badges for `issuerId` in one batch and anchors it with `anchorer` (unless null)
      * in `target` (default: the trusted registry); `claimChainId` is the chain the digests commit to.
      */
-    const batch = async (n: number, issuerId: number, anchorer: typeof admin | null, { target = registry, claimChainId = chainId } = {}) => {
+    const batch = async (n: number, issuerId: number, anchorer: typeof admin | null, { target = registry, claimChainId = chainId, edit = (_c: JsonObject) => {} } = {}) => {
       const targetAddress = await target.getAddress();
       const prepared = Array.from({ length: n }, (_, k) => {
         const credential = sampleBadge();
+        edit(credential);
         ((credential.credentialSubject as JsonObject).achievement as JsonObject).name = `Teamwork ${k}`;
         const context = { chainId: claimChainId, registry: targetAddress, issuerId, statusIndex: k };
         return { credential, context, ...prepareCredential(credential, context) };
@@ -79,6 +80,53 @@ describe("src/verifier/verify-bundle.ts", function () {
     expect(report.anchor?.issuerMetadataURI).to.equal("did:web:uni.example");
     expect(report.anchor?.blockNumber).to.equal(bundle!.blockNumber);
     expect(report.anchor?.txHash).to.equal(bundle!.txHash);
+    expect(report.issuer).to.deep.equal({ issuerId: 1, claimed: "did:web:uni.example", onChain: "did:web:uni.example", matches: true });
+  });
+
+  it("error: issuer spoofing: issuer 2 anchors a badge whose issuer.id is issuer 1's DID → invalid ISSUER_MISMATCH, both identities reported", async function () {
+    const { batch, options, otherAdmin } = await issued();
+    // Mallory (issuer 2, did:web:mallory.example) anchors under her own id a "Doctor of Medicine"
+    // that claims to come from issuer 1; everything else about it is genuine.
+    const doctor = (c: JsonObject) => (((c.credentialSubject as JsonObject).achievement as JsonObject).name = "Doctor of Medicine");
+    const [spoofed] = await batch(1, 2, otherAdmin, { edit: doctor });
+    const [asString] = await batch(1, 2, otherAdmin, { edit: (c) => (c.issuer = "did:web:uni.example") });
+    const [noId] = await batch(1, 2, otherAdmin, { edit: (c) => delete (c.issuer as JsonObject).id });
+    const [honest] = await batch(1, 2, otherAdmin, { edit: (c) => ((c.issuer as JsonObject).id = "did:web:mallory.example") });
+    const [unnamed] = await batch(1, 2, otherAdmin, { edit: (c) => delete c.issuer });
+
+    const reports = await verifyBundles([spoofed, asString, noId, honest, unnamed], options);
+    expect(reports.map((r) => r.verdict)).to.deep.equal(["invalid", "invalid", "invalid", "valid", "valid"]);
+    for (const r of reports.slice(0, 3)) expect(outcome(r), JSON.stringify(outcome(r))).to.include("issuer:fail:ISSUER_MISMATCH");
+    expect(reports[0]!.checks[4]!.message).to.equal('the credential names the issuer "did:web:uni.example", but issuer 2, which anchored it, has the on-chain identity "did:web:mallory.example"');
+    expect(reports[0]!.issuer).to.deep.equal({ issuerId: 2, claimed: "did:web:uni.example", onChain: "did:web:mallory.example", matches: false });
+    expect(reports[2]!.issuer).to.deep.equal({ issuerId: 2, onChain: "did:web:mallory.example", matches: false });
+    expect(reports[3]!.issuer).to.deep.equal({ issuerId: 2, claimed: "did:web:mallory.example", onChain: "did:web:mallory.example", matches: true });
+    // A generic credential naming no issuer claims nothing: the report shows who anchored it.
+    expect(reports[4]!.issuer).to.deep.equal({ issuerId: 2, onChain: "did:web:mallory.example", matches: true });
+  });
+
+  it("behavior: an address book's retiredAtBlock refuses anchors from that block on (REGISTRY_RETIRED), earlier ones stay valid", async function () {
+    const { batch, options, admin, address } = await issued();
+    const [before] = await batch(1, 1, admin);
+    const [after] = await batch(1, 1, admin);
+    const retired = { ...options, trust: createTrustList([addressBook(31337, address, { retiredAtBlock: after!.blockNumber })]) };
+    const reports = await verifyBundles([before, after], retired);
+    expect(reports.map((r) => r.verdict)).to.deep.equal(["valid", "invalid"]);
+    expect(outcome(reports[1]!)).to.include("anchored:fail:REGISTRY_RETIRED");
+    expect(reports[1]!.checks[3]!.message).to.equal(`anchored in block ${after!.blockNumber}, but the address book retired registry ${address} at block ${after!.blockNumber}`);
+    expect(() => createTrustList([addressBook(31337, address, { retiredAtBlock: -1 })])).to.throw(/address book #1 is invalid/);
+  });
+
+  it("error: a chain that has not reached the anchor's block cannot decide (RPC_BEHIND, verdict error), not invalid", async function () {
+    const { batch, options, admin } = await issued();
+    const [bundle] = await batch(1, 1, admin);
+    // The same registry address on a chain that lacks the anchor: as this chain before block N.
+    const [fresh] = await batch(1, 1, null);
+    const future = { ...fresh!, blockNumber: bundle!.blockNumber + 1_000_000 };
+    const [report] = await verifyBundles([future], options);
+    expect(report!.verdict).to.equal("error");
+    expect(outcome(report!)).to.include("anchored:skip:RPC_BEHIND");
+    expect(report!.checks[3]!.message).to.match(/is at block \d+, before the anchor's block \d+/);
   });
 
   it("behavior: a holder's disclosed subset still verifies", async function () {

@@ -1,0 +1,85 @@
+// A JSON-RPC HTTP proxy on 127.0.0.1 that records every call (batches split) before forwarding it
+// to a real node, and can hold requests to observe whether the caller gives up (aborts) on them.
+import { createServer, type IncomingMessage, type Server } from "node:http";
+
+export type RecordedCall = { method: string; data?: string };
+
+export type RpcRecorder = {
+  /** The proxy's URL; any path is accepted (so a test can give it a secret-looking one). */
+  url: string;
+  /** Every JSON-RPC call received, in order (the members of a batch one by one). */
+  calls: RecordedCall[];
+  /** Calls whose `eth_call` data starts with `selector` (0x + 8 hex digits). */
+  callsTo(selector: string): RecordedCall[];
+  /** While held, requests are recorded but not answered. */
+  hold(on: boolean): void;
+  /** Resolves once `count` held requests were given up by their client (connection closed unanswered). */
+  abandoned(count: number): Promise<void>;
+  close(): Promise<void>;
+};
+
+function readAll(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    req.once("end", () => resolve(body));
+    req.once("error", reject);
+  });
+}
+
+/** Starts a recorder in front of `target` (e.g. a hardhat node's URL). */
+export async function startRpcRecorder(target: string): Promise<RpcRecorder> {
+  const calls: RecordedCall[] = [];
+  let held = false;
+  let given = 0;
+  const waiting: { count: number; resolve: () => void }[] = [];
+  const settle = () => {
+    for (const w of waiting.filter((w) => given >= w.count)) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve();
+    }
+  };
+  const server: Server = createServer(async (req, res) => {
+    const body = await readAll(req);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      parsed = undefined;
+    }
+    for (const c of Array.isArray(parsed) ? parsed : [parsed]) {
+      const call = c as { method?: string; params?: { data?: string; input?: string }[] } | undefined;
+      const data = call?.params?.[0]?.data ?? call?.params?.[0]?.input;
+      calls.push({ method: call?.method ?? "?", ...(typeof data === "string" ? { data } : {}) });
+    }
+    if (held) {
+      res.once("close", () => {
+        if (res.writableFinished) return;
+        given++;
+        settle();
+      });
+      return;
+    }
+    const upstream = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body });
+    res.writeHead(upstream.status, { "content-type": "application/json" });
+    res.end(await upstream.text());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    callsTo: (selector) => calls.filter((c) => c.method === "eth_call" && c.data?.toLowerCase().startsWith(selector.toLowerCase())),
+    hold: (on) => (held = on),
+    abandoned: (count) =>
+      new Promise<void>((resolve) => {
+        waiting.push({ count, resolve });
+        settle();
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
