@@ -39,6 +39,13 @@ export const ConfigSchema = z
     pollMs: intIn(10, 60_000).default(250),
     /** Most credentials in one POST /v1/credentials. */
     maxCredentialsPerRequest: intIn(1, 10_000).default(10_000),
+    /**
+     * Server secret (64 hex digits) keying the Idempotency-Key MACs; absent: generated once into
+     * `<dataDir>/server-secret` (mode 0600). Set it to keep it out of the data directory's backups.
+     */
+    serverSecret: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be 64 hex digits").optional(),
+    /** How long an Idempotency-Key is remembered (its row is purged after). */
+    idempotencyWindowHours: z.coerce.number().min(0.01).max(24 * 30).default(24),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Webhook per issuer id: called when a batch is confirmed; signed with HMAC-SHA256 when a secret is set. */
     webhooks: z.record(z.string().regex(/^\d+$/), z.object({ url, secret: z.string().min(16).optional() }).strict()).default({}),
@@ -67,10 +74,12 @@ const ENV: Record<string, keyof Config> = {
   POLL_MS: "pollMs",
   MAX_CREDENTIALS_PER_REQUEST: "maxCredentialsPerRequest",
   LOG_LEVEL: "logLevel",
+  SERVER_SECRET: "serverSecret",
+  IDEMPOTENCY_WINDOW_HOURS: "idempotencyWindowHours",
 };
 
 /** Settings whose values never appear in messages. */
-const SECRET: ReadonlySet<string> = new Set(["signerKeys", "signerKeystorePassword", "webhooks"]);
+const SECRET: ReadonlySet<string> = new Set(["signerKeys", "signerKeystorePassword", "webhooks", "serverSecret"]);
 
 /** The environment variable of a setting, for messages. */
 export const envNameOf = (key: string): string | undefined => Object.entries(ENV).find(([, k]) => k === key)?.[0];

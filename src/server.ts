@@ -15,7 +15,9 @@ import { ensureDevChain, type DevChain } from "./chain/dev-chain.ts";
 import type { Config } from "./config.ts";
 import { ServiceError } from "./core/errors.ts";
 import { createApiKey, importApiKey } from "./issuer/api-keys.ts";
+import { loadServerSecret } from "./issuer/server-secret.ts";
 import { chainFingerprint, createIssuerService, type RunningIssuerService } from "./issuer/service.ts";
+import { hasActiveAdminKey } from "./store/api-keys.ts";
 import { getMeta, openDatabase, type Db } from "./store/db.ts";
 import { loadTrustList } from "./verifier/trust-files.ts";
 
@@ -164,6 +166,8 @@ export async function startServer(config: Config, { logger: given }: { logger?: 
       bumpAfterMs: config.bumpAfterSeconds * 1000,
       maxPerRequest: config.maxCredentialsPerRequest,
       pollMs: config.pollMs,
+      secret: loadServerSecret(dataDir, config.serverSecret),
+      idempotencyWindowMs: config.idempotencyWindowHours * 3600_000,
       log,
     });
     for (const [issuerId, hook] of Object.entries(config.webhooks)) {
@@ -173,7 +177,7 @@ export async function startServer(config: Config, { logger: given }: { logger?: 
     // Keys: an operator key if none exists (shown once); on the local chain, remembered demo keys.
     let demo: RunningServer["demo"];
     let newAdminKey: string | undefined;
-    const hasAdmin = db.prepare("SELECT 1 FROM api_keys WHERE issuer_id IS NULL AND revoked_at IS NULL").get() !== undefined;
+    const hasAdmin = hasActiveAdminKey(db, Date.now());
     if (demoIssuerId !== undefined) {
       const file = join(dataDir, "demo-keys.json");
       let keys = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { issuerId: number; issuerApiKey: string; adminApiKey: string }) : undefined;

@@ -24,13 +24,16 @@ export type Chain = {
   governance: LocalAccount;
   registry: Address;
   deployBlock: number;
-  /** Issuer ids 1 and 2, their signer (admin) keys are dev accounts 1 and 2. */
-  issuers: { id: number; key: LocalAccount }[];
+  /** Issuer ids 1 and 2, their signer (admin) keys are dev accounts 1 and 2, and their on-chain identities. */
+  issuers: { id: number; key: LocalAccount; identity: string }[];
   wallet(account: LocalAccount): WalletClient;
   /** An address book naming this chain's registry: what a verifier trusts. */
   addressBook(network?: string): { network: string; chainId: number; deployments: Record<string, unknown>[] };
   stop(): Promise<void>;
 };
+
+/** The on-chain identities of the test issuers 1 and 2 (what their credentials must name as `issuer`). */
+export const ISSUER_IDENTITIES = { 1: "https://example.edu/issuers/565049", 2: "did:web:academy.example" } as const;
 
 /** Starts a node, deploys the registry and registers two issuers. */
 export async function startChain(): Promise<Chain> {
@@ -43,9 +46,10 @@ export async function startChain(): Promise<Chain> {
     const clients = { publicClient, walletClient: wallet(governance), account: governance };
     const { address: registry, blockNumber: deployBlock } = await deployRegistry(clients);
     const issuers = [];
-    for (const [index, uri] of [[1, "did:web:uni.example"], [2, "did:web:academy.example"]] as const) {
+    // Issuer 1 is the sample badge's issuer (test/fixtures), so fixtures never claim another one.
+    for (const [index, identity] of [[1, ISSUER_IDENTITIES[1]], [2, ISSUER_IDENTITIES[2]]] as const) {
       const key = devAccount(index);
-      issuers.push({ id: await registerIssuer(clients, registry, key.address, uri), key });
+      issuers.push({ id: await registerIssuer(clients, registry, key.address, identity), key, identity });
     }
     const addressBook = (network = "test") => ({
       network,

@@ -19,7 +19,7 @@ import type { Principal } from "../../src/issuer/types.ts";
 import { loadTrustList } from "../../src/verifier/trust-files.ts";
 import { buildWebPage } from "../../scripts/build-web.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 const OUT = join(process.cwd(), "test-output", "web");
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
@@ -156,7 +156,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
     expect(await page.locator("#live").textContent()).to.equal("Valid.");
     expect(await page.locator("#results tr[data-outcome=pass]").count()).to.equal(7);
     const facts = await page.locator("#results dl").textContent();
-    expect(facts).to.include("did:web:uni.example");
+    expect(facts).to.include(ISSUER_IDENTITIES[1]);
     const bundle = JSON.parse(readFileSync(files.valid, "utf8")) as { txHash: string; blockNumber: number };
     expect(facts).to.include(bundle.txHash);
     expect(facts).to.match(/Anchored\d{4}-\d\d-\d\dT/);
