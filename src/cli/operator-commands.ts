@@ -188,8 +188,9 @@ export const keysCommand: Command = {
       }
       if (Boolean(values.admin) === (values.issuer !== undefined)) return console.error("error: give either --issuer <id> or --admin"), 2;
       const issuerId = values.admin ? null : Number(values.issuer);
-      for (const id of issuerId === null ? (scope ?? []) : [issuerId]) {
-        if (!isKnownIssuer(db, id)) return console.error(`error: issuer ${id} is not served by this service (start it with that issuer's signer key first)`), 1;
+      // An operator key may be limited to issuers not served yet; an issuer key needs a served issuer.
+      if (issuerId !== null && !isKnownIssuer(db, issuerId)) {
+        return console.error(`error: issuer ${issuerId} is not served by this service (start it with that issuer's signer key first)`), 1;
       }
       const { keyId: id, token } = createApiKey(db, issuerId, {
         ...(values.label !== undefined ? { label: values.label } : {}),
