@@ -15,7 +15,7 @@ import { readIssuerIdentity } from "../chain/issuer-identity.ts";
 import { readStatusWords } from "../chain/read-registry.ts";
 import { TxSender, describeChainError, type ChainTxRow, type TxHooks } from "../chain/sender.ts";
 import { getApiKeyRow } from "../store/api-keys.ts";
-import { queuedCredentialsAfter, reindexQueuedCredential, type QueuedCredential } from "../store/credentials.ts";
+import { credentialContent, queuedCredentialsAfter, reindexQueuedCredential, type QueuedCredential } from "../store/credentials.ts";
 import { checkpointAndTruncateWal, getMeta, setMeta, storageError, type Db } from "../store/db.ts";
 import { findIdempotency, forgetErasedSubmission, purgeIdempotency, saveIdempotency, type IdempotencyScope } from "../store/idempotency.ts";
 import { getListSize, setListSize, takenStatusIndices, upsertIssuer } from "../store/issuers.ts";
@@ -581,7 +581,11 @@ class SqliteIssuerService implements IssuerService {
       if (queued.length === 0) continue;
       const onChain = new Set(await this.#setBitsInWords(issuerId, queued.map((q) => q.status_index >> 8)));
       this.#allocator(issuerId).markTaken(onChain);
-      const hit = queued.filter((q) => onChain.has(q.status_index) && q.content !== null);
+      // An erased queued credential cannot be prepared again: it keeps its index (and shows revoked).
+      const hit = queued.flatMap((q) => {
+        const content = onChain.has(q.status_index) ? credentialContent(this.#db, q.seq) : null;
+        return content === null ? [] : [{ ...q, content }];
+      });
       if (hit.length > 0) moved += await this.#reindex(issuerId, hit);
       this.#recheckedUpTo.set(issuerId, queued.at(-1)!.seq);
     }
@@ -601,11 +605,11 @@ class SqliteIssuerService implements IssuerService {
     return out;
   }
 
-  async #reindex(issuerId: number, hit: readonly QueuedCredential[]): Promise<number> {
+  async #reindex(issuerId: number, hit: readonly (QueuedCredential & { content: string })[]): Promise<number> {
     const indices = await this.#drawIndices(issuerId, hit.length);
     const { chainId, registry } = this.#o;
     const prepared = await this.#pool.prepare(
-      hit.map((q) => JSON.parse(q.content!) as JsonObject),
+      hit.map((q) => JSON.parse(q.content) as JsonObject),
       indices.map((statusIndex) => ({ chainId, registry, issuerId, statusIndex })),
     );
     const moved = this.#write(() => hit.filter((q, k) => reindexQueuedCredential(this.#db, q.seq, { statusIndex: indices[k]!, ...prepared[k]! })).length);

@@ -1,13 +1,18 @@
 // Credential rows the status-index re-check needs: the queue since a point, and re-indexing one row.
 import type { Db } from "./db.ts";
 
-export type QueuedCredential = { seq: number; id: string; status_index: number; content: string | null };
+export type QueuedCredential = { seq: number; id: string; status_index: number };
 
-/** Credentials of `issuerId` not yet in a batch, accepted after `afterSeq`, in order. */
+/** Credentials of `issuerId` not yet in a batch, accepted after `afterSeq`, in order (without their content). */
 export function queuedCredentialsAfter(db: Db, issuerId: number, afterSeq: number): QueuedCredential[] {
   return db
-    .prepare("SELECT seq, id, status_index, content FROM credentials WHERE issuer_id = ? AND batch_id IS NULL AND seq > ? ORDER BY seq")
+    .prepare("SELECT seq, id, status_index FROM credentials WHERE issuer_id = ? AND batch_id IS NULL AND seq > ? ORDER BY seq")
     .all(issuerId, afterSeq) as QueuedCredential[];
+}
+
+/** A credential's stored content (null once erased). */
+export function credentialContent(db: Db, seq: number): string | null {
+  return (db.prepare("SELECT content FROM credentials WHERE seq = ?").pluck().get(seq) as string | null | undefined) ?? null;
 }
 
 /**
