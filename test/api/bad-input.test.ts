@@ -180,7 +180,7 @@ describe("src/api: bad input on every endpoint (real service)", function () {
       const path = concrete(route);
       const token = keyFor(route);
       const valid = VALID_BODY[key]!;
-      const limit = LIMITS.bodyBytes[key as keyof typeof LIMITS.bodyBytes];
+      const limit = LIMITS.bodyBytes[key as keyof typeof LIMITS.bodyBytes] ?? LIMITS.defaultBodyBytes;
       const first = Object.keys(valid)[0]!;
       const send = async (status: number, code: string, options: CallOptions) => {
         expectError(await call(route.method.toUpperCase(), path, { ...(token ? { token } : {}), ...options }), status, code);
