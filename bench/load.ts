@@ -1,10 +1,12 @@
-// Sustained mixed load (`npm run bench:load [-- --json] [--seconds S]`, default 60 s): the real
+// Sustained mixed load (`npm run bench:load [-- --json] [--seconds S | --requests R]`, default 60 s): the real
 // service process on a local hardhat node, loaded at the same time with
 //   - issue:  POST /v1/credentials, 100 credentials per request (2 connections),
 //   - status: GET /v1/credentials/{id} of random earlier credentials (4 connections),
 //   - verify: POST /v1/verify of one real bundle (2 connections),
 // while the service's RSS is sampled every second. Reports throughput, p50/p99 latency and
 // errors per stream, and RSS over time (first quarter vs the end: memory must stay flat).
+// `--requests R`: each stream sends R requests instead of running S seconds; rates are completed
+// requests over the time they took, so a short run never depends on the machine's speed.
 import autocannon from "autocannon";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,11 +17,15 @@ import { sampleBadge } from "../test/core/helpers.ts";
 import { createKeyIn, startServerProcess } from "../test/helpers/server-process.ts";
 import { startChain } from "../test/helpers/stack.ts";
 
-const { values } = parseArgs({ options: { json: { type: "boolean" }, seconds: { type: "string" } } });
+const { values } = parseArgs({ options: { json: { type: "boolean" }, seconds: { type: "string" }, requests: { type: "string" } } });
 const SECONDS = Number(values.seconds ?? 60);
+const REQUESTS = values.requests === undefined ? undefined : Number(values.requests);
+const phase = () => (REQUESTS === undefined ? { duration: SECONDS } : { amount: REQUESTS });
 const log = (line: string) => (values.json ? process.stderr : process.stdout).write(line + "\n");
 
-type Cannon = { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number; timeouts: number };
+type Cannon = { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number; timeouts: number; "2xx": number; duration: number };
+/** Completed requests per second of the stream's own length. */
+const rate = (c: Cannon) => c["2xx"] / Math.max(c.duration, 0.001);
 const cannon = (o: autocannon.Options) => new Promise<Cannon>((res, rej) => autocannon(o, (e, r) => (e ? rej(e) : res(r as unknown as Cannon))));
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
@@ -62,35 +68,39 @@ async function main(): Promise<void> {
     log(`mixed load for ${SECONDS} s: issue (2 connections × 100 per request), status (4), verify (2)…`);
     let k = 0;
     const [issue, status, verify] = await Promise.all([
-      cannon({ url: `${server.url}/v1/credentials`, method: "POST", headers, body: JSON.stringify({ credentials: badges(100, "Load") }), connections: 2, duration: SECONDS, timeout: 30 }),
+      cannon({ url: `${server.url}/v1/credentials`, method: "POST", headers, body: JSON.stringify({ credentials: badges(100, "Load") }), connections: 2, ...phase(), timeout: 30 }),
       cannon({
         url: server.url,
         headers,
         connections: 4,
-        duration: SECONDS,
+        ...phase(),
         requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: `/v1/credentials/${ids[k++ % ids.length]}` }) }],
       }),
-      cannon({ url: `${server.url}/v1/verify`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundle }), connections: 2, duration: SECONDS, timeout: 30 }),
+      cannon({ url: `${server.url}/v1/verify`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundle }), connections: 2, ...phase(), timeout: 30 }),
     ]);
     clearInterval(sampler);
     samples.push({ t: (Date.now() - started) / 1000, rss: rssMiB(pid) });
 
-    const quarter = samples.filter((s) => s.t <= SECONDS / 4);
-    const lastQuarter = samples.filter((s) => s.t >= (SECONDS * 3) / 4);
+    const ran = samples.at(-1)!.t;
+    const quarter = samples.filter((s) => s.t <= ran / 4);
+    const lastQuarter = samples.filter((s) => s.t >= (ran * 3) / 4);
     const mean = (xs: { rss: number }[]) => xs.reduce((a, s) => a + s.rss, 0) / Math.max(1, xs.length);
     const errors = (c: Cannon) => c.non2xx + c.errors + c.timeouts;
     const result = {
-      seconds: SECONDS,
-      issuedPerSecond: Math.round(issue.requests.average * 100),
+      seconds: Number(ran.toFixed(1)),
+      issuedPerSecond: Math.round(rate(issue) * 100),
       issueP50Ms: issue.latency.p50,
       issueP99Ms: issue.latency.p99,
-      statusPerSecond: Math.round(status.requests.average),
+      statusPerSecond: Math.round(rate(status)),
       statusP50Ms: status.latency.p50,
       statusP99Ms: status.latency.p99,
-      verifyPerSecond: Math.round(verify.requests.average),
+      verifyPerSecond: Math.round(rate(verify)),
       verifyP50Ms: verify.latency.p50,
       verifyP99Ms: verify.latency.p99,
       errors: errors(issue) + errors(status) + errors(verify),
+      issuedCount: issue["2xx"] * 100,
+      statusCount: status["2xx"],
+      verifyCount: verify["2xx"],
       rssStartMiB: Math.round(samples[0]!.rss),
       rssFirstQuarterMiB: Math.round(mean(quarter)),
       rssLastQuarterMiB: Math.round(mean(lastQuarter)),

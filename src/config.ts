@@ -52,6 +52,13 @@ export const ConfigSchema = z
     verifyRateBurst: intIn(1, 1_000_000).default(60),
     /** Most bundles in one POST /v1/verify. */
     verifyMaxBundles: intIn(1, 1000).default(1000),
+    /**
+     * Server secret (64 hex digits) keying the Idempotency-Key MACs; absent: generated once into
+     * `<dataDir>/server-secret` (mode 0600). Set it to keep it out of the data directory's backups.
+     */
+    serverSecret: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be 64 hex digits").optional(),
+    /** How long an Idempotency-Key is remembered (its row is purged after). */
+    idempotencyWindowHours: z.coerce.number().min(0.01).max(24 * 30).default(24),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Webhook per issuer id: called when a batch is confirmed; signed with HMAC-SHA256 when a secret is set. */
     webhooks: z.record(z.string().regex(/^\d+$/), z.object({ url, secret: z.string().min(16).optional() }).strict()).default({}),
@@ -85,10 +92,12 @@ const ENV: Record<string, keyof Config> = {
   VERIFY_RATE_BURST: "verifyRateBurst",
   VERIFY_MAX_BUNDLES: "verifyMaxBundles",
   LOG_LEVEL: "logLevel",
+  SERVER_SECRET: "serverSecret",
+  IDEMPOTENCY_WINDOW_HOURS: "idempotencyWindowHours",
 };
 
 /** Settings whose values never appear in messages. */
-const SECRET: ReadonlySet<string> = new Set(["signerKeys", "signerKeystorePassword", "webhooks"]);
+const SECRET: ReadonlySet<string> = new Set(["signerKeys", "signerKeystorePassword", "webhooks", "serverSecret"]);
 
 /** The environment variable of a setting, for messages. */
 export const envNameOf = (key: string): string | undefined => Object.entries(ENV).find(([, k]) => k === key)?.[0];

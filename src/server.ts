@@ -17,7 +17,9 @@ import { ensureDevChain, type DevChain } from "./chain/dev-chain.ts";
 import type { Config } from "./config.ts";
 import { ServiceError } from "./core/errors.ts";
 import { createApiKey, importApiKey } from "./issuer/api-keys.ts";
+import { loadServerSecret } from "./issuer/server-secret.ts";
 import { chainFingerprint, createIssuerService, type RunningIssuerService } from "./issuer/service.ts";
+import { hasActiveAdminKey } from "./store/api-keys.ts";
 import { getMeta, openDatabase, type Db } from "./store/db.ts";
 import { loadTrustList } from "./verifier/trust-files.ts";
 
@@ -227,6 +229,8 @@ export async function startServer(config: Config, { logger: given, notify = () =
       maxPerRequest: config.maxCredentialsPerRequest,
       pollMs: config.pollMs,
       chainCheck: () => chainMonitor.check(),
+      secret: loadServerSecret(dataDir, config.serverSecret),
+      idempotencyWindowMs: config.idempotencyWindowHours * 3600_000,
       log,
     });
     afterChainRestart = () => {
@@ -240,7 +244,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
     // Keys: an operator key if none exists (shown once); on the local chain, remembered demo keys.
     let demo: RunningServer["demo"];
     let newAdminKey: string | undefined;
-    const hasAdmin = db.prepare("SELECT 1 FROM api_keys WHERE issuer_id IS NULL AND revoked_at IS NULL").get() !== undefined;
+    const hasAdmin = hasActiveAdminKey(db, Date.now());
     if (demoIssuerId !== undefined) {
       const file = join(dataDir, "demo-keys.json");
       let keys = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { issuerId: number; issuerApiKey: string; adminApiKey: string }) : undefined;

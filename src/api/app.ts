@@ -144,6 +144,11 @@ async function parseInput(route: Route, req: Request, limit: number): Promise<{ 
   if (!route.body) return { body: undefined, params };
 
   const type = req.get("content-type");
+  if (route.bodyOptional && !type && !req.get("transfer-encoding") && Number(req.get("content-length") ?? "0") === 0) {
+    const parsed = route.body.safeParse({});
+    if (!parsed.success) throw new ServiceError("the request body is malformed", { code: "REQUEST_INVALID", details: zodDetails(parsed.error) });
+    return { body: parsed.data, params };
+  }
   if (!type || !/^application\/(?:[\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
     throw new ServiceError(`the body must be JSON: send Content-Type: application/json${type ? ` (got ${type.slice(0, 80)})` : ""}`, { code: "UNSUPPORTED_MEDIA_TYPE" });
   }

@@ -58,7 +58,7 @@ export function openApiDocument(routes: readonly Route[], { version = "0.1.0" }:
       tags: [route.tag],
       ...(route.description ? { description: route.description } : {}),
       ...(parameters.length ? { parameters } : {}),
-      ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(route.body) } } } } : {}),
+      ...(route.body ? { requestBody: { required: !route.bodyOptional, content: { "application/json": { schema: schemaOf(route.body) } } } } : {}),
       responses,
       security: route.auth === "none" ? [] : [{ apiKey: [] }],
       ...(route.auth === "admin" ? { "x-credanchor-auth": "operator key" } : route.auth === "issuer" ? { "x-credanchor-auth": "issuer key" } : {}),

@@ -36,6 +36,8 @@ export type Route = {
   /** Public and costly: limited per client (`createApp`'s `limits.verifyRate`), `429 RATE_LIMITED` beyond. */
   rateLimited?: true;
   body?: z.ZodType;
+  /** The body may be left out entirely (no Content-Type, no bytes): it is then parsed as `{}`. */
+  bodyOptional?: true;
   params?: Record<string, z.ZodType>;
   headers?: Record<string, { schema: z.ZodType; description: string }>;
   /** Status → description and schema (JSON) or content type for non-JSON bodies. */
@@ -49,13 +51,13 @@ const errors = (...statuses: number[]) =>
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: "Malformed request (REQUEST_INVALID, JSON_SYNTAX, JSON_DUPLICATE_KEY, JSON_UNSUPPORTED_VALUE)",
   401: "No valid API key (UNAUTHORIZED)",
-  403: "Not this key's data or action (FORBIDDEN)",
-  404: "No such resource (NOT_FOUND)",
+  403: "Not this kind of key's action (FORBIDDEN)",
+  404: "No such resource, or not this key's (NOT_FOUND: another issuer's ids are answered as missing)",
   409: "Conflict (IDEMPOTENCY_CONFLICT, CONFLICT, STATUS_LIST_FULL)",
   410: "Erased (GONE)",
   413: "Body too large (PAYLOAD_TOO_LARGE, JSON_LIMIT_EXCEEDED)",
   415: "Body is not JSON (UNSUPPORTED_MEDIA_TYPE)",
-  422: "Invalid credential or bundle, with every problem's path (CREDENTIAL_INVALID, …)",
+  422: "Invalid credential or bundle, with every problem's path (CREDENTIAL_INVALID, ISSUER_MISMATCH, …)",
   429: "Too many requests from this client; retry after the Retry-After header's seconds (RATE_LIMITED)",
   503: "Cannot store or reach the chain right now, or took too long (STORAGE_UNAVAILABLE, CHAIN_UNAVAILABLE, TIMEOUT)",
 };
@@ -83,7 +85,7 @@ export const ROUTES: readonly Route[] = [
     tag: "credentials",
     summary: "Submit credentials for anchoring",
     description:
-      "Validates every credential (all problems reported with their paths; nothing is stored if one is invalid), assigns each a random status index, salts and hashes it, and stores it durably before answering 202. Batching and anchoring follow asynchronously.",
+      "Validates every credential (all problems reported with their paths; nothing is stored if one is invalid), assigns each a random status index, salts and hashes it, and stores it durably before answering 202. Batching and anchoring follow asynchronously. A credential's issuer (`issuer` or `issuer.id`) must be the issuer's identity recorded on-chain (else 422 ISSUER_MISMATCH); a credential without one gets it filled in.",
     auth: "issuer",
     bodyLimit: 64 * MiB,
     body: S.SubmitBody,
@@ -174,11 +176,34 @@ export const ROUTES: readonly Route[] = [
     method: "post",
     path: "/v1/admin/issuers/:issuerId/api-keys",
     tag: "admin",
-    summary: "Create an API key for an issuer (operator only); the key is shown once",
+    summary: "Create an API key for an issuer (operator only, within the operator key's issuers); the key is shown once",
+    description: "The body is optional: a label and an expiry (`expiresAt`). Operator keys themselves are created only on the service's machine (`credanchor keys create --admin`).",
     auth: "admin",
     params: { issuerId: S.NumericIdParam },
-    responses: { 201: { description: "Created", schema: S.ApiKeyResponse }, ...errors(400, 401, 403, 404, 503) },
-    handler: (ctx, _req, res, { params, principal }) => res.status(201).json(ctx.service.createApiKey(principal!, params.issuerId as number)),
+    body: S.CreateApiKeyBody,
+    bodyOptional: true,
+    responses: { 201: { description: "Created", schema: S.ApiKeyResponse }, ...errors(400, 401, 403, 404, 413, 415, 503) },
+    handler: (ctx, _req, res, { body, params, principal }) =>
+      res.status(201).json(ctx.service.createApiKey(principal!, params.issuerId as number, body as z.infer<typeof S.CreateApiKeyBody>)),
+  },
+  {
+    method: "get",
+    path: "/v1/admin/api-keys",
+    tag: "admin",
+    summary: "List API keys (operator only): the keys of the operator key's issuers, never a secret",
+    auth: "admin",
+    responses: { 200: { description: "The keys, oldest first", schema: S.ApiKeyListResponse }, ...errors(401, 403, 503) },
+    handler: (ctx, _req, res, { principal }) => res.json({ keys: ctx.service.listApiKeys(principal!) }),
+  },
+  {
+    method: "delete",
+    path: "/v1/admin/api-keys/:keyId",
+    tag: "admin",
+    summary: "Revoke an API key (operator only); it stops authenticating at once",
+    auth: "admin",
+    params: { keyId: S.ApiKeyIdParam },
+    responses: { 200: { description: "Revoked (revoking twice answers the same)", schema: S.ApiKeyInfo }, ...errors(400, 401, 403, 404, 503) },
+    handler: (ctx, _req, res, { params, principal }) => res.json(ctx.service.revokeApiKey(principal!, params.keyId as string)),
   },
   {
     method: "post",

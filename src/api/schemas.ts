@@ -9,7 +9,7 @@ const EXAMPLE_ID = "0193f6a2-7c1e-7b3a-9d2f-5c8e4b1a6f03";
 const EXAMPLE_BADGE = {
   "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
   type: ["VerifiableCredential", "OpenBadgeCredential"],
-  issuer: { id: "https://example.edu/issuers/565049", type: ["Profile"], name: "Example University" },
+  issuer: { id: "did:web:demo-issuer.credanchor.local", type: ["Profile"], name: "Demo Issuer" },
   validFrom: "2024-05-01T09:00:00Z",
   name: "Teamwork Badge",
   credentialSubject: {
@@ -52,11 +52,19 @@ export const VerifyBody = z
   .refine((b) => (b.bundle === undefined) !== (b.bundles === undefined), { error: 'give exactly one of "bundle" or "bundles"' })
   .meta({ id: "VerifyRequest" });
 
+export const CreateApiKeyBody = z
+  .strictObject({
+    label: z.string().min(1).max(200).optional().describe("What the key is for (shown in key lists)."),
+    expiresAt: z.iso.datetime({ offset: true, error: "must be an RFC 3339 date-time, e.g. 2027-01-31T00:00:00Z" }).optional().describe("After this instant the key no longer authenticates (401)."),
+  })
+  .meta({ id: "CreateApiKeyRequest", examples: [{ label: "registrar's office", expiresAt: "2027-06-30T00:00:00Z" }] });
+
 export const CredentialIdParam = z.string().uuid({ error: "must be a credential id (UUID)" });
 export const NumericIdParam = z
   .string()
   .regex(/^[1-9][0-9]{0,15}$/, { error: "must be a positive integer" })
   .transform(Number);
+export const ApiKeyIdParam = z.string().regex(/^[a-z0-9]{16}$/, { error: "must be an API key id (16 lowercase letters or digits)" });
 export const IdempotencyKeyHeader = z.string().regex(/^[\x21-\x7e]{1,255}$/, { error: "must be 1-255 visible ASCII characters" });
 
 // ── responses ────────────────────────────────────────────────────────────────────────────
@@ -165,8 +173,23 @@ export const TombstoneResponse = z
   .meta({ id: "Tombstone" });
 
 export const ApiKeyResponse = z
-  .strictObject({ keyId: z.string(), token: z.string().describe("Shown once; only its hash is stored.") })
+  .strictObject({ keyId: z.string(), token: z.string().describe("Shown once; only its hash is stored."), expiresAt: z.string().optional() })
   .meta({ id: "ApiKey", examples: [{ keyId: "3f9a0c1b2d4e5f60", token: "cak_3f9a0c1b2d4e5f60_EXAMPLE-not-a-real-key-EXAMPLE-not-a-real-k" }] });
+
+export const ApiKeyInfo = z
+  .strictObject({
+    keyId: z.string(),
+    kind: z.enum(["issuer", "admin"]),
+    issuerId: z.number().int().optional(),
+    issuers: z.array(z.number().int()).optional().describe("An operator key limited to these issuers."),
+    label: z.string().optional(),
+    createdAt: z.string(),
+    expiresAt: z.string().optional(),
+    revokedAt: z.string().optional(),
+    state: z.enum(["active", "expired", "revoked"]),
+  })
+  .meta({ id: "ApiKeyInfo" });
+export const ApiKeyListResponse = z.strictObject({ keys: z.array(ApiKeyInfo) }).meta({ id: "ApiKeyList" });
 
 const Check = z.strictObject({
   name: z.enum(["format", "integrity", "inclusion", "anchored", "issuer", "status", "validity"]),

@@ -6,8 +6,9 @@ import { parseArgs } from "node:util";
 import { HARDHAT_CLI } from "../chain/local-node.ts";
 import { loadConfig } from "../config.ts";
 import { CredanchorError } from "../core/errors.ts";
-import { createApiKey, revokeApiKey } from "../issuer/api-keys.ts";
-import { openDatabase } from "../store/db.ts";
+import { createApiKey, listApiKeys, revokeApiKey } from "../issuer/api-keys.ts";
+import { openDatabase, type Db } from "../store/db.ts";
+import { isKnownIssuer } from "../store/issuers.ts";
 import type { Command } from "./issuer-commands.ts";
 import { printBanner } from "./banner.ts";
 
@@ -97,25 +98,61 @@ export const serveCommand: Command = {
   },
 };
 
-const KEYS_USAGE = `Usage: credanchor keys create --issuer <id> | --admin [--label <text>]
+const KEYS_USAGE = `Usage: credanchor keys create --issuer <id> | --admin [--issuers <id,…>] [--label <text>] [--expires <when>]
+       credanchor keys list [--json]
        credanchor keys revoke <key-id>
 
-Creates or revokes API keys directly in the service's database (operator access to the data
-directory needed). The new key is printed once; only its hash is stored.
+Creates, lists or revokes API keys directly in the service's database (operator access to the
+data directory needed; the running service sees the change at once). A new key is printed once;
+only its hash is stored. Through the API, an operator key can do the same for issuer keys
+(GET /v1/admin/api-keys, POST /v1/admin/issuers/{id}/api-keys, DELETE /v1/admin/api-keys/{keyId}).
 
 Options:
+  --issuer <id>          a key that acts for this issuer only
+  --admin                an operator key (manages issuer keys, reads and erases; never issues)
+  --issuers <id,…>       with --admin: limit the operator key to these issuers
+  --expires <when>       an RFC 3339 date-time, or a duration from now: 90d, 12h, 30m
+  --label <text>         what the key is for
   --data-dir <dir>       [DATA_DIR] (default ./data)`;
+
+/** `--expires` → unix ms: a date-time, or a duration from now (`90d`, `12h`, `30m`). */
+export function parseExpiry(value: string, now = Date.now()): number {
+  const duration = /^(\d+)([dhm])$/.exec(value);
+  const at = duration ? now + Number(duration[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[duration[2] as "d" | "h" | "m"] : Date.parse(value);
+  if (!Number.isFinite(at) || at <= now) throw new CredanchorError(`--expires ${value}: give a future date-time (2027-01-31T00:00:00Z) or a duration (90d, 12h, 30m)`, { code: "REQUEST_INVALID" });
+  return at;
+}
+
+function printKeys(db: Db, json: boolean): void {
+  const keys = listApiKeys(db);
+  if (json) return console.log(JSON.stringify(keys, null, 2));
+  if (keys.length === 0) return console.log("no API keys");
+  for (const k of keys) {
+    const who = k.kind === "issuer" ? `issuer ${k.issuerId}` : k.issuers ? `operator (issuers ${k.issuers.join(",")})` : "operator";
+    const when = k.state === "revoked" ? `revoked ${k.revokedAt}` : k.expiresAt ? `${k.state === "expired" ? "expired" : "expires"} ${k.expiresAt}` : "no expiry";
+    console.log(`${k.keyId}  ${k.state.padEnd(7)}  ${who}  created ${k.createdAt}  ${when}${k.label ? `  "${k.label}"` : ""}`);
+  }
+}
 
 export const keysCommand: Command = {
   name: "keys",
-  summary: "create or revoke API keys (operator, on the service's machine)",
+  summary: "create, list or revoke API keys (operator, on the service's machine)",
   usage: KEYS_USAGE,
   async run(argv) {
     let parsed;
     try {
       parsed = parseArgs({
         args: argv,
-        options: { issuer: { type: "string" }, admin: { type: "boolean" }, label: { type: "string" }, "data-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
+        options: {
+          issuer: { type: "string" },
+          admin: { type: "boolean" },
+          issuers: { type: "string" },
+          label: { type: "string" },
+          expires: { type: "string" },
+          json: { type: "boolean" },
+          "data-dir": { type: "string" },
+          help: { type: "boolean", short: "h" },
+        },
         allowPositionals: true,
         strict: true,
       });
@@ -126,26 +163,43 @@ export const keysCommand: Command = {
     const { values, positionals } = parsed;
     if (values.help) return console.log(KEYS_USAGE), 0;
     const [verb, keyId] = positionals;
+    if (!["create", "list", "revoke"].includes(verb ?? "") || (verb === "revoke" && !keyId)) return console.error(KEYS_USAGE), 2;
+    let expiresAt: number | undefined;
+    let scope: number[] | undefined;
+    try {
+      if (values.expires !== undefined) expiresAt = parseExpiry(values.expires);
+      if (values.issuers !== undefined) {
+        if (!values.admin) throw new CredanchorError("--issuers limits an operator key: use it with --admin", { code: "REQUEST_INVALID" });
+        scope = values.issuers.split(",").map((v) => {
+          if (!/^[1-9]\d{0,15}$/.test(v.trim())) throw new CredanchorError(`--issuers: "${v}" is not an issuer id`, { code: "REQUEST_INVALID" });
+          return Number(v);
+        });
+      }
+    } catch (error) {
+      return console.error(`error: ${(error as CredanchorError).shortMessage}`), 2;
+    }
     const db = openDatabase(join(resolve((values["data-dir"] as string | undefined) ?? process.env.DATA_DIR ?? "./data"), "credanchor.db"));
     try {
-      if (verb === "create") {
-        if (Boolean(values.admin) === (values.issuer !== undefined)) return console.error("error: give either --issuer <id> or --admin"), 2;
-        const issuerId = values.admin ? null : Number(values.issuer);
-        if (issuerId !== null) {
-          const known = db.prepare("SELECT 1 FROM issuers WHERE id = ?").get(issuerId);
-          if (!known) return console.error(`error: issuer ${values.issuer} is not served by this service (start it with that issuer's signer key first)`), 1;
-        }
-        const { keyId: id, token } = createApiKey(db, issuerId, values.label as string | undefined);
-        console.log(`key ${id} for ${issuerId === null ? "the operator" : `issuer ${issuerId}`}:\n${token}\nStore it now: it is not shown again.`);
-        return 0;
-      }
-      if (verb === "revoke" && keyId) {
-        if (!revokeApiKey(db, keyId)) return console.error(`error: no active key ${keyId}`), 1;
+      if (verb === "list") return printKeys(db, Boolean(values.json)), 0;
+      if (verb === "revoke") {
+        if (!revokeApiKey(db, keyId!)) return console.error(`error: no active key ${keyId}`), 1;
         console.log(`key ${keyId} revoked`);
         return 0;
       }
-      console.error(KEYS_USAGE);
-      return 2;
+      if (Boolean(values.admin) === (values.issuer !== undefined)) return console.error("error: give either --issuer <id> or --admin"), 2;
+      const issuerId = values.admin ? null : Number(values.issuer);
+      // An operator key may be limited to issuers not served yet; an issuer key needs a served issuer.
+      if (issuerId !== null && !isKnownIssuer(db, issuerId)) {
+        return console.error(`error: issuer ${issuerId} is not served by this service (start it with that issuer's signer key first)`), 1;
+      }
+      const { keyId: id, token } = createApiKey(db, issuerId, {
+        ...(values.label !== undefined ? { label: values.label } : {}),
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+        ...(scope ? { issuers: scope } : {}),
+      });
+      const who = issuerId !== null ? `issuer ${issuerId}` : scope ? `the operator (issuers ${scope.join(",")})` : "the operator";
+      console.log(`key ${id} for ${who}${expiresAt ? `, expires ${new Date(expiresAt).toISOString()}` : ""}:\n${token}\nStore it now: it is not shown again.`);
+      return 0;
     } finally {
       db.close();
     }

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   CONFLICT: "the request contradicts the resource's current state (e.g. reinstating a revoked credential)",
   GONE: "the resource was erased",
   STATUS_LIST_FULL: "the issuer's status list has no free index left",
+  ISSUER_MISMATCH: "a credential's issuer (issuer or issuer.id) is not the issuer's identity recorded on-chain",
   STORAGE_UNAVAILABLE: "the database cannot store data right now (disk full, read-only); nothing was accepted",
   CHAIN_UNAVAILABLE: "the chain's JSON-RPC endpoint does not answer or answers wrongly",
   RATE_LIMITED: "this client sent more requests than the endpoint allows; retry after the Retry-After header's seconds",

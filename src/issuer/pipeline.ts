@@ -15,6 +15,8 @@ export type PipelineOptions = {
   maxWaitMs: number;
   /** Builds and stores one batch of at most `maxSize` of the issuer's queued credentials. */
   buildBatch: (issuerId: number, maxSize: number) => number | undefined;
+  /** Runs before batches are built each round (the status-index re-check); if it fails, no batch is built that round. */
+  beforeBuild?: () => Promise<unknown>;
   /** Idle pause between rounds. */
   pollMs?: number;
   log?: PipelineLog;
@@ -116,8 +118,13 @@ export class BatchPipeline {
 
   /** One round. Chain errors are logged and retried later; they never lose work. */
   async tick(): Promise<boolean> {
-    let changed = this.closeDueBatches().length > 0;
     let chainError: string | undefined;
+    try {
+      await this.#o.beforeBuild?.();
+    } catch (error) {
+      chainError = (error as Error)?.message ?? String(error);
+    }
+    let changed = chainError === undefined && this.closeDueBatches().length > 0;
     if (this.#rewindDue) {
       try {
         for (const sender of this.#o.senders) {

@@ -1,7 +1,8 @@
 // The issuer service over SQLite and the chain: accept credentials durably, batch and anchor them,
 // change statuses on-chain, erase on request. Surfaces (HTTP, CLI) call it through IssuerService.
-import { createHash, randomBytes } from "node:crypto";
-import { encodeFunctionData, type Address, type LocalAccount, type PublicClient } from "viem";
+import { createHash, createHmac, randomBytes } from "node:crypto";
+import { dirname } from "node:path";
+import { encodeFunctionData, type Address, type Hex, type LocalAccount, type PublicClient } from "viem";
 import { createBundle, type Bundle } from "../core/bundle.ts";
 import { canonicalize } from "../core/canonical.ts";
 import { credentialIssues } from "../core/credential.ts";
@@ -10,11 +11,18 @@ import { CredanchorError, ServiceError, ValidationError, type ErrorDetail } from
 import type { JsonObject } from "../core/json.ts";
 import { buildCredentialTree } from "../core/merkle.ts";
 import { credentialRegistryAbi } from "../chain/abi.ts";
+import { readIssuerIdentity } from "../chain/issuer-identity.ts";
 import { readStatusWords } from "../chain/read-registry.ts";
 import { TxSender, describeChainError, type ChainTxRow, type TxHooks } from "../chain/sender.ts";
-import { getMeta, setMeta, storageError, type Db } from "../store/db.ts";
+import { getApiKeyRow } from "../store/api-keys.ts";
+import { credentialContent, queuedCredentialsAfter, reindexQueuedCredential, type QueuedCredential } from "../store/credentials.ts";
+import { checkpointAndTruncateWal, getMeta, setMeta, storageError, type Db } from "../store/db.ts";
+import { findIdempotency, forgetErasedSubmission, purgeIdempotency, saveIdempotency, type IdempotencyScope } from "../store/idempotency.ts";
+import { getListSize, setListSize, takenStatusIndices, upsertIssuer } from "../store/issuers.ts";
 import { batchCredentials, closedTxCounts, statusChangeTxs } from "../store/outbox.ts";
-import { authenticateApiKey, createApiKey } from "./api-keys.ts";
+import { apiKeyView, authenticateApiKey, createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
+import { issuerClaimIssues, withIssuer } from "./issuer-claim.ts";
+import { loadServerSecret } from "./server-secret.ts";
 import { BatchPipeline } from "./pipeline.ts";
 import { crashPoint } from "./crash-points.ts";
 import { newCredentialId } from "./ids.ts";
@@ -24,6 +32,8 @@ import { statusCalls, statusIndicesOfCall } from "./status-parts.ts";
 import { assertBatchRevocable, assertStatusChangePossible } from "./status-conflicts.ts";
 import type {
   AcceptedCredential,
+  ApiKeyView,
+  CreateApiKeyRequest,
   BatchState,
   BatchView,
   ChainTxView,
@@ -68,7 +78,14 @@ export type IssuerServiceOptions = {
   prepareThreads?: number;
   log?: ServiceLogger;
   now?: () => number;
+  /** Keys the Idempotency-Key MACs (32 bytes); default: `server-secret` beside the database file (created 0600). */
+  secret?: Buffer;
+  /** How long an Idempotency-Key is remembered (default 24 h); older rows are purged. */
+  idempotencyWindowMs?: number;
 };
+
+export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 3600_000;
+const DEFAULT_LIST_SIZE = 131_072;
 
 const MAX_DETAILS = 100;
 /** `IIssuerRegistryV2.KeyRole.Signer`: the only keys that anchor and change statuses (v2 admin keys are cold). */
@@ -145,19 +162,30 @@ type StatusChangeRow = {
   created_at: number;
 };
 
-/** Indices whose revocation or suspension bit is set on-chain in words [0, words) of an issuer's lists. */
-async function setStatusBits(client: PublicClient, registry: Address, issuerId: number, words: number): Promise<number[]> {
+/** Indices in [from, to) whose revocation or suspension bit is set on-chain in an issuer's lists. */
+async function setStatusBits(client: PublicClient, registry: Address, issuerId: number, from: number, to: number): Promise<number[]> {
   const taken: number[] = [];
-  for (let first = 0; first < words; first += 2048) {
+  const words = Math.ceil(to / 256);
+  for (let first = Math.floor(from / 256); first < words; first += 2048) {
     const count = Math.min(2048, words - first);
     const { revoked, suspended } = await readStatusWords(client, registry, BigInt(issuerId), BigInt(first), BigInt(count));
     for (let w = 0; w < count; w++) {
       const bits = revoked[w]! | suspended[w]!;
       if (bits === 0n) continue;
-      for (let b = 0; b < 256; b++) if ((bits >> BigInt(b)) & 1n) taken.push((first + w) * 256 + b);
+      for (let b = 0; b < 256; b++) {
+        const index = (first + w) * 256 + b;
+        if ((bits >> BigInt(b)) & 1n && index >= from && index < to) taken.push(index);
+      }
     }
   }
   return taken;
+}
+
+/** The smallest `initial · 2^k` above every index already given out (databases from before the size was kept). */
+function listSizeCovering(size: number, taken: readonly number[]): number {
+  const highest = taken.reduce((a, b) => Math.max(a, b), -1);
+  while (highest >= size) size *= 2;
+  return size;
 }
 
 /** The hash of block 1: tells a reset development chain (same id, same addresses) from the one a database saw. */
@@ -168,6 +196,18 @@ export async function chainFingerprint(client: PublicClient): Promise<string | u
     return undefined;
   }
 }
+
+const randomSecret = () => randomBytes(32);
+
+/** What `createIssuerService` read and built for the service object. */
+type ServiceParts = {
+  issuers: ReadonlyMap<number, LocalAccount>;
+  /** Each issuer's organisational identity, as the chain says (readIssuerIdentity). */
+  identities: ReadonlyMap<number, string>;
+  allocators: Map<number, StatusIndexAllocator>;
+  pool: PreparePool;
+  secret: Buffer;
+};
 
 /** Where a running service is: what `createIssuerService` returns. */
 export type RunningIssuerService = {
@@ -246,23 +286,34 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
     }
     if (issuers.has(issuerId)) throw new ServiceError(`two signer keys are configured for issuer ${issuerId}: keep one`, { code: "CONFIG_INVALID" });
     issuers.set(issuerId, account);
-    const listSize = options.statusListSize ?? 131_072;
-    db.prepare(
-      "INSERT INTO issuers (id, signer, list_size, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET signer = excluded.signer",
-    ).run(issuerId, account.address.toLowerCase(), listSize, now());
+    upsertIssuer(db, { id: issuerId, signer: account.address.toLowerCase(), listSize: options.statusListSize ?? DEFAULT_LIST_SIZE, at: now() });
+  }
+
+  // Every credential must name its issuer's on-chain identity (set by the accreditor), so read them once.
+  const identities = new Map<number, string>();
+  for (const issuerId of issuers.keys()) {
+    const identity = await readIssuerIdentity(client, registry, issuerId);
+    if (!identity) throw new ServiceError(`issuer ${issuerId} has no identity (DID or URL) on-chain: the accreditor must set it`, { code: "CONFIG_INVALID" });
+    identities.set(issuerId, identity);
   }
 
   // Status bits already set on-chain (a database restored from an old backup, statuses changed
-  // outside this service) must never be handed to a new credential: read the issuers' lists once.
-  const onChainTaken = new Map<number, number[]>();
+  // outside this service) must never be handed to a new credential: read the issuers' whole lists
+  // once, up to the size kept in the database (each later growth checks its new range).
+  const allocators = new Map<number, StatusIndexAllocator>();
   for (const issuerId of issuers.keys()) {
-    const listSize = (db.prepare("SELECT list_size FROM issuers WHERE id = ?").pluck().get(issuerId) as number) ?? 131_072;
-    onChainTaken.set(issuerId, await setStatusBits(client, registry, issuerId, Math.ceil(listSize / 256)));
+    const taken = takenStatusIndices(db, issuerId);
+    const listSize = listSizeCovering(getListSize(db, issuerId), taken);
+    setListSize(db, issuerId, listSize);
+    const onChain = await setStatusBits(client, registry, issuerId, 0, listSize);
+    allocators.set(issuerId, new StatusIndexAllocator(listSize, [...taken, ...onChain]));
   }
 
   const senders = new Map<number, TxSender>();
   const pool = new PreparePool(options.prepareThreads === undefined ? {} : { threads: options.prepareThreads });
-  const service = new SqliteIssuerService(options, issuers, pool, onChainTaken);
+  const secret = options.secret ?? (db.name === ":memory:" || db.memory ? randomSecret() : loadServerSecret(dirname(db.name)));
+  const service = new SqliteIssuerService(options, { issuers, identities, allocators, pool, secret });
+  service.purgeIdempotency();
   for (const [issuerId, account] of issuers) {
     senders.set(
       issuerId,
@@ -286,6 +337,7 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
     maxSize: options.batch?.maxSize ?? 100_000,
     maxWaitMs: options.batch?.maxWaitMs ?? 5_000,
     buildBatch: (issuerId, maxSize) => service.buildBatch(issuerId, maxSize),
+    beforeBuild: () => service.recheckQueuedIndices(),
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     ...(options.log ? { log: options.log } : {}),
     now,
@@ -298,56 +350,121 @@ class SqliteIssuerService implements IssuerService {
   readonly #o: IssuerServiceOptions;
   readonly #db: Db;
   readonly #issuers: ReadonlyMap<number, LocalAccount>;
-  readonly #allocators = new Map<number, StatusIndexAllocator>();
+  readonly #identities: ReadonlyMap<number, string>;
+  readonly #allocators: Map<number, StatusIndexAllocator>;
+  /** A status list growing (its new range being read on-chain), per issuer: growths never overlap. */
+  readonly #growing = new Map<number, Promise<void>>();
+  /** Per issuer: the last queued credential whose status index was re-checked on-chain. */
+  readonly #recheckedUpTo = new Map<number, number>();
   readonly #now: () => number;
   readonly #latencies: number[] = [];
   readonly #pool: PreparePool;
+  readonly #secret: Buffer;
+  readonly #window: number;
+  #purgedAt = 0;
   readonly hooks: TxHooks;
   /** Called after credentials are stored (the pipeline wakes up to check for a full batch). */
   onAccepted: ((issuerId: number, count: number) => void) | undefined;
 
-  readonly #onChainTaken: ReadonlyMap<number, number[]>;
-
-  constructor(
-    options: IssuerServiceOptions,
-    issuers: ReadonlyMap<number, LocalAccount>,
-    pool: PreparePool,
-    onChainTaken: ReadonlyMap<number, number[]> = new Map(),
-  ) {
+  constructor(options: IssuerServiceOptions, parts: ServiceParts) {
     this.#o = options;
-    this.#onChainTaken = onChainTaken;
-    this.#pool = pool;
+    this.#pool = parts.pool;
     this.#db = options.db;
-    this.#issuers = issuers;
+    this.#issuers = parts.issuers;
+    this.#identities = parts.identities;
+    this.#allocators = parts.allocators;
+    this.#secret = parts.secret;
+    this.#window = options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
     this.#now = options.now ?? Date.now;
     this.hooks = this.#makeHooks();
   }
 
-  // ── auth ────────────────────────────────────────────────────────────────────────────────
+  // ── auth and keys ─────────────────────────────────────────────────────────────────────────
 
   authenticate(token: string): Principal | undefined {
-    return authenticateApiKey(this.#db, token);
+    return authenticateApiKey(this.#db, token, this.#now());
   }
 
-  createApiKey(principal: Principal, issuerId: number): { keyId: string; token: string } {
-    if (principal.kind !== "admin") throw new ServiceError("only the operator's key can create API keys", { code: "FORBIDDEN" });
-    if (!this.#issuers.has(issuerId)) {
-      throw new ServiceError(`issuer ${issuerId} is not served here (no signer key configured for it)`, { code: "NOT_FOUND" });
+  /** Whether `principal` may see `issuerId`'s data: its own issuer, or an operator key whose scope includes it. */
+  #mayAct(principal: Principal, issuerId: number): boolean {
+    return principal.kind === "issuer" ? principal.issuerId === issuerId : principal.issuers === undefined || principal.issuers.includes(issuerId);
+  }
+
+  #operator(principal: Principal, what: string): asserts principal is Extract<Principal, { kind: "admin" }> {
+    if (principal.kind !== "admin") throw new ServiceError(`only the operator's key can ${what}`, { code: "FORBIDDEN" });
+  }
+
+  createApiKey(principal: Principal, issuerId: number, request: CreateApiKeyRequest = {}): { keyId: string; token: string; expiresAt?: string } {
+    this.#operator(principal, "create API keys");
+    // An issuer outside the operator key's scope is answered like one not served here: no hint it exists.
+    if (!this.#issuers.has(issuerId) || !this.#mayAct(principal, issuerId)) {
+      throw new ServiceError(`issuer ${issuerId} is not served here for this key`, { code: "NOT_FOUND" });
     }
-    return this.#write(() => createApiKey(this.#db, issuerId));
+    const expiresAt = request.expiresAt === undefined ? undefined : Date.parse(request.expiresAt);
+    if (expiresAt !== undefined && !(expiresAt > this.#now())) {
+      throw new ServiceError("expiresAt must be a date-time in the future", { code: "REQUEST_INVALID", details: [{ path: "expiresAt", message: String(request.expiresAt) }] });
+    }
+    const created = this.#write(() =>
+      createApiKey(this.#db, issuerId, { now: this.#now(), ...(request.label !== undefined ? { label: request.label } : {}), ...(expiresAt !== undefined ? { expiresAt } : {}) }),
+    );
+    return expiresAt === undefined ? created : { ...created, expiresAt: new Date(expiresAt).toISOString() };
+  }
+
+  /** Whether an operator key may see key `view`: keys of issuers in its scope; operator keys only if unlimited. */
+  #keyVisible(principal: Extract<Principal, { kind: "admin" }>, view: ApiKeyView): boolean {
+    return view.issuerId === undefined ? principal.issuers === undefined : this.#mayAct(principal, view.issuerId);
+  }
+
+  listApiKeys(principal: Principal): ApiKeyView[] {
+    this.#operator(principal, "list API keys");
+    return listApiKeys(this.#db, this.#now()).filter((view) => this.#keyVisible(principal, view));
+  }
+
+  revokeApiKey(principal: Principal, keyId: string): ApiKeyView {
+    this.#operator(principal, "revoke API keys");
+    const row = getApiKeyRow(this.#db, keyId);
+    if (!row || !this.#keyVisible(principal, apiKeyView(row))) throw new ServiceError(`no API key ${keyId}`, { code: "NOT_FOUND" });
+    this.#write(() => revokeApiKey(this.#db, keyId, this.#now()));
+    return apiKeyView(getApiKeyRow(this.#db, keyId)!, this.#now());
   }
 
   // ── accepting credentials ──────────────────────────────────────────────────────────────
 
   #allocator(issuerId: number): StatusIndexAllocator {
-    let allocator = this.#allocators.get(issuerId);
-    if (!allocator) {
-      const { list_size } = this.#db.prepare("SELECT list_size FROM issuers WHERE id = ?").get(issuerId) as { list_size: number };
-      const taken = (this.#db.prepare("SELECT status_index FROM credentials WHERE issuer_id = ?").pluck().all(issuerId) as number[]);
-      allocator = new StatusIndexAllocator(list_size, [...taken, ...(this.#onChainTaken.get(issuerId) ?? [])]);
-      this.#allocators.set(issuerId, allocator);
+    return this.#allocators.get(issuerId)!;
+  }
+
+  /**
+   * Draws `count` status indices, first growing the list if it would pass half full. A new range
+   * is read on-chain before any of it is handed out (bits the issuer's keys set outside this
+   * service stay taken), and the new size is stored, so a restart checks the whole list again.
+   */
+  async #drawIndices(issuerId: number, count: number): Promise<number[]> {
+    for (;;) {
+      const allocator = this.#allocator(issuerId);
+      const size = allocator.sizeFor(count);
+      if (size <= allocator.size) return allocator.allocate(count);
+      const pending = this.#growing.get(issuerId);
+      if (pending) {
+        await pending;
+        continue;
+      }
+      const growth = this.#growList(issuerId, allocator, size).finally(() => this.#growing.delete(issuerId));
+      this.#growing.set(issuerId, growth);
+      await growth;
     }
-    return allocator;
+  }
+
+  async #growList(issuerId: number, allocator: StatusIndexAllocator, size: number): Promise<void> {
+    let onChain: number[];
+    try {
+      onChain = await setStatusBits(this.#o.client, this.#o.registry, issuerId, allocator.size, size);
+    } catch (error) {
+      throw new ServiceError(`the status list must grow and its new range cannot be checked on-chain now: ${describeChainError(error)}`, { code: "CHAIN_UNAVAILABLE", cause: error });
+    }
+    this.#write(() => setListSize(this.#db, issuerId, size));
+    allocator.grow(size, onChain);
+    this.#o.log?.("info", "status list grown", { issuerId, size, setOnChain: onChain.length });
   }
 
   #servedIssuer(issuerId: number): void {
@@ -365,36 +482,51 @@ class SqliteIssuerService implements IssuerService {
     }
   }
 
-  #replay(issuerId: number, key: string | undefined, requestHash: Buffer): string | undefined {
+  /** HMAC-SHA-256 of a request under the server secret: without the secret no dictionary can match it. */
+  #requestMac(value: unknown, limits?: Parameters<typeof canonicalize>[1]): Buffer {
+    return createHmac("sha256", this.#secret).update(canonicalize(value, limits)).digest();
+  }
+
+  #replay(issuerId: number, scope: IdempotencyScope, key: string | undefined, requestMac: Buffer): string | undefined {
     if (key === undefined) return undefined;
-    const row = this.#db.prepare("SELECT request_hash, response FROM idempotency WHERE issuer_id = ? AND key = ?").get(issuerId, key) as
-      | { request_hash: Buffer; response: string }
-      | undefined;
+    const row = findIdempotency(this.#db, { issuerId, scope, key, since: this.#now() - this.#window });
     if (!row) return undefined;
-    if (!row.request_hash.equals(requestHash)) {
+    if (row.requestMac.length === 0) {
+      throw new ServiceError(`the Idempotency-Key "${key}" was used for a request whose credentials were since erased; use a new key`, { code: "IDEMPOTENCY_CONFLICT" });
+    }
+    if (!row.requestMac.equals(requestMac)) {
       throw new ServiceError(`the Idempotency-Key "${key}" was already used with a different request`, { code: "IDEMPOTENCY_CONFLICT" });
     }
     return row.response;
   }
 
-  #remember(issuerId: number, key: string | undefined, requestHash: Buffer, response: unknown): void {
+  #remember(issuerId: number, scope: IdempotencyScope, key: string | undefined, requestMac: Buffer, response: unknown): void {
     if (key === undefined) return;
-    this.#db
-      .prepare("INSERT INTO idempotency (issuer_id, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)")
-      .run(issuerId, key, requestHash, JSON.stringify(response), this.#now());
+    saveIdempotency(this.#db, { issuerId, scope, key, requestMac, response: JSON.stringify(response), at: this.#now() });
+    if (this.#now() - this.#purgedAt > 60_000) this.purgeIdempotency();
+  }
+
+  /** Deletes Idempotency-Key rows older than the window (at start, then at most once a minute as keys are stored). */
+  purgeIdempotency(): number {
+    this.#purgedAt = this.#now();
+    return purgeIdempotency(this.#db, this.#now() - this.#window);
   }
 
   async submitCredentials(issuerId: number, request: SubmitRequest): Promise<SubmitResult> {
     this.#servedIssuer(issuerId);
-    const { credentials, idempotencyKey } = request;
+    const { idempotencyKey } = request;
     const max = this.#o.maxPerRequest ?? 10_000;
-    if (credentials.length === 0 || credentials.length > max) {
-      throw new ServiceError(`send between 1 and ${max} credentials per request (got ${credentials.length})`, { code: "REQUEST_INVALID" });
+    if (request.credentials.length === 0 || request.credentials.length > max) {
+      throw new ServiceError(`send between 1 and ${max} credentials per request (got ${request.credentials.length})`, { code: "REQUEST_INVALID" });
     }
-    const requestHash = idempotencyKey === undefined ? Buffer.alloc(0) : createHash("sha256").update(canonicalize(credentials, { maxBytes: 64 * 2 ** 20, maxDepth: 34, maxFields: 10_000_000 })).digest();
-    const replayed = this.#replay(issuerId, idempotencyKey, requestHash);
+    const requestMac = idempotencyKey === undefined ? Buffer.alloc(0) : this.#requestMac(request.credentials, { maxBytes: 64 * 2 ** 20, maxDepth: 34, maxFields: 10_000_000 });
+    const replayed = this.#replay(issuerId, "submit", idempotencyKey, requestMac);
     if (replayed) return { credentials: JSON.parse(replayed) as AcceptedCredential[], replayed: true };
 
+    // A credential without an issuer is issued under the issuer's on-chain identity (filled in);
+    // one naming anyone else is refused (ISSUER_MISMATCH) after the validation problems, if any.
+    const identity = this.#identities.get(issuerId)!;
+    const credentials = request.credentials.map((c) => withIssuer(c, identity));
     const details: ErrorDetail[] = [];
     for (let i = 0; i < credentials.length && details.length < MAX_DETAILS; i++) {
       try {
@@ -410,9 +542,16 @@ class SqliteIssuerService implements IssuerService {
         details: details.slice(0, MAX_DETAILS),
       });
     }
+    const mismatches = issuerClaimIssues(credentials, identity, MAX_DETAILS);
+    if (mismatches.length > 0) {
+      throw new ServiceError(`${mismatches.length} credential${mismatches.length === 1 ? " names" : "s name"} another issuer than this issuer's on-chain identity ${identity}; nothing was accepted`, {
+        code: "ISSUER_MISMATCH",
+        details: mismatches,
+      });
+    }
 
     const allocator = this.#allocator(issuerId);
-    const indices = allocator.allocate(credentials.length);
+    const indices = await this.#drawIndices(issuerId, credentials.length);
     let stored = false;
     try {
       const { chainId, registry } = this.#o;
@@ -425,7 +564,7 @@ class SqliteIssuerService implements IssuerService {
       const accepted: AcceptedCredential[] = rows.map((r) => ({ id: r.id, statusIndex: r.statusIndex, state: "queued" }));
       const outcome = this.#write(() => {
         // A concurrent request with the same key may have committed while we were hashing.
-        const again = this.#replay(issuerId, idempotencyKey, requestHash);
+        const again = this.#replay(issuerId, "submit", idempotencyKey, requestMac);
         if (again) return { credentials: JSON.parse(again) as AcceptedCredential[], replayed: true };
         const insert = this.#db.prepare(
           "INSERT INTO credentials (id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -433,7 +572,7 @@ class SqliteIssuerService implements IssuerService {
         for (const { id, statusIndex, prepared: p } of rows) {
           insert.run(id, issuerId, statusIndex, p.content, p.salts, p.digest, p.leaf, p.validFrom, p.validUntil, createdAt);
         }
-        this.#remember(issuerId, idempotencyKey, requestHash, accepted);
+        this.#remember(issuerId, "submit", idempotencyKey, requestMac, accepted);
         return { credentials: accepted, replayed: false };
       });
       stored = !outcome.replayed;
@@ -447,14 +586,62 @@ class SqliteIssuerService implements IssuerService {
     }
   }
 
+  /**
+   * Re-checks on-chain, before they are batched, the status indices of credentials accepted
+   * since the last call: a bit set meanwhile by the issuer's keys outside this service (the list
+   * was checked when it grew, not at every draw) would make a new credential born revoked. Such a
+   * credential gets a fresh index, salts and digest (its content is kept; GET shows the new index).
+   * Returns how many were re-indexed. Called by the pipeline before each round of batch building.
+   */
+  async recheckQueuedIndices(): Promise<number> {
+    let moved = 0;
+    for (const issuerId of this.#issuers.keys()) {
+      const queued = queuedCredentialsAfter(this.#db, issuerId, this.#recheckedUpTo.get(issuerId) ?? 0);
+      if (queued.length === 0) continue;
+      const onChain = new Set(await this.#setBitsInWords(issuerId, queued.map((q) => q.status_index >> 8)));
+      this.#allocator(issuerId).markTaken(onChain);
+      // An erased queued credential cannot be prepared again: it keeps its index (and shows revoked).
+      const hit = queued.flatMap((q) => {
+        const content = onChain.has(q.status_index) ? credentialContent(this.#db, q.seq) : null;
+        return content === null ? [] : [{ ...q, content }];
+      });
+      if (hit.length > 0) moved += await this.#reindex(issuerId, hit);
+      this.#recheckedUpTo.set(issuerId, queued.at(-1)!.seq);
+    }
+    return moved;
+  }
+
+  /** Set status bits in the given words of an issuer's lists (contiguous runs read in one call each). */
+  async #setBitsInWords(issuerId: number, words: readonly number[]): Promise<number[]> {
+    const sorted = [...new Set(words)].sort((a, b) => a - b);
+    const out: number[] = [];
+    for (let i = 0; i < sorted.length; ) {
+      let j = i;
+      while (j + 1 < sorted.length && sorted[j + 1]! - sorted[i]! < 2048 && sorted[j + 1]! - sorted[j]! <= 64) j++;
+      out.push(...(await setStatusBits(this.#o.client, this.#o.registry, issuerId, sorted[i]! * 256, (sorted[j]! + 1) * 256)));
+      i = j + 1;
+    }
+    return out;
+  }
+
+  async #reindex(issuerId: number, hit: readonly (QueuedCredential & { content: string })[]): Promise<number> {
+    const indices = await this.#drawIndices(issuerId, hit.length);
+    const { chainId, registry } = this.#o;
+    const prepared = await this.#pool.prepare(
+      hit.map((q) => JSON.parse(q.content) as JsonObject),
+      indices.map((statusIndex) => ({ chainId, registry, issuerId, statusIndex })),
+    );
+    const moved = this.#write(() => hit.filter((q, k) => reindexQueuedCredential(this.#db, q.seq, { statusIndex: indices[k]!, ...prepared[k]! })).length);
+    this.#o.log?.("warn", "status indices set on-chain before anchoring: credentials re-indexed", { issuerId, count: moved, ids: hit.slice(0, 10).map((q) => q.id) });
+    return moved;
+  }
+
   // ── reading ────────────────────────────────────────────────────────────────────────────
 
   #credentialRow(principal: Principal, id: string): CredentialRow {
     const row = this.#db.prepare("SELECT * FROM credentials WHERE id = ?").get(id) as CredentialRow | undefined;
-    if (!row) throw new ServiceError(`no credential ${id}`, { code: "NOT_FOUND" });
-    if (principal.kind === "issuer" && principal.issuerId !== row.issuer_id) {
-      throw new ServiceError(`credential ${id} belongs to another issuer`, { code: "FORBIDDEN" });
-    }
+    // Another issuer's credential is answered exactly like a missing one: ids reveal nothing.
+    if (!row || !this.#mayAct(principal, row.issuer_id)) throw new ServiceError(`no credential ${id}`, { code: "NOT_FOUND" });
     return row;
   }
 
@@ -528,8 +715,7 @@ class SqliteIssuerService implements IssuerService {
 
   getBatch(principal: Principal, id: number): BatchView {
     const batch = this.#batchRow(id);
-    if (!batch) throw new ServiceError(`no batch ${id}`, { code: "NOT_FOUND" });
-    if (principal.kind === "issuer" && principal.issuerId !== batch.issuer_id) throw new ServiceError(`batch ${id} belongs to another issuer`, { code: "FORBIDDEN" });
+    if (!batch || !this.#mayAct(principal, batch.issuer_id)) throw new ServiceError(`no batch ${id}`, { code: "NOT_FOUND" });
     const view: BatchView = {
       id: batch.id,
       issuerId: batch.issuer_id,
@@ -598,8 +784,8 @@ class SqliteIssuerService implements IssuerService {
     const issuerId = principal.issuerId;
     this.#servedIssuer(issuerId);
     const { action, credentialIds = [], statusIndices = [], batchId, reason = 0, idempotencyKey } = request;
-    const requestHash = createHash("sha256").update(canonicalize({ action, credentialIds, statusIndices, batchId: batchId ?? null, reason })).digest();
-    const replayed = this.#replay(issuerId, idempotencyKey === undefined ? undefined : `status:${idempotencyKey}`, requestHash);
+    const requestMac = this.#requestMac({ action, credentialIds, statusIndices, batchId: batchId ?? null, reason });
+    const replayed = this.#replay(issuerId, "status", idempotencyKey, requestMac);
     if (replayed) return { change: this.getStatusChange(principal, Number(replayed)), replayed: true };
 
     if (credentialIds.length === 0 && statusIndices.length === 0 && batchId === undefined) {
@@ -616,8 +802,7 @@ class SqliteIssuerService implements IssuerService {
     const lookupIndex = this.#db.prepare("SELECT id FROM credentials WHERE issuer_id = ? AND status_index = ?");
     for (const id of credentialIds) {
       const row = lookupId.get(id) as { issuer_id: number; status_index: number } | undefined;
-      if (!row) throw new ServiceError(`no credential ${id}`, { code: "NOT_FOUND", details: [{ path: "credentialIds", message: id }] });
-      if (row.issuer_id !== issuerId) throw new ServiceError(`credential ${id} belongs to another issuer`, { code: "FORBIDDEN" });
+      if (!row || row.issuer_id !== issuerId) throw new ServiceError(`no credential ${id}`, { code: "NOT_FOUND", details: [{ path: "credentialIds", message: id }] });
       indices.add(row.status_index);
     }
     for (const index of statusIndices) {
@@ -628,8 +813,7 @@ class SqliteIssuerService implements IssuerService {
     let batch: BatchRow | undefined;
     if (batchId !== undefined) {
       batch = this.#batchRow(batchId);
-      if (!batch) throw new ServiceError(`no batch ${batchId}`, { code: "NOT_FOUND" });
-      if (batch.issuer_id !== issuerId) throw new ServiceError(`batch ${batchId} belongs to another issuer`, { code: "FORBIDDEN" });
+      if (!batch || batch.issuer_id !== issuerId) throw new ServiceError(`no batch ${batchId}`, { code: "NOT_FOUND" });
     }
 
     const sorted = [...indices].sort((a, b) => a - b);
@@ -649,7 +833,7 @@ class SqliteIssuerService implements IssuerService {
         : statusCalls(action, sorted, reason, this.#o.statusGasBudget ?? 10_000_000);
       const txIds = calls.map((data) => TxSender.enqueue(this.#db, signer, batch ? "revokeRoot" : "status", changeId, data, this.#now()));
       this.#db.prepare("UPDATE status_changes SET tx_id = ? WHERE id = ?").run(txIds[0]!, changeId);
-      this.#remember(issuerId, idempotencyKey === undefined ? undefined : `status:${idempotencyKey}`, requestHash, changeId);
+      this.#remember(issuerId, "status", idempotencyKey, requestMac, changeId);
       return changeId;
     });
     return { change: this.getStatusChange(principal, id), replayed: false };
@@ -657,8 +841,7 @@ class SqliteIssuerService implements IssuerService {
 
   getStatusChange(principal: Principal, id: number): StatusChangeView {
     const row = this.#db.prepare("SELECT * FROM status_changes WHERE id = ?").get(id) as StatusChangeRow | undefined;
-    if (!row) throw new ServiceError(`no revocation request ${id}`, { code: "NOT_FOUND" });
-    if (principal.kind === "issuer" && principal.issuerId !== row.issuer_id) throw new ServiceError(`revocation request ${id} belongs to another issuer`, { code: "FORBIDDEN" });
+    if (!row || !this.#mayAct(principal, row.issuer_id)) throw new ServiceError(`no revocation request ${id}`, { code: "NOT_FOUND" });
     const view: StatusChangeView = {
       id: row.id,
       issuerId: row.issuer_id,
@@ -696,7 +879,15 @@ class SqliteIssuerService implements IssuerService {
       this.#db
         .prepare("INSERT INTO audit_log (at, actor, action, subject, details) VALUES (?, ?, 'erase', ?, ?)")
         .run(erasedAt, erasedBy, id, JSON.stringify({ leaf: tombstone.leaf, issuerId: row.issuer_id }));
+      // The MAC of the request that carried it is derived from the erased content: drop it too.
+      forgetErasedSubmission(this.#db, row.issuer_id, id);
     });
+    // secure_delete zeroed the old content in the main file; the WAL still holds page images with it.
+    try {
+      checkpointAndTruncateWal(this.#db);
+    } catch (error) {
+      this.#o.log?.("warn", "WAL checkpoint after an erasure failed; the next one removes the erased text", { error: (error as Error).message });
+    }
     return tombstone;
   }
 

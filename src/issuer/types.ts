@@ -3,8 +3,27 @@
 import type { Bundle } from "../core/bundle.ts";
 import type { JsonObject } from "../core/json.ts";
 
-/** Who is calling: an issuer (by its on-chain issuer id) or the operator. */
-export type Principal = { kind: "issuer"; issuerId: number; keyId: string } | { kind: "admin"; keyId: string };
+/**
+ * Who is calling: an issuer (by its on-chain issuer id) or the operator. An operator key with
+ * `issuers` acts only for those issuers (docs/api.md, "Keys and scopes").
+ */
+export type Principal = { kind: "issuer"; issuerId: number; keyId: string } | { kind: "admin"; keyId: string; issuers?: readonly number[] };
+
+/** An API key as listed: never the secret (only its hash is stored). */
+export type ApiKeyView = {
+  keyId: string;
+  kind: "issuer" | "admin";
+  issuerId?: number;
+  /** Operator keys limited to some issuers. */
+  issuers?: number[];
+  label?: string;
+  createdAt: string;
+  expiresAt?: string;
+  revokedAt?: string;
+  state: "active" | "expired" | "revoked";
+};
+
+export type CreateApiKeyRequest = { label?: string; expiresAt?: string };
 
 /**
  * Lifecycle of a credential, in order. `confirmed` = its anchor has K confirmations; `failed` = its
@@ -137,8 +156,12 @@ export type ServiceStats = {
 export interface IssuerService {
   /** The principal behind an API key (`Authorization: Bearer <token>`), or undefined; constant-time. */
   authenticate(token: string): Principal | undefined;
-  /** Operator only: a new API key for an issuer the chain knows; the token is shown only here. */
-  createApiKey(principal: Principal, issuerId: number): { keyId: string; token: string };
+  /** Operator only: a new API key for an issuer served here and in the key's scope; the token is shown only here. */
+  createApiKey(principal: Principal, issuerId: number, request?: CreateApiKeyRequest): { keyId: string; token: string; expiresAt?: string };
+  /** Operator only: the keys of the issuers in the key's scope (and operator keys, for an unlimited operator key). */
+  listApiKeys(principal: Principal): ApiKeyView[];
+  /** Operator only: revokes a key it may see (NOT_FOUND otherwise). */
+  revokeApiKey(principal: Principal, keyId: string): ApiKeyView;
   submitCredentials(issuerId: number, request: SubmitRequest): Promise<SubmitResult>;
   getCredential(principal: Principal, id: string): CredentialView;
   getBatch(principal: Principal, id: number): BatchView;

@@ -169,6 +169,27 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE batches ADD COLUMN padding BLOB;             -- random extra leaf digest added when the root had to change
   ALTER TABLE batches ADD COLUMN rebuilds INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- Idempotency keys, one namespace per kind of request (a submission and a revocation may use
+  -- the same key), with a keyed MAC of the request (HMAC-SHA-256 under the server secret) instead
+  -- of a plain SHA-256 a dictionary could match, and an age: rows expire. The old rows held such
+  -- plain hashes of personal data, so they go (secure_delete zeroes their pages).
+  DROP TABLE idempotency;
+  CREATE TABLE idempotency (
+    issuer_id     INTEGER NOT NULL,
+    scope         TEXT NOT NULL CHECK (scope IN ('submit','status')),
+    key           TEXT NOT NULL,
+    request_mac   BLOB NOT NULL,                -- empty once a credential of the request was erased
+    response      TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    PRIMARY KEY (issuer_id, scope, key)
+  ) STRICT;
+  CREATE INDEX idempotency_age ON idempotency (created_at);
+
+  -- API keys expire; an operator key may be limited to some issuers.
+  ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;   -- unix ms; NULL: never
+  ALTER TABLE api_keys ADD COLUMN issuer_scope TEXT;    -- operator keys: JSON array of issuer ids; NULL: every issuer
+  `,
 ];
 
 /**
@@ -190,6 +211,8 @@ export function openDatabase(path: string): Db {
     db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");
     db.pragma("busy_timeout = 5000");
+    // Erased content (GDPR) must not linger in free pages or freed cells: overwrite it with zeros.
+    db.pragma("secure_delete = ON");
     migrate(db);
   } catch (error) {
     throw new ServiceError(`cannot open the database at ${path}: ${(error as Error).message}`, { code: "STORAGE_UNAVAILABLE", cause: error });
@@ -205,6 +228,19 @@ function migrate(db: Db): void {
       db.pragma(`user_version = ${version + 1}`);
     })();
   }
+}
+
+/**
+ * After an erasure: copies the WAL into the main file and truncates it to zero bytes, so the
+ * erased text stays in neither file (with `secure_delete` the main file has zeros where it was).
+ * Returns false if a reader kept part of the WAL alive (the next checkpoint finishes the job).
+ *
+ * @example
+ * eraseRows(db); checkpointAndTruncateWal(db);
+ */
+export function checkpointAndTruncateWal(db: Db): boolean {
+  const [result] = db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
+  return result?.busy === 0;
 }
 
 /** Reads a meta value. */

@@ -138,7 +138,7 @@ describe("src/api (HTTP, real service)", function () {
     expectError(await call("POST", "/v1/credentials", { token: issuer1, body, headers: { "idempotency-key": "bad key with spaces" } }), 400, "REQUEST_INVALID");
   });
 
-  it("error: auth: no key 401 (with WWW-Authenticate), bad key 401, other issuer 403, operator-only 403, erase 200 then 410", async function () {
+  it("error: auth: no key 401 (with WWW-Authenticate), bad key 401, other issuer 404 (as missing), operator-only 403, erase 200 then 410", async function () {
     const submitted = await call("POST", "/v1/credentials", { token: issuer1, body: { credentials: [badge("Auth")] } });
     const id = submitted.body.credentials[0].id as string;
     const none = await call("GET", `/v1/credentials/${id}`);
@@ -146,9 +146,9 @@ describe("src/api (HTTP, real service)", function () {
     expect(none.headers.get("www-authenticate")).to.match(/^Bearer/);
     expectError(await call("GET", `/v1/credentials/${id}`, { token: "cak_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }), 401, "UNAUTHORIZED");
     expectError(await call("GET", `/v1/credentials/${id}`, { headers: { authorization: "Basic dXNlcjpwYXNz" } }), 401, "UNAUTHORIZED");
-    expectError(await call("GET", `/v1/credentials/${id}`, { token: issuer2 }), 403, "FORBIDDEN");
-    expectError(await call("DELETE", `/v1/credentials/${id}`, { token: issuer2 }), 403, "FORBIDDEN");
-    expectError(await call("POST", "/v1/revocations", { token: issuer2, body: { action: "revoke", credentialIds: [id] } }), 403, "FORBIDDEN");
+    expectError(await call("GET", `/v1/credentials/${id}`, { token: issuer2 }), 404, "NOT_FOUND");
+    expectError(await call("DELETE", `/v1/credentials/${id}`, { token: issuer2 }), 404, "NOT_FOUND");
+    expectError(await call("POST", "/v1/revocations", { token: issuer2, body: { action: "revoke", credentialIds: [id] } }), 404, "NOT_FOUND");
     expectError(await call("POST", "/v1/credentials", { token: admin, body: { credentials: [badge("x")] } }), 403, "FORBIDDEN");
     expectError(await call("POST", "/v1/admin/issuers/1/api-keys", { token: issuer1 }), 403, "FORBIDDEN");
     expect((await call("GET", `/v1/credentials/${id}`, { token: admin })).status).to.equal(200);
@@ -156,7 +156,7 @@ describe("src/api (HTTP, real service)", function () {
     const created = await call("POST", "/v1/admin/issuers/2/api-keys", { token: admin });
     expect(created.status).to.equal(201);
     conforms(S.ApiKeyResponse, created.body);
-    expect((await call("GET", `/v1/credentials/${id}`, { token: created.body.token })).status).to.equal(403);
+    expect((await call("GET", `/v1/credentials/${id}`, { token: created.body.token })).status).to.equal(404);
     expectError(await call("POST", "/v1/admin/issuers/99/api-keys", { token: admin }), 404, "NOT_FOUND");
 
     const erased = await call("DELETE", `/v1/credentials/${id}`, { token: issuer1 });
@@ -307,6 +307,63 @@ describe("src/api (HTTP, real service)", function () {
     expect(text).to.match(/^credanchor_gas_used_total [1-9]\d*$/m);
     expect(text).to.match(/^credanchor_http_requests_total\{method="POST",route="\/v1\/credentials",status="202"\} [1-9]\d*$/m);
     expect(text).to.match(/^credanchor_http_errors_total\{code="UNAUTHORIZED"\} [1-9]\d*$/m);
+  });
+
+  it("error: another issuer's batch and revocation ids answer 404 exactly as ids that do not exist (issue 10, item 15)", async function () {
+    const submitted = await call("POST", "/v1/credentials", { token: issuer1, body: { credentials: [badge("Existence")] } });
+    const view = await untilAnchored(submitted.body.credentials[0].id);
+    const revocation = await call("POST", "/v1/revocations", { token: issuer1, body: { action: "suspend", credentialIds: [view.id] } });
+    expect(revocation.status).to.equal(202);
+    const strip = (r: Call) => ({ status: r.status, code: r.body.error.code, message: r.body.error.message.replace(/ \S+$/, " <id>"), details: r.body.error.details });
+    for (const [path, missing] of [
+      [`/v1/batches/${view.batchId}`, "/v1/batches/999999"],
+      [`/v1/revocations/${revocation.body.id}`, "/v1/revocations/999999"],
+      [`/v1/credentials/${view.id}`, "/v1/credentials/00000000-0000-4000-8000-000000000000"],
+    ] as const) {
+      const other = await call("GET", path, { token: issuer2 });
+      expectError(other, 404, "NOT_FOUND");
+      expect(strip(other), path).to.deep.equal(strip(await call("GET", missing, { token: issuer2 })));
+    }
+    expectError(await call("POST", "/v1/revocations", { token: issuer2, body: { action: "revoke", batchId: view.batchId } }), 404, "NOT_FOUND");
+  });
+
+  it("error: a credential naming another issuer is 422 ISSUER_MISMATCH with its index and both values; one without an issuer gets it filled in (issue 10, item 1)", async function () {
+    const spoof = badge("Doctor of Medicine");
+    (spoof.issuer as JsonObject).id = "did:web:academy.example"; // issuer 2's identity, sent with issuer 1's key
+    const r = await call("POST", "/v1/credentials", { token: issuer1, body: { credentials: [badge("fine"), spoof] } });
+    expectError(r, 422, "ISSUER_MISMATCH");
+    expect(r.body.error.details).to.deep.equal([
+      { path: "credentials[1].issuer.id", message: `is "did:web:academy.example"; must be this issuer's on-chain identity "${chain.issuers[0]!.identity}"` },
+    ]);
+    const bare = badge("No issuer");
+    delete bare.issuer;
+    const accepted = await call("POST", "/v1/credentials", { token: issuer1, body: { credentials: [bare] } });
+    expect(accepted.status).to.equal(202);
+    const stored = await call("GET", `/v1/credentials/${accepted.body.credentials[0].id}`, { token: issuer1 });
+    expect(stored.body.credential.issuer).to.deep.equal({ id: chain.issuers[0]!.identity, type: ["Profile"] });
+  });
+
+  it("behavior: operator key management: create with expiry, list (never a secret), revoke; the revoked key stops at once (issue 10, item 16)", async function () {
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d+Z$/, "Z");
+    const created = await call("POST", "/v1/admin/issuers/2/api-keys", { token: admin, body: { label: "registrar", expiresAt } });
+    expect(created.status).to.equal(201);
+    expect(created.body.expiresAt).to.equal(new Date(expiresAt).toISOString());
+    expect((await call("GET", "/v1/batches/999999", { token: created.body.token })).status).to.equal(404); // authenticates
+    expectError(await call("POST", "/v1/admin/issuers/2/api-keys", { token: admin, body: { expiresAt: "2001-01-01T00:00:00Z" } }), 400, "REQUEST_INVALID");
+    expectError(await call("POST", "/v1/admin/issuers/2/api-keys", { token: admin, body: { expiresAt: "tomorrow" } }), 400, "REQUEST_INVALID");
+
+    const listed = await call("GET", "/v1/admin/api-keys", { token: admin });
+    expect(listed.status).to.equal(200);
+    const mine = listed.body.keys.find((k: { keyId: string }) => k.keyId === created.body.keyId);
+    expect(mine).to.deep.include({ kind: "issuer", issuerId: 2, label: "registrar", state: "active" });
+    expect(JSON.stringify(listed.body)).not.to.include(created.body.token.split("_")[2]);
+    expectError(await call("GET", "/v1/admin/api-keys", { token: issuer1 }), 403, "FORBIDDEN");
+
+    const revoked = await call("DELETE", `/v1/admin/api-keys/${created.body.keyId}`, { token: admin });
+    expect(revoked.status).to.equal(200);
+    expect(revoked.body).to.include({ keyId: created.body.keyId, state: "revoked" });
+    expectError(await call("GET", "/v1/batches/999999", { token: created.body.token }), 401, "UNAUTHORIZED");
+    expectError(await call("DELETE", "/v1/admin/api-keys/0000000000000000", { token: admin }), 404, "NOT_FOUND");
   });
 
   it("behavior: logs are JSON lines with route and status, and never contain keys or credential contents", function () {

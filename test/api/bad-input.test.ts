@@ -29,12 +29,14 @@ const VALID_BODY: Record<string, JsonObject> = {
   "POST /v1/credentials": { credentials: [sampleBadge()] },
   "POST /v1/revocations": { action: "revoke", statusIndices: [1] },
   "POST /v1/verify": { bundle: {} },
+  "POST /v1/admin/issuers/:issuerId/api-keys": { label: "bad-input matrix", expiresAt: "2999-01-01T00:00:00Z" },
 };
 /** Right member names, wrong types or values. */
 const WRONG_TYPES: Record<string, unknown[]> = {
   "POST /v1/credentials": [{ credentials: "x" }, { credentials: {} }, { credentials: null }, { credentials: [] }],
   "POST /v1/revocations": [{ action: 1, statusIndices: [1] }, { action: "revoke", statusIndices: "1" }, { action: "revoke", statusIndices: [1], reason: "3" }, { action: "revoke", batchId: 1.5 }],
   "POST /v1/verify": [{ bundles: "x" }, { bundles: [] }, { bundle: {}, private: "yes" }, { bundle: {}, bundles: [{}] }],
+  "POST /v1/admin/issuers/:issuerId/api-keys": [{ label: 1 }, { label: "" }, { expiresAt: "soon" }, { expiresAt: 1e12 }, { expiresAt: "2999-01-01" }],
 };
 
 describe("src/api: bad input on every endpoint (real service)", function () {
@@ -120,7 +122,8 @@ describe("src/api: bad input on every endpoint (real service)", function () {
     return r;
   };
 
-  const concrete = (route: Route, bad?: string) => route.path.replace(/:\w+/g, bad ?? (route.path.startsWith("/v1/credentials/") ? UUID : "1"));
+  const concrete = (route: Route, bad?: string) =>
+    route.path.replace(/:\w+/g, bad ?? (route.path.startsWith("/v1/credentials/") ? UUID : route.path.includes(":keyId") ? "0000000000000000" : "1"));
   const keyFor = (route: Route) => (route.auth === "admin" ? admin : route.auth === "none" ? undefined : issuer1);
 
   it("behavior: every route with a body has a valid example and wrong-type cases here", function () {
@@ -177,7 +180,7 @@ describe("src/api: bad input on every endpoint (real service)", function () {
       const path = concrete(route);
       const token = keyFor(route);
       const valid = VALID_BODY[key]!;
-      const limit = LIMITS.bodyBytes[key as keyof typeof LIMITS.bodyBytes];
+      const limit = LIMITS.bodyBytes[key as keyof typeof LIMITS.bodyBytes] ?? LIMITS.defaultBodyBytes;
       const first = Object.keys(valid)[0]!;
       const send = async (status: number, code: string, options: CallOptions) => {
         expectError(await call(route.method.toUpperCase(), path, { ...(token ? { token } : {}), ...options }), status, code);

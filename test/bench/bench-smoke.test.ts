@@ -1,5 +1,6 @@
 // Short runs of every benchmark inside `npm test`: they run, keep their JSON contract, and the
-// deterministic gas figures stay within their targets.
+// deterministic gas figures stay within their targets. Runs count completed work (`--requests`),
+// never work inside a time window: a busy machine makes them slower, never wrong (issue 10, item 18).
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { expect } from "chai";
@@ -13,6 +14,8 @@ async function lastJsonLine(script: string, args: string[]): Promise<Record<stri
 }
 
 describe("benchmarks (short runs)", function () {
+  // A busy machine makes these slower, never wrong: no run may fail on a short test timeout.
+  this.timeout(600_000);
   it("behavior: bench:gas meets the gas targets for v2 and v1 (anchor ≤ 52,000; cohort ≤ 1,000; random ≤ 25,000 per credential)", async function () {
     const v2 = await lastJsonLine("bench/gas.ts", ["--json"]);
     const v1 = v2.v1 as unknown as Record<string, number>;
@@ -45,29 +48,30 @@ describe("benchmarks (short runs)", function () {
   });
 
   it("behavior: bench:service --json runs the real service over HTTP with zero errors", async function () {
-    this.timeout(300_000);
-    const r = await lastJsonLine("bench/service.ts", ["--json", "--seconds", "1", "--anchor", "2000"]);
+    const r = await lastJsonLine("bench/service.ts", ["--json", "--requests", "4", "--anchor", "2000"]);
     expect(r.acceptErrors).to.equal(0);
     expect(r.bundleErrors).to.equal(0);
     expect(r.anchorN).to.equal(2000);
+    expect(r.acceptedCount).to.equal(4 * 1000); // every request completed, however long it took
     for (const key of ["acceptedPerSecond", "inProcessAcceptedPerSecond", "anchorSeconds", "bundleP50Ms", "bundleP99Ms"]) expect(r[key], key).to.be.a("number").and.at.least(0);
-    expect(r.acceptedPerSecond).to.be.greaterThan(0);
   });
 
   it("behavior: bench:verify --json verifies real bundles through the library and POST /v1/verify", async function () {
-    this.timeout(300_000);
-    const r = await lastJsonLine("bench/verify.ts", ["--json", "--n", "100", "--seconds", "1"]);
+    const r = await lastJsonLine("bench/verify.ts", ["--json", "--n", "100", "--requests", "8"]);
     expect(r.n).to.equal(100);
     expect(r.apiErrors).to.equal(0);
+    expect(r.apiBatchedCount).to.equal(8 * 100);
+    expect(r.apiSingleCount).to.equal(8);
     for (const key of ["batchedPerSecond", "oneByOnePerSecond", "concurrentPerSecond", "apiBatchedPerSecond", "apiSinglePerSecond", "rpcRoundTripMs"]) {
-      expect(r[key], key).to.be.a("number").and.greaterThan(0);
+      expect(r[key], key).to.be.a("number").and.at.least(0);
     }
   });
 
   it("behavior: bench:load --json sustains mixed load with zero errors", async function () {
-    this.timeout(300_000);
-    const r = await lastJsonLine("bench/load.ts", ["--json", "--seconds", "3"]);
+    const r = await lastJsonLine("bench/load.ts", ["--json", "--requests", "20"]);
     expect(r.errors).to.equal(0);
-    for (const key of ["issuedPerSecond", "statusPerSecond", "verifyPerSecond", "rssStartMiB", "rssLastQuarterMiB"]) expect(r[key], key).to.be.a("number").and.greaterThan(0);
+    expect([r.issuedCount, r.statusCount, r.verifyCount]).to.deep.equal([20 * 100, 20, 20]);
+    for (const key of ["issuedPerSecond", "statusPerSecond", "verifyPerSecond"]) expect(r[key], key).to.be.a("number").and.at.least(0);
+    for (const key of ["rssStartMiB", "rssLastQuarterMiB"]) expect(r[key], key).to.be.a("number").and.greaterThan(0);
   });
 });

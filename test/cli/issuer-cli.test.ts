@@ -125,4 +125,32 @@ describe("credanchor issue / status / revoke / erase / keys (real service proces
     expect((await cli("keys", "create", "--issuer", "77")).stderr).to.match(/issuer 77 is not served/);
     expect(readFileSync(join(dataDir, "credanchor.db")).length).to.be.greaterThan(0);
   });
+
+  it("behavior: keys create --expires, keys list (states, never secrets), scoped operator keys (issue 10, item 16)", async function () {
+    const created = await cli("keys", "create", "--issuer", "1", "--label", "registrar", "--expires", "90d");
+    expect(created.code, created.stderr).to.equal(0);
+    expect(created.stdout).to.match(/for issuer 1, expires \d{4}-\d\d-\d\dT/);
+    const token = /^(cak_\S+)$/m.exec(created.stdout)![1]!;
+    const keyId = token.slice(4, 20);
+    const listed = await cli("keys", "list", "--json");
+    expect(listed.code, listed.stderr).to.equal(0);
+    const keys = JSON.parse(listed.stdout) as { keyId: string; state: string; expiresAt?: string; label?: string }[];
+    const mine = keys.find((k) => k.keyId === keyId)!;
+    expect(mine).to.include({ state: "active", label: "registrar" });
+    expect(Date.parse(mine.expiresAt!) - Date.now()).to.be.within(89 * 86_400_000, 91 * 86_400_000);
+    expect(listed.stdout).not.to.include(token.slice(21));
+    await cli("keys", "revoke", keyId);
+    expect((await cli("keys", "list")).stdout).to.match(new RegExp(`^${keyId}  revoked  issuer 1 .*"registrar"$`, "m"));
+    for (const bad of [["--expires", "2001-01-01T00:00:00Z"], ["--expires", "soon"]]) {
+      const r = await cli("keys", "create", "--issuer", "1", ...bad);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.match(/--expires/);
+    }
+    // An operator key limited to issuer 2 sees issuer 1's batches as missing.
+    const scoped = await cli("keys", "create", "--admin", "--issuers", "2");
+    expect(scoped.stdout).to.match(/for the operator \(issuers 2\)/);
+    const scopedToken = /^(cak_\S+)$/m.exec(scoped.stdout)![1]!;
+    expect((await cli("status", "--batch", "1", "--api-key", scopedToken)).stderr).to.match(/NOT_FOUND/);
+    expect((await cli("keys", "create", "--issuer", "1", "--issuers", "2")).stderr).to.match(/--admin/);
+  });
 });

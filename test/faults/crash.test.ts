@@ -17,13 +17,15 @@ import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundles } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { createKeyIn, startServerProcess, type ServerProcess } from "../helpers/server-process.ts";
-import { startChain, type Chain } from "../helpers/stack.ts";
+import { ISSUER_IDENTITIES, startChain, type Chain } from "../helpers/stack.ts";
 
 const RANDOM_RUNS = Number(process.env.FAULT_RUNS ?? 2);
 
-const badge = (name: string) => {
+/** The sample badge, named, issued by test issuer 1 or 2 (its on-chain identity as `issuer.id`). */
+const badge = (name: string, issuerId: 1 | 2 = 1) => {
   const c = sampleBadge();
   ((c.credentialSubject as JsonObject).achievement as JsonObject).name = name;
+  (c.issuer as JsonObject).id = ISSUER_IDENTITIES[issuerId];
   return c;
 };
 
@@ -154,7 +156,7 @@ describe("crash safety: SIGKILL the service at every step, restart, nothing lost
       // Issuer 2: its status list is not shared with the other runs' databases on this chain.
       const first = await start(dataDir, {}, [2]);
       const token = createKeyIn(dataDir, 2);
-      const accepted = (await post(first, token, "/v1/credentials", { credentials: Array.from({ length: 6 }, (_, k) => badge(`Rev ${k}`)) }))!.body.credentials as Accepted[];
+      const accepted = (await post(first, token, "/v1/credentials", { credentials: Array.from({ length: 6 }, (_, k) => badge(`Rev ${k}`, 2)) }))!.body.credentials as Accepted[];
       await waitAnchored(first, token, accepted.map((a) => a.id));
       await first.kill("SIGTERM");
 

@@ -24,13 +24,16 @@ export type Chain = {
   governance: LocalAccount;
   registry: Address;
   deployBlock: number;
-  /** Issuer ids 1 and 2: hot signer keys dev accounts 1 and 2, cold admin keys dev accounts 11 and 12. */
-  issuers: { id: number; key: LocalAccount; admin: LocalAccount }[];
+  /** Issuer ids 1 and 2: hot signer keys dev accounts 1 and 2, cold admin keys dev accounts 11 and 12, and their on-chain identities. */
+  issuers: { id: number; key: LocalAccount; admin: LocalAccount; identity: string }[];
   wallet(account: LocalAccount): WalletClient;
   /** An address book naming this chain's registry: what a verifier trusts. */
   addressBook(network?: string): { network: string; chainId: number; deployments: Record<string, unknown>[] };
   stop(): Promise<void>;
 };
+
+/** The on-chain identities of the test issuers 1 and 2 (what their credentials must name as `issuer`; `sampleBadge()` names issuer 1). */
+export const ISSUER_IDENTITIES = { 1: "did:web:uni.example", 2: "did:web:academy.example" } as const;
 
 /** Starts a node (or takes `node`, e.g. an Anvil), deploys the registry and registers two issuers. */
 export async function startChain({ node: given }: { node?: LocalNode } = {}): Promise<Chain> {
@@ -43,12 +46,12 @@ export async function startChain({ node: given }: { node?: LocalNode } = {}): Pr
     const clients = { publicClient, walletClient: wallet(governance), account: governance };
     const { address: registry, blockNumber: deployBlock } = await deployRegistry(clients);
     const issuers = [];
-    for (const [index, identity, name] of [[1, "did:web:uni.example", "University"], [2, "did:web:academy.example", "Academy"]] as const) {
+    for (const [index, identity, name] of [[1, ISSUER_IDENTITIES[1], "University"], [2, ISSUER_IDENTITIES[2], "Academy"]] as const) {
       const key = devAccount(index);
       const admin = devAccount(10 + index);
       const id = await registerIssuer(clients, registry, admin.address, identity, { name });
       await addSignerKey({ publicClient, walletClient: wallet(admin), account: admin }, registry, key.address);
-      issuers.push({ id, key, admin });
+      issuers.push({ id, key, admin, identity });
     }
     const addressBook = (network = "test") => ({
       network,

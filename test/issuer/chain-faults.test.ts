@@ -100,8 +100,9 @@ describe("src/chain/sender.ts under chain faults (real hardhat node)", function 
       const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Outage")] });
       const id = credentials[0]!.id;
       proxy.block();
-      await stack.pipeline.tick(); // the batch is built (no chain needed), sending fails
-      expect(stack.service.getCredential(issuer1, id).state).to.equal("batched");
+      // No batch is built while the chain is down: its status indices are re-checked on-chain first.
+      await stack.pipeline.tick();
+      expect(stack.service.getCredential(issuer1, id).state).to.equal("queued");
       expect(stack.pipeline.lastChainError).to.be.a("string");
       const readiness = await stack.service.readiness();
       expect(readiness.ready).to.equal(false);
@@ -109,7 +110,7 @@ describe("src/chain/sender.ts under chain faults (real hardhat node)", function 
       expect(readiness.checks.database.ok).to.equal(true);
       const during = (await stack.service.submitCredentials(1, { credentials: [badge("During outage")] })).credentials[0]!.id;
       for (let k = 0; k < 3; k++) await stack.pipeline.tick();
-      expect(stack.service.getCredential(issuer1, id).state).to.equal("batched");
+      expect(stack.service.getCredential(issuer1, id).state).to.equal("queued");
 
       proxy.unblock();
       await runUntil(stack, () => [id, during].every((c) => stack.service.getCredential(issuer1, c).state === "confirmed"));

@@ -8,11 +8,13 @@ import type { Principal } from "../../src/issuer/types.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundle, type VerifyOptions } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
 
-function badge(name: string): JsonObject {
+/** The sample badge, named, issued by test issuer 1 or 2 (its on-chain identity as `issuer.id`). */
+function badge(name: string, issuerId: 1 | 2 = 1): JsonObject {
   const credential = sampleBadge();
   ((credential.credentialSubject as JsonObject).achievement as JsonObject).name = name;
+  (credential.issuer as JsonObject).id = ISSUER_IDENTITIES[issuerId];
   return credential;
 }
 
@@ -112,7 +114,7 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
     expect(again.credentials).to.deep.equal(first.credentials);
     await expectCodeAsync(() => stack.service.submitCredentials(1, { credentials: [badge("Other")], idempotencyKey: "k-1" }), "IDEMPOTENCY_CONFLICT");
     // Keys are per issuer: issuer 2 may use the same key for its own request.
-    expect((await stack.service.submitCredentials(2, { credentials: body, idempotencyKey: "k-1" })).replayed).to.equal(false);
+    expect((await stack.service.submitCredentials(2, { credentials: [badge("Idem", 2)], idempotencyKey: "k-1" })).replayed).to.equal(false);
   });
 
   it("error: invalid credentials are refused with every problem's path, and nothing is stored", async function () {
@@ -132,12 +134,12 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
     await expectCodeAsync(() => stack.service.submitCredentials(1, { credentials: [] }), "REQUEST_INVALID");
   });
 
-  it("error: issuers are isolated: reading, revoking, erasing another issuer's data is FORBIDDEN", async function () {
+  it("error: issuers are isolated: another issuer's credential is NOT_FOUND, exactly like a missing one (issue 10, item 15)", async function () {
     const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Mine")] });
     const id = credentials[0]!.id;
-    expectCode(() => stack.service.getCredential(issuer2, id), "FORBIDDEN");
-    expectCode(() => stack.service.requestStatusChange(issuer2, { action: "revoke", credentialIds: [id] }), "FORBIDDEN");
-    expectCode(() => stack.service.eraseCredential(issuer2, id), "FORBIDDEN");
+    expectCode(() => stack.service.getCredential(issuer2, id), "NOT_FOUND");
+    expectCode(() => stack.service.requestStatusChange(issuer2, { action: "revoke", credentialIds: [id] }), "NOT_FOUND");
+    expectCode(() => stack.service.eraseCredential(issuer2, id), "NOT_FOUND");
     expectCode(() => stack.service.requestStatusChange(issuer2, { action: "revoke", statusIndices: [credentials[0]!.statusIndex] }), "NOT_FOUND");
     expectCode(() => stack.service.createApiKey(issuer1, 1), "FORBIDDEN");
     expectCode(() => stack.service.getCredential(issuer1, "no-such-id"), "NOT_FOUND");
@@ -172,12 +174,15 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
   });
 
   it("default: revoking a whole batch root", async function () {
-    const { credentials } = await stack.service.submitCredentials(2, { credentials: [badge("R1"), badge("R2")] });
+    const { credentials } = await stack.service.submitCredentials(2, { credentials: [badge("R1", 2), badge("R2", 2)] });
     const issuer2Anchored = () => credentials.every((c) => ["anchored", "confirmed"].includes(stack.service.getCredential(issuer2, c.id).state));
     await runUntil(stack, issuer2Anchored);
     const batchId = stack.service.getCredential(issuer2, credentials[0]!.id).batchId!;
-    expectCode(() => stack.service.requestStatusChange(issuer1, { action: "revoke", batchId }), "FORBIDDEN");
+    // Another issuer's batch and revocation ids answer NOT_FOUND, as ids that do not exist (item 15).
+    expectCode(() => stack.service.requestStatusChange(issuer1, { action: "revoke", batchId }), "NOT_FOUND");
+    expectCode(() => stack.service.getBatch(issuer1, batchId), "NOT_FOUND");
     const change = stack.service.requestStatusChange(issuer2, { action: "revoke", batchId });
+    expectCode(() => stack.service.getStatusChange(issuer1, change.change.id), "NOT_FOUND");
     await runUntil(stack, () => stack.service.getStatusChange(issuer2, change.change.id).state === "confirmed");
     expect(stack.service.getBatch(issuer2, batchId).rootRevoked).to.equal(true);
     const report = await verifyBundle(stack.service.getCredential(issuer2, credentials[1]!.id).bundle, verifyOptions);
@@ -249,7 +254,7 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
     await chain.publicClient.waitForTransactionReceipt({ hash });
     const fresh = await openStack(chain, { statusListSize: 512 });
     try {
-      const { credentials } = await fresh.service.submitCredentials(2, { credentials: Array.from({ length: 200 }, (_, k) => badge(`Fresh ${k}`)) });
+      const { credentials } = await fresh.service.submitCredentials(2, { credentials: Array.from({ length: 200 }, (_, k) => badge(`Fresh ${k}`, 2)) });
       expect(credentials.filter((c) => c.statusIndex < 256).map((c) => c.statusIndex)).to.deep.equal([]);
     } finally {
       await fresh.close();

@@ -18,11 +18,23 @@ describe("src/issuer/status-index.ts", function () {
   it("behavior: taken indices (from the database) are never drawn again; the list doubles when half full", function () {
     const taken = Array.from({ length: 8 }, (_, i) => i * 2);
     const allocator = new StatusIndexAllocator(16, taken);
+    expect(allocator.sizeFor(100)).to.equal(256); // (8 + 100) · 2 ≤ 256
+    allocator.grow(allocator.sizeFor(100));
     const drawn = allocator.allocate(100);
     expect(drawn.filter((i) => taken.includes(i))).to.deep.equal([]);
     expect(new Set([...drawn, ...taken]).size).to.equal(108);
     expect(allocator.size).to.be.at.least(216);
     expect(allocator.used).to.equal(108);
+  });
+
+  it("error: the list never grows by itself: the caller checks the new range on-chain first (issue 10, item 7)", function () {
+    const allocator = new StatusIndexAllocator(16);
+    expect(() => allocator.allocate(9)).to.throw(/must grow/);
+    // Bits set on-chain in the new range are marked taken when it grows, and never drawn.
+    const onChain = Array.from({ length: 100 }, (_, i) => 16 + i);
+    allocator.grow(allocator.sizeFor(9) * 8, onChain);
+    const drawn = allocator.allocate(9);
+    expect(drawn.filter((i) => onChain.includes(i))).to.deep.equal([]);
   });
 
   it("behavior: released indices (a rolled-back request) can be drawn again", function () {

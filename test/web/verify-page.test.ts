@@ -21,7 +21,7 @@ import type { Principal } from "../../src/issuer/types.ts";
 import { loadTrustList } from "../../src/verifier/trust-files.ts";
 import { buildWebPage } from "../../scripts/build-web.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 /** Screenshots go to a fresh temporary folder (printed), never into the repository. */
 const OUT = mkdtempSync(join(tmpdir(), "credanchor-web-screens-"));
@@ -213,7 +213,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
     await page.screenshot({ path: join(OUT, "desktop-valid.png") });
     await details.locator("summary").click();
     const facts = await page.locator("#results .anchor-facts").textContent();
-    expect(facts).to.include("did:web:uni.example");
+    expect(facts).to.include(ISSUER_IDENTITIES[1]);
     const bundle = JSON.parse(readFileSync(files.valid, "utf8")) as { txHash: string; blockNumber: number };
     expect(facts).to.include(bundle.txHash);
     expect(facts).to.match(/Anchored\d{4}-\d\d-\d\dT/);
