@@ -2,7 +2,7 @@
 declare module "@digitalbazaar/vc" {
   export function issue(options: Record<string, unknown>): Promise<Record<string, unknown>>;
   export function verifyCredential(options: Record<string, unknown>): Promise<{ verified: boolean; error?: Error; results?: Array<{ verified: boolean; error?: Error; proof: Record<string, unknown> }> }>;
-  export function verify(options: Record<string, unknown>): Promise<{ verified: boolean; error?: Error; presentationResult?: { verified: boolean }; credentialResults?: Array<{ verified: boolean; error?: Error }> }>;
+  export function verify(options: Record<string, unknown>): Promise<{ verified: boolean; error?: Error; presentationResult?: { verified: boolean; results?: Array<{ verified: boolean; error?: Error }>; error?: Error }; credentialResults?: Array<{ verified: boolean; error?: Error }> }>;
   export function createPresentation(options: Record<string, unknown>): Record<string, unknown>;
   export function signPresentation(options: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
@@ -15,7 +15,8 @@ declare module "@digitalbazaar/eddsa-rdfc-2022-cryptosuite" {
   export const cryptosuite: { name: string; canonize: (input: unknown, options: Record<string, unknown>) => Promise<string> };
 }
 declare module "@digitalbazaar/eddsa-jcs-2022-cryptosuite" {
-  export const cryptosuite: { name: string };
+  export function createSignCryptosuite(): { name: string };
+  export function createVerifyCryptosuite(): { name: string };
 }
 declare module "@digitalbazaar/ed25519-signature-2020" {
   export class Ed25519Signature2020 {
