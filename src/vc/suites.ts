@@ -20,13 +20,22 @@ export function signingSuite(signer: Signer, date?: Date | string): unknown {
   return new DataIntegrityProof({ signer, cryptosuite: eddsaRdfc2022, ...(date === undefined ? {} : { date }) });
 }
 
+/** The signature kinds a verification accepts, by `cryptosuite` (Data Integrity) or proof `type` (legacy). */
+export const VERIFIABLE_SIGNATURES = ["eddsa-rdfc-2022", "eddsa-jcs-2022", "Ed25519Signature2020"] as const;
+
 /**
- * Every suite a verification accepts, for `@digitalbazaar/vc`'s `suite` option: each matches
+ * The suites a verification accepts, for `@digitalbazaar/vc`'s `suite` option: each matches
  * only proofs of its own type and cryptosuite (our anchor proof matches none of them).
+ *
+ * @param only - restrict to these signature kinds (each suite costs a match per proof).
  *
  * @example
  * await vc.verifyCredential({ credential, suite: verifyingSuites(), documentLoader });
  */
-export function verifyingSuites(): unknown[] {
-  return [new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 }), new DataIntegrityProof({ cryptosuite: eddsaJcs2022() }), new Ed25519Signature2020()];
+export function verifyingSuites(only: readonly string[] = VERIFIABLE_SIGNATURES): unknown[] {
+  const suites: unknown[] = [];
+  if (only.includes("eddsa-rdfc-2022")) suites.push(new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 }));
+  if (only.includes("eddsa-jcs-2022")) suites.push(new DataIntegrityProof({ cryptosuite: eddsaJcs2022() }));
+  if (only.includes("Ed25519Signature2020")) suites.push(new Ed25519Signature2020());
+  return suites;
 }

@@ -100,7 +100,7 @@ async function checkSignature(credential: JsonObject, derived: boolean, hasAncho
   const at = window.validFrom > 0 ? iso(window.validFrom) : typeof credential.issuanceDate === "string" ? credential.issuanceDate : undefined;
   const result = await vc.verifyCredential({
     credential,
-    suite: verifyingSuites(),
+    suite: verifyingSuites(signatures.map((p) => String(p.type === "DataIntegrityProof" ? p.cryptosuite : p.type))),
     documentLoader,
     checkStatus: async () => ({ verified: true }), // status is its own check
     ...(at ? { now: at } : {}),
