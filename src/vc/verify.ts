@@ -99,7 +99,7 @@ async function checkSignature(credential: JsonObject, derived: boolean, hasAncho
   const { window } = readValidity(credential);
   const at = window.validFrom > 0 ? iso(window.validFrom) : typeof credential.issuanceDate === "string" ? credential.issuanceDate : undefined;
   const result = await vc.verifyCredential({
-    credential,
+    credential: JSON.parse(JSON.stringify(credential)) as JsonObject, // a copy: the suites may touch what they verify
     suite: verifyingSuites(signatures.map((p) => String(p.type === "DataIntegrityProof" ? p.cryptosuite : p.type))),
     documentLoader,
     checkStatus: async () => ({ verified: true }), // status is its own check

@@ -3,8 +3,13 @@ import { inspect } from "node:util";
 import * as vc from "@digitalbazaar/vc";
 import { DataIntegrityProof } from "@digitalbazaar/data-integrity";
 import { cryptosuite as eddsaRdfc2022 } from "@digitalbazaar/eddsa-rdfc-2022-cryptosuite";
+import { createSignCryptosuite } from "@digitalbazaar/eddsa-jcs-2022-cryptosuite";
+import { Ed25519Signature2020 } from "@digitalbazaar/ed25519-signature-2020";
 import { expect } from "chai";
-import { decodeBundle, encodeBundle } from "../../src/core/bundle.ts";
+import { createBundle, decodeBundle, encodeBundle } from "../../src/core/bundle.ts";
+import { buildCredentialTree } from "../../src/core/merkle.ts";
+import { prepareCredential } from "../../src/core/prepare.ts";
+import { createDeterministicSaltSource } from "../../src/core/salt.ts";
 import { bytesToHex } from "../../src/core/encoding.ts";
 import { CredanchorError } from "../../src/core/errors.ts";
 import type { JsonObject } from "../../src/core/json.ts";
@@ -179,6 +184,24 @@ describe("vc: cross-checked with @digitalbazaar/vc", () => {
     expect(report.signer?.did).to.equal(other.did);
   });
 
+  it("behavior: eddsa-jcs-2022 and legacy Ed25519Signature2020 proofs from a did:key verify too", async () => {
+    const other = await generateAssertionKey();
+    const credential = { "@context": ["https://www.w3.org/ns/credentials/v2"], type: ["VerifiableCredential"], issuer: other.did, validFrom: "2024-01-01T00:00:00Z", credentialSubject: { id: "did:example:s" } };
+    // @digitalbazaar/vc's issue adds the proof to the object it is given: hand it copies.
+    const jcs = await vc.issue({ credential: structuredClone(credential), suite: new DataIntegrityProof({ signer: other.signer(), cryptosuite: createSignCryptosuite() }), documentLoader });
+    const jcsReport = await verifyVc(jcs, { now: NOW });
+    expect(jcsReport.verdict, JSON.stringify(jcsReport.checks)).to.equal("valid");
+    expect(jcsReport.signer?.cryptosuite).to.equal("eddsa-jcs-2022");
+    const legacy = await vc.issue({
+      credential: { ...credential, "@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/security/suites/ed25519-2020/v1"], issuanceDate: "2024-01-01T00:00:00Z", validFrom: undefined },
+      suite: new Ed25519Signature2020({ signer: other.signer() }),
+      documentLoader,
+    });
+    const legacyReport = await verifyVc(JSON.parse(JSON.stringify(legacy)), { now: NOW });
+    expect(legacyReport.verdict, JSON.stringify(legacyReport.checks)).to.equal("valid");
+    expect(legacyReport.signer?.cryptosuite).to.equal("Ed25519Signature2020");
+  });
+
   it("behavior: tampering any field fails both verifiers", async () => {
     const anchored = anchorOffChain(signed);
     const edits: Array<(c: JsonObject) => void> = [
@@ -221,6 +244,20 @@ describe("vc: the anchor proof (credanchor-merkle-2026)", () => {
     const report = await verifyVc(exported, { now: NOW });
     expect(report.warnings.map((w) => w.code)).to.include("NO_SIGNATURE");
     expect(outcome(report, "integrity")!.outcome).to.equal("pass");
+  });
+
+  it("behavior: a v1 bundle of a plain Open Badge exports to the VC form and verifies there (anchor-only, said so)", async () => {
+    const badge = openBadge();
+    const prepared = prepareCredential(badge, ANCHOR_CONTEXT, createDeterministicSaltSource("v1-export"));
+    const tree = buildCredentialTree([prepared.digest]);
+    const bundle = createBundle({ credential: badge, salts: prepared.salts, hiddenFieldHashes: [], hiddenElements: [] }, { ...ANCHOR_CONTEXT, validFrom: prepared.validFrom, validUntil: prepared.validUntil, leaf: tree.leaf(0), proof: new Uint8Array(0), root: tree.root, txHash: new Uint8Array(32).fill(1), blockNumber: 5 });
+    const exported = bundleToVc(bundle);
+    expect(vcToBundle(exported)).to.deep.equal(bundle);
+    const report = await verifyVc(exported, { now: NOW });
+    expect(report.verdict).to.equal("valid");
+    expect(outcome(report, "signature")!.code).to.equal("NO_SIGNATURE");
+    expect(outcome(report, "identity")!.code).to.equal("ANCHOR_ONLY");
+    expect(() => bundleToVc({ ...bundle, credential: { ...badge, proof: {} } })).to.throw(/proof member/);
   });
 
   it("behavior: a derived credential: fields hidden, anchor proof valid, the signature reported as not applicable (a warning)", async () => {
