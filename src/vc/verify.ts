@@ -104,7 +104,7 @@ async function checkSignature(credential: JsonObject, derived: boolean, hasAncho
     documentLoader,
     checkStatus: async () => ({ verified: true }), // status is its own check
     ...(at ? { now: at } : {}),
-  });
+  }).catch((error: unknown) => ({ verified: false, error: error as Error, results: undefined }));
   const verified = (result.results ?? []).filter((r) => r.verified);
   if (!result.verified || verified.length !== signatures.length) {
     const failure = (result.results ?? []).find((r) => !r.verified)?.error ?? result.error;
@@ -284,6 +284,7 @@ export async function verifyVp(input: unknown, options: VerifyVpOptions): Promis
   if (!isPlainObject(input)) return { verdict: "invalid", checks: [check("presentation", "fail", "PRESENTATION_INVALID", "a presentation must be a JSON object")], warnings: [], credentials: [] };
   // The holder's proof covers the embedded credentials; @digitalbazaar/vc also judges those,
   // but they get our own checks below: only its presentation result is read here.
+  // @digitalbazaar/vc throws (rather than reports) for some malformed presentations.
   const result = await vc.verify({
     presentation: input,
     challenge: options.challenge,
@@ -291,7 +292,7 @@ export async function verifyVp(input: unknown, options: VerifyVpOptions): Promis
     suite: verifyingSuites(),
     documentLoader,
     checkStatus: async () => ({ verified: true }),
-  });
+  }).catch((error: unknown) => ({ verified: false, error: error as Error, presentationResult: undefined }));
   const holder = result.presentationResult as { verified: boolean; results?: Array<{ error?: Error }>; error?: Error } | undefined;
   const presentation = holder?.verified
     ? check("presentation", "pass", "OK", "the holder's proof verifies with this challenge and domain")

@@ -335,6 +335,17 @@ describe("vc: issuer identity through a key binding", () => {
   });
 });
 
+describe("vc: bad input never throws", () => {
+  it("error: garbage credentials and presentations give an invalid report", async () => {
+    const inputs: unknown[] = [null, 5, "x", [], {}, { proof: 5 }, { proof: [{ cryptosuite: ANCHOR_CRYPTOSUITE, type: "DataIntegrityProof", proofPurpose: "assertionMethod", proofValue: 5 }] },
+      { "@context": ["https://www.w3.org/ns/credentials/v2"], type: ["VerifiableCredential"], issuer: "did:key:z6Mkfoo", credentialSubject: {}, proof: { type: "DataIntegrityProof", cryptosuite: "eddsa-rdfc-2022", proofValue: "z1", verificationMethod: "did:key:z6Mkfoo#z6Mkfoo", proofPurpose: "assertionMethod" } }];
+    for (const input of inputs) {
+      expect((await verifyVc(input, { now: NOW })).verdict, JSON.stringify(input)).to.equal("invalid");
+      expect((await verifyVp(input, { challenge: "c", now: NOW })).verdict, JSON.stringify(input)).to.equal("invalid");
+    }
+  });
+});
+
 describe("vc: presentations", () => {
   it("default: a VP with the holder's proof, challenge and domain verifies; a wrong challenge or domain fails", async () => {
     const issuer = await fixedKey();
