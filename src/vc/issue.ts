@@ -1,5 +1,6 @@
 // Issuing a W3C VC 2.0 (an OpenBadgeCredential when the input is one) signed eddsa-rdfc-2022 by an issuer's did:key.
 import * as vc from "@digitalbazaar/vc";
+import { canonicalize } from "../core/canonical.ts";
 import { validateCredential } from "../core/credential.ts";
 import { ValidationError } from "../core/errors.ts";
 import { isPlainObject, type JsonObject, type JsonValue } from "../core/json.ts";
@@ -74,12 +75,14 @@ function withIssuer(credential: JsonObject, options: IssueOptions): JsonValue {
  * `DataIntegrityProof` / `eddsa-rdfc-2022` over it, JSON-LD in safe mode.
  *
  * @throws ValidationError `CREDENTIAL_INVALID`: not a VC, a malformed status entry anywhere,
- *   a JSON-LD problem ({@link JsonLdError} naming the term).
+ *   a JSON-LD problem ({@link JsonLdError} naming the term); JsonError for input that is not
+ *   plain JSON within JSON_LIMITS.
  *
  * @example
  * const signed = await issueCredential(badge, { key, issuerName: "Example University", credentialStatus: createStatusEntries({ … }) });
  */
 export async function issueCredential(input: unknown, options: IssueOptions): Promise<JsonObject> {
+  canonicalize(input); // plain JSON within the limits (JsonError) before anything walks it
   checkStatusEntries(input);
   const now = options.now?.() ?? new Date();
   const credential = toVc2(input);

@@ -120,7 +120,8 @@ describe("vc: issuing", () => {
     expect(signed["@context"]).to.deep.equal(["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", "https://credanchor.dev/contexts/v1.jsonld"]);
     expect(signed.issuer).to.deep.equal({ id: key.did, type: ["Profile"], name: "Example University" });
     expect(signed.id).to.equal(openBadge().id); // an id given is kept
-    const fresh = await issueCredential({ ...openBadge(), id: undefined }, { key, newId: () => "https://issuer.example/credentials/42" });
+    const { id: _given, ...withoutId } = openBadge();
+    const fresh = await issueCredential(withoutId, { key, newId: () => "https://issuer.example/credentials/42" });
     expect(fresh.id).to.equal("https://issuer.example/credentials/42");
     expect((signed.credentialStatus as JsonObject[]).map((e) => e.statusPurpose ?? e.type)).to.deep.equal(["revocation", "suspension", "CredanchorChainStatusEntry"]);
     expect(signed.proof).to.include({ type: "DataIntegrityProof", cryptosuite: "eddsa-rdfc-2022", verificationMethod: key.verificationMethod, created: "2024-06-01T12:00:00Z" });
@@ -156,6 +157,9 @@ describe("vc: issuing", () => {
   it("error: input with a proof, or that is no VC, is refused", async () => {
     expect((await rejection(issueCredential({ ...openBadge(), proof: {} }, { key }))).code).to.equal("CREDENTIAL_INVALID");
     expect((await rejection(issueCredential([], { key }))).code).to.equal("CREDENTIAL_INVALID");
+    let deep: JsonObject = { credentialStatus: { type: "BitstringStatusListEntry" } };
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    expect((await rejection(issueCredential({ ...openBadge(), credentialSubject: deep }, { key }))).code).to.equal("JSON_LIMIT_EXCEEDED");
   });
 });
 
