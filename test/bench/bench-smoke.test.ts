@@ -47,6 +47,15 @@ describe("benchmarks (short runs)", function () {
     expect(p.allCoresPerSecond).to.be.greaterThan(0);
   });
 
+  it("behavior: bench:sign --json measures ours (one thread, every core) beside @digitalbazaar/vc", async function () {
+    this.timeout(300_000);
+    const s = (await lastJsonLine("bench/sign.ts", ["--json", "--seconds", "0.3"])) as unknown as Record<string, Record<string, number>>;
+    for (const who of ["reference", "ours", "oursAllCores"]) {
+      expect(s[who]!.issuesPerSecond, who).to.be.greaterThan(0);
+      expect(s[who]!.verifiesPerSecond, who).to.be.greaterThan(0);
+    }
+  });
+
   it("behavior: bench:service --json runs the real service over HTTP with zero errors", async function () {
     const r = await lastJsonLine("bench/service.ts", ["--json", "--requests", "4", "--anchor", "2000"]);
     expect(r.acceptErrors).to.equal(0);

