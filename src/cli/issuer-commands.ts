@@ -126,10 +126,11 @@ export const issueCommand: Command = {
       } catch (error) {
         if (progress && tty) process.stderr.write("\n");
         const code = reportApiError(withSources(error, part));
+        const what = `the request with ${part[0]!.source} … ${part.at(-1)!.source} ${error instanceof ApiCallError && error.status === 0 ? "could not be sent" : "was refused"}`;
         console.error(
           accepted.length === 0
-            ? `nothing was accepted (the request with ${part[0]!.source} … ${part.at(-1)!.source} was refused)`
-            : `${accepted.length} of ${credentials.length} were accepted before the request with ${part[0]!.source} … ${part.at(-1)!.source} was refused; their ids are printed above${manifestFile ? ` and in ${manifestFile}` : ""}; fix the input and run the same command again: what was accepted is not issued twice`,
+            ? `nothing was accepted (${what})`
+            : `${accepted.length} of ${credentials.length} were accepted before ${what}; their ids are printed above${manifestFile ? ` and in ${manifestFile}` : ""}; fix the input and run the same command again: what was accepted is not issued twice`,
         );
         return code;
       }
