@@ -1,10 +1,11 @@
 // Issuer commands of `credanchor`: issue, status, revoke, erase, all through the HTTP API.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import type { BatchView, CredentialView, StatusChangeView } from "../issuer/types.ts";
-import { ApiClient, reportApiError } from "./api-client.ts";
+import { ApiCallError, ApiClient, reportApiError } from "./api-client.ts";
+import { InputError, readCredentialSources, type SourcedCredential } from "./credential-sources.ts";
 
 export type Command = { name: string; summary: string; usage: string; run(argv: string[]): Promise<number> };
 
@@ -31,73 +32,135 @@ function parse(argv: string[], options: OptionSpec, usage: string): { values: Va
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const DONE = new Set(["anchored", "confirmed"]);
 
-/** Reads credentials from files: each holds one credential object or an array of them. */
-function readCredentials(files: string[]): unknown[] {
-  const out: unknown[] = [];
-  for (const file of files) {
-    let value: unknown;
-    try {
-      value = JSON.parse(readFileSync(file, "utf8"));
-    } catch (error) {
-      throw new Error(`${file}: ${(error as Error).message}`);
-    }
-    if (Array.isArray(value)) out.push(...value);
-    else out.push(value);
-  }
-  return out;
-}
+const ISSUE_USAGE = `Usage: credanchor issue <input…> [options]
 
-const ISSUE_USAGE = `Usage: credanchor issue <credential.json…> [options]
-
-Submits credentials (each file: one credential, or an array of them) in requests of --chunk,
-each with an Idempotency-Key derived from its content, so re-running after an interruption
-never issues twice. Prints one line per credential: id, status index.
+Submits credentials in requests of --chunk, each with an Idempotency-Key derived from its
+content, so re-running after an interruption never issues twice. An input is:
+  file.json              one credential, an array of them, or an API request body {"credentials": [...]}
+  file.jsonl / .ndjson   one credential per line (JSON Lines)
+  file.csv               one credential per row, filled into --template
+  <directory>            its .json, .jsonl, .ndjson and .csv files, by name
+  -                      JSON Lines on standard input
+Prints one line per accepted credential: id, status index, and where it came from.
 
 Options:
+  --list <file>          also read the inputs named in <file>, one path per line (repeatable):
+                         avoids the shell's and npm's limits on long argument lists
+  --template <file>      for CSV inputs: a credential whose strings hold {{column}} placeholders;
+                         a value that is only "{{column}}" is left out when the cell is empty
   --chunk <n>            credentials per request (default 1000, at most 10000)
   --wait                 wait until every credential is anchored
-  --out <dir>            with --wait: write each proof bundle to <dir>/<id>.json
+  --out <dir>            with --wait: write each proof bundle to <dir>/<id>.json; and always
+                         <dir>/manifest.json (input → credential id → bundle)
+  --manifest <file>      write the manifest to <file> (default <dir>/manifest.json with --out)
   --json                 print the accepted credentials as JSON
 ${CONNECTION}`;
 
+type Accepted = { id: string; statusIndex: number; source: string; bundle?: string };
+
+/** Keeps the manifest on disk current after every accepted request, so a failure loses no id. */
+function manifestWriter(file: string | undefined): (entries: readonly Accepted[]) => void {
+  if (!file) return () => {};
+  mkdirSync(dirname(file), { recursive: true });
+  return (entries) => writeFileSync(file, JSON.stringify({ version: 1, credentials: entries }, null, 2) + "\n");
+}
+
+/** Maps the API's `credentials[i]…` detail paths of one request back to the inputs they came from. */
+function withSources(error: unknown, part: readonly SourcedCredential[]): unknown {
+  if (!(error instanceof ApiCallError)) return error;
+  const details = error.details.map((d) => {
+    const m = /^credentials\[(\d+)\]\.?(.*)$/.exec(d.path);
+    const source = m ? part[Number(m[1])]?.source : undefined;
+    return source ? { path: `${source}${m![2] ? ` ${m![2]}` : ""}`, message: d.message } : d;
+  });
+  return new ApiCallError(error.status, error.code, error.message, details);
+}
+
 export const issueCommand: Command = {
   name: "issue",
-  summary: "submit credentials for anchoring (progress on large batches)",
+  summary: "submit credentials for anchoring (files, directories, JSON Lines, CSV; progress on large batches)",
   usage: ISSUE_USAGE,
   async run(argv) {
-    const args = parse(argv, { chunk: { type: "string" }, wait: { type: "boolean" }, out: { type: "string" }, json: { type: "boolean" } }, ISSUE_USAGE);
+    const args = parse(
+      argv,
+      {
+        chunk: { type: "string" },
+        wait: { type: "boolean" },
+        out: { type: "string" },
+        json: { type: "boolean" },
+        list: { type: "string", multiple: true },
+        template: { type: "string" },
+        manifest: { type: "string" },
+      },
+      ISSUE_USAGE,
+    );
     if (!args) return 2;
     const { values, positionals } = args;
     if (values.help) return console.log(ISSUE_USAGE), 0;
-    if (positionals.length === 0) return console.error(`error: name at least one credential file\n\n${ISSUE_USAGE}`), 2;
+    const lists = values.list as string[] | undefined;
+    if (positionals.length === 0 && !lists) return console.error(`error: name at least one input (a file, a directory, - for stdin, or --list)\n\n${ISSUE_USAGE}`), 2;
     const chunk = Number(values.chunk ?? 1000);
     if (!Number.isInteger(chunk) || chunk < 1 || chunk > 10_000) return console.error("error: --chunk must be an integer from 1 to 10000"), 2;
-    const client = new ApiClient({ url: values.url as string | undefined, apiKey: values["api-key"] as string | undefined });
+    let credentials: SourcedCredential[];
     try {
-      const credentials = readCredentials(positionals);
-      const accepted: { id: string; statusIndex: number }[] = [];
-      const progress = credentials.length > chunk;
-      const tty = Boolean(process.stderr.isTTY);
-      for (let start = 0; start < credentials.length; start += chunk) {
-        const part = credentials.slice(start, start + chunk);
-        const key = createHash("sha256").update(JSON.stringify(part)).digest("hex").slice(0, 40);
-        const body = await client.request<{ credentials: { id: string; statusIndex: number }[] }>("POST", "/v1/credentials", { credentials: part }, { "idempotency-key": `cli-${key}` });
-        accepted.push(...body.credentials);
-        const line = `submitted ${accepted.length}/${credentials.length} (${Math.floor((100 * accepted.length) / credentials.length)}%)`;
-        if (progress) process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+      credentials = readCredentialSources(positionals, { lists, template: values.template as string | undefined, note: (m) => console.error(`note: ${m}`) });
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      return console.error(`error: ${error.message}; nothing was submitted`), 2;
+    }
+    if (credentials.length === 0) return console.error("error: the inputs hold no credential; nothing was submitted"), 2;
+    const out = values.out as string | undefined;
+    const manifestFile = (values.manifest as string | undefined) ?? (out ? join(out, "manifest.json") : undefined);
+    const writeManifest = manifestWriter(manifestFile);
+    const client = new ApiClient({ url: values.url as string | undefined, apiKey: values["api-key"] as string | undefined });
+    const accepted: Accepted[] = [];
+    const progress = credentials.length > chunk;
+    const tty = Boolean(process.stderr.isTTY);
+    for (let start = 0; start < credentials.length; start += chunk) {
+      const part = credentials.slice(start, start + chunk);
+      const body = part.map((c) => c.credential);
+      const key = createHash("sha256").update(JSON.stringify(body)).digest("hex").slice(0, 40);
+      let answer: { credentials: { id: string; statusIndex: number }[] };
+      try {
+        answer = await client.request("POST", "/v1/credentials", { credentials: body }, { "idempotency-key": `cli-${key}` });
+      } catch (error) {
+        if (progress && tty) process.stderr.write("\n");
+        const code = reportApiError(withSources(error, part));
+        const what = `the request with ${part[0]!.source} … ${part.at(-1)!.source} ${error instanceof ApiCallError && error.status === 0 ? "could not be sent" : "was refused"}`;
+        console.error(
+          accepted.length === 0
+            ? `nothing was accepted (${what})`
+            : `${accepted.length} of ${credentials.length} were accepted before ${what}; their ids are printed above${manifestFile ? ` and in ${manifestFile}` : ""}; fix the input and run the same command again: what was accepted is not issued twice`,
+        );
+        return code;
       }
-      if (progress && tty) process.stderr.write("\n");
-      if (values.json) console.log(JSON.stringify(accepted, null, 2));
-      else for (const c of accepted) console.log(`${c.id}  status index ${c.statusIndex}`);
-      if (!values.wait) return 0;
-      return await waitForAnchors(client, accepted.map((c) => c.id), values.out as string | undefined);
+      const entries = answer.credentials.map((c, i) => ({ id: c.id, statusIndex: c.statusIndex, source: part[i]!.source }));
+      accepted.push(...entries);
+      writeManifest(accepted);
+      if (!values.json) for (const c of entries) console.log(`${c.id}  status index ${c.statusIndex}  ${c.source}`);
+      const line = `submitted ${accepted.length}/${credentials.length} (${Math.floor((100 * accepted.length) / credentials.length)}%)`;
+      if (progress) process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+    }
+    if (progress && tty) process.stderr.write("\n");
+    if (values.json) console.log(JSON.stringify(accepted, null, 2));
+    if (!values.wait) {
+      if (manifestFile) console.log(`manifest written to ${manifestFile}`);
+      return 0;
+    }
+    try {
+      const code = await waitForAnchors(client, accepted, out);
+      writeManifest(accepted);
+      if (manifestFile) console.log(`manifest written to ${manifestFile}`);
+      return code;
     } catch (error) {
       return reportApiError(error);
     }
   },
 };
 
-async function waitForAnchors(client: ApiClient, ids: string[], out?: string): Promise<number> {
+async function waitForAnchors(client: ApiClient, accepted: Accepted[], out?: string): Promise<number> {
+  const ids = accepted.map((c) => c.id);
+  const byId = new Map(accepted.map((c) => [c.id, c]));
   const pending = new Set(ids);
   if (out) mkdirSync(out, { recursive: true });
   let lastShown = -1;
@@ -110,7 +173,10 @@ async function waitForAnchors(client: ApiClient, ids: string[], out?: string): P
       }
       if (!DONE.has(view.state)) break; // batches anchor oldest first: no need to ask about later ones yet
       pending.delete(id);
-      if (out && view.bundle) writeFileSync(join(out, `${id}.json`), JSON.stringify(view.bundle, null, 2) + "\n");
+      if (out && view.bundle) {
+        writeFileSync(join(out, `${id}.json`), JSON.stringify(view.bundle, null, 2) + "\n");
+        byId.get(id)!.bundle = `${id}.json`;
+      }
     }
     const done = ids.length - pending.size;
     if (done !== lastShown) process.stderr.write(process.stderr.isTTY ? `\ranchored ${done}/${ids.length}` : `anchored ${done}/${ids.length}\n`);
@@ -131,7 +197,8 @@ transaction, and whether it is revoked or suspended.
 Options:
   --batch <id>           show a batch: root, transaction, gas and cost per credential
   --revocation <id>      show a revocation request
-  --bundle <file>        write the credential's proof bundle to <file> (one credential)
+  --bundle <file>        write the credential's proof bundle to <file> (one credential only)
+  --out <dir>            write each named credential's proof bundle to <dir>/<id>.json
   --json                 print the API's JSON
 ${CONNECTION}`;
 
@@ -140,7 +207,7 @@ export const statusCommand: Command = {
   summary: "show a credential's, batch's or revocation's state",
   usage: STATUS_USAGE,
   async run(argv) {
-    const args = parse(argv, { batch: { type: "string" }, revocation: { type: "string" }, bundle: { type: "string" }, json: { type: "boolean" } }, STATUS_USAGE);
+    const args = parse(argv, { batch: { type: "string" }, revocation: { type: "string" }, bundle: { type: "string" }, out: { type: "string" }, json: { type: "boolean" } }, STATUS_USAGE);
     if (!args) return 2;
     const { values, positionals } = args;
     if (values.help) return console.log(STATUS_USAGE), 0;
@@ -162,6 +229,10 @@ export const statusCommand: Command = {
         return 0;
       }
       if (positionals.length === 0) return console.error(`error: name a credential id, --batch or --revocation\n\n${STATUS_USAGE}`), 2;
+      if (values.bundle && positionals.length > 1) {
+        return console.error(`error: --bundle writes one file: name one credential, or use --out <dir> for one file each`), 2;
+      }
+      if (values.out) mkdirSync(values.out as string, { recursive: true });
       for (const id of positionals) {
         const v = await client.request<CredentialView>("GET", `/v1/credentials/${encodeURIComponent(id)}`);
         if (values.json) {
@@ -171,10 +242,11 @@ export const statusCommand: Command = {
           console.log(`${v.id}: ${v.state}${v.batchId !== undefined ? `, batch ${v.batchId}` : ""}, status index ${v.statusIndex}${flags ? ` (${flags})` : ""}`);
           if (v.bundle) console.log(`  anchored in tx ${v.bundle.txHash}, block ${v.bundle.blockNumber}`);
         }
-        if (values.bundle) {
+        const file = values.bundle ? (values.bundle as string) : values.out ? join(values.out as string, `${v.id}.json`) : undefined;
+        if (file) {
           if (!v.bundle) return console.error(`error: ${id} has no bundle yet (state ${v.state})`), 1;
-          writeFileSync(values.bundle as string, JSON.stringify(v.bundle, null, 2) + "\n");
-          console.log(`bundle written to ${values.bundle}`);
+          writeFileSync(file, JSON.stringify(v.bundle, null, 2) + "\n");
+          console.log(`bundle written to ${file}`);
         }
       }
       return 0;

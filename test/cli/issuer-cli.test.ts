@@ -2,7 +2,8 @@
 // bundles written), status, revoke, erase, keys, and the errors a user sees.
 import { expect } from "chai";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -65,7 +66,7 @@ describe("credanchor issue / status / revoke / erase / keys (real service proces
     expect(lines).to.have.length(2500);
     expect(issued.stderr).to.match(/submitted 2500\/2500 \(100%\)/);
     expect(issued.stderr).to.match(/anchored 2500\/2500/);
-    expect(readdirSync(out)).to.have.length(2500);
+    expect(readdirSync(out).filter((f) => f !== "manifest.json")).to.have.length(2500);
 
     // Re-running the same command is safe: same ids (Idempotency-Key from the content).
     const again = await cli("issue", join(dir, "many.json"), join(dir, "one.json"));
@@ -95,12 +96,77 @@ describe("credanchor issue / status / revoke / erase / keys (real service proces
     expect((await cli("verify", bundleFile)).stdout).to.match(/✗ status/); // the holder's bundle still verifies cryptographically; only the status fails
   });
 
+  it("behavior: a cohort from a directory of files, a list file and a CSV with a template; the manifest maps each input to its id and bundle", async function () {
+    const cohort = join(dir, "cohort");
+    mkdirSync(cohort);
+    const files: string[] = [];
+    for (let k = 0; k < 302; k++) {
+      const c = sampleBadge();
+      c.id = `urn:uuid:${randomUUID()}`;
+      ((c.credentialSubject as JsonObject).achievement as JsonObject).name = `Dir ${k}`;
+      const f = join(k < 300 ? cohort : dir, `student-${String(k).padStart(4, "0")}.json`);
+      writeFileSync(f, JSON.stringify(c));
+      files.push(f);
+    }
+    const template = sampleBadge();
+    template.id = "urn:uuid:{{uuid}}";
+    (template.credentialSubject as JsonObject).id = "{{learner}}";
+    ((template.credentialSubject as JsonObject).achievement as JsonObject).name = "{{course}} {{year}}";
+    writeFileSync(join(dir, "template.json"), JSON.stringify(template));
+    writeFileSync(join(dir, "cohort.csv"), 'uuid,learner,course,year\n${randomUUID()},mailto:a@example.org,"Welding, advanced",2026\n${randomUUID()},mailto:b@example.org,Carpentry,2026\n');
+    writeFileSync(join(dir, "list.txt"), `${files[300]}\n${files[301]}\n`);
+    const out = join(dir, "cohort-bundles");
+    const issued = await cli("issue", cohort, join(dir, "cohort.csv"), "--list", join(dir, "list.txt"), "--template", join(dir, "template.json"), "--chunk", "120", "--wait", "--out", out);
+    expect(issued.code, issued.stderr).to.equal(0);
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as { credentials: { id: string; statusIndex: number; source: string; bundle: string }[] };
+    expect(manifest.credentials).to.have.length(304);
+    expect(manifest.credentials.map((c) => c.source)).to.deep.equal([...files.slice(0, 300), `${join(dir, "cohort.csv")}: row 1`, `${join(dir, "cohort.csv")}: row 2`, files[300], files[301]]);
+    for (const c of manifest.credentials) expect(readdirSync(out)).to.include(c.bundle);
+    const csvRow = manifest.credentials[300]!;
+    const bundle = JSON.parse(readFileSync(join(out, csvRow.bundle), "utf8")) as { credential: JsonObject };
+    expect(bundle.credential.credentialSubject).to.deep.include({ id: "mailto:a@example.org" });
+    expect(((bundle.credential.credentialSubject as JsonObject).achievement as JsonObject).name).to.equal("Welding, advanced 2026");
+    const verified = await cli("verify", join(out, csvRow.bundle));
+    expect(verified.code, verified.stdout + verified.stderr).to.equal(0);
+    expect(issued.stdout).to.include(`${csvRow.id}  status index ${csvRow.statusIndex}  ${join(dir, "cohort.csv")}: row 1`);
+  });
+
+  it("error: a bad third file: the first two stay accepted and are printed, the error names the file and field; --bundle takes one id", async function () {
+    const good = [0, 1].map((k) => {
+      const c = sampleBadge();
+      c.id = `urn:uuid:${randomUUID()}`;
+      ((c.credentialSubject as JsonObject).achievement as JsonObject).name = `Partial ${k}`;
+      const f = join(dir, `partial-${k}.json`);
+      writeFileSync(f, JSON.stringify(c));
+      return f;
+    });
+    const bad = sampleBadge();
+    bad.validFrom = "last Tuesday";
+    const badFile = join(dir, "partial-2.json");
+    writeFileSync(badFile, JSON.stringify(bad));
+    const manifestFile = join(dir, "partial-manifest.json");
+    const run = await cli("issue", ...good, badFile, "--chunk", "1", "--manifest", manifestFile);
+    expect(run.code).to.equal(1);
+    const ids = run.stdout.trim().split("\n").filter((l) => /status index/.test(l));
+    expect(ids).to.have.length(2);
+    expect(ids[1]).to.include(good[1]);
+    expect(run.stderr).to.include(`${badFile} validFrom`);
+    expect(run.stderr).to.match(/2 of 3 were accepted before the request with .*partial-2\.json/);
+    const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as { credentials: { id: string; source: string }[] };
+    expect(manifest.credentials.map((c) => c.source)).to.deep.equal(good);
+
+    const [a, b] = manifest.credentials.map((c) => c.id);
+    const two = await cli("status", a!, b!, "--bundle", join(dir, "one-bundle.json"));
+    expect(two.code).to.equal(2);
+    expect(two.stderr).to.match(/--bundle writes one file/);
+  });
+
   it("error: clear messages and exit codes: invalid credential, wrong key, unreachable service, bad flags", async function () {
     writeFileSync(join(dir, "bad.json"), JSON.stringify({ type: ["VerifiableCredential"] }));
     const bad = await cli("issue", join(dir, "bad.json"));
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.match(/error: 1 problem|error: \d+ problems/);
-    expect(bad.stderr).to.match(/credentials\[0\]\.@context/);
+    expect(bad.stderr).to.include(`${join(dir, "bad.json")} @context`);
     const wrongKey = await cli("status", "00000000-0000-4000-8000-000000000000", "--api-key", "cak_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
     expect(wrongKey.code).to.equal(1);
     expect(wrongKey.stderr).to.match(/\[UNAUTHORIZED\]/);
