@@ -122,3 +122,26 @@ export function isBitSet(words: readonly bigint[], firstWord: bigint, index: big
   if (word === undefined) throw new RangeError(`status index ${index} is outside the words read`);
   return ((word >> (index & 255n)) & 1n) === 1n;
 }
+
+/** A v2 assertion key's record (`IIssuerRegistryV2.Key`): whose it is and when it was valid. */
+export type AssertionKeyRecord = { issuerId: bigint; addedAt: number; retiredAt: number; compromisedFrom: number };
+
+/**
+ * Reads `getAssertionKey` of each raw Ed25519 key (32 bytes, hex) from a v2 registry, in parallel.
+ * A key never registered has issuer id 0.
+ *
+ * @example
+ * const keys = await readAssertionKeys(client, registry, ["0x4bde…"]);
+ * keys.get("0x4bde…")?.issuerId; // 1n
+ */
+export async function readAssertionKeys(client: PublicClient, registry: Address, keys: readonly Hex[]): Promise<Map<Hex, AssertionKeyRecord>> {
+  const unique = [...new Set(keys)];
+  const records = await Promise.all(
+    unique.map((key) => client.readContract({ address: registry, abi: credentialRegistryV2Abi, functionName: "getAssertionKey", args: [key] })),
+  );
+  return new Map(unique.map((key, i) => [key, { issuerId: records[i]!.issuerId, addedAt: records[i]!.addedAt, retiredAt: records[i]!.retiredAt, compromisedFrom: records[i]!.compromisedFrom }]));
+}
+
+/** Whether an assertion key was a valid key of `issuerId` at `at` (the registry's rule: added ≤ at ≤ retired, at < compromised). */
+export const isAssertionKeyValidAt = (key: AssertionKeyRecord | undefined, issuerId: bigint, at: number): boolean =>
+  key !== undefined && key.issuerId === issuerId && key.addedAt <= at && at <= key.retiredAt && at < key.compromisedFrom;

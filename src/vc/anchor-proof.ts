@@ -6,7 +6,7 @@ import { BundleError, DisclosureError } from "../core/errors.ts";
 import { hexToBytes } from "../core/encoding.ts";
 import { isPlainObject, type JsonObject } from "../core/json.ts";
 import { proofFromHex } from "../core/merkle-proof.ts";
-import { base64urlMultibaseDecode, base64urlMultibaseEncode } from "./multibase.ts";
+import { base64urlMultibaseDecode, base64urlMultibaseEncode } from "../core/multibase.ts";
 
 /** Our cryptosuite's name: the year is its version, as in the W3C suites' names. */
 export const ANCHOR_CRYPTOSUITE = "credanchor-merkle-2026";

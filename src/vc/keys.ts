@@ -2,7 +2,7 @@
 import * as Ed25519Multikey from "@digitalbazaar/ed25519-multikey";
 import { bytesToHex, hexToBytes } from "../core/encoding.ts";
 import { ValidationError } from "../core/errors.ts";
-import { base58btcDecode, base58btcEncode } from "./multibase.ts";
+import { base58btcDecode, base58btcEncode, ed25519KeyOfDidKey } from "../core/multibase.ts";
 
 /** Multicodec headers: ed25519-pub (0xed) and ed25519-priv (0x1300), as unsigned varints. */
 const ED25519_PUB_HEADER = [0xed, 0x01] as const;
@@ -136,12 +136,9 @@ export async function decryptAssertionKeystore(json: string, password: string): 
  * publicKeyOfDidKey("did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"); // Uint8Array(32) [75, 222, …]
  */
 export function publicKeyOfDidKey(did: string): Uint8Array {
-  const id = did.split("#")[0]!;
-  const bytes = id.startsWith("did:key:") ? base58btcDecode(id.slice(8)) : undefined;
-  if (!bytes || bytes.length !== 34 || bytes[0] !== ED25519_PUB_HEADER[0] || bytes[1] !== ED25519_PUB_HEADER[1]) {
-    throw keyError(`${id.slice(0, 80)} is not an Ed25519 did:key (did:key:z6Mk…)`);
-  }
-  return bytes.slice(2);
+  const key = ed25519KeyOfDidKey(did);
+  if (!key) throw keyError(`${did.split("#")[0]!.slice(0, 80)} is not an Ed25519 did:key (did:key:z6Mk…)`);
+  return key;
 }
 
 /**

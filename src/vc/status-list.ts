@@ -6,7 +6,7 @@ import { VC_V2_CONTEXT_URL } from "./contexts.ts";
 import type { DocumentLoader } from "./document-loader.ts";
 import { isoSeconds, signCredential } from "./issue.ts";
 import type { AssertionKey } from "./keys.ts";
-import { base64urlMultibaseDecode, base64urlMultibaseEncode } from "./multibase.ts";
+import { base64urlMultibaseDecode, base64urlMultibaseEncode } from "../core/multibase.ts";
 import { STATUS_LIST_LENGTH, type StatusPurpose } from "./status-entries.ts";
 
 /** Contract words per status list credential: 131,072 entries / 256 bits. */

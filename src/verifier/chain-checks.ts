@@ -1,6 +1,8 @@
 // Checks 4-6 of a verification (anchored, issuer authorised then, status now), read from the chain.
 import type { Address, Hex, PublicClient } from "viem";
-import { isBitSet, readStatusWords, readVerifications, type OnChainVerification } from "../chain/read-registry.ts";
+import { isAssertionKeyValidAt, isBitSet, readAssertionKeys, readStatusWords, readVerifications, type AssertionKeyRecord, type OnChainVerification } from "../chain/read-registry.ts";
+import { bytesToHex } from "../core/encoding.ts";
+import { ed25519KeyOfDidKey } from "../core/multibase.ts";
 import { compareIssuer, type IssuerClaim, type IssuerIdentity } from "./issuer-identity.ts";
 import type { Check, CheckCode } from "./result.ts";
 import type { TrustedDeployment, TrustList } from "./trust.ts";
@@ -226,7 +228,14 @@ async function readStatusPrivately(
 type Tx = { to: Address | null; blockNumber: bigint | null; input: Hex } | undefined;
 
 /** Everything read for one (chain, registry) group. */
-type GroupRead = { answers: OnChainVerification[]; txs: ReadonlyMap<Hex, Tx>; overLimit: ReadonlySet<number>; head?: bigint };
+type GroupRead = { answers: OnChainVerification[]; txs: ReadonlyMap<Hex, Tx>; overLimit: ReadonlySet<number>; head?: bigint; assertionKeys: ReadonlyMap<Hex, AssertionKeyRecord> };
+
+/** The raw Ed25519 key (hex) a claim's `did:key` issuer names, if it names one. */
+function claimedDidKey(claim: AnchorClaim): Hex | undefined {
+  if (claim.issuerClaim?.kind !== "id") return undefined;
+  const key = ed25519KeyOfDidKey(claim.issuerClaim.id);
+  return key ? (bytesToHex(key) as Hex) : undefined;
+}
 
 class BadResponse extends Error {}
 
@@ -245,7 +254,9 @@ async function readGroup(client: PublicClient, deployment: TrustedDeployment, cl
   signal?.throwIfAborted();
   const fits = (c: AnchorClaim, v: OnChainVerification) => v.anchored && v.issuerId === c.issuerId && (c.blockNumber === undefined || c.blockNumber === v.blockNumber);
   const hashes = [...new Set(claims.flatMap((c, k) => (c.txHash !== undefined && fits(c, facts[k]!) ? [c.txHash] : [])))];
-  const [status, found, head] = await Promise.all([
+  // A did:key issuer is asked of the registry (v2 binds assertion keys to issuers), only for roots that fit.
+  const didKeys = deployment.version.startsWith("2.") ? claims.flatMap((c, k) => (fits(c, facts[k]!) ? (claimedDidKey(c) ?? []) : [])) : [];
+  const [status, found, head, assertionKeys] = await Promise.all([
     privacy === "private" ? readStatusPrivately(client, registry, claims, facts, budget, signal) : { answers: facts, overLimit: new Set<number>() },
     // One lookup per transaction (a batch's bundles share one).
     Promise.all(hashes.map((hash) => client.getTransaction({ hash }).catch((error: unknown) => {
@@ -253,8 +264,9 @@ async function readGroup(client: PublicClient, deployment: TrustedDeployment, cl
       throw error;
     }))),
     facts.some((v, k) => !v.anchored && claims[k]!.blockNumber !== undefined) ? client.getBlockNumber() : undefined,
+    didKeys.length > 0 ? readAssertionKeys(client, registry, didKeys) : new Map<Hex, AssertionKeyRecord>(),
   ]);
-  return { ...status, txs: new Map(hashes.map((h, k) => [h, found[k]])), ...(head !== undefined ? { head } : {}) };
+  return { ...status, txs: new Map(hashes.map((h, k) => [h, found[k]])), ...(head !== undefined ? { head } : {}), assertionKeys };
 }
 
 /** `checks` with the check of the same name replaced by `check`. */
@@ -272,12 +284,22 @@ function withRetirement(result: ChainCheckResult, deployment: TrustedDeployment,
   return { ...result, checks: replaceCheck(result.checks, check) };
 }
 
-/** The credential's `issuer` must be the anchoring issuer's on-chain identity: else `ISSUER_MISMATCH`. */
-function withIssuerIdentity(result: ChainCheckResult, claim: AnchorClaim, v: OnChainVerification): ChainCheckResult {
+/**
+ * The credential's `issuer` must be the anchoring issuer's on-chain identity, or a `did:key` the
+ * registry binds to that issuer and held valid at the anchoring time: else `ISSUER_MISMATCH`.
+ */
+function withIssuerIdentity(result: ChainCheckResult, claim: AnchorClaim, v: OnChainVerification, assertionKeys: ReadonlyMap<Hex, AssertionKeyRecord>): ChainCheckResult {
   if (!claim.issuerClaim) return result;
-  const issuer = compareIssuer(claim.issuerClaim, v.issuerId, v);
+  const didKey = claimedDidKey(claim);
+  const boundKey = didKey !== undefined && isAssertionKeyValidAt(assertionKeys.get(didKey), v.issuerId, v.anchoredAt);
+  const issuer = compareIssuer(claim.issuerClaim, v.issuerId, v, boundKey);
   if (issuer.matches) return { ...result, issuer };
-  const onChain = issuer.onChain === undefined ? "has no on-chain identity" : `has the on-chain identity ${JSON.stringify(issuer.onChain)}`;
+  const onChain =
+    didKey !== undefined
+      ? `binds no such assertion key valid at the anchoring time (its identity is ${JSON.stringify(issuer.onChain ?? "")})`
+      : issuer.onChain === undefined
+        ? "has no on-chain identity"
+        : `has the on-chain identity ${JSON.stringify(issuer.onChain)}`;
   const says = issuer.claimed === undefined ? "the credential's issuer names no identity (a DID or URL, or an object with an id)" : `the credential names the issuer ${JSON.stringify(issuer.claimed)}`;
   const check: Check = { name: "issuer", outcome: "fail", code: "ISSUER_MISMATCH", message: `${says}, but issuer ${v.issuerId}, which anchored it, ${onChain}` };
   return { ...result, checks: replaceCheck(result.checks, check), issuer };
@@ -294,7 +316,7 @@ function judgeClaim(claim: AnchorClaim, k: number, read: GroupRead, deployment: 
     return judgeOnChain(claim, v);
   }
   const tx = claim.txHash === undefined ? undefined : read.txs.has(claim.txHash) ? judgeTransaction(read.txs.get(claim.txHash), deployment.address, claim.root, v.blockNumber) : undefined;
-  const result = withIssuerIdentity(withRetirement(judgeOnChain(claim, v, tx), deployment, v), claim, v);
+  const result = withIssuerIdentity(withRetirement(judgeOnChain(claim, v, tx), deployment, v), claim, v, read.assertionKeys);
   if (!read.overLimit.has(k)) return result;
   const limited: Check = { name: "status", outcome: "skip", code: "PRIVATE_READ_LIMIT", message: `not read: private mode reads at most ${PRIVATE_MAX_WORDS_PER_REQUEST} status words per request; verify fewer bundles at once` };
   return { ...result, checks: replaceCheck(result.checks, limited) };

@@ -19,7 +19,7 @@ export type IssuerIdentity = {
   onChain?: string;
   /** The anchoring issuer's on-chain name, when the registry records one. */
   name?: string;
-  /** The claim equals the on-chain identity, or the credential claims none. */
+  /** The claim equals the on-chain identity, is a did:key bound on-chain to the issuer, or the credential claims none. */
   matches: boolean;
 };
 
@@ -51,14 +51,16 @@ export function onChainIdentityOf(v: Pick<OnChainVerification, "issuerIdentity" 
 
 /**
  * Compares a claim with the anchoring issuer's on-chain identity. Equality is exact (a DID or
- * URL is compared as the string the issuer wrote, no normalisation).
+ * URL is compared as the string the issuer wrote, no normalisation); a did:key claim matches when
+ * the caller found it bound on-chain to the issuer (`boundKey`).
  *
  * @example
  * compareIssuer({ kind: "id", id: "did:web:a" }, 1n, { issuerIdentity: "did:web:b", issuerName: "" }).matches; // false
  */
-export function compareIssuer(claim: IssuerClaim, issuerId: bigint, v: Pick<OnChainVerification, "issuerIdentity" | "issuerName">): IssuerIdentity {
+export function compareIssuer(claim: IssuerClaim, issuerId: bigint, v: Pick<OnChainVerification, "issuerIdentity" | "issuerName">, boundKey = false): IssuerIdentity {
   const { identity, name } = onChainIdentityOf(v);
-  const matches = claim.kind === "absent" || (claim.kind === "id" && identity !== undefined && claim.id === identity);
+  // `boundKey`: the claim is a did:key the registry binds to this issuer, valid when it anchored.
+  const matches = claim.kind === "absent" || (claim.kind === "id" && (boundKey || (identity !== undefined && claim.id === identity)));
   return {
     issuerId: Number(issuerId),
     ...(claim.kind === "id" ? { claimed: claim.id } : {}),

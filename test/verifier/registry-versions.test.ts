@@ -6,7 +6,9 @@ import { network } from "hardhat";
 import type { Signer } from "ethers";
 import { createPublicClient, custom, type EIP1193Provider, type PublicClient } from "viem";
 import { createBundle, encodeBundle, type Bundle } from "../../src/core/bundle.ts";
+import { randomBytes } from "node:crypto";
 import { bytesToHex } from "../../src/core/encoding.ts";
+import { base58btcEncode } from "../../src/core/multibase.ts";
 import type { JsonObject } from "../../src/core/json.ts";
 import { buildCredentialTree } from "../../src/core/merkle.ts";
 import { prepareCredential } from "../../src/core/prepare.ts";
@@ -21,10 +23,11 @@ const codes = (checks: { code: string }[]) => checks.map((c) => c.code);
 type Anchorer = { getAddress(): Promise<string>; connect(signer: Signer): { anchor(root: string): Promise<{ wait(): Promise<{ hash: string; blockNumber: number } | null> }> } };
 
 /** Issues `n` badges of `issuerId` for `registry`, anchors their root with `signer`, returns their bundles. */
-async function issueBatch(registry: Anchorer, signer: Signer, issuerId: number, n: number): Promise<Bundle[]> {
+async function issueBatch(registry: Anchorer, signer: Signer, issuerId: number, n: number, edit: (c: JsonObject) => void = () => {}): Promise<Bundle[]> {
   const address = await registry.getAddress();
   const prepared = Array.from({ length: n }, (_, k) => {
     const credential = sampleBadge();
+    edit(credential);
     ((credential.credentialSubject as JsonObject).achievement as JsonObject).name = `Versions ${k}`;
     const context = { chainId: CHAIN_ID, registry: address, issuerId, statusIndex: k };
     return { credential, context, ...prepareCredential(credential, context) };
@@ -58,7 +61,7 @@ describe("verifier across registry versions (v1 regression, v2)", function () {
     const book = { network: "test", chainId: CHAIN_ID, deployments: [deploymentEntry(await v1.getAddress(), "1.0.0"), deploymentEntry(await v2.getAddress(), "2.0.0")] };
     const client = createPublicClient({ transport: custom(provider as unknown as EIP1193Provider) }) as PublicClient;
     const options: VerifyOptions = { trust: createTrustList([book]), rpc: () => client, now: at("2026-11-22T12:00:00Z") };
-    return { v1, v2, v1Admin: v1Admin!, v2Key: v2Key!, otherKey: otherKey!, options };
+    return { v1, v2, v1Admin: v1Admin!, v2Admin: v2Admin!, v2Key: v2Key!, otherAdmin: otherAdmin!, otherKey: otherKey!, options };
   }
 
   it("behavior: a bundle anchored with the v1 flow (admin key, verify(root, index)) is still valid with a trust list naming 1.0.0", async function () {
@@ -98,5 +101,27 @@ describe("verifier across registry versions (v1 regression, v2)", function () {
     const report = await verifyBundle(encodeBundle(moved), options);
     expect(report.verdict).to.equal("invalid");
     expect(codes(report.checks)).to.not.include("ANCHORED");
+  });
+
+  it("behavior: a credential whose issuer is a did:key is the anchoring issuer's only when v2 binds that key to it (valid at the anchoring time)", async function () {
+    const { v2, v2Admin, v2Key, otherAdmin, options } = await twoRegistries();
+    const didKey = () => {
+      const key = randomBytes(32);
+      return { raw: bytesToHex(key), did: `did:key:${base58btcEncode(Uint8Array.of(0xed, 0x01, ...key))}` };
+    };
+    const [bound, unbound, others] = [didKey(), didKey(), didKey()];
+    await (await v2.connect(v2Admin).addAssertionKey(bound.raw)).wait();
+    await (await v2.connect(otherAdmin).addAssertionKey(others.raw)).wait();
+    const asIssuer = (did: string) => (c: JsonObject) => ((c.issuer as JsonObject).id = did);
+    const bundles = [
+      ...(await issueBatch(v2 as unknown as Anchorer, v2Key, 1, 1, asIssuer(bound.did))),
+      ...(await issueBatch(v2 as unknown as Anchorer, v2Key, 1, 1, asIssuer(unbound.did))),
+      ...(await issueBatch(v2 as unknown as Anchorer, v2Key, 1, 1, asIssuer(others.did))),
+    ];
+    const reports = await Promise.all(bundles.map((b) => verifyBundle(encodeBundle(b), options)));
+    expect(reports.map((r) => r.verdict)).to.deep.equal(["valid", "invalid", "invalid"]);
+    expect(reports[0]!.issuer).to.deep.equal({ issuerId: 1, claimed: bound.did, onChain: "did:web:uni.example", name: "University", matches: true });
+    for (const r of reports.slice(1)) expect(codes(r.checks)).to.include("ISSUER_MISMATCH");
+    expect(reports[1]!.checks.find((c) => c.name === "issuer")!.message).to.match(/binds no such assertion key valid at the anchoring time/);
   });
 });

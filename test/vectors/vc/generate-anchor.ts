@@ -6,7 +6,7 @@ import { proofToHex } from "../../../src/core/merkle-proof.ts";
 import { prepareCredential } from "../../../src/core/prepare.ts";
 import { createDeterministicSaltSource } from "../../../src/core/salt.ts";
 import { addAnchorProof, deriveCredential, proofsOf } from "../../../src/vc/anchor-proof.ts";
-import { base64urlMultibaseDecode } from "../../../src/vc/multibase.ts";
+import { base64urlMultibaseDecode } from "../../../src/core/multibase.ts";
 
 const CONTEXT = { chainId: 11155111, registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3", issuerId: 12, statusIndex: 4242 };
 

@@ -1,5 +1,5 @@
 // Multibase text forms the VC formats use: base58btc (`z`, keys and signatures) and base64url without padding (`u`, our proof values and status lists).
-import { base64urlToBytes, bytesToBase64url } from "../core/encoding.ts";
+import { base64urlToBytes, bytesToBase64url } from "./encoding.ts";
 
 const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 const INDEX = new Map([...ALPHABET].map((c, i) => [c, i]));
@@ -66,4 +66,22 @@ export function base64urlMultibaseEncode(bytes: Uint8Array): string {
  */
 export function base64urlMultibaseDecode(text: string): Uint8Array | undefined {
   return text.startsWith("u") ? base64urlToBytes(text.slice(1)) : undefined;
+}
+
+/** The multicodec prefix of an Ed25519 public key (`0xed 0x01`): what makes a did:key `z6Mk…`. */
+const ED25519_PUB_PREFIX = [0xed, 0x01] as const;
+
+/**
+ * The raw 32-byte Ed25519 public key of a `did:key:z6Mk…` (a fragment after `#` is ignored), or
+ * undefined when `did` is not one. Pure: the verifier and the page use it to ask the chain whose
+ * key it is.
+ *
+ * @example
+ * ed25519KeyOfDidKey("did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi")?.length; // 32
+ */
+export function ed25519KeyOfDidKey(did: string): Uint8Array | undefined {
+  const id = did.split("#")[0]!;
+  const bytes = id.startsWith("did:key:") ? base58btcDecode(id.slice(8)) : undefined;
+  if (!bytes || bytes.length !== 34 || bytes[0] !== ED25519_PUB_PREFIX[0] || bytes[1] !== ED25519_PUB_PREFIX[1]) return undefined;
+  return bytes.slice(2);
 }
