@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { credentialRegistryV2Abi } from "../../src/chain/abi.ts";
 import { isBitSet, readStatusWords } from "../../src/chain/read-registry.ts";
 import type { JsonObject } from "../../src/core/json.ts";
-import { StatusListPublisher } from "../../src/issuer/status-lists.ts";
+import { StatusListPublisher, statusListPublisherFor } from "../../src/issuer/status-lists.ts";
 import { createDocumentLoader } from "../../src/vc/document-loader.ts";
 import { issueCredential } from "../../src/vc/issue.ts";
 import { generateAssertionKey, type AssertionKey } from "../../src/vc/keys.ts";
@@ -185,6 +185,16 @@ describe("src/api: status lists built from the chain (GET /status-lists, status-
     expectError(await get("/status-lists/1/revocation/01"), 400, "REQUEST_INVALID");
     expectError(await get("/status-lists/1/revocation/0", { "if-none-match": `"${"a".repeat(8000)}"` }), 400, "REQUEST_INVALID");
     expectError(await call(api.base, "POST", "/status-lists/1/revocation/0", { body: {} }), 405, "METHOD_NOT_ALLOWED");
+  });
+
+  it("behavior: the merge wiring serves the database's issuers that have a key, up to their index space (statusListPublisherFor)", async function () {
+    const wired = statusListPublisherFor({ client: chain.publicClient, chainId: 31337, registry: chain.registry, db: stack.db, keys: new Map([[2, key], [7, key]]), baseUrl: "https://issuer.example" });
+    const served = await wired.get(2, "suspension", 0); // issuer 2: registered here, 131,072 indices so far
+    expect(JSON.parse(served.body).id).to.equal("https://issuer.example/status-lists/2/suspension/0");
+    for (const [issuer, list] of [[2, 1], [7, 0], [1, 0]] as const) {
+      const error = await wired.get(issuer, "revocation", list).then(() => undefined, (e: unknown) => e as { code: string });
+      expect(error?.code, `issuer ${issuer} list ${list}`).to.equal("NOT_FOUND"); // beyond its space; not in the database; no key
+    }
   });
 
   describe("credanchor status-list build|check", function () {
