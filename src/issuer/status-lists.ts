@@ -17,7 +17,11 @@ export type StatusListPublisherOptions = {
   keys: ReadonlyMap<number, AssertionKey>;
   /** The service's public base URL: a list's `id` is `<baseUrl>/status-lists/<issuer>/<purpose>/<list>`, what its entries name. */
   baseUrl: string;
-  /** An issuer's status index space (entries); lists beyond it are 404. Default 2^32 (the contract's uint32 index). */
+  /**
+   * An issuer's status index space (entries handed out so far); lists beyond it are 404, so the
+   * cache holds only lists in use (each list is one chain read and one signature to build).
+   * Default: one list (131,072 entries).
+   */
   listSize?: (issuerId: number) => number | undefined;
   /** How long a built list is served without asking the chain for a newer block (default 5 s): the poll interval. */
   refreshMs?: number;
@@ -71,9 +75,9 @@ export class StatusListPublisher {
   async get(issuerId: number, purpose: StatusPurpose, list: number): Promise<ServedList> {
     const key = this.#o.keys.get(issuerId);
     if (!key) throw new ServiceError(`no status lists are served here for issuer ${issuerId}`, { code: "NOT_FOUND" });
-    const size = this.#o.listSize ? this.#o.listSize(issuerId) : 2 ** 32;
+    const size = this.#o.listSize ? this.#o.listSize(issuerId) : STATUS_LIST_LENGTH;
     const lists = Math.ceil((size ?? 0) / STATUS_LIST_LENGTH);
-    if (list >= lists) throw new ServiceError(`issuer ${issuerId} has ${lists} status list${lists === 1 ? "" : "s"} (0 to ${lists - 1}); there is no list ${list}`, { code: "NOT_FOUND" });
+    if (list >= lists) throw new ServiceError(`issuer ${issuerId} has ${lists === 0 ? "no status list" : `status lists 0 to ${lists - 1}`}; there is no list ${list}`, { code: "NOT_FOUND" });
     const id = `${issuerId}/${purpose}/${list}`;
     const entry = this.#entries.get(id);
     const now = this.#o.now();
