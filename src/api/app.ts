@@ -6,6 +6,7 @@ import pino, { type Logger } from "pino";
 import { z } from "zod";
 import { CredanchorError, ServiceError, type ErrorDetail } from "../core/errors.ts";
 import { JSON_LIMITS, parseJson } from "../core/json.ts";
+import type { StatusListProvider } from "../issuer/status-lists.ts";
 import type { IssuerService, Principal } from "../issuer/types.ts";
 import type { VerifyOptions } from "../verifier/verify-bundle.ts";
 import { errorBody, sendError } from "./errors.ts";
@@ -45,6 +46,8 @@ export type AppOptions = {
   routers?: Router[];
   metrics?: Metrics;
   limits?: AppLimits;
+  /** Serves GET /status-lists/… (the issuers' lists built from the chain). */
+  statusLists?: StatusListProvider;
 };
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -182,7 +185,7 @@ export function createApp(options: AppOptions): express.Express {
   app.set("query parser", "simple");
   const metrics = options.metrics ?? new Metrics();
   const log = options.logger.child({ module: "http" }, { redact: { paths: REDACT, censor: "[redacted]" }, serializers: { err: serializeError } });
-  const ctx: RouteContext = { service: options.service, verify: options.verify, verifyMaxBundles: limits.verifyMaxBundles, metrics, startedAt: Date.now() };
+  const ctx: RouteContext = { service: options.service, verify: options.verify, verifyMaxBundles: limits.verifyMaxBundles, metrics, startedAt: Date.now(), ...(options.statusLists ? { statusLists: options.statusLists } : {}) };
   const limiter = createRateLimiter(limits.verifyRate);
 
   app.use((req, res, next) => {

@@ -48,7 +48,8 @@ export function openApiDocument(routes: readonly Route[], { version = "0.1.0" }:
       responses[status] = {
         description: response.description,
         headers,
-        content: response.schema ? { "application/json": { schema: schemaOf(response.schema) } } : { [response.contentType ?? "text/plain"]: { schema: { type: "string" } } },
+        // A 304 has no body.
+        ...(status === "304" ? {} : { content: response.schema ? { "application/json": { schema: schemaOf(response.schema) } } : { [response.contentType ?? "text/plain"]: { schema: { type: "string" } } } }),
       };
     }
     responses.default = { $ref: "#/components/responses/Unexpected" };

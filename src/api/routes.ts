@@ -4,7 +4,9 @@ import type { Request, Response } from "express";
 import type { z } from "zod";
 import { encodeBundle } from "../core/bundle.ts";
 import { ServiceError } from "../core/errors.ts";
+import type { StatusListProvider } from "../issuer/status-lists.ts";
 import type { IssuerService, Principal } from "../issuer/types.ts";
+import type { StatusPurpose } from "../vc/status-entries.ts";
 import { verifyBundles, type VerifyOptions } from "../verifier/verify-bundle.ts";
 import type { Metrics } from "./metrics.ts";
 import * as S from "./schemas.ts";
@@ -19,6 +21,8 @@ export type RouteContext = {
   verifyMaxBundles: number;
   metrics: Metrics;
   startedAt: number;
+  /** Serves the issuers' Bitstring Status List credentials; without it their URLs answer 404. */
+  statusLists?: StatusListProvider;
 };
 
 export type Route = {
@@ -229,6 +233,36 @@ export const ROUTES: readonly Route[] = [
       const options: VerifyOptions = { ...ctx.verify, ...(b.private ? { privacy: "private" as const } : {}), signal: ended.signal };
       const reports = await verifyBundles(inputs, options);
       res.json({ results: reports.map(reportJson) });
+    },
+  },
+  {
+    method: "get",
+    path: "/status-lists/:issuerId/:purpose/:list",
+    tag: "status",
+    summary: "A W3C BitstringStatusListCredential built from the on-chain status words, signed by the issuer's assertion key",
+    description:
+      "Built from the registry's words at a block (never from the database), 131,072 entries, GZIP + multibase base64url, signed eddsa-rdfc-2022. Its `evidence` names the chain, registry, issuer, list and block it was read at, so anyone can rebuild it (`credanchor status-list check`). Cached in memory per block: a status change confirmed on-chain shows within the poll interval. `ETag` names the block; `If-None-Match` answers 304. CORS open.",
+    auth: "none",
+    params: { issuerId: S.NumericIdParam, purpose: S.StatusPurposeParam, list: S.StatusListParam },
+    headers: { "If-None-Match": { schema: S.IfNoneMatchHeader, description: "ETags of lists already held: 304 when the current one is among them." } },
+    responses: {
+      200: { description: "The signed list credential", contentType: "application/vc+ld+json" },
+      304: { description: "Not modified (the If-None-Match ETag is the current one)" },
+      ...errors(400, 404, 503),
+    },
+    handler: async (ctx, req, res, { params }) => {
+      res.setHeader("Access-Control-Allow-Origin", "*");
+      res.setHeader("Access-Control-Expose-Headers", "ETag");
+      if (!ctx.statusLists) throw new ServiceError("this service publishes no status lists", { code: "NOT_FOUND" });
+      const served = await ctx.statusLists.get(params.issuerId as number, params.purpose as StatusPurpose, params.list as number);
+      res.setHeader("ETag", served.etag);
+      res.setHeader("Cache-Control", `public, max-age=${served.maxAgeSeconds}`);
+      const held = req.get("if-none-match");
+      if (held !== undefined && (held.trim() === "*" || held.split(",").some((t) => t.trim().replace(/^W\//, "") === served.etag))) {
+        res.status(304).end();
+        return;
+      }
+      res.type("application/vc+ld+json").send(served.body);
     },
   },
   {

@@ -60,6 +60,19 @@ export const CreateApiKeyBody = z
   .meta({ id: "CreateApiKeyRequest", examples: [{ label: "registrar's office", expiresAt: "2027-06-30T00:00:00Z" }] });
 
 export const CredentialIdParam = z.string().uuid({ error: "must be a credential id (UUID)" });
+/** A status list's purpose in its URL. */
+export const StatusPurposeParam = z.enum(["revocation", "suspension"], { error: "must be revocation or suspension" });
+
+/** A status list's number in its URL (list n holds indices n × 131,072 to (n + 1) × 131,072 − 1; 32,768 lists cover uint32). */
+export const StatusListParam = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,4})$/, { error: "must be a list number from 0" })
+  .transform(Number)
+  .refine((n) => n < 32_768, { error: "must be below 32768 (status indices are uint32)" });
+
+/** If-None-Match: a few ETags, not a novel. */
+export const IfNoneMatchHeader = z.string().max(512, { error: "at most 512 characters" });
+
 export const NumericIdParam = z
   .string()
   .regex(/^[1-9][0-9]{0,15}$/, { error: "must be a positive integer" })

@@ -94,7 +94,7 @@ export async function readVerifications(
 export const VERIFICATIONS_PER_CALL = 200;
 
 /**
- * Reads `count` words of both status bitmaps of `issuerId` from `firstWord` (one `eth_call`),
+ * Reads `count` words of both status bitmaps of `issuerId` from `firstWord` (one `eth_call`) at `blockNumber` (default latest),
  * so the RPC provider learns which list is checked, not which credential.
  *
  * @example
@@ -106,12 +106,14 @@ export async function readStatusWords(
   issuerId: bigint,
   firstWord: bigint,
   count: bigint,
+  blockNumber?: bigint,
 ): Promise<{ revoked: readonly bigint[]; suspended: readonly bigint[] }> {
   const [revoked, suspended] = await client.readContract({
     address: registry,
     abi: credentialRegistryV2Abi, // same signature in v1
     functionName: "getStatusWords",
     args: [issuerId, firstWord, count],
+    ...(blockNumber !== undefined ? { blockNumber } : {}),
   });
   return { revoked, suspended };
 }

@@ -8,6 +8,7 @@ import { loadTrustList } from "../verifier/trust-files.ts";
 import { RPC_TRANSPORT, verifyBundles, type VerificationReport } from "../verifier/verify-bundle.ts";
 import { eraseCommand, issueCommand, revokeCommand, statusCommand } from "./issuer-commands.ts";
 import { deployCommand, keysCommand, serveCommand } from "./operator-commands.ts";
+import { statusListCommand } from "./status-list-commands.ts";
 import { displayUrl, terminalJson, terminalSafe } from "./terminal.ts";
 
 const COMMAND_LIST = () => COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n");
@@ -146,6 +147,7 @@ const COMMANDS: { name: string; summary: string; run(argv: string[]): Promise<nu
   eraseCommand,
   { name: "verify", summary: "check proof bundles independently (no issuer needed)", run: verifyCommand },
   keysCommand,
+  statusListCommand,
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -19,8 +19,11 @@ export const VC_V1_CONTEXT_URL = "https://www.w3.org/2018/credentials/v1";
 /** The type of credanchor's on-chain status entry (see {@link CREDANCHOR_CONTEXT}). */
 export const CHAIN_STATUS_ENTRY_TYPE = "CredanchorChainStatusEntry";
 
+/** The type of the `evidence` item of a status list credential: the chain read the list was built from (see {@link CREDANCHOR_CONTEXT}). */
+export const STATUS_LIST_SOURCE_TYPE = "CredanchorStatusListSource";
+
 /**
- * credanchor's context, version 1: defines only the on-chain status entry, protected like
+ * credanchor's context, version 1: defines the on-chain status entry and the status list's source, protected like
  * the VC 2.0 context, so a later context cannot redefine it. Every value is a string
  * (decimal numbers, like `statusListIndex` in a BitstringStatusListEntry).
  */
@@ -37,6 +40,20 @@ export const CREDANCHOR_CONTEXT = Object.freeze({
         registry: `${CREDANCHOR_VOCAB}registry`,
         issuerId: `${CREDANCHOR_VOCAB}issuerId`,
         statusIndex: `${CREDANCHOR_VOCAB}statusIndex`,
+      },
+    },
+    [STATUS_LIST_SOURCE_TYPE]: {
+      "@id": `${CREDANCHOR_VOCAB}${STATUS_LIST_SOURCE_TYPE}`,
+      "@context": {
+        "@protected": true,
+        id: "@id",
+        type: "@type",
+        chainId: `${CREDANCHOR_VOCAB}chainId`,
+        registry: `${CREDANCHOR_VOCAB}registry`,
+        issuerId: `${CREDANCHOR_VOCAB}issuerId`,
+        list: `${CREDANCHOR_VOCAB}list`,
+        blockNumber: `${CREDANCHOR_VOCAB}blockNumber`,
+        blockHash: `${CREDANCHOR_VOCAB}blockHash`,
       },
     },
   },

@@ -2,7 +2,8 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { ValidationError } from "../core/errors.ts";
 import { isPlainObject, type JsonObject } from "../core/json.ts";
-import { VC_V2_CONTEXT_URL } from "./contexts.ts";
+import { z } from "zod";
+import { CREDANCHOR_CONTEXT_URL, STATUS_LIST_SOURCE_TYPE, VC_V2_CONTEXT_URL } from "./contexts.ts";
 import type { DocumentLoader } from "./document-loader.ts";
 import { isoSeconds, signCredential } from "./issue.ts";
 import type { AssertionKey } from "./keys.ts";
@@ -115,7 +116,36 @@ export type StatusListInput = {
   /** `ttl` in milliseconds: how long a verifier may cache it. */
   ttlMs: number;
   documentLoader?: DocumentLoader;
+  /** Where the words were read: written as the list's `evidence` (what `status-list check` rebuilds from). */
+  source?: StatusListSource;
 };
+
+/** The chain read a list was built from: chain, registry, issuer, list number, block (decimal strings, like the on-chain status entry). */
+export const StatusListSourceSchema = z.strictObject({
+  type: z.literal(STATUS_LIST_SOURCE_TYPE),
+  chainId: z.string().regex(/^[1-9][0-9]{0,77}$/),
+  registry: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+  issuerId: z.string().regex(/^[1-9][0-9]{0,19}$/),
+  list: z.string().regex(/^(0|[1-9][0-9]{0,9})$/),
+  blockNumber: z.string().regex(/^(0|[1-9][0-9]{0,19})$/),
+  blockHash: z.string().regex(/^0x[0-9a-f]{64}$/),
+});
+export type StatusListSource = z.infer<typeof StatusListSourceSchema>;
+
+/**
+ * The source a list credential names in its `evidence` (undefined when it names none or a malformed one).
+ *
+ * @example
+ * const source = statusListSourceOf(list); // { chainId: "31337", registry, issuerId: "1", list: "0", blockNumber: "42", blockHash }
+ */
+export function statusListSourceOf(credential: unknown): StatusListSource | undefined {
+  const evidence = isPlainObject(credential) ? credential.evidence : undefined;
+  const items = Array.isArray(evidence) ? evidence : [evidence];
+  const found = items.filter((e) => isPlainObject(e) && e.type === STATUS_LIST_SOURCE_TYPE);
+  if (found.length !== 1) return undefined;
+  const parsed = StatusListSourceSchema.safeParse(found[0]);
+  return parsed.success ? parsed.data : undefined;
+}
 
 /**
  * A signed `BitstringStatusListCredential` (VC 2.0, string `issuer` = the key's did:key,
@@ -126,7 +156,7 @@ export type StatusListInput = {
  */
 export async function buildStatusListCredential(input: StatusListInput): Promise<JsonObject> {
   const credential: JsonObject = {
-    "@context": [VC_V2_CONTEXT_URL],
+    "@context": input.source ? [VC_V2_CONTEXT_URL, CREDANCHOR_CONTEXT_URL] : [VC_V2_CONTEXT_URL],
     id: input.url,
     type: ["VerifiableCredential", "BitstringStatusListCredential"],
     issuer: input.key.did,
@@ -139,6 +169,7 @@ export async function buildStatusListCredential(input: StatusListInput): Promise
       encodedList: encodeBitstring(wordsToBitstring(input.words)),
       ttl: input.ttlMs,
     },
+    ...(input.source ? { evidence: [{ ...input.source }] } : {}),
   };
   return signCredential(credential, input.key, input.validFrom, input.documentLoader);
 }

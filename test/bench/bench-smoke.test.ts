@@ -76,6 +76,15 @@ describe("benchmarks (short runs)", function () {
     }
   });
 
+  it("behavior: bench:status --json builds a chain list, beside the BSL library, and serves cached GETs and 304s with zero errors", async function () {
+    const r = (await lastJsonLine("bench/status.ts", ["--json", "--rounds", "2", "--requests", "50", "--set", "100"])) as unknown as Record<string, Record<string, number>>;
+    expect(r.entries).to.equal(131_072);
+    expect(r.ours!.totalMs).to.be.greaterThan(0);
+    expect(r.theirs!.encodeMs).to.be.greaterThan(0);
+    expect(r.http!.errors).to.equal(0);
+    expect(r.http!.get304PerSecond).to.be.greaterThan(0);
+  });
+
   it("behavior: bench:load --json sustains mixed load with zero errors", async function () {
     const r = await lastJsonLine("bench/load.ts", ["--json", "--requests", "20"]);
     expect(r.errors).to.equal(0);

@@ -21,7 +21,8 @@ const PINNED: Record<string, string> = {
   "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json": "3b7ee3db2a81386e",
   "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json": "e407ae98563c7b47",
   "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json": "f9767b4f07e2c92e",
-  "https://credanchor.dev/contexts/v1.jsonld": "634055db8456331f"
+  // v1 gained CredanchorStatusListSource (the evidence of a status list credential): an addition, no term changed
+  "https://credanchor.dev/contexts/v1.jsonld": "2ad0dcdf6e124bca"
 };
 
 describe("vc: rules", () => {
