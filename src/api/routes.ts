@@ -2,7 +2,8 @@
 // the OpenAPI document are both built from it.
 import type { Request, Response } from "express";
 import type { z } from "zod";
-import { encodeBundle } from "../core/bundle.ts";
+import { encodeBundle, type Bundle } from "../core/bundle.ts";
+import { discloseBundle } from "../core/bundle-disclosure.ts";
 import { ServiceError } from "../core/errors.ts";
 import type { IssuerService, Principal } from "../issuer/types.ts";
 import { verifyBundles, type VerifyOptions } from "../verifier/verify-bundle.ts";
@@ -70,6 +71,14 @@ function issuerOf(principal: Principal | undefined): number {
   return principal.issuerId;
 }
 
+/** The bundle of an anchored credential this key may read: 410 once erased, 409 before anchoring. */
+function anchoredBundle(ctx: RouteContext, principal: Principal | undefined, id: string): Bundle {
+  const view = ctx.service.getCredential(principal!, id);
+  if (view.erasedAt) throw new ServiceError(`credential ${view.id} was erased at ${view.erasedAt}`, { code: "GONE" });
+  if (!view.bundle) throw new ServiceError(`credential ${view.id} is ${view.state}: its bundle exists once it is anchored`, { code: "CONFLICT" });
+  return view.bundle;
+}
+
 /** JSON-safe copy of a verification report (bigints as numbers, no decoded bundle). */
 function reportJson(report: Awaited<ReturnType<typeof verifyBundles>>[number]) {
   const out: Record<string, unknown> = { verdict: report.verdict, checks: report.checks };
@@ -117,11 +126,22 @@ export const ROUTES: readonly Route[] = [
     auth: "any",
     params: { id: S.CredentialIdParam },
     responses: { 200: { description: "The bundle (canonical JSON)", schema: S.Bundle }, ...errors(400, 401, 403, 404, 409, 410, 503) },
-    handler: (ctx, _req, res, { params, principal }) => {
-      const view = ctx.service.getCredential(principal!, params.id as string);
-      if (view.erasedAt) throw new ServiceError(`credential ${view.id} was erased at ${view.erasedAt}`, { code: "GONE" });
-      if (!view.bundle) throw new ServiceError(`credential ${view.id} is ${view.state}: its bundle exists once it is anchored`, { code: "CONFLICT" });
-      res.type("application/json").send(encodeBundle(view.bundle));
+    handler: (ctx, _req, res, { params, principal }) => res.type("application/json").send(encodeBundle(anchoredBundle(ctx, principal, params.id as string))),
+  },
+  {
+    method: "post",
+    path: "/v1/credentials/:id/disclose",
+    tag: "credentials",
+    summary: "A derived proof bundle that hides chosen fields (selective disclosure)",
+    description:
+      "The credential's bundle with the fields at `hide` removed (their salted hashes stay, so it verifies against the same anchor). Nothing is stored. A pointer that names no disclosed field, a malformed one or the root is refused as 422 DISCLOSURE_INVALID, with every such pointer in `details`.",
+    auth: "any",
+    params: { id: S.CredentialIdParam },
+    body: S.DiscloseBody,
+    responses: { 200: { description: "The derived bundle (canonical JSON)", schema: S.Bundle }, ...errors(400, 401, 403, 404, 409, 410, 413, 415, 422, 503) },
+    handler: (ctx, _req, res, { body, params, principal }) => {
+      const bundle = anchoredBundle(ctx, principal, params.id as string);
+      res.type("application/json").send(encodeBundle(discloseBundle(bundle, (body as z.infer<typeof S.DiscloseBody>).hide)));
     },
   },
   {
