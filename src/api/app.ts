@@ -45,6 +45,8 @@ export type AppOptions = {
   routers?: Router[];
   metrics?: Metrics;
   limits?: AppLimits;
+  /** This service's public address (`https://issuer.example`), for links it prints (QR codes); default: the request's own. */
+  publicUrl?: string;
 };
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -182,7 +184,14 @@ export function createApp(options: AppOptions): express.Express {
   app.set("query parser", "simple");
   const metrics = options.metrics ?? new Metrics();
   const log = options.logger.child({ module: "http" }, { redact: { paths: REDACT, censor: "[redacted]" }, serializers: { err: serializeError } });
-  const ctx: RouteContext = { service: options.service, verify: options.verify, verifyMaxBundles: limits.verifyMaxBundles, metrics, startedAt: Date.now() };
+  const ctx: RouteContext = {
+    service: options.service,
+    verify: options.verify,
+    verifyMaxBundles: limits.verifyMaxBundles,
+    metrics,
+    startedAt: Date.now(),
+    ...(options.publicUrl ? { publicUrl: options.publicUrl.replace(/\/+$/, "") } : {}),
+  };
   const limiter = createRateLimiter(limits.verifyRate);
 
   app.use((req, res, next) => {

@@ -4,6 +4,7 @@ import type { Request, Response } from "express";
 import type { z } from "zod";
 import { encodeBundle, type Bundle } from "../core/bundle.ts";
 import { discloseBundle } from "../core/bundle-disclosure.ts";
+import { certificatePdf } from "../issuer/certificate-pdf.ts";
 import { ServiceError } from "../core/errors.ts";
 import type { IssuerService, Principal } from "../issuer/types.ts";
 import { verifyBundles, type VerifyOptions } from "../verifier/verify-bundle.ts";
@@ -20,6 +21,8 @@ export type RouteContext = {
   verifyMaxBundles: number;
   metrics: Metrics;
   startedAt: number;
+  /** This service's public address without a trailing slash; absent: the request's own. */
+  publicUrl?: string;
 };
 
 export type Route = {
@@ -142,6 +145,28 @@ export const ROUTES: readonly Route[] = [
     handler: (ctx, _req, res, { body, params, principal }) => {
       const bundle = anchoredBundle(ctx, principal, params.id as string);
       res.type("application/json").send(encodeBundle(discloseBundle(bundle, (body as z.infer<typeof S.DiscloseBody>).hide)));
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/credentials/:id/pdf",
+    tag: "credentials",
+    summary: "A printable one-page certificate (PDF) with a QR code that verifies it",
+    description:
+      "Achievement, holder, issuer (its name and identity as the chain records them, with a warning when the credential names another), dates, and a QR code. The QR code opens the verifier page with the compact proof bundle in the URL fragment (`/verify#b=…`), so a phone verifies the paper against the chain without the issuer; a credential too large for a QR code (over 2,200 characters of URL) gets the verifier page's address instead.",
+    auth: "issuer",
+    params: { id: S.CredentialIdParam },
+    responses: { 200: { description: "The certificate", contentType: "application/pdf" }, ...errors(400, 401, 403, 404, 409, 410, 503) },
+    handler: async (ctx, req, res, { params, principal }) => {
+      issuerOf(principal);
+      const bundle = anchoredBundle(ctx, principal, params.id as string);
+      const ended = new AbortController();
+      res.once("close", () => ended.abort());
+      const [report] = await verifyBundles([bundle], { ...ctx.verify, signal: ended.signal });
+      const base = ctx.publicUrl ?? `${req.protocol}://${req.get("host")}`;
+      const { pdf } = await certificatePdf({ bundle, credentialId: params.id as string, verifierUrl: `${base}/verify`, ...(report?.issuer ? { issuer: report.issuer } : {}) });
+      res.type("application/pdf").setHeader("Content-Disposition", `inline; filename="certificate-${params.id as string}.pdf"`);
+      res.send(Buffer.from(pdf));
     },
   },
   {
