@@ -153,7 +153,7 @@ export async function certificatePdf(input: CertificatePdfInput): Promise<Certif
   w.text(dates, { size: 11, gap: 10 });
   if (facts.criteria) {
     w.label("Criteria");
-    w.text(facts.criteria, { size: 10, maxLines: 5, gap: 8 });
+    w.text(facts.criteria, { size: 10, maxLines: 4, gap: 8 });
   }
   if (facts.skills.length) {
     w.label("Skills");

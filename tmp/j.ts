@@ -1,0 +1,2 @@
+import j from "jsqr";
+console.log(typeof j, typeof (j as any).default);
