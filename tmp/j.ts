@@ -1,2 +1,0 @@
-import j from "jsqr";
-console.log(typeof j, typeof (j as any).default);
