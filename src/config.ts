@@ -24,6 +24,8 @@ export const ConfigSchema = z
      * service's RPC only when it is a bare loopback URL (the local chain), else none (it asks its user).
      */
     publicRpcUrl: url.optional(),
+    /** This service's public address (https://issuer.example): printed certificates' QR codes link to its /verify. */
+    publicUrl: url.optional(),
     /** Expected chain id (checked against the endpoint); absent: whatever the endpoint serves. */
     chainId: intIn(1, Number.MAX_SAFE_INTEGER).optional(),
     /** CredentialRegistry address; absent: the newest deployment in deployments/*.json for the chain. */
@@ -75,6 +77,7 @@ const ENV: Record<string, keyof Config> = {
   RPC_URL: "rpcUrl",
   CHAIN_PORT: "chainPort",
   PUBLIC_RPC_URL: "publicRpcUrl",
+  PUBLIC_URL: "publicUrl",
   CHAIN_ID: "chainId",
   REGISTRY_ADDRESS: "registryAddress",
   DEPLOYMENTS_DIR: "deploymentsDir",

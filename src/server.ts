@@ -269,6 +269,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
       logger,
       routers: [webRoutes({ deploymentsDir, rpcUrls: pageRpcUrls(chainId, rpcUrl, config.publicRpcUrl) })],
       limits: { verifyRate: { perMinute: config.verifyRatePerMinute, burst: config.verifyRateBurst }, verifyMaxBundles: config.verifyMaxBundles },
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     });
     await chainMonitor.start();
     const server = await listenApi(app, { host: config.host, port: config.port });

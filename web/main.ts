@@ -1,7 +1,9 @@
 // The verifier page: the same verifier library as the CLI, in the browser. Bundles are read
 // locally; only read-only eth_calls go to the RPC endpoint set on the page.
 import { createPublicClient, http, type Address, type Hex, type PublicClient } from "viem";
-import { BUNDLE_LIMITS } from "../src/core/bundle.ts";
+import { BUNDLE_LIMITS, encodeBundle } from "../src/core/bundle.ts";
+import { decodeCompactBundle } from "../src/core/bundle-compact.ts";
+import { base64urlToBytes } from "../src/core/encoding.ts";
 import { parseJson, type JsonLimits } from "../src/core/json.ts";
 import { changedFields, findReference } from "../src/verifier/diagnose.ts";
 import { readStatusHistory, type StatusEvent } from "../src/verifier/status-history.ts";
@@ -175,6 +177,22 @@ async function verify(inputs: { source: string; text: string }[]): Promise<void>
     reports.length === 1 ? `${summary(reports[0]!)}.` : `${counts.valid} valid, ${counts.invalid} invalid, ${counts.error} could not be decided.`;
 }
 
+/**
+ * The bundle a link carries in its fragment (`#b=<base64url compact bundle>`, what a printed
+ * certificate's QR code holds): fragments never reach a server, so the page verifies it alone.
+ */
+function fragmentBundle(hash: string): { source: string; text: string }[] {
+  const match = /^#b=([A-Za-z0-9_-]+)$/.exec(hash);
+  if (!match) return [];
+  const bytes = base64urlToBytes(match[1]!);
+  try {
+    return [{ source: "QR code / link", text: encodeBundle(decodeCompactBundle(bytes ?? new Uint8Array())) }];
+  } catch {
+    // An unreadable link is reported like an unreadable file: the format check fails.
+    return [{ source: "QR code / link", text: match[1]! }];
+  }
+}
+
 async function readFiles(files: FileList | File[]): Promise<{ source: string; text: string }[]> {
   return Promise.all(Array.from(files).map(async (file) => ({ source: file.name, text: await file.text() })));
 }
@@ -270,6 +288,9 @@ async function init(): Promise<void> {
     showSettings();
     $("settings-status").textContent = "Back to the defaults.";
   });
+  window.addEventListener("hashchange", () => void verify(fragmentBundle(location.hash)));
+  const linked = fragmentBundle(location.hash);
+  if (linked.length) await verify(linked);
   document.body.dataset.ready = "true";
 }
 

@@ -48,6 +48,8 @@ export type AppOptions = {
   limits?: AppLimits;
   /** Serves GET /status-lists/… (the issuers' lists built from the chain). */
   statusLists?: StatusListProvider;
+  /** This service's public address (`https://issuer.example`), for links it prints (QR codes); default: the request's own. */
+  publicUrl?: string;
 };
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -185,7 +187,15 @@ export function createApp(options: AppOptions): express.Express {
   app.set("query parser", "simple");
   const metrics = options.metrics ?? new Metrics();
   const log = options.logger.child({ module: "http" }, { redact: { paths: REDACT, censor: "[redacted]" }, serializers: { err: serializeError } });
-  const ctx: RouteContext = { service: options.service, verify: options.verify, verifyMaxBundles: limits.verifyMaxBundles, metrics, startedAt: Date.now(), ...(options.statusLists ? { statusLists: options.statusLists } : {}) };
+  const ctx: RouteContext = {
+    service: options.service,
+    verify: options.verify,
+    verifyMaxBundles: limits.verifyMaxBundles,
+    metrics,
+    startedAt: Date.now(),
+    ...(options.publicUrl ? { publicUrl: options.publicUrl.replace(/\/+$/, "") } : {}),
+    ...(options.statusLists ? { statusLists: options.statusLists } : {}),
+  };
   const limiter = createRateLimiter(limits.verifyRate);
 
   app.use((req, res, next) => {

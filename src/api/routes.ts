@@ -2,7 +2,9 @@
 // the OpenAPI document are both built from it.
 import type { Request, Response } from "express";
 import type { z } from "zod";
-import { encodeBundle } from "../core/bundle.ts";
+import { encodeBundle, type Bundle } from "../core/bundle.ts";
+import { discloseBundle } from "../core/bundle-disclosure.ts";
+import { certificatePdf } from "../issuer/certificate-pdf.ts";
 import { ServiceError } from "../core/errors.ts";
 import type { StatusListProvider } from "../issuer/status-lists.ts";
 import type { IssuerService, Principal } from "../issuer/types.ts";
@@ -23,6 +25,8 @@ export type RouteContext = {
   startedAt: number;
   /** Serves the issuers' Bitstring Status List credentials; without it their URLs answer 404. */
   statusLists?: StatusListProvider;
+  /** This service's public address without a trailing slash; absent: the request's own. */
+  publicUrl?: string;
 };
 
 export type Route = {
@@ -74,6 +78,14 @@ function issuerOf(principal: Principal | undefined): number {
   return principal.issuerId;
 }
 
+/** The bundle of an anchored credential this key may read: 410 once erased, 409 before anchoring. */
+function anchoredBundle(ctx: RouteContext, principal: Principal | undefined, id: string): Bundle {
+  const view = ctx.service.getCredential(principal!, id);
+  if (view.erasedAt) throw new ServiceError(`credential ${view.id} was erased at ${view.erasedAt}`, { code: "GONE" });
+  if (!view.bundle) throw new ServiceError(`credential ${view.id} is ${view.state}: its bundle exists once it is anchored`, { code: "CONFLICT" });
+  return view.bundle;
+}
+
 /** JSON-safe copy of a verification report (bigints as numbers, no decoded bundle). */
 function reportJson(report: Awaited<ReturnType<typeof verifyBundles>>[number]) {
   const out: Record<string, unknown> = { verdict: report.verdict, checks: report.checks };
@@ -121,11 +133,44 @@ export const ROUTES: readonly Route[] = [
     auth: "any",
     params: { id: S.CredentialIdParam },
     responses: { 200: { description: "The bundle (canonical JSON)", schema: S.Bundle }, ...errors(400, 401, 403, 404, 409, 410, 503) },
-    handler: (ctx, _req, res, { params, principal }) => {
-      const view = ctx.service.getCredential(principal!, params.id as string);
-      if (view.erasedAt) throw new ServiceError(`credential ${view.id} was erased at ${view.erasedAt}`, { code: "GONE" });
-      if (!view.bundle) throw new ServiceError(`credential ${view.id} is ${view.state}: its bundle exists once it is anchored`, { code: "CONFLICT" });
-      res.type("application/json").send(encodeBundle(view.bundle));
+    handler: (ctx, _req, res, { params, principal }) => res.type("application/json").send(encodeBundle(anchoredBundle(ctx, principal, params.id as string))),
+  },
+  {
+    method: "post",
+    path: "/v1/credentials/:id/disclose",
+    tag: "credentials",
+    summary: "A derived proof bundle that hides chosen fields (selective disclosure)",
+    description:
+      "The credential's bundle with the fields at `hide` removed (their salted hashes stay, so it verifies against the same anchor). Nothing is stored. A pointer that names no disclosed field, a malformed one or the root is refused as 422 DISCLOSURE_INVALID, with every such pointer in `details`.",
+    auth: "any",
+    params: { id: S.CredentialIdParam },
+    body: S.DiscloseBody,
+    responses: { 200: { description: "The derived bundle (canonical JSON)", schema: S.Bundle }, ...errors(400, 401, 403, 404, 409, 410, 413, 415, 422, 503) },
+    handler: (ctx, _req, res, { body, params, principal }) => {
+      const bundle = anchoredBundle(ctx, principal, params.id as string);
+      res.type("application/json").send(encodeBundle(discloseBundle(bundle, (body as z.infer<typeof S.DiscloseBody>).hide)));
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/credentials/:id/pdf",
+    tag: "credentials",
+    summary: "A printable one-page certificate (PDF) with a QR code that verifies it",
+    description:
+      "Achievement, holder, issuer (its name and identity as the chain records them, with a warning when the credential names another), dates, and a QR code. The QR code opens the verifier page with the compact proof bundle in the URL fragment (`/verify#b=…`), so a phone verifies the paper against the chain without the issuer; a credential too large for a QR code (over 2,200 characters of URL) gets the verifier page's address instead.",
+    auth: "issuer",
+    params: { id: S.CredentialIdParam },
+    responses: { 200: { description: "The certificate", contentType: "application/pdf" }, ...errors(400, 401, 403, 404, 409, 410, 503) },
+    handler: async (ctx, req, res, { params, principal }) => {
+      issuerOf(principal);
+      const bundle = anchoredBundle(ctx, principal, params.id as string);
+      const ended = new AbortController();
+      res.once("close", () => ended.abort());
+      const [report] = await verifyBundles([bundle], { ...ctx.verify, signal: ended.signal });
+      const base = ctx.publicUrl ?? `${req.protocol}://${req.get("host")}`;
+      const { pdf } = await certificatePdf({ bundle, credentialId: params.id as string, verifierUrl: `${base}/verify`, ...(report?.issuer ? { issuer: report.issuer } : {}) });
+      res.type("application/pdf").setHeader("Content-Disposition", `inline; filename="certificate-${params.id as string}.pdf"`);
+      res.send(Buffer.from(pdf));
     },
   },
   {

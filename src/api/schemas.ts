@@ -59,6 +59,16 @@ export const CreateApiKeyBody = z
   })
   .meta({ id: "CreateApiKeyRequest", examples: [{ label: "registrar's office", expiresAt: "2027-06-30T00:00:00Z" }] });
 
+export const DiscloseBody = z
+  .strictObject({
+    hide: z
+      .array(z.string(), { error: "must be an array of JSON pointers" })
+      .min(1, { error: "name at least one field to hide" })
+      .max(10_000)
+      .describe("JSON pointers (RFC 6901) of the fields to hide, e.g. /credentialSubject/birthDate; hiding a container hides all under it."),
+  })
+  .meta({ id: "DiscloseRequest", examples: [{ hide: ["/credentialSubject/birthDate"] }] });
+
 export const CredentialIdParam = z.string().uuid({ error: "must be a credential id (UUID)" });
 /** A status list's purpose in its URL. */
 export const StatusPurposeParam = z.enum(["revocation", "suspension"], { error: "must be revocation or suspension" });

@@ -4,11 +4,16 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.ts";
 import { UNDECIDED_CODES } from "../verifier/result.ts";
+import type { Address, Hex, PublicClient } from "viem";
+import { readStatusHistory, type StatusEvent } from "../verifier/status-history.ts";
 import { loadTrustList } from "../verifier/trust-files.ts";
+import type { TrustList } from "../verifier/trust.ts";
 import { RPC_TRANSPORT, verifyBundles, type VerificationReport } from "../verifier/verify-bundle.ts";
+import { discloseCommand } from "./holder-commands.ts";
 import { eraseCommand, issueCommand, revokeCommand, statusCommand } from "./issuer-commands.ts";
 import { deployCommand, keysCommand, serveCommand } from "./operator-commands.ts";
 import { statusListCommand } from "./status-list-commands.ts";
+import { certificateLines } from "./certificate-text.ts";
 import { displayUrl, terminalJson, terminalSafe } from "./terminal.ts";
 
 const COMMAND_LIST = () => COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n");
@@ -36,6 +41,9 @@ Options:
                          the shipped deployments/*.json are always trusted
   --private              read the issuer's whole status list instead of the one index, so the
                          RPC provider cannot tell which credential you check
+  --show                 first print each credential as a person reads it: achievement,
+                         holder, issuer (on-chain identity and name, warning when the
+                         credential claims another), dates, status (with date and reason)
   --json                 print the reports as JSON
   -h, --help             show this help
 
@@ -67,8 +75,12 @@ function rpcResolver(values: readonly string[]): (chainId: number) => string | u
 /** Prints one line of text that may hold untrusted parts (bundle, chain, RPC answers). */
 const say = (line: string) => console.log(terminalSafe(line));
 
-function printReport(file: string, report: VerificationReport, rpcUrl: string | undefined): void {
+function printReport(file: string, report: VerificationReport, rpcUrl: string | undefined, certificate?: string[]): void {
   say(`${file}: ${report.verdict.toUpperCase()}`);
+  if (certificate?.length) {
+    for (const line of certificate) say(`  ${line}`);
+    say("  checks:");
+  }
   for (const check of report.checks) say(`  ${SYMBOL[check.outcome]} ${check.name.padEnd(9)} ${check.message}`);
   if (report.issuer) {
     const { issuerId, claimed, onChain, name, matches } = report.issuer;
@@ -80,6 +92,28 @@ function printReport(file: string, report: VerificationReport, rpcUrl: string | 
   if (rpcUrl) say(`  rpc       ${displayUrl(rpcUrl)}${report.checks.some((c) => UNDECIDED_CODES.has(c.code)) ? " (could not decide with it)" : ""}`);
 }
 
+/** The status events of each revoked or suspended credential (best effort: none when the chain cannot say). */
+async function statusHistories(reports: readonly VerificationReport[], trust: TrustList, clientFor: (chainId: number) => PublicClient | undefined): Promise<(StatusEvent[] | undefined)[]> {
+  return Promise.all(
+    reports.map(async ({ bundle, checks }) => {
+      const client = bundle && clientFor(bundle.chainId);
+      const deployment = bundle && trust.find(bundle.chainId, bundle.registry);
+      if (!client || !deployment || !checks.some((c) => c.name === "status" && c.outcome === "fail")) return undefined;
+      try {
+        return await readStatusHistory(client, {
+          registry: deployment.address as Address,
+          issuerId: BigInt(bundle.issuerId),
+          statusIndex: BigInt(bundle.statusIndex),
+          root: bundle.root as Hex,
+          fromBlock: BigInt(deployment.deployBlock),
+        });
+      } catch {
+        return undefined; // the status line says the date could not be read
+      }
+    }),
+  );
+}
+
 async function verifyCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -89,6 +123,7 @@ async function verifyCommand(argv: string[]): Promise<number> {
       trust: { type: "string", multiple: true, default: [] },
       json: { type: "boolean", default: false },
       private: { type: "boolean", default: false },
+      show: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -130,7 +165,8 @@ async function verifyCommand(argv: string[]): Promise<number> {
     });
     console.log(terminalJson(out));
   } else {
-    readable.forEach(({ file }, i) => printReport(file, reports[i]!, rpcOf(reports[i]!)));
+    const histories = values.show ? await statusHistories(reports, trust, clientFor) : [];
+    readable.forEach(({ file }, i) => printReport(file, reports[i]!, rpcOf(reports[i]!), values.show ? certificateLines(reports[i]!, histories[i]) : undefined));
   }
   if (reports.some((r) => r.verdict === "invalid")) return 1;
   if (reports.some((r) => r.verdict === "error") || readable.length < positionals.length) return 2;
@@ -146,6 +182,7 @@ const COMMANDS: { name: string; summary: string; run(argv: string[]): Promise<nu
   revokeCommand,
   eraseCommand,
   { name: "verify", summary: "check proof bundles independently (no issuer needed)", run: verifyCommand },
+  discloseCommand,
   keysCommand,
   statusListCommand,
 ];

@@ -29,12 +29,14 @@ const VALID_BODY: Record<string, JsonObject> = {
   "POST /v1/credentials": { credentials: [sampleBadge()] },
   "POST /v1/revocations": { action: "revoke", statusIndices: [1] },
   "POST /v1/verify": { bundle: {} },
+  "POST /v1/credentials/:id/disclose": { hide: ["/name"] },
   "POST /v1/admin/issuers/:issuerId/api-keys": { label: "bad-input matrix", expiresAt: "2999-01-01T00:00:00Z" },
 };
 /** Right member names, wrong types or values. */
 const WRONG_TYPES: Record<string, unknown[]> = {
   "POST /v1/credentials": [{ credentials: "x" }, { credentials: {} }, { credentials: null }, { credentials: [] }],
   "POST /v1/revocations": [{ action: 1, statusIndices: [1] }, { action: "revoke", statusIndices: "1" }, { action: "revoke", statusIndices: [1], reason: "3" }, { action: "revoke", batchId: 1.5 }],
+  "POST /v1/credentials/:id/disclose": [{ hide: "/name" }, { hide: [] }, { hide: [1] }, { hide: null }],
   "POST /v1/verify": [{ bundles: "x" }, { bundles: [] }, { bundle: {}, private: "yes" }, { bundle: {}, bundles: [{}] }],
   "POST /v1/admin/issuers/:issuerId/api-keys": [{ label: 1 }, { label: "" }, { expiresAt: "soon" }, { expiresAt: 1e12 }, { expiresAt: "2999-01-01" }],
 };

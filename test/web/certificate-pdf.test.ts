@@ -1,0 +1,182 @@
+// The printable certificate, end to end: GET /v1/credentials/{id}/pdf from the real service, its
+// text parsed (pdfjs-dist), its QR image taken out of the PDF and decoded (jsQR) to a
+// /verify#b=… URL whose bundle verifies, and that URL opened in headless Chromium verifies too.
+import { inflateSync } from "node:zlib";
+import { expect } from "chai";
+import type { Server } from "node:http";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import jsQRModule from "jsqr";
+import { PDFDocument, PDFName, PDFNumber, PDFRawStream } from "pdf-lib";
+import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
+import pino from "pino";
+import { PNG } from "pngjs";
+import { chromium, type Browser } from "playwright-core";
+import { createApp } from "../../src/api/app.ts";
+import { webRoutes } from "../../src/api/web.ts";
+import { decodeCompactBundle } from "../../src/core/bundle-compact.ts";
+import { base64urlToBytes } from "../../src/core/encoding.ts";
+import type { JsonObject } from "../../src/core/json.ts";
+import { certificatePdf, qrVerifyUrl, QR_MAX_CHARS } from "../../src/issuer/certificate-pdf.ts";
+import type { Principal } from "../../src/issuer/types.ts";
+import { loadTrustList } from "../../src/verifier/trust-files.ts";
+import { verifyBundle, type VerifyOptions } from "../../src/verifier/verify-bundle.ts";
+import { buildWebPage } from "../../scripts/build-web.ts";
+import { call, expectDocumented, expectError } from "../api/http.ts";
+import { sampleBadge } from "../core/helpers.ts";
+import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+
+// A CommonJS module: its default export sits on `default` (and is the module itself at run time).
+const jsQR = jsQRModule.default;
+const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
+const HOLDER = "Grace B. Hopper-Certified";
+
+/** pdfjs-dist's metrics of the 14 standard fonts (the certificate uses Helvetica). */
+const STANDARD_FONTS = new URL("../../node_modules/pdfjs-dist/standard_fonts/", import.meta.url).pathname;
+
+/** The text of every page, items joined by spaces. */
+async function pdfText(bytes: Uint8Array): Promise<string> {
+  const task = getDocument({ data: bytes.slice(), disableFontFace: true, useSystemFonts: false, standardFontDataUrl: STANDARD_FONTS });
+  const doc = await task.promise;
+  const parts: string[] = [];
+  for (let p = 1; p <= doc.numPages; p++) {
+    const content = await (await doc.getPage(p)).getTextContent();
+    parts.push(content.items.map((i) => ("str" in i ? i.str : "")).join(" "));
+  }
+  await task.destroy();
+  return parts.join("\n");
+}
+
+/** The RGB images drawn in a PDF, as RGBA pixels (pdf-lib stores a PNG's pixels Flate-compressed). */
+async function pdfImages(bytes: Uint8Array): Promise<{ width: number; height: number; rgba: Uint8ClampedArray }[]> {
+  const doc = await PDFDocument.load(bytes);
+  const images = [];
+  for (const [, object] of doc.context.enumerateIndirectObjects()) {
+    if (!(object instanceof PDFRawStream) || object.dict.get(PDFName.of("Subtype")) !== PDFName.of("Image")) continue;
+    if (object.dict.get(PDFName.of("ColorSpace")) !== PDFName.of("DeviceRGB")) continue;
+    const width = (object.dict.get(PDFName.of("Width")) as PDFNumber).asNumber();
+    const height = (object.dict.get(PDFName.of("Height")) as PDFNumber).asNumber();
+    expect(object.dict.get(PDFName.of("Filter"))).to.equal(PDFName.of("FlateDecode"));
+    const rgb = inflateSync(object.contents);
+    const rgba = new Uint8ClampedArray(width * height * 4);
+    for (let i = 0; i < width * height; i++) rgba.set([rgb[3 * i]!, rgb[3 * i + 1]!, rgb[3 * i + 2]!, 255], 4 * i);
+    images.push({ width, height, rgba });
+  }
+  return images;
+}
+
+describe("the printable certificate (PDF with a verifying QR code)", function () {
+  this.timeout(180_000);
+  let chain: Chain;
+  let stack: Stack;
+  let server: Server;
+  let base: string;
+  let doc: any;
+  let browser: Browser;
+  let verify: VerifyOptions;
+  let ids: string[];
+
+  before(async function () {
+    await buildWebPage();
+    chain = await startChain();
+    stack = await openStack(chain);
+    const deploymentsDir = mkdtempSync(join(tmpdir(), "credanchor-pdf-books-"));
+    writeFileSync(join(deploymentsDir, "pdf-test.json"), JSON.stringify(chain.addressBook("pdf-test")));
+    const rpcUrls = { 31337: chain.url };
+    verify = { trust: loadTrustList({ dir: deploymentsDir }), rpc: rpcUrls };
+    const app = createApp({ service: stack.service, verify, logger: pino({ level: "silent" }), routers: [webRoutes({ deploymentsDir, rpcUrls })] });
+    server = app.listen(0, "127.0.0.1");
+    await new Promise((r) => server.once("listening", r));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    doc = (await call(base, "GET", "/openapi.json")).body;
+
+    const badge = sampleBadge();
+    (badge.credentialSubject as JsonObject).name = HOLDER;
+    const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge] });
+    ids = credentials.map((c) => c.id);
+    await runUntil(stack, () => ids.every((id) => stack.service.getCredential(issuer1, id).state === "confirmed"));
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+  });
+
+  after(async function () {
+    await browser?.close();
+    await new Promise((r) => server?.close(r));
+    await stack?.close();
+    if (stack) removeDir(stack.dir);
+    await chain?.stop();
+  });
+
+  it("default: the PDF names holder, achievement and issuer (as the chain records it); its QR decodes to a /verify#b= link whose bundle verifies; Chromium opening it says Valid", async function () {
+    const r = await call(base, "GET", `/v1/credentials/${ids[0]}/pdf`, { token: stack.tokens[1]! });
+    expect(r.status, r.text.slice(0, 200)).to.equal(200);
+    expectDocumented(doc, r);
+    expect(r.headers.get("content-type")).to.equal("application/pdf");
+    const bytes = new Uint8Array(await (await fetch(`${base}/v1/credentials/${ids[0]}/pdf`, { headers: { authorization: `Bearer ${stack.tokens[1]!}` } })).arrayBuffer());
+    expect(new TextDecoder().decode(bytes.slice(0, 5))).to.equal("%PDF-");
+    expect((await PDFDocument.load(bytes)).getPageCount()).to.equal(1);
+
+    const text = await pdfText(bytes);
+    expect(text).to.include(HOLDER);
+    expect(text).to.include("Teamwork"); // the achievement
+    expect(text).to.include(ISSUER_IDENTITIES[1]); // the issuer's on-chain identity
+    expect(text).to.include("2024-05-01").and.include("2029-05-01");
+    expect(text).to.not.include("WARNING");
+
+    const images = await pdfImages(bytes);
+    expect(images).to.have.length(1);
+    const { width, height, rgba } = images[0]!;
+    const decoded = jsQR(rgba, width, height);
+    expect(decoded, "the QR code in the PDF decodes").to.not.equal(null);
+    const url = decoded!.data;
+    expect(url.startsWith(`${base}/verify#b=`), url.slice(0, 80)).to.equal(true);
+    const bundle = decodeCompactBundle(base64urlToBytes(url.split("#b=")[1]!)!);
+    expect(bundle).to.deep.equal(stack.service.getCredential(issuer1, ids[0]!).bundle);
+    expect((await verifyBundle(bundle, verify)).verdict).to.equal("valid");
+
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: "en-GB" });
+    try {
+      await page.goto(url);
+      await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+      expect(await page.locator("#results .verdict-text").first().textContent()).to.equal("Valid");
+      expect(await page.locator("#results .certificate dd[data-field=holder]").first().textContent()).to.equal(HOLDER);
+      // A broken fragment is a format failure, never a crash.
+      await page.goto(`${base}/verify#b=AAAA`);
+      await page.waitForSelector("body[data-ready=true]");
+      expect(await page.locator("#results .verdict-text").first().textContent()).to.match(/^Invalid/);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("behavior: the embedded QR image is the one made for the URL (pixels equal), and only issuer keys get PDFs", async function () {
+    const bundle = stack.service.getCredential(issuer1, ids[0]!).bundle!;
+    const made = await certificatePdf({ bundle, credentialId: ids[0]!, verifierUrl: `${base}/verify` });
+    const png = PNG.sync.read(Buffer.from(made.qr.png));
+    const [image] = await pdfImages(made.pdf);
+    expect([image!.width, image!.height]).to.deep.equal([png.width, png.height]);
+    for (let i = 0; i < png.width * png.height; i++) expect(image!.rgba[4 * i]).to.equal(png.data[4 * i]);
+    expect(made.qr.holdsBundle).to.equal(true);
+    // Without the chain's word the page says the issuer is as the credential states.
+    expect(await pdfText(made.pdf)).to.include("as the credential states");
+    expectError(await call(base, "GET", `/v1/credentials/${ids[0]}/pdf`, { token: stack.tokens[2]! }), 404, "NOT_FOUND");
+    expectError(await call(base, "GET", `/v1/credentials/${ids[0]}/pdf`, { token: stack.adminToken }), 403, "FORBIDDEN");
+    expectError(await call(base, "GET", `/v1/credentials/${ids[0]}/pdf`), 401, "UNAUTHORIZED");
+  });
+
+  it("behavior: a spoofed issuer gets a printed warning; non-Latin text prints as '?', never fails; a credential too large for a QR gets the page's address", async function () {
+    const bundle = stack.service.getCredential(issuer1, ids[0]!).bundle!;
+    const identity = { issuerId: 1, onChain: ISSUER_IDENTITIES[1], claimed: "did:web:evil.example", matches: false };
+    const spoof = await certificatePdf({ bundle: { ...bundle, credential: { ...bundle.credential, credentialSubject: { name: "Зоя Ωmega ✓" } } }, credentialId: ids[0]!, verifierUrl: `${base}/verify`, issuer: identity });
+    const text = await pdfText(spoof.pdf);
+    expect(text).to.include("WARNING: the credential names did:web:evil.example");
+    expect(text).to.include("??? ?mega ?");
+
+    const big = { ...bundle, credential: { ...bundle.credential, description: "x".repeat(QR_MAX_CHARS) } };
+    expect(qrVerifyUrl(big, `${base}/verify`)).to.equal(undefined);
+    const made = await certificatePdf({ bundle: big, credentialId: ids[0]!, verifierUrl: `${base}/verify` });
+    expect(made.qr.holdsBundle).to.equal(false);
+    const [image] = await pdfImages(made.pdf);
+    expect(jsQR(image!.rgba, image!.width, image!.height)!.data).to.equal(`${base}/verify`);
+  });
+});
