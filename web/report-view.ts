@@ -6,6 +6,7 @@ import { UNDECIDED_CODES } from "../src/verifier/result.ts";
 import type { FieldChange } from "../src/verifier/diagnose.ts";
 import type { StatusEvent } from "../src/verifier/status-history.ts";
 import type { VerificationReport } from "../src/verifier/verify-bundle.ts";
+import { claimedIssuer, holderOf, skillsOf } from "../src/verifier/certificate.ts";
 
 /**
  * The verifier's issuer identity (another branch adds it to the report): read defensively, so
@@ -76,47 +77,12 @@ const types = (v: JsonObject | undefined): string[] => list(v?.type).filter((t):
 /** The first credential subject (OB 3.0 has exactly one). */
 const subjectOf = (c: JsonObject) => obj(list(c.credentialSubject)[0]);
 
-/** The issuer as the credential claims it: `issuer` (a URL / DID) or `issuer.id`, and `issuer.name`. */
-function claimedIssuer(c: JsonObject): { id?: string; name?: string } {
-  const issuer = c.issuer;
-  if (typeof issuer === "string") return { id: issuer };
-  const o = obj(issuer);
-  return { id: str(o?.id), name: str(o?.name) };
-}
-
-/** OB 3.0 holder: the subject's name, else its identifier (not a hashed one), else its id. */
-function holderOf(subject: JsonObject | undefined): string | undefined {
-  if (!subject) return undefined;
-  const named = str(subject.name) ?? str(obj(subject.profile)?.name);
-  if (named) return named;
-  for (const id of list(subject.identifier).map(obj)) {
-    const value = str(id?.identityHash);
-    const kind = str(id?.identityType);
-    if (value && id?.hashed !== true) return kind && kind !== "name" ? `${value} (${kind})` : value;
-  }
-  return str(subject.id);
-}
-
 /** Only images that cannot load code or track beyond one https fetch: raster/SVG data URIs and https URLs. */
 function safeImage(v: JsonValue | undefined): { src: string; caption?: string } | undefined {
   const src = typeof v === "string" ? v : str(obj(v)?.id);
   if (!src) return undefined;
   const ok = /^data:image\/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=\s]+$/.test(src) || /^https:\/\/[^\s"'<>]+$/.test(src);
   return ok ? { src, ...(str(obj(v)?.caption) ? { caption: str(obj(v)?.caption)! } : {}) } : undefined;
-}
-
-/** "Name (framework)" of each alignment, and the achievement's tags. */
-function skillsOf(achievement: JsonObject | undefined): string[] {
-  const aligned = list(achievement?.alignment)
-    .map(obj)
-    .flatMap((a) => {
-      const name = str(a?.targetName) ?? str(a?.targetCode);
-      if (!name) return [];
-      const framework = str(a?.targetFramework);
-      return [framework ? `${name} (${framework})` : name];
-    });
-  const tags = list(achievement?.tag).filter((t): t is string => typeof t === "string" && t.trim() !== "");
-  return [...aligned, ...tags];
 }
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "long" });

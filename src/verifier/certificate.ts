@@ -30,7 +30,7 @@ const list = (v: JsonValue | undefined): JsonValue[] => (Array.isArray(v) ? v : 
 const types = (v: JsonObject | undefined): string[] => list(v?.type).filter((t): t is string => typeof t === "string");
 
 /** The issuer as the credential claims it: `issuer` (a URL / DID) or `issuer.id`, and `issuer.name`. */
-function claimedIssuer(c: JsonObject): { id?: string; name?: string } {
+export function claimedIssuer(c: JsonObject): { id?: string; name?: string } {
   const issuer = c.issuer;
   if (typeof issuer === "string") return { id: issuer };
   const o = obj(issuer);
@@ -38,7 +38,7 @@ function claimedIssuer(c: JsonObject): { id?: string; name?: string } {
 }
 
 /** OB 3.0 holder: the subject's name, else its identifier (not a hashed one), else its id. */
-function holderOf(subject: JsonObject | undefined): string | undefined {
+export function holderOf(subject: JsonObject | undefined): string | undefined {
   if (!subject) return undefined;
   const named = str(subject.name) ?? str(obj(subject.profile)?.name);
   if (named) return named;
@@ -51,7 +51,7 @@ function holderOf(subject: JsonObject | undefined): string | undefined {
 }
 
 /** "Name (framework)" of each alignment, and the achievement's tags. */
-function skillsOf(achievement: JsonObject | undefined): string[] {
+export function skillsOf(achievement: JsonObject | undefined): string[] {
   const aligned = list(achievement?.alignment)
     .map(obj)
     .flatMap((a) => {
