@@ -13,6 +13,7 @@ import { Metrics } from "./metrics.ts";
 import { clientOf, createRateLimiter } from "./rate-limit.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ROUTES, type Route, type RouteContext } from "./routes.ts";
+import type { VcApiContext } from "./vc-api.ts";
 
 /** Limits of the HTTP layer; everything optional, the defaults suit one service on one machine. */
 export const AppLimitsSchema = z.strictObject({
@@ -45,6 +46,8 @@ export type AppOptions = {
   routers?: Router[];
   metrics?: Metrics;
   limits?: AppLimits;
+  /** Keys and key binding of the VC-API routes (/credentials/…, /presentations/verify). */
+  vc?: VcApiContext;
 };
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -182,7 +185,7 @@ export function createApp(options: AppOptions): express.Express {
   app.set("query parser", "simple");
   const metrics = options.metrics ?? new Metrics();
   const log = options.logger.child({ module: "http" }, { redact: { paths: REDACT, censor: "[redacted]" }, serializers: { err: serializeError } });
-  const ctx: RouteContext = { service: options.service, verify: options.verify, verifyMaxBundles: limits.verifyMaxBundles, metrics, startedAt: Date.now() };
+  const ctx: RouteContext = { service: options.service, verify: options.verify, verifyMaxBundles: limits.verifyMaxBundles, metrics, startedAt: Date.now(), ...(options.vc ? { vc: options.vc } : {}) };
   const limiter = createRateLimiter(limits.verifyRate);
 
   app.use((req, res, next) => {

@@ -7,6 +7,7 @@ import { ServiceError } from "../core/errors.ts";
 import type { IssuerService, Principal } from "../issuer/types.ts";
 import { verifyBundles, type VerifyOptions } from "../verifier/verify-bundle.ts";
 import type { Metrics } from "./metrics.ts";
+import { VC_API_ROUTES, type VcApiContext } from "./vc-api.ts";
 import * as S from "./schemas.ts";
 
 /** Who may call: none (public), any valid key, an issuer key, or the operator key. */
@@ -19,6 +20,8 @@ export type RouteContext = {
   verifyMaxBundles: number;
   metrics: Metrics;
   startedAt: number;
+  /** The VC-API's keys and key binding; absent: its routes answer 409 ASSERTION_KEY_MISSING. */
+  vc?: VcApiContext;
 };
 
 export type Route = {
@@ -231,6 +234,7 @@ export const ROUTES: readonly Route[] = [
       res.json({ results: reports.map(reportJson) });
     },
   },
+  ...VC_API_ROUTES,
   {
     method: "get",
     path: "/healthz",
