@@ -254,9 +254,13 @@ export function createApp(options: AppOptions): express.Express {
     res.json(openapi);
   });
 
+  // `/credentials/issue` is its own resource, not `/credentials/:id` with id "issue": a GET there
+  // goes on to the 405 answer below.
+  const literalPaths = new Set(ROUTES.filter((r) => !r.path.includes(":")).map((r) => r.path));
   for (const route of ROUTES) {
     const bodyLimit = limits.bodyBytes[routeKey(route)] ?? route.bodyLimit ?? limits.defaultBodyBytes;
-    app[route.method](route.path, async (req: Request, res: Response) => {
+    app[route.method](route.path, async (req: Request, res: Response, next: express.NextFunction) => {
+      if (route.params && literalPaths.has(req.path)) return next();
       res.locals.route = route.path;
       try {
         const principal = authenticate(ctx, route, req, res);
@@ -285,7 +289,8 @@ export function createApp(options: AppOptions): express.Express {
   for (const route of ROUTES) allow(route.path, route.method);
   allow("/openapi.json", "get");
   for (const router of options.routers ?? []) for (const { path, method } of routerRoutes(router)) allow(path, method);
-  for (const [path, allowed] of methods) {
+  // Literal paths first: PUT /credentials/verify is answered for that resource, not /credentials/:id.
+  for (const [path, allowed] of [...methods].sort(([a], [b]) => Number(a.includes(":")) - Number(b.includes(":")))) {
     const list = [...allowed];
     if (allowed.has("GET") && !allowed.has("HEAD")) list.push("HEAD");
     // route().all() marks the route `_all` (app.all would register every method one by one), so
