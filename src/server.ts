@@ -275,19 +275,22 @@ export async function startServer(config: Config, { logger: given, notify = () =
     const hasAdmin = hasActiveAdminKey(db, Date.now());
     if (demoIssuerId !== undefined) {
       const file = join(dataDir, DEMO_KEYS_FILE);
-      let keys = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { issuerId: number; issuerApiKey: string; adminApiKey: string; assertionKey?: string }) : undefined;
-      if (keys && keys.issuerId === demoIssuerId) {
+      const keys = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { issuerId: number; issuerApiKey?: string; adminApiKey?: string; assertionKey?: string }) : undefined;
+      // The file may hold only the assertion key (written first, by loadAssertionKeys).
+      const hasApiKeys = (k: typeof keys): k is { issuerId: number; issuerApiKey: string; adminApiKey: string } => typeof k?.issuerApiKey === "string" && typeof k.adminApiKey === "string";
+      if (hasApiKeys(keys) && keys.issuerId === demoIssuerId) {
         // Keep the demo keys a user may have copied, also across a reset of the local chain.
         importApiKey(db, demoIssuerId, keys.issuerApiKey, "demo issuer");
         importApiKey(db, null, keys.adminApiKey, "demo operator");
       }
-      if (!keys || keys.issuerId !== demoIssuerId || !running.service.authenticate(keys.issuerApiKey) || !running.service.authenticate(keys.adminApiKey)) {
+      let ready = hasApiKeys(keys) && keys.issuerId === demoIssuerId && running.service.authenticate(keys.issuerApiKey) && running.service.authenticate(keys.adminApiKey) ? keys : undefined;
+      if (!ready) {
         const assertionKey = keys?.issuerId === demoIssuerId ? keys.assertionKey : undefined;
-        keys = { issuerId: demoIssuerId, issuerApiKey: createApiKey(db, demoIssuerId, "demo issuer").token, adminApiKey: createApiKey(db, null, "demo operator").token, ...(assertionKey ? { assertionKey } : {}) };
-        writeFileSync(file, JSON.stringify(keys, null, 2) + "\n", { mode: 0o600 });
+        ready = { issuerId: demoIssuerId, issuerApiKey: createApiKey(db, demoIssuerId, "demo issuer").token, adminApiKey: createApiKey(db, null, "demo operator").token };
+        writeFileSync(file, JSON.stringify({ ...ready, ...(assertionKey ? { assertionKey } : {}) }, null, 2) + "\n", { mode: 0o600 });
         chmodSync(file, 0o600);
       }
-      demo = { issuerId: keys.issuerId, issuerApiKey: keys.issuerApiKey, adminApiKey: keys.adminApiKey, chainStarted: devChain?.node !== undefined };
+      demo = { issuerId: ready.issuerId, issuerApiKey: ready.issuerApiKey, adminApiKey: ready.adminApiKey, chainStarted: devChain?.node !== undefined };
     } else if (!hasAdmin) {
       newAdminKey = createApiKey(db, null, "first operator key").token;
     }
