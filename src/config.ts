@@ -24,8 +24,11 @@ export const ConfigSchema = z
      * service's RPC only when it is a bare loopback URL (the local chain), else none (it asks its user).
      */
     publicRpcUrl: url.optional(),
-    /** This service's public address (https://issuer.example): printed certificates' QR codes link to its /verify. */
-    publicUrl: url.optional(),
+    /**
+     * The URL clients reach the service at (https://issuer.example): credential ids, status list
+     * URLs, and the /verify link of printed certificates' QR codes; absent: `http://<host>:<port>`.
+     */
+    publicUrl: url.transform((u) => u.replace(/\/+$/, "")).optional(),
     /** Expected chain id (checked against the endpoint); absent: whatever the endpoint serves. */
     chainId: intIn(1, Number.MAX_SAFE_INTEGER).optional(),
     /** CredentialRegistry address; absent: the newest deployment in deployments/*.json for the chain. */
@@ -61,6 +64,8 @@ export const ConfigSchema = z
     serverSecret: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be 64 hex digits").optional(),
     /** How long an Idempotency-Key is remembered (its row is purged after). */
     idempotencyWindowHours: z.coerce.number().min(0.01).max(24 * 30).default(24),
+    /** Ed25519 assertion key secret per issuer id (`ASSERTION_KEY_<issuerId>`, the format importAssertionKey takes): signs VC 2.0 credentials. */
+    assertionKeys: z.record(z.string().regex(/^[1-9]\d*$/), z.string().min(1)).default({}),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Webhook per issuer id: called when a batch is confirmed; signed with HMAC-SHA256 when a secret is set. */
     webhooks: z.record(z.string().regex(/^\d+$/), z.object({ url, secret: z.string().min(16).optional() }).strict()).default({}),
@@ -100,7 +105,7 @@ const ENV: Record<string, keyof Config> = {
 };
 
 /** Settings whose values never appear in messages. */
-const SECRET: ReadonlySet<string> = new Set(["signerKeys", "signerKeystorePassword", "webhooks", "serverSecret"]);
+const SECRET: ReadonlySet<string> = new Set(["signerKeys", "signerKeystorePassword", "webhooks", "serverSecret", "assertionKeys"]);
 
 /** The environment variable of a setting, for messages. */
 export const envNameOf = (key: string): string | undefined => Object.entries(ENV).find(([, k]) => k === key)?.[0];
@@ -140,6 +145,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
     if (!match || !value) continue;
     const webhooks = (raw.webhooks ??= {}) as Record<string, { url: string; secret?: string }>;
     webhooks[match[1]!] = { url: value, ...(env[`WEBHOOK_SECRET_${match[1]}`] ? { secret: env[`WEBHOOK_SECRET_${match[1]}`]! } : {}) };
+  }
+  for (const [name, value] of Object.entries(env)) {
+    const match = /^ASSERTION_KEY_(\d+)$/.exec(name);
+    if (match && value) ((raw.assertionKeys ??= {}) as Record<string, string>)[match[1]!] = value;
   }
   for (const [key, value] of Object.entries(flags)) if (key !== "config" && value !== undefined) raw[key] = value;
 

@@ -6,9 +6,12 @@ import pino, { type Logger } from "pino";
 import { createPublicClient, createWalletClient, http, type Address, type LocalAccount, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createApp } from "./api/app.ts";
+import { statusListPublisherFor } from "./issuer/status-lists.ts";
+import { createVcApiContext } from "./api/vc-api.ts";
 import { listenApi } from "./api/listen.ts";
 import { pageRpcUrls, webRoutes } from "./api/web.ts";
 import { addSignerKey, issuerOfKey, registerIssuer } from "./chain/admin.ts";
+import { addAssertionKey, chainKeyBinding, readKeyBinding } from "./chain/assertion-keys.ts";
 import { ChainMonitor } from "./chain/chain-monitor.ts";
 import type { SupervisorEvent } from "./chain/chain-supervisor.ts";
 import { AddressBookSchema, getDeploymentsDir } from "./chain/deployments.ts";
@@ -17,6 +20,7 @@ import { ensureDevChain, type DevChain } from "./chain/dev-chain.ts";
 import type { Config } from "./config.ts";
 import { ServiceError } from "./core/errors.ts";
 import { createApiKey, importApiKey } from "./issuer/api-keys.ts";
+import { checkAssertionKeys, DEMO_KEYS_FILE, loadAssertionKeys } from "./issuer/assertion-keys.ts";
 import { loadServerSecret } from "./issuer/server-secret.ts";
 import { chainFingerprint, createIssuerService, type RunningIssuerService } from "./issuer/service.ts";
 import { hasActiveAdminKey } from "./store/api-keys.ts";
@@ -102,6 +106,24 @@ async function ensureDemoIssuer(client: PublicClient, rpcUrl: string, registry: 
   }
   await addSignerKey({ publicClient: client, walletClient: createWalletClient({ transport, account: admin }), account: admin }, registry, key.address);
   return issuerId;
+}
+
+/**
+ * The assertion keys of the issuers served, each bound on-chain to its issuer; the local demo
+ * issuer's is generated once and registered by its cold admin (dev account 10).
+ */
+async function readyAssertionKeys(config: Config, dataDir: string, client: PublicClient, rpcUrl: string, registry: Address, served: ReadonlyMap<number, unknown>, demoIssuerId: number | undefined) {
+  const keys = await loadAssertionKeys(config, dataDir, demoIssuerId === undefined ? {} : { demoIssuerId });
+  const demoKey = demoIssuerId === undefined ? undefined : keys.get(demoIssuerId);
+  if (demoKey && !(await readKeyBinding(client, registry, demoKey.publicKey)).bound) {
+    const admin = devAccount(10);
+    await addAssertionKey({ publicClient: client, walletClient: createWalletClient({ transport: http(rpcUrl), account: admin }), account: admin }, registry, demoKey.publicKey);
+  }
+  for (const issuerId of keys.keys()) {
+    if (!served.has(issuerId)) throw new ServiceError(`ASSERTION_KEY_${issuerId} is set, but issuer ${issuerId} is not served here (no signer key of it is configured)`, { code: "CONFIG_INVALID" });
+  }
+  await checkAssertionKeys(client, registry, keys);
+  return keys;
 }
 
 /** How to get a registry deployed where it is missing, in commands that work for this chain. */
@@ -233,6 +255,13 @@ export async function startServer(config: Config, { logger: given, notify = () =
       idempotencyWindowMs: config.idempotencyWindowHours * 3600_000,
       log,
     });
+    let assertionKeys: Awaited<ReturnType<typeof loadAssertionKeys>>;
+    try {
+      assertionKeys = await readyAssertionKeys(config, dataDir, client, rpcUrl, registry, running.issuers, demoIssuerId);
+    } catch (error) {
+      await running.close();
+      throw error;
+    }
     afterChainRestart = () => {
       void chainMonitor.probe();
       running.pipeline.recheckChain();
@@ -246,23 +275,28 @@ export async function startServer(config: Config, { logger: given, notify = () =
     let newAdminKey: string | undefined;
     const hasAdmin = hasActiveAdminKey(db, Date.now());
     if (demoIssuerId !== undefined) {
-      const file = join(dataDir, "demo-keys.json");
-      let keys = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { issuerId: number; issuerApiKey: string; adminApiKey: string }) : undefined;
-      if (keys && keys.issuerId === demoIssuerId) {
+      const file = join(dataDir, DEMO_KEYS_FILE);
+      const keys = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { issuerId: number; issuerApiKey?: string; adminApiKey?: string; assertionKey?: string }) : undefined;
+      // The file may hold only the assertion key (written first, by loadAssertionKeys).
+      const hasApiKeys = (k: typeof keys): k is { issuerId: number; issuerApiKey: string; adminApiKey: string } => typeof k?.issuerApiKey === "string" && typeof k.adminApiKey === "string";
+      if (hasApiKeys(keys) && keys.issuerId === demoIssuerId) {
         // Keep the demo keys a user may have copied, also across a reset of the local chain.
         importApiKey(db, demoIssuerId, keys.issuerApiKey, "demo issuer");
         importApiKey(db, null, keys.adminApiKey, "demo operator");
       }
-      if (!keys || keys.issuerId !== demoIssuerId || !running.service.authenticate(keys.issuerApiKey) || !running.service.authenticate(keys.adminApiKey)) {
-        keys = { issuerId: demoIssuerId, issuerApiKey: createApiKey(db, demoIssuerId, "demo issuer").token, adminApiKey: createApiKey(db, null, "demo operator").token };
-        writeFileSync(file, JSON.stringify(keys, null, 2) + "\n", { mode: 0o600 });
+      let ready = hasApiKeys(keys) && keys.issuerId === demoIssuerId && running.service.authenticate(keys.issuerApiKey) && running.service.authenticate(keys.adminApiKey) ? keys : undefined;
+      if (!ready) {
+        const assertionKey = keys?.issuerId === demoIssuerId ? keys.assertionKey : undefined;
+        ready = { issuerId: demoIssuerId, issuerApiKey: createApiKey(db, demoIssuerId, "demo issuer").token, adminApiKey: createApiKey(db, null, "demo operator").token };
+        writeFileSync(file, JSON.stringify({ ...ready, ...(assertionKey ? { assertionKey } : {}) }, null, 2) + "\n", { mode: 0o600 });
         chmodSync(file, 0o600);
       }
-      demo = { ...keys, chainStarted: devChain?.node !== undefined };
+      demo = { issuerId: ready.issuerId, issuerApiKey: ready.issuerApiKey, adminApiKey: ready.adminApiKey, chainStarted: devChain?.node !== undefined };
     } else if (!hasAdmin) {
       newAdminKey = createApiKey(db, null, "first operator key").token;
     }
 
+    let publicBaseUrl = config.publicUrl ?? (config.port === 0 ? undefined : `http://${config.host}:${config.port}`);
     const app = createApp({
       service: running.service,
       verify: { trust: loadTrustList({ dir: deploymentsDir }), rpc: { [chainId]: rpcUrl } },
@@ -270,9 +304,13 @@ export async function startServer(config: Config, { logger: given, notify = () =
       routers: [webRoutes({ deploymentsDir, rpcUrls: pageRpcUrls(chainId, rpcUrl, config.publicRpcUrl) })],
       limits: { verifyRate: { perMinute: config.verifyRatePerMinute, burst: config.verifyRateBurst }, verifyMaxBundles: config.verifyMaxBundles },
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      // The base URL is known once listening (port 0 picks one): read it lazily.
+      vc: createVcApiContext({ client, chainId, registry, keys: assertionKeys, publicBaseUrl: () => publicBaseUrl! }),
+      statusLists: statusListPublisherFor({ client, chainId, registry, db, keys: assertionKeys, baseUrl: () => publicBaseUrl! }),
     });
     await chainMonitor.start();
     const server = await listenApi(app, { host: config.host, port: config.port });
+    publicBaseUrl ??= `http://${config.host}:${(server.address() as { port: number }).port}`;
     const address = server.address() as { port: number };
     running.pipeline.start();
     logger.info({ module: "server", host: config.host, port: address.port, chainId, registry, issuers: [...running.issuers.keys()] }, "credanchor started");

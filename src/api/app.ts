@@ -14,6 +14,7 @@ import { Metrics } from "./metrics.ts";
 import { clientOf, createRateLimiter } from "./rate-limit.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ROUTES, type Route, type RouteContext } from "./routes.ts";
+import type { VcApiContext } from "./vc-api.ts";
 
 /** Limits of the HTTP layer; everything optional, the defaults suit one service on one machine. */
 export const AppLimitsSchema = z.strictObject({
@@ -50,6 +51,8 @@ export type AppOptions = {
   statusLists?: StatusListProvider;
   /** This service's public address (`https://issuer.example`), for links it prints (QR codes); default: the request's own. */
   publicUrl?: string;
+  /** Keys and key binding of the VC-API routes (/credentials/…, /presentations/verify). */
+  vc?: VcApiContext;
 };
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -195,6 +198,7 @@ export function createApp(options: AppOptions): express.Express {
     startedAt: Date.now(),
     ...(options.publicUrl ? { publicUrl: options.publicUrl.replace(/\/+$/, "") } : {}),
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
+    ...(options.vc ? { vc: options.vc } : {}),
   };
   const limiter = createRateLimiter(limits.verifyRate);
 
@@ -264,9 +268,13 @@ export function createApp(options: AppOptions): express.Express {
     res.json(openapi);
   });
 
+  // `/credentials/issue` is its own resource, not `/credentials/:id` with id "issue": a GET there
+  // goes on to the 405 answer below.
+  const literalPaths = new Set(ROUTES.filter((r) => !r.path.includes(":")).map((r) => r.path));
   for (const route of ROUTES) {
     const bodyLimit = limits.bodyBytes[routeKey(route)] ?? route.bodyLimit ?? limits.defaultBodyBytes;
-    app[route.method](route.path, async (req: Request, res: Response) => {
+    app[route.method](route.path, async (req: Request, res: Response, next: express.NextFunction) => {
+      if (route.params && literalPaths.has(req.path)) return next();
       res.locals.route = route.path;
       try {
         const principal = authenticate(ctx, route, req, res);
@@ -295,7 +303,8 @@ export function createApp(options: AppOptions): express.Express {
   for (const route of ROUTES) allow(route.path, route.method);
   allow("/openapi.json", "get");
   for (const router of options.routers ?? []) for (const { path, method } of routerRoutes(router)) allow(path, method);
-  for (const [path, allowed] of methods) {
+  // Literal paths first: PUT /credentials/verify is answered for that resource, not /credentials/:id.
+  for (const [path, allowed] of [...methods].sort(([a], [b]) => Number(a.includes(":")) - Number(b.includes(":")))) {
     const list = [...allowed];
     if (allowed.has("GET") && !allowed.has("HEAD")) list.push("HEAD");
     // route().all() marks the route `_all` (app.all would register every method one by one), so

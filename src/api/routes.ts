@@ -11,6 +11,7 @@ import type { IssuerService, Principal } from "../issuer/types.ts";
 import type { StatusPurpose } from "../vc/status-entries.ts";
 import { verifyBundles, type VerifyOptions } from "../verifier/verify-bundle.ts";
 import type { Metrics } from "./metrics.ts";
+import { VC_API_ROUTES, type VcApiContext } from "./vc-api.ts";
 import * as S from "./schemas.ts";
 
 /** Who may call: none (public), any valid key, an issuer key, or the operator key. */
@@ -27,6 +28,8 @@ export type RouteContext = {
   statusLists?: StatusListProvider;
   /** This service's public address without a trailing slash; absent: the request's own. */
   publicUrl?: string;
+  /** The VC-API's keys and key binding; absent: its routes answer 409 ASSERTION_KEY_MISSING. */
+  vc?: VcApiContext;
 };
 
 export type Route = {
@@ -280,6 +283,7 @@ export const ROUTES: readonly Route[] = [
       res.json({ results: reports.map(reportJson) });
     },
   },
+  ...VC_API_ROUTES,
   {
     method: "get",
     path: "/status-lists/:issuerId/:purpose/:list",

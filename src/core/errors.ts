@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   CONFLICT: "the request contradicts the resource's current state (e.g. reinstating a revoked credential)",
   GONE: "the resource was erased",
   STATUS_LIST_FULL: "the issuer's status list has no free index left",
+  ASSERTION_KEY_MISSING: "the issuer has no assertion key configured here, so it cannot sign: issue anchor-only through POST /v1/credentials, or configure ASSERTION_KEY_<issuerId>",
+  VERIFICATION_FAILED: "the credential or presentation did not verify: the answer lists the failed checks",
   ISSUER_MISMATCH: "a credential's issuer (issuer or issuer.id) is not the issuer's identity recorded on-chain",
   STORAGE_UNAVAILABLE: "the database cannot store data right now (disk full, read-only); nothing was accepted",
   CHAIN_UNAVAILABLE: "the chain's JSON-RPC endpoint does not answer or answers wrongly",

@@ -12,6 +12,7 @@ import type { JsonObject } from "../core/json.ts";
 import { buildCredentialTree } from "../core/merkle.ts";
 import { credentialRegistryAbi } from "../chain/abi.ts";
 import { readIssuerIdentity } from "../chain/issuer-identity.ts";
+import { findSignedCredentials, insertSignedCredential } from "../store/signed-credentials.ts";
 import { readStatusWords } from "../chain/read-registry.ts";
 import { TxSender, describeChainError, type ChainTxRow, type TxHooks } from "../chain/sender.ts";
 import { getApiKeyRow } from "../store/api-keys.ts";
@@ -584,6 +585,38 @@ class SqliteIssuerService implements IssuerService {
     } finally {
       if (!stored) allocator.release(indices);
     }
+  }
+
+  async acceptSigned(issuerId: number, sign: (slot: { id: string; statusIndex: number }) => Promise<JsonObject>): Promise<{ id: string; statusIndex: number; credential: JsonObject }> {
+    this.#servedIssuer(issuerId);
+    const allocator = this.#allocator(issuerId);
+    const [statusIndex] = await this.#drawIndices(issuerId, 1);
+    let stored = false;
+    try {
+      const createdAt = this.#now();
+      const id = newCredentialId(createdAt);
+      const credential = await sign({ id, statusIndex: statusIndex! });
+      const { proof, ...content } = credential;
+      const { chainId, registry } = this.#o;
+      const [p] = await this.#pool.prepare([content], [{ chainId, registry, issuerId, statusIndex: statusIndex! }]);
+      this.#write(() => {
+        this.#db
+          .prepare("INSERT INTO credentials (id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+          .run(id, issuerId, statusIndex, p!.content, p!.salts, p!.digest, p!.leaf, p!.validFrom, p!.validUntil, createdAt);
+        insertSignedCredential(this.#db, { credential_id: id, vc_id: String(credential.id), proof: JSON.stringify(proof) });
+      });
+      stored = true;
+      this.onAccepted?.(issuerId, 1);
+      return { id, statusIndex: statusIndex!, credential };
+    } finally {
+      if (!stored) allocator.release([statusIndex!]);
+    }
+  }
+
+  getSignedCredential(principal: Principal, id: string): { view: CredentialView; proof: JsonObject } {
+    const row = findSignedCredentials(this.#db, id).find((r) => this.#mayAct(principal, r.issuer_id));
+    if (!row) throw new ServiceError(`no signed credential ${id}`, { code: "NOT_FOUND" });
+    return { view: this.getCredential(principal, row.credential_id), proof: JSON.parse(row.proof) as JsonObject };
   }
 
   /**

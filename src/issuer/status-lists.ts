@@ -16,7 +16,7 @@ export type StatusListPublisherOptions = {
   /** The issuers whose lists are served, by on-chain id, with the key that signs them (did:key). */
   keys: ReadonlyMap<number, AssertionKey>;
   /** The service's public base URL: a list's `id` is `<baseUrl>/status-lists/<issuer>/<purpose>/<list>`, what its entries name. */
-  baseUrl: string;
+  baseUrl: string | (() => string);
   /**
    * An issuer's status index space (entries handed out so far); lists beyond it are 404, so the
    * cache holds only lists in use (each list is one chain read and one signature to build).
@@ -124,7 +124,7 @@ export class StatusListPublisher {
       return;
     }
     const credential = await buildStatusListCredential({
-      url: statusListUrlFrom(o.baseUrl, issuerId)(purpose, list),
+      url: statusListUrlFrom(typeof o.baseUrl === "string" ? o.baseUrl : o.baseUrl(), issuerId)(purpose, list),
       purpose,
       words,
       key,

@@ -163,6 +163,14 @@ export interface IssuerService {
   /** Operator only: revokes a key it may see (NOT_FOUND otherwise). */
   revokeApiKey(principal: Principal, keyId: string): ApiKeyView;
   submitCredentials(issuerId: number, request: SubmitRequest): Promise<SubmitResult>;
+  /**
+   * Issues one signed credential: draws a status index, has `sign` build and sign the VC for it
+   * (under the service id `id`), and stores it for anchoring: the content is the VC without its
+   * proofs (what the anchor proof will cover), the issuer's proof beside it.
+   */
+  acceptSigned(issuerId: number, sign: (slot: { id: string; statusIndex: number }) => Promise<JsonObject>): Promise<{ id: string; statusIndex: number; credential: JsonObject }>;
+  /** A signed credential (by service id or VC id) with its issuer's proof; NOT_FOUND for anything else (or another issuer's). */
+  getSignedCredential(principal: Principal, id: string): { view: CredentialView; proof: JsonObject };
   getCredential(principal: Principal, id: string): CredentialView;
   getBatch(principal: Principal, id: number): BatchView;
   requestStatusChange(principal: Principal, request: StatusChangeRequest): { change: StatusChangeView; replayed: boolean };

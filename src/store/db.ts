@@ -190,6 +190,19 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;   -- unix ms; NULL: never
   ALTER TABLE api_keys ADD COLUMN issuer_scope TEXT;    -- operator keys: JSON array of issuer ids; NULL: every issuer
   `,
+  `
+  -- Credentials issued signed (POST /credentials/issue): the issuer's proof, kept apart from the
+  -- content (which is the credential without proofs: what the anchor covers), and the VC's id.
+  CREATE TABLE signed_credentials (
+    credential_id TEXT PRIMARY KEY REFERENCES credentials(id),
+    vc_id         TEXT NOT NULL,                 -- the credential's own "id" (a URL or URN)
+    proof         TEXT NOT NULL                  -- JSON: the eddsa-rdfc-2022 DataIntegrityProof
+  ) STRICT;
+  CREATE INDEX signed_credentials_vc_id ON signed_credentials (vc_id);
+  -- Erasing a credential erases its VC id too (it may be personal).
+  CREATE TRIGGER signed_credentials_erase AFTER UPDATE OF erased_at ON credentials WHEN NEW.erased_at IS NOT NULL
+  BEGIN DELETE FROM signed_credentials WHERE credential_id = NEW.id; END;
+  `,
 ];
 
 /**

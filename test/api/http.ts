@@ -63,7 +63,9 @@ export function expectDocumented(doc: any, r: Call, extraPaths: RegExp[] = []): 
     expect(doc.paths["/openapi.json"].get.responses, where).to.have.property(String(r.status));
     return;
   }
-  const onPath = ROUTES.filter((route) => patternOf(route).test(path));
+  // A literal path (/credentials/issue) is its own resource, never a parameter route's match.
+  const exact = ROUTES.filter((route) => route.path === path);
+  const onPath = exact.length > 0 ? exact : ROUTES.filter((route) => patternOf(route).test(path));
   const route = onPath.find((x) => x.method === method || (method === "head" && x.method === "get"));
   const fallback = () => {
     expect(r.status === 404 || r.status === 405, where).to.equal(true);
