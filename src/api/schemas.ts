@@ -142,6 +142,8 @@ export const BatchResponse = z
     tx: ChainTx.optional(),
     costWei: z.string().optional(),
     costPerCredentialWei: z.string().optional(),
+    costEther: z.string().optional(),
+    costPerCredentialEther: z.string().optional(),
     gasPerCredential: z.number().optional(),
     rootRevoked: z.boolean(),
     error: z.string().optional().describe("Why the batch failed (state failed): its anchor would always revert."),

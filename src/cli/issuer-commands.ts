@@ -218,7 +218,7 @@ export const statusCommand: Command = {
         if (values.json) return console.log(JSON.stringify(b, null, 2)), 0;
         console.log(`batch ${b.id}: ${b.state}, ${b.size} credentials, root ${b.root}${b.rootRevoked ? " (REVOKED)" : ""}`);
         if (b.tx) console.log(`  tx ${b.tx.hash}${b.tx.blockNumber !== undefined ? ` in block ${b.tx.blockNumber}` : " (pending)"}`);
-        if (b.tx?.gasUsed) console.log(`  gas ${b.tx.gasUsed} (${b.gasPerCredential} per credential), cost ${b.costWei} wei (${b.costPerCredentialWei} per credential)`);
+        if (b.tx?.gasUsed) console.log(`  gas ${b.tx.gasUsed} (${b.gasPerCredential} per credential), cost ${b.costWei} wei = ${b.costEther} ether (${b.costPerCredentialWei} wei per credential)`);
         return 0;
       }
       if (values.revocation) {

@@ -2,7 +2,7 @@
 // change statuses on-chain, erase on request. Surfaces (HTTP, CLI) call it through IssuerService.
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { dirname } from "node:path";
-import { encodeFunctionData, type Address, type Hex, type LocalAccount, type PublicClient } from "viem";
+import { encodeFunctionData, formatEther, type Address, type Hex, type LocalAccount, type PublicClient } from "viem";
 import { createBundle, type Bundle } from "../core/bundle.ts";
 import { canonicalize } from "../core/canonical.ts";
 import { credentialIssues } from "../core/credential.ts";
@@ -733,6 +733,8 @@ class SqliteIssuerService implements IssuerService {
       const cost = BigInt(tx.gasUsed) * BigInt(tx.effectiveGasPrice);
       view.costWei = cost.toString();
       view.costPerCredentialWei = (cost / BigInt(batch.size)).toString();
+      view.costEther = formatEther(cost);
+      view.costPerCredentialEther = formatEther(cost / BigInt(batch.size));
       view.gasPerCredential = Math.round(Number(tx.gasUsed) / batch.size);
     }
     return view;

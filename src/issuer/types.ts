@@ -92,6 +92,9 @@ export type BatchView = {
   /** Total fee paid (wei, decimal string) and per credential, once mined. */
   costWei?: string;
   costPerCredentialWei?: string;
+  /** The same in the chain's currency (ether units, decimal string: "0.000123"). */
+  costEther?: string;
+  costPerCredentialEther?: string;
   gasPerCredential?: number;
   rootRevoked: boolean;
   /** Why the batch failed (state `failed`). */
