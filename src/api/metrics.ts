@@ -38,6 +38,7 @@ export class Metrics {
   readonly #durations: Histogram<"route">;
   readonly #errors: Counter<"code">;
   #stats: ServiceStats | undefined;
+  #refreshChain: () => Promise<void> = async () => {};
 
   constructor({ chain, now = Date.now }: { chain?: ChainGaugeSource; now?: () => number } = {}) {
     const registers = [this.registry];
@@ -72,7 +73,7 @@ export class Metrics {
     this.#requests = new Counter({ name: "credanchor_http_requests_total", help: "HTTP requests by method, route and status.", labelNames: ["method", "route", "status"] as const, registers });
     this.#durations = new Histogram({ name: "credanchor_http_request_duration_seconds", help: "HTTP request duration by route.", labelNames: ["route"] as const, buckets: BUCKETS, registers });
     this.#errors = new Counter({ name: "credanchor_http_errors_total", help: "Error answers by error code.", labelNames: ["code"] as const, registers });
-    if (chain) this.#chainGauges(chain, now);
+    if (chain) this.#refreshChain = this.#chainGauges(chain, now);
   }
 
   #byState(name: string, help: string, read: () => Record<string, number> | undefined): void {
@@ -93,47 +94,29 @@ export class Metrics {
     const counter: Counter = new Counter({ name, help, registers: [this.registry], collect: () => (counter.reset(), counter.inc(Number(read() ?? 0n))) });
   }
 
-  #chainGauges(chain: ChainGaugeSource, now: () => number): void {
+  /** Registers the chain gauges and returns what fills them before each scrape (prom-client collects gauges concurrently). */
+  #chainGauges(chain: ChainGaugeSource, now: () => number): () => Promise<void> {
     const registers = [this.registry];
+    const wei = new Gauge({ name: "credanchor_signer_balance_wei", help: "Balance of each signer key, in wei (left out when the chain does not answer).", labelNames: ["signer"] as const, registers });
     const ether = new Gauge({ name: "credanchor_signer_balance_ether", help: "Balance of each signer key, in the chain's currency (ether units).", labelNames: ["signer"] as const, registers });
-    const wei: Gauge<"signer"> = new Gauge({
-      name: "credanchor_signer_balance_wei",
-      help: "Balance of each signer key, in wei (left out when the chain does not answer).",
-      labelNames: ["signer"] as const,
-      registers,
-      collect: async () => {
-        const balances = (await settle(chain.balances(), 2_000)) ?? [];
-        wei.reset();
-        ether.reset();
-        for (const { signer, wei: balance } of balances) {
-          wei.set({ signer }, Number(balance));
-          ether.set({ signer }, Number(formatEther(balance)));
-        }
-      },
-    });
     // Head and lag keep their last known values while the chain does not answer.
+    const head = new Gauge({ name: "credanchor_chain_head_block", help: "The chain's newest block number (last known value when the chain does not answer).", registers });
     const behind = new Gauge({ name: "credanchor_chain_blocks_behind", help: "Blocks between the chain's head and the newest block the service's chain watcher has handled.", registers });
-    const head: Gauge = new Gauge({
-      name: "credanchor_chain_head_block",
-      help: "The chain's newest block number (last known value when the chain does not answer).",
-      registers,
-      collect: async () => {
-        const latest = await settle(chain.head(), 2_000);
-        if (latest === undefined) return;
-        head.set(Number(latest));
-        const processed = chain.lastProcessed();
-        if (processed !== undefined) behind.set(Math.max(0, Number(latest - processed)));
-      },
-    });
-    const age: Gauge = new Gauge({
-      name: "credanchor_outbox_oldest_age_seconds",
-      help: "Age in seconds of the oldest chain transaction still open in the outbox (0 when none is open).",
-      registers,
-      collect: () => {
-        const at = chain.oldestOpenTxAt();
-        age.set(at === undefined ? 0 : Math.max(0, (now() - at) / 1000));
-      },
-    });
+    const age = new Gauge({ name: "credanchor_outbox_oldest_age_seconds", help: "Age in seconds of the oldest chain transaction still open in the outbox (0 when none is open).", registers });
+    return async () => {
+      const [balances, latest] = await Promise.all([settle(chain.balances(), 2_000), settle(chain.head(), 2_000)]);
+      wei.reset();
+      ether.reset();
+      for (const { signer, wei: balance } of balances ?? []) {
+        wei.set({ signer }, Number(balance));
+        ether.set({ signer }, Number(formatEther(balance)));
+      }
+      const processed = chain.lastProcessed();
+      if (latest !== undefined) head.set(Number(latest));
+      if (latest !== undefined && processed !== undefined) behind.set(Math.max(0, Number(latest - processed)));
+      const at = chain.oldestOpenTxAt();
+      age.set(at === undefined ? 0 : Math.max(0, (now() - at) / 1000));
+    };
   }
 
   /** Records one finished request. `route` is the route pattern, never the raw path (bounded labels). */
@@ -150,6 +133,7 @@ export class Metrics {
   /** The exposition text (format 0.0.4), with the service's numbers as of `stats`. */
   async render(stats: ServiceStats | undefined): Promise<string> {
     this.#stats = stats;
+    await this.#refreshChain();
     return this.registry.metrics();
   }
 
