@@ -98,7 +98,14 @@ export const Bundle = BundleSchema.meta({ id: "Bundle" });
 
 export const SubmitResponse = z
   .strictObject({
-    credentials: z.array(z.strictObject({ id: z.string(), statusIndex: z.number().int(), state: CredentialState })),
+    credentials: z.array(
+      z.strictObject({
+        id: z.string(),
+        statusIndex: z.number().int(),
+        state: CredentialState,
+        duplicate: z.literal(true).optional().describe("The issuer already submitted a credential with this own id: this is that record; nothing new was issued."),
+      }),
+    ),
   })
   .meta({ id: "SubmitResponse", examples: [{ credentials: [{ id: EXAMPLE_ID, statusIndex: 51696, state: "queued" }] }] });
 

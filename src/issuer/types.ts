@@ -49,7 +49,8 @@ export type SubmitRequest = {
   idempotencyKey?: string;
 };
 
-export type AcceptedCredential = { id: string; statusIndex: number; state: CredentialState };
+/** `duplicate`: the issuer submitted a credential with the same own `id` before; this is that record (nothing new was issued). */
+export type AcceptedCredential = { id: string; statusIndex: number; state: CredentialState; duplicate?: true };
 export type SubmitResult = { credentials: AcceptedCredential[]; replayed: boolean };
 
 export type ChainTxView = {

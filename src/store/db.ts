@@ -190,6 +190,23 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;   -- unix ms; NULL: never
   ALTER TABLE api_keys ADD COLUMN issuer_scope TEXT;    -- operator keys: JSON array of issuer ids; NULL: every issuer
   `,
+  `
+  -- Re-submitting a credential whose own "id" the issuer already submitted returns the existing
+  -- record (issue 14, F3). The id may be personal (urn:uuid of a student record, an email-like
+  -- URL): only its keyed MAC is kept (HMAC-SHA-256 under the server secret), and the row goes
+  -- when the credential is erased (the trigger: no code path can forget it).
+  CREATE TABLE credential_id_macs (
+    issuer_id     INTEGER NOT NULL,
+    id_mac        BLOB NOT NULL,
+    credential_id TEXT NOT NULL REFERENCES credentials(id),
+    PRIMARY KEY (issuer_id, id_mac)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX credential_id_macs_credential ON credential_id_macs (credential_id);
+  CREATE TRIGGER credential_id_macs_erased AFTER UPDATE OF erased_at ON credentials WHEN NEW.erased_at IS NOT NULL
+  BEGIN
+    DELETE FROM credential_id_macs WHERE credential_id = NEW.id;
+  END;
+  `,
 ];
 
 /**
