@@ -7,6 +7,7 @@ import { UNDECIDED_CODES } from "../verifier/result.ts";
 import { loadTrustList } from "../verifier/trust-files.ts";
 import { RPC_TRANSPORT, verifyBundles, type VerificationReport } from "../verifier/verify-bundle.ts";
 import { eraseCommand, issueCommand, revokeCommand, statusCommand } from "./issuer-commands.ts";
+import { backupCommand } from "./backup-command.ts";
 import { issuerAdminCommand } from "./issuer-admin-commands.ts";
 import { deployCommand, keysCommand, serveCommand } from "./operator-commands.ts";
 import { displayUrl, terminalJson, terminalSafe } from "./terminal.ts";
@@ -148,6 +149,7 @@ const COMMANDS: { name: string; summary: string; run(argv: string[]): Promise<nu
   { name: "verify", summary: "check proof bundles independently (no issuer needed)", run: verifyCommand },
   keysCommand,
   issuerAdminCommand,
+  backupCommand,
 ];
 
 async function main(argv: string[]): Promise<number> {
