@@ -164,8 +164,10 @@ export const issueCommand: Command = {
 };
 
 async function waitForAnchors(client: ApiClient, accepted: Accepted[], out?: string): Promise<number> {
-  const ids = accepted.map((c) => c.id);
-  const byId = new Map(accepted.map((c) => [c.id, c]));
+  // A skipped input (same credential id) shares its credential, and its bundle, with another entry.
+  const byId = new Map<string, Accepted[]>();
+  for (const c of accepted) byId.set(c.id, [...(byId.get(c.id) ?? []), c]);
+  const ids = [...byId.keys()];
   const pending = new Set(ids);
   if (out) mkdirSync(out, { recursive: true });
   let lastShown = -1;
@@ -180,7 +182,7 @@ async function waitForAnchors(client: ApiClient, accepted: Accepted[], out?: str
       pending.delete(id);
       if (out && view.bundle) {
         writeFileSync(join(out, `${id}.json`), JSON.stringify(view.bundle, null, 2) + "\n");
-        byId.get(id)!.bundle = `${id}.json`;
+        for (const c of byId.get(id)!) c.bundle = `${id}.json`;
       }
     }
     const done = ids.length - pending.size;

@@ -73,6 +73,15 @@ describe("credanchor issue: re-runs deduplicated by the credential's own id (rea
     expect(count("SELECT count(*) FROM credentials")).to.equal(6);
   });
 
+  it("behavior: with --wait --out, a skipped input's manifest entry names the bundle of the credential it repeats", async function () {
+    const out = join(dir, "bundles");
+    const { stdout, stderr } = await exec(process.execPath, [CLI, "issue", join(dir, "cohort", "c3.json"), join(dir, "cohort", "c1.json"), "--wait", "--out", out], { env });
+    expect(stderr).to.include("skipped 2 of 2");
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as { credentials: { id: string; bundle?: string; duplicate?: true }[] };
+    for (const c of manifest.credentials) expect(c).to.include({ duplicate: true, bundle: `${c.id}.json` });
+    expect(stdout).to.include("(skipped: its credential id was issued before)");
+  });
+
   it("behavior: the same id twice in one request is issued once; credentials without an id are always new", async function () {
     const file = join(dir, "twice.json");
     const id = "urn:uuid:00000000-0000-4000-8000-0000000000aa";
