@@ -9,12 +9,13 @@ import { createApp } from "./api/app.ts";
 import { statusListPublisherFor } from "./issuer/status-lists.ts";
 import { createVcApiContext } from "./api/vc-api.ts";
 import { listenApi } from "./api/listen.ts";
+import { Metrics } from "./api/metrics.ts";
 import { pageRpcUrls, webRoutes } from "./api/web.ts";
 import { addSignerKey, issuerOfKey, registerIssuer } from "./chain/admin.ts";
 import { addAssertionKey, chainKeyBinding, readKeyBinding } from "./chain/assertion-keys.ts";
 import { ChainMonitor } from "./chain/chain-monitor.ts";
 import type { SupervisorEvent } from "./chain/chain-supervisor.ts";
-import { AddressBookSchema, getDeploymentsDir } from "./chain/deployments.ts";
+import { getDeploymentsDir, newestRegistry } from "./chain/deployments.ts";
 import { DEV_CHAIN_ID, devAccount } from "./chain/dev-accounts.ts";
 import { ensureDevChain, type DevChain } from "./chain/dev-chain.ts";
 import type { Config } from "./config.ts";
@@ -25,6 +26,7 @@ import { loadServerSecret } from "./issuer/server-secret.ts";
 import { chainFingerprint, createIssuerService, type RunningIssuerService } from "./issuer/service.ts";
 import { hasActiveAdminKey } from "./store/api-keys.ts";
 import { getMeta, openDatabase, type Db } from "./store/db.ts";
+import { oldestOpenTxAt } from "./store/outbox.ts";
 import { loadTrustList } from "./verifier/trust-files.ts";
 
 export type RunningServer = RunningIssuerService & {
@@ -46,23 +48,6 @@ export type RunningServer = RunningIssuerService & {
   /** Stops accepting requests, parks the pipeline, closes the database and any chain started here. */
   stop(): Promise<void>;
 };
-
-/** The newest CredentialRegistry in any address book of `dir` for `chainId`. */
-function registryFromAddressBooks(dir: string, chainId: number): Address | undefined {
-  let newest: { address: string; at: string } | undefined;
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir).filter((n) => n.endsWith(".json"));
-  } catch {
-    return undefined;
-  }
-  for (const name of names) {
-    const parsed = AddressBookSchema.safeParse(JSON.parse(readFileSync(join(dir, name), "utf8")));
-    if (!parsed.success || parsed.data.chainId !== chainId) continue;
-    for (const d of parsed.data.deployments) if (!newest || d.deployedAt > newest.at) newest = { address: d.address, at: d.deployedAt };
-  }
-  return newest?.address as Address | undefined;
-}
 
 async function loadSigners(config: Config): Promise<LocalAccount[]> {
   const signers = config.signerKeys.map((key) => privateKeyToAccount(key as `0x${string}`));
@@ -185,7 +170,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
       devChain = await ensureDevChain({ rpcUrl, deploymentsDir });
       registry = devChain.deployment.address as Address;
     }
-    registry ??= registryFromAddressBooks(deploymentsDir, chainId);
+    registry ??= newestRegistry(deploymentsDir, chainId)?.address as Address | undefined;
     if (!registry) {
       throw new ServiceError(`no CredentialRegistry is known on chain ${chainId}: deploy one (npx hardhat run --network <name> scripts/deploy.ts) or set REGISTRY_ADDRESS`, {
         code: "CONFIG_INVALID",
@@ -296,9 +281,19 @@ export async function startServer(config: Config, { logger: given, notify = () =
       newAdminKey = createApiKey(db, null, "first operator key").token;
     }
 
+    const metricsDb = db;
+    const metrics = new Metrics({
+      chain: {
+        balances: () => Promise.all(signers.map(async ({ address }) => ({ signer: address, wei: await client.getBalance({ address }) }))),
+        head: () => client.getBlockNumber({ cacheTime: 0 }),
+        lastProcessed: () => chainMonitor.head(),
+        oldestOpenTxAt: () => oldestOpenTxAt(metricsDb),
+      },
+    });
     let publicBaseUrl = config.publicUrl ?? (config.port === 0 ? undefined : `http://${config.host}:${config.port}`);
     const app = createApp({
       service: running.service,
+      metrics,
       verify: { trust: loadTrustList({ dir: deploymentsDir }), rpc: { [chainId]: rpcUrl } },
       logger,
       routers: [webRoutes({ deploymentsDir, rpcUrls: pageRpcUrls(chainId, rpcUrl, config.publicRpcUrl) })],

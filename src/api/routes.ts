@@ -345,8 +345,9 @@ export const ROUTES: readonly Route[] = [
     auth: "none",
     timeout: false,
     responses: { 200: { description: "Metrics", contentType: "text/plain; version=0.0.4" } },
-    handler: (ctx, _req, res) => {
-      res.type("text/plain; version=0.0.4; charset=utf-8").send(ctx.metrics.render(ctx.service.stats()));
+    handler: async (ctx, _req, res) => {
+      const text = await ctx.metrics.render(ctx.service.stats());
+      res.type(ctx.metrics.contentType).send(text);
     },
   },
 ];

@@ -121,7 +121,14 @@ export const Bundle = BundleSchema.meta({ id: "Bundle" });
 
 export const SubmitResponse = z
   .strictObject({
-    credentials: z.array(z.strictObject({ id: z.string(), statusIndex: z.number().int(), state: CredentialState })),
+    credentials: z.array(
+      z.strictObject({
+        id: z.string(),
+        statusIndex: z.number().int(),
+        state: CredentialState,
+        duplicate: z.literal(true).optional().describe("The issuer already submitted a credential with this own id: this is that record; nothing new was issued."),
+      }),
+    ),
   })
   .meta({ id: "SubmitResponse", examples: [{ credentials: [{ id: EXAMPLE_ID, statusIndex: 51696, state: "queued" }] }] });
 
@@ -165,6 +172,8 @@ export const BatchResponse = z
     tx: ChainTx.optional(),
     costWei: z.string().optional(),
     costPerCredentialWei: z.string().optional(),
+    costEther: z.string().optional(),
+    costPerCredentialEther: z.string().optional(),
     gasPerCredential: z.number().optional(),
     rootRevoked: z.boolean(),
     error: z.string().optional().describe("Why the batch failed (state failed): its anchor would always revert."),

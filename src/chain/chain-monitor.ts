@@ -77,6 +77,11 @@ export class ChainMonitor {
     return failure ? { ok: false, message: failure } : this.#state;
   }
 
+  /** The head seen by the last successful probe: the newest block the service has handled. */
+  head(): bigint | undefined {
+    return this.#head;
+  }
+
   /** One probe now (also after the local chain was restarted). Concurrent calls share one. */
   probe(): Promise<void> {
     return (this.#probing ??= this.#probe().finally(() => (this.#probing = undefined)));

@@ -1,5 +1,5 @@
 // Address books on disk (`deployments/<network>.json`): read, append, write atomically.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -10,6 +10,29 @@ export { AddressBookSchema, DeploymentSchema, type AddressBook, type Deployment 
 /** The repository's `deployments/` folder (overridable with `DEPLOYMENTS_DIR`). */
 export function getDeploymentsDir(): string {
   return process.env.DEPLOYMENTS_DIR ?? join(dirname(fileURLToPath(import.meta.url)), "..", "..", "deployments");
+}
+
+/**
+ * The newest CredentialRegistry (by `deployedAt`) in any address book of `dir` for `chainId`:
+ * the registry a service or a CLI uses when none is configured.
+ *
+ * @example
+ * const registry = newestRegistry(getDeploymentsDir(), 31337)?.address;
+ */
+export function newestRegistry(dir: string, chainId: number): Deployment | undefined {
+  let newest: Deployment | undefined;
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith(".json"));
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    const parsed = AddressBookSchema.safeParse(JSON.parse(readFileSync(join(dir, name), "utf8")));
+    if (!parsed.success || parsed.data.chainId !== chainId) continue;
+    for (const d of parsed.data.deployments) if (!newest || d.deployedAt > newest.deployedAt) newest = d;
+  }
+  return newest;
 }
 
 /**

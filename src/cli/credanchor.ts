@@ -11,6 +11,8 @@ import type { TrustList } from "../verifier/trust.ts";
 import { RPC_TRANSPORT, verifyBundles, type VerificationReport } from "../verifier/verify-bundle.ts";
 import { discloseCommand } from "./holder-commands.ts";
 import { eraseCommand, issueCommand, revokeCommand, statusCommand } from "./issuer-commands.ts";
+import { backupCommand } from "./backup-command.ts";
+import { issuerAdminCommand } from "./issuer-admin-commands.ts";
 import { deployCommand, keysCommand, serveCommand } from "./operator-commands.ts";
 import { statusListCommand } from "./status-list-commands.ts";
 import { certificateLines } from "./certificate-text.ts";
@@ -185,6 +187,8 @@ const COMMANDS: { name: string; summary: string; run(argv: string[]): Promise<nu
   discloseCommand,
   keysCommand,
   statusListCommand,
+  issuerAdminCommand,
+  backupCommand,
 ];
 
 async function main(argv: string[]): Promise<number> {

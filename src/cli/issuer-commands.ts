@@ -41,7 +41,9 @@ content, so re-running after an interruption never issues twice. An input is:
   file.csv               one credential per row, filled into --template
   <directory>            its .json, .jsonl, .ndjson and .csv files, by name
   -                      JSON Lines on standard input
-Prints one line per accepted credential: id, status index, and where it came from.
+Prints one line per accepted credential: id, status index, and where it came from. A credential
+whose own "id" this issuer already submitted is not issued again: its line shows the existing
+record, marked skipped (so a re-run with other chunks, order or added files issues only what is new).
 
 Options:
   --list <file>          also read the inputs named in <file>, one path per line (repeatable):
@@ -56,7 +58,8 @@ Options:
   --json                 print the accepted credentials as JSON
 ${CONNECTION}`;
 
-type Accepted = { id: string; statusIndex: number; source: string; bundle?: string };
+/** `duplicate`: the issuer had already submitted a credential with this own `id`: nothing new was issued for this input. */
+type Accepted = { id: string; statusIndex: number; source: string; duplicate?: true; bundle?: string };
 
 /** Keeps the manifest on disk current after every accepted request, so a failure loses no id. */
 function manifestWriter(file: string | undefined): (entries: readonly Accepted[]) => void {
@@ -120,7 +123,7 @@ export const issueCommand: Command = {
       const part = credentials.slice(start, start + chunk);
       const body = part.map((c) => c.credential);
       const key = createHash("sha256").update(JSON.stringify(body)).digest("hex").slice(0, 40);
-      let answer: { credentials: { id: string; statusIndex: number }[] };
+      let answer: { credentials: { id: string; statusIndex: number; duplicate?: true }[] };
       try {
         answer = await client.request("POST", "/v1/credentials", { credentials: body }, { "idempotency-key": `cli-${key}` });
       } catch (error) {
@@ -134,15 +137,17 @@ export const issueCommand: Command = {
         );
         return code;
       }
-      const entries = answer.credentials.map((c, i) => ({ id: c.id, statusIndex: c.statusIndex, source: part[i]!.source }));
+      const entries = answer.credentials.map((c, i) => ({ id: c.id, statusIndex: c.statusIndex, source: part[i]!.source, ...(c.duplicate ? { duplicate: true as const } : {}) }));
       accepted.push(...entries);
       writeManifest(accepted);
-      if (!values.json) for (const c of entries) console.log(`${c.id}  status index ${c.statusIndex}  ${c.source}`);
+      if (!values.json) for (const c of entries) console.log(`${c.id}  status index ${c.statusIndex}  ${c.source}${c.duplicate ? "  (skipped: its credential id was issued before)" : ""}`);
       const line = `submitted ${accepted.length}/${credentials.length} (${Math.floor((100 * accepted.length) / credentials.length)}%)`;
       if (progress) process.stderr.write(tty ? `\r${line}` : `${line}\n`);
     }
     if (progress && tty) process.stderr.write("\n");
     if (values.json) console.log(JSON.stringify(accepted, null, 2));
+    const skipped = accepted.filter((c) => c.duplicate).length;
+    if (skipped > 0) console.error(`skipped ${skipped} of ${accepted.length}: a credential with the same id was issued before (its existing record is shown); ${accepted.length - skipped} new`);
     if (!values.wait) {
       if (manifestFile) console.log(`manifest written to ${manifestFile}`);
       return 0;
@@ -159,8 +164,10 @@ export const issueCommand: Command = {
 };
 
 async function waitForAnchors(client: ApiClient, accepted: Accepted[], out?: string): Promise<number> {
-  const ids = accepted.map((c) => c.id);
-  const byId = new Map(accepted.map((c) => [c.id, c]));
+  // A skipped input (same credential id) shares its credential, and its bundle, with another entry.
+  const byId = new Map<string, Accepted[]>();
+  for (const c of accepted) byId.set(c.id, [...(byId.get(c.id) ?? []), c]);
+  const ids = [...byId.keys()];
   const pending = new Set(ids);
   if (out) mkdirSync(out, { recursive: true });
   let lastShown = -1;
@@ -175,7 +182,7 @@ async function waitForAnchors(client: ApiClient, accepted: Accepted[], out?: str
       pending.delete(id);
       if (out && view.bundle) {
         writeFileSync(join(out, `${id}.json`), JSON.stringify(view.bundle, null, 2) + "\n");
-        byId.get(id)!.bundle = `${id}.json`;
+        for (const c of byId.get(id)!) c.bundle = `${id}.json`;
       }
     }
     const done = ids.length - pending.size;
@@ -218,7 +225,7 @@ export const statusCommand: Command = {
         if (values.json) return console.log(JSON.stringify(b, null, 2)), 0;
         console.log(`batch ${b.id}: ${b.state}, ${b.size} credentials, root ${b.root}${b.rootRevoked ? " (REVOKED)" : ""}`);
         if (b.tx) console.log(`  tx ${b.tx.hash}${b.tx.blockNumber !== undefined ? ` in block ${b.tx.blockNumber}` : " (pending)"}`);
-        if (b.tx?.gasUsed) console.log(`  gas ${b.tx.gasUsed} (${b.gasPerCredential} per credential), cost ${b.costWei} wei (${b.costPerCredentialWei} per credential)`);
+        if (b.tx?.gasUsed) console.log(`  gas ${b.tx.gasUsed} (${b.gasPerCredential} per credential), cost ${b.costWei} wei = ${b.costEther} ether (${b.costPerCredentialWei} wei per credential)`);
         return 0;
       }
       if (values.revocation) {

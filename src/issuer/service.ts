@@ -2,7 +2,7 @@
 // change statuses on-chain, erase on request. Surfaces (HTTP, CLI) call it through IssuerService.
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { dirname } from "node:path";
-import { encodeFunctionData, type Address, type Hex, type LocalAccount, type PublicClient } from "viem";
+import { encodeFunctionData, formatEther, type Address, type Hex, type LocalAccount, type PublicClient } from "viem";
 import { createBundle, type Bundle } from "../core/bundle.ts";
 import { canonicalize } from "../core/canonical.ts";
 import { credentialIssues } from "../core/credential.ts";
@@ -24,6 +24,8 @@ import { batchCredentials, closedTxCounts, statusChangeTxs } from "../store/outb
 import { apiKeyView, authenticateApiKey, createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { issuerClaimIssues, withIssuer } from "./issuer-claim.ts";
 import { loadServerSecret } from "./server-secret.ts";
+import { acceptedInOrder, credentialIdMac, planSubmission } from "./dedupe.ts";
+import { knownCredentialIds, rememberCredentialId } from "../store/credential-ids.ts";
 import { BatchPipeline } from "./pipeline.ts";
 import { crashPoint } from "./crash-points.ts";
 import { newCredentialId } from "./ids.ts";
@@ -551,39 +553,54 @@ class SqliteIssuerService implements IssuerService {
       });
     }
 
+    // Credentials whose own id this issuer submitted before are not issued again (issue 14, F3).
+    const macs = credentials.map((c) => credentialIdMac(this.#secret, issuerId, c));
+    const idMacs = macs.filter((m): m is Buffer => m !== undefined);
+    const plan = planSubmission(macs, knownCredentialIds(this.#db, issuerId, idMacs));
+    const fresh = plan.flatMap((earlier, i) => (earlier === undefined ? [i] : []));
     const allocator = this.#allocator(issuerId);
-    const indices = await this.#drawIndices(issuerId, credentials.length);
-    let stored = false;
+    const indices = fresh.length > 0 ? await this.#drawIndices(issuerId, fresh.length) : [];
+    const unused = new Set(indices);
     try {
       const { chainId, registry } = this.#o;
-      const prepared = await this.#pool.prepare(
-        credentials,
-        indices.map((statusIndex) => ({ chainId, registry, issuerId, statusIndex })),
-      );
+      const prepared =
+        fresh.length === 0 ? [] : await this.#pool.prepare(fresh.map((i) => credentials[i]!), indices.map((statusIndex) => ({ chainId, registry, issuerId, statusIndex })));
       const createdAt = this.#now();
-      const rows = credentials.map((_, i) => ({ id: newCredentialId(createdAt), statusIndex: indices[i]!, prepared: prepared[i]! }));
-      const accepted: AcceptedCredential[] = rows.map((r) => ({ id: r.id, statusIndex: r.statusIndex, state: "queued" }));
+      const rows = fresh.map((i, k) => ({ at: i, id: newCredentialId(createdAt), statusIndex: indices[k]!, prepared: prepared[k]! }));
       const outcome = this.#write(() => {
         // A concurrent request with the same key may have committed while we were hashing.
         const again = this.#replay(issuerId, "submit", idempotencyKey, requestMac);
         if (again) return { credentials: JSON.parse(again) as AcceptedCredential[], replayed: true };
+        // …or one carrying the same credential ids.
+        const raced = knownCredentialIds(this.#db, issuerId, fresh.flatMap((i) => (macs[i] ? [macs[i]] : [])));
         const insert = this.#db.prepare(
           "INSERT INTO credentials (id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
-        for (const { id, statusIndex, prepared: p } of rows) {
+        const stored = new Map<number, AcceptedCredential>();
+        for (const { at, id, statusIndex, prepared: p } of rows) {
+          const mac = macs[at];
+          const known = mac && raced.get(mac.toString("hex"));
+          if (known) {
+            plan[at] = known;
+            continue;
+          }
           insert.run(id, issuerId, statusIndex, p.content, p.salts, p.digest, p.leaf, p.validFrom, p.validUntil, createdAt);
+          if (mac) rememberCredentialId(this.#db, issuerId, mac, id);
+          stored.set(at, { id, statusIndex, state: "queued" });
         }
+        const accepted = acceptedInOrder(plan, stored);
         this.#remember(issuerId, "submit", idempotencyKey, requestMac, accepted);
-        return { credentials: accepted, replayed: false };
+        return { credentials: accepted, replayed: false, count: stored.size, used: [...stored.values()].map((c) => c.statusIndex) };
       });
-      stored = !outcome.replayed;
-      if (stored) {
+      // Committed: the indices of the stored credentials are taken; the rest go back.
+      for (const index of outcome.used ?? []) unused.delete(index);
+      if (!outcome.replayed && outcome.count) {
         crashPoint("accept:after-commit");
-        this.onAccepted?.(issuerId, rows.length);
+        this.onAccepted?.(issuerId, outcome.count);
       }
-      return outcome;
+      return { credentials: outcome.credentials, replayed: outcome.replayed };
     } finally {
-      if (!stored) allocator.release(indices);
+      if (unused.size > 0) allocator.release([...unused]);
     }
   }
 
@@ -766,6 +783,8 @@ class SqliteIssuerService implements IssuerService {
       const cost = BigInt(tx.gasUsed) * BigInt(tx.effectiveGasPrice);
       view.costWei = cost.toString();
       view.costPerCredentialWei = (cost / BigInt(batch.size)).toString();
+      view.costEther = formatEther(cost);
+      view.costPerCredentialEther = formatEther(cost / BigInt(batch.size));
       view.gasPerCredential = Math.round(Number(tx.gasUsed) / batch.size);
     }
     return view;

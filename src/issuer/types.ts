@@ -49,7 +49,8 @@ export type SubmitRequest = {
   idempotencyKey?: string;
 };
 
-export type AcceptedCredential = { id: string; statusIndex: number; state: CredentialState };
+/** `duplicate`: the issuer submitted a credential with the same own `id` before; this is that record (nothing new was issued). */
+export type AcceptedCredential = { id: string; statusIndex: number; state: CredentialState; duplicate?: true };
 export type SubmitResult = { credentials: AcceptedCredential[]; replayed: boolean };
 
 export type ChainTxView = {
@@ -92,6 +93,9 @@ export type BatchView = {
   /** Total fee paid (wei, decimal string) and per credential, once mined. */
   costWei?: string;
   costPerCredentialWei?: string;
+  /** The same in the chain's currency (ether units, decimal string: "0.000123"). */
+  costEther?: string;
+  costPerCredentialEther?: string;
   gasPerCredential?: number;
   rootRevoked: boolean;
   /** Why the batch failed (state `failed`). */

@@ -203,6 +203,23 @@ const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER signed_credentials_erase AFTER UPDATE OF erased_at ON credentials WHEN NEW.erased_at IS NOT NULL
   BEGIN DELETE FROM signed_credentials WHERE credential_id = NEW.id; END;
   `,
+  `
+  -- Re-submitting a credential whose own "id" the issuer already submitted returns the existing
+  -- record (issue 14, F3). The id may be personal (urn:uuid of a student record, an email-like
+  -- URL): only its keyed MAC is kept (HMAC-SHA-256 under the server secret), and the row goes
+  -- when the credential is erased (the trigger: no code path can forget it).
+  CREATE TABLE credential_id_macs (
+    issuer_id     INTEGER NOT NULL,
+    id_mac        BLOB NOT NULL,
+    credential_id TEXT NOT NULL REFERENCES credentials(id),
+    PRIMARY KEY (issuer_id, id_mac)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX credential_id_macs_credential ON credential_id_macs (credential_id);
+  CREATE TRIGGER credential_id_macs_erased AFTER UPDATE OF erased_at ON credentials WHEN NEW.erased_at IS NOT NULL
+  BEGIN
+    DELETE FROM credential_id_macs WHERE credential_id = NEW.id;
+  END;
+  `,
 ];
 
 /**

@@ -28,3 +28,8 @@ export function closedTxCounts(db: Db): ClosedTxCount[] {
     .prepare("SELECT kind, outcome, coalesce(failure, 'Unknown') AS failure, count(*) AS count FROM chain_txs WHERE outcome IS NOT NULL GROUP BY kind, outcome, failure ORDER BY kind, outcome, failure")
     .all() as ClosedTxCount[];
 }
+
+/** Creation time (unix ms) of the oldest transaction still open (neither confirmed nor closed), if any. */
+export function oldestOpenTxAt(db: Db): number | undefined {
+  return (db.prepare("SELECT min(created_at) FROM chain_txs WHERE state <> 'confirmed' AND outcome IS NULL").pluck().get() as number | null) ?? undefined;
+}

@@ -277,8 +277,10 @@ describe("src/api (HTTP, real service)", function () {
     const types = new Map<string, string>();
     const buckets = new Map<string, number[]>();
     const counts = new Map<string, number>();
-    const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*)\})? (-?[0-9.]+(?:e[+-]?\d+)?|NaN|[+-]Inf)$/;
+    // As Prometheus reads it: blank lines are ignored, NaN in any case, label order is free.
+    const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*)\})? (-?[0-9.]+(?:e[+-]?\d+)?|[Nn]a[Nn]|[+-]Inf)$/;
     for (const line of text.trimEnd().split("\n")) {
+      if (line === "") continue;
       const type = /^# TYPE (\w+) (counter|gauge|histogram|summary)$/.exec(line);
       if (type) {
         expect(types.has(type[1]!), `${type[1]} declared twice`).to.equal(false);
@@ -292,7 +294,7 @@ describe("src/api (HTTP, real service)", function () {
       const family = types.has(name!) ? name! : name!.replace(/_(bucket|sum|count)$/, "");
       expect(types.has(family), `${line}: no # TYPE before it`).to.equal(true);
       if (types.get(family) === "histogram" && name!.endsWith("_bucket")) {
-        const series = labelText.replace(/,?le="[^"]*"/, "");
+        const series = labelText.replace(/(^|,)le="[^"]*"/, "").replace(/^,/, "");
         buckets.set(series, [...(buckets.get(series) ?? []), Number(value)]);
       }
       if (types.get(family) === "histogram" && name!.endsWith("_count")) counts.set(labelText, Number(value));
@@ -307,6 +309,8 @@ describe("src/api (HTTP, real service)", function () {
     expect(text).to.match(/^credanchor_gas_used_total [1-9]\d*$/m);
     expect(text).to.match(/^credanchor_http_requests_total\{method="POST",route="\/v1\/credentials",status="202"\} [1-9]\d*$/m);
     expect(text).to.match(/^credanchor_http_errors_total\{code="UNAUTHORIZED"\} [1-9]\d*$/m);
+    // Default process metrics (prom-client) and the chain gauges.
+    expect([...types.keys()]).to.include.members(["process_cpu_seconds_total", "process_resident_memory_bytes", "nodejs_eventloop_lag_seconds", "credanchor_process_uptime_seconds"]);
   });
 
   it("error: another issuer's batch and revocation ids answer 404 exactly as ids that do not exist (issue 10, item 15)", async function () {

@@ -113,7 +113,8 @@ describe("credanchor issue / status / revoke / erase / keys (real service proces
     (template.credentialSubject as JsonObject).id = "{{learner}}";
     ((template.credentialSubject as JsonObject).achievement as JsonObject).name = "{{course}} {{year}}";
     writeFileSync(join(dir, "template.json"), JSON.stringify(template));
-    writeFileSync(join(dir, "cohort.csv"), 'uuid,learner,course,year\n${randomUUID()},mailto:a@example.org,"Welding, advanced",2026\n${randomUUID()},mailto:b@example.org,Carpentry,2026\n');
+    // Distinct ids (a template literal): two rows with one credential id would be one credential.
+    writeFileSync(join(dir, "cohort.csv"), `uuid,learner,course,year\n${randomUUID()},mailto:a@example.org,"Welding, advanced",2026\n${randomUUID()},mailto:b@example.org,Carpentry,2026\n`);
     writeFileSync(join(dir, "list.txt"), `${files[300]}\n${files[301]}\n`);
     const out = join(dir, "cohort-bundles");
     const issued = await cli("issue", cohort, join(dir, "cohort.csv"), "--list", join(dir, "list.txt"), "--template", join(dir, "template.json"), "--chunk", "120", "--wait", "--out", out);
