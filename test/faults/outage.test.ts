@@ -62,7 +62,13 @@ describe(`RPC outage of ${OUTAGE_SECONDS} s under submissions (real service proc
           await new Promise((r) => setTimeout(r, 100));
         }
       }
-      expect((await fetch(`${server.url}/readyz`)).status).to.equal(200);
+      // Readiness is the chain monitor's last probe (every 2 s): it turns ready at its next probe.
+      let ready = 0;
+      for (let probe = 0; probe < 300 && ready !== 200; probe++) {
+        ready = (await fetch(`${server.url}/readyz`)).status;
+        if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(ready, "ready again after the outage").to.equal(200);
       // One line when the outage starts, one when it ends with its length: no flapping.
       expect(server.output().match(/chain unreachable: anchoring waits/g), "outage start lines").to.have.length(1);
       expect(server.output().match(/chain reachable again after \d+\.\d s/g), "outage end lines").to.have.length(1);
