@@ -8,6 +8,8 @@ import { sharedPostgres } from "../helpers/postgres.ts";
 
 /** SQLite tables PostgreSQL has no need for: ids kept in clear before SQLite's migration 6. */
 const SQLITE_ONLY = new Set(["legacy_vc_ids"]);
+/** PostgreSQL columns SQLite has implicitly (a rowid: the order attempts were stored in). */
+const POSTGRES_ONLY = new Set(["tx_attempts.seq"]);
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -34,7 +36,9 @@ async function postgresColumns(client: pg.Client): Promise<Map<string, string[]>
     "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'schema_migrations'",
   );
   const tables = new Map<string, string[]>();
-  for (const r of rows) tables.set(r.table_name, [...(tables.get(r.table_name) ?? []), r.column_name]);
+  for (const r of rows) {
+    if (!POSTGRES_ONLY.has(`${r.table_name}.${r.column_name}`)) tables.set(r.table_name, [...(tables.get(r.table_name) ?? []), r.column_name]);
+  }
   for (const columns of tables.values()) columns.sort();
   return tables;
 }

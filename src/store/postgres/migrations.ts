@@ -66,7 +66,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     raw           text NOT NULL,
     max_fee       text NOT NULL,
     priority_fee  text NOT NULL,
-    sent_at       bigint NOT NULL
+    sent_at       bigint NOT NULL,
+    seq           bigint GENERATED ALWAYS AS IDENTITY  -- storage order (SQLite's implicit rowid)
   );
   CREATE INDEX tx_attempts_tx ON tx_attempts (tx_id, sent_at);
 
