@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "credanchor-bench-load-"));
   const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "warn", BATCH_MAX_WAIT_SECONDS: "1", VERIFY_RATE_PER_MINUTE: "0" }, addressBooks: [chain.addressBook("bench")] });
   try {
-    const token = createKeyIn(dataDir, 1);
+    const token = await createKeyIn(dataDir, 1);
     const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
     // Seed: credentials to read and one anchored bundle to verify.
     const seeded = (await (await fetch(`${server.url}/v1/credentials`, { method: "POST", headers, body: JSON.stringify({ credentials: badges(500, "Seed") }) })).json()) as { credentials: { id: string }[] };

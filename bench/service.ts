@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     dataDir,
     env: { BATCH_MAX_SIZE: String(ANCHOR_N), BATCH_MAX_WAIT_SECONDS: "2", LOG_LEVEL: "warn", POLL_MS: "100" },
   });
-  const token = createKeyIn(dataDir, 1);
+  const token = await createKeyIn(dataDir, 1);
   const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
   try {
     // 1. Acceptance throughput.

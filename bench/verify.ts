@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "warn", VERIFY_RATE_PER_MINUTE: "0" }, addressBooks: [chain.addressBook("bench")] });
   try {
     // N real bundles through the real pipeline.
-    const token = createKeyIn(dataDir, 1);
+    const token = await createKeyIn(dataDir, 1);
     const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
     const ids: string[] = [];
     for (let start = 0; start < N; start += 1000) {

@@ -1,4 +1,4 @@
-// Composition root: configuration → chain → database → issuer service → HTTP server.
+// Composition root: configuration → chain → store → issuer service → HTTP server.
 // `npm start` (embedded default) and `credanchor serve` both run this.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -23,10 +23,9 @@ import { ServiceError } from "./core/errors.ts";
 import { createApiKey, importApiKey } from "./issuer/api-keys.ts";
 import { checkAssertionKeys, DEMO_KEYS_FILE, loadAssertionKeys } from "./issuer/assertion-keys.ts";
 import { loadServerSecret } from "./issuer/server-secret.ts";
-import { chainFingerprint, createIssuerService, type RunningIssuerService } from "./issuer/service.ts";
-import { hasActiveAdminKey } from "./store/api-keys.ts";
-import { getMeta, openDatabase, type Db } from "./store/db.ts";
-import { oldestOpenTxAt } from "./store/outbox.ts";
+import { createIssuerService, type RunningIssuerService } from "./issuer/service.ts";
+import { chainFingerprint } from "./issuer/use-cases/start.ts";
+import { openSqliteStore, type SqliteStore } from "./store/sqlite/store.ts";
 import { loadTrustList } from "./verifier/trust-files.ts";
 
 export type RunningServer = RunningIssuerService & {
@@ -35,7 +34,7 @@ export type RunningServer = RunningIssuerService & {
   rpcUrl: string;
   chainId: number;
   registry: Address;
-  db: Db;
+  store: SqliteStore;
   logger: Logger;
   /** Set on the local chain: the demo issuer's id and API key, and the operator key. */
   demo?: { issuerId: number; issuerApiKey: string; adminApiKey: string; chainStarted: boolean };
@@ -137,7 +136,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
   let devChain: DevChain | undefined;
   let rpcUrl = config.rpcUrl;
   let registry = config.registryAddress as Address | undefined;
-  let db: Db | undefined;
+  let store: SqliteStore | undefined;
   let resetNotice: string | undefined;
   // Set once the pipeline and the monitor exist; the local chain's supervisor reports to them.
   let afterChainRestart = () => {};
@@ -191,9 +190,9 @@ export async function startServer(config: Config, { logger: given, notify = () =
     if (devChain?.node && existsSync(dbPath)) {
       // The chain started without the blocks this database saw (its state file was removed or set
       // aside): the anchors it records are gone. Keep it aside (never delete data), start clean.
-      const old = openDatabase(dbPath);
-      const seen = getMeta(old, "chainFingerprint");
-      old.close();
+      const old = openSqliteStore(dbPath);
+      const seen = await old.meta.get("chainFingerprint");
+      await old.close();
       const now = await chainFingerprint(client);
       if (seen && now && seen !== now) {
         const aside = join(dataDir, `chain-reset-${new Date().toISOString().replace(/[:.]/g, "-")}`);
@@ -206,7 +205,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
         resetNotice = `The local chain started without the blocks the database saw (${statePath} was missing or unreadable), so the previous database (whose anchors are gone) was moved to ${aside}.`;
       }
     }
-    db = openDatabase(dbPath);
+    store = openSqliteStore(dbPath);
     // Lines marked `notice` (the chain went back and work is re-sent) also go to the console.
     const log = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => {
       logger[level]({ module: "pipeline", ...fields }, message);
@@ -224,7 +223,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
     });
     monitor = chainMonitor;
     const running = await createIssuerService({
-      db,
+      store,
       client,
       chainId,
       registry,
@@ -252,13 +251,13 @@ export async function startServer(config: Config, { logger: given, notify = () =
       running.pipeline.recheckChain();
     };
     for (const [issuerId, hook] of Object.entries(config.webhooks)) {
-      db.prepare("UPDATE issuers SET webhook_url = ?, webhook_secret = ? WHERE id = ?").run(hook.url, hook.secret ?? null, Number(issuerId));
+      await store.issuers.setWebhook(Number(issuerId), hook.url, hook.secret ?? null);
     }
 
     // Keys: an operator key if none exists (shown once); on the local chain, remembered demo keys.
     let demo: RunningServer["demo"];
     let newAdminKey: string | undefined;
-    const hasAdmin = hasActiveAdminKey(db, Date.now());
+    const hasAdmin = await store.apiKeys.hasActiveAdmin(Date.now());
     if (demoIssuerId !== undefined) {
       const file = join(dataDir, DEMO_KEYS_FILE);
       const keys = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { issuerId: number; issuerApiKey?: string; adminApiKey?: string; assertionKey?: string }) : undefined;
@@ -266,28 +265,29 @@ export async function startServer(config: Config, { logger: given, notify = () =
       const hasApiKeys = (k: typeof keys): k is { issuerId: number; issuerApiKey: string; adminApiKey: string } => typeof k?.issuerApiKey === "string" && typeof k.adminApiKey === "string";
       if (hasApiKeys(keys) && keys.issuerId === demoIssuerId) {
         // Keep the demo keys a user may have copied, also across a reset of the local chain.
-        importApiKey(db, demoIssuerId, keys.issuerApiKey, "demo issuer");
-        importApiKey(db, null, keys.adminApiKey, "demo operator");
+        await importApiKey(store.apiKeys, demoIssuerId, keys.issuerApiKey, "demo issuer");
+        await importApiKey(store.apiKeys, null, keys.adminApiKey, "demo operator");
       }
-      let ready = hasApiKeys(keys) && keys.issuerId === demoIssuerId && running.service.authenticate(keys.issuerApiKey) && running.service.authenticate(keys.adminApiKey) ? keys : undefined;
+      const usable = hasApiKeys(keys) && keys.issuerId === demoIssuerId && (await running.service.authenticate(keys.issuerApiKey)) && (await running.service.authenticate(keys.adminApiKey));
+      let ready = usable ? keys : undefined;
       if (!ready) {
         const assertionKey = keys?.issuerId === demoIssuerId ? keys.assertionKey : undefined;
-        ready = { issuerId: demoIssuerId, issuerApiKey: createApiKey(db, demoIssuerId, "demo issuer").token, adminApiKey: createApiKey(db, null, "demo operator").token };
+        ready = { issuerId: demoIssuerId, issuerApiKey: (await createApiKey(store.apiKeys, demoIssuerId, "demo issuer")).token, adminApiKey: (await createApiKey(store.apiKeys, null, "demo operator")).token };
         writeFileSync(file, JSON.stringify({ ...ready, ...(assertionKey ? { assertionKey } : {}) }, null, 2) + "\n", { mode: 0o600 });
         chmodSync(file, 0o600);
       }
       demo = { issuerId: ready.issuerId, issuerApiKey: ready.issuerApiKey, adminApiKey: ready.adminApiKey, chainStarted: devChain?.node !== undefined };
     } else if (!hasAdmin) {
-      newAdminKey = createApiKey(db, null, "first operator key").token;
+      newAdminKey = (await createApiKey(store.apiKeys, null, "first operator key")).token;
     }
 
-    const metricsDb = db;
+    const openStore = store;
     const metrics = new Metrics({
       chain: {
         balances: () => Promise.all(signers.map(async ({ address }) => ({ signer: address, wei: await client.getBalance({ address }) }))),
         head: () => client.getBlockNumber({ cacheTime: 0 }),
         lastProcessed: () => chainMonitor.head(),
-        oldestOpenTxAt: () => oldestOpenTxAt(metricsDb),
+        oldestOpenTxAt: () => openStore.stats.oldestOpenTxAt(),
       },
     });
     let publicBaseUrl = config.publicUrl ?? (config.port === 0 ? undefined : `http://${config.host}:${config.port}`);
@@ -301,7 +301,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
       // The base URL is known once listening (port 0 picks one): read it lazily.
       vc: createVcApiContext({ client, chainId, registry, keys: assertionKeys, publicBaseUrl: () => publicBaseUrl! }),
-      statusLists: statusListPublisherFor({ client, chainId, registry, db, keys: assertionKeys, baseUrl: () => publicBaseUrl! }),
+      statusLists: statusListPublisherFor({ client, chainId, registry, issuers: store.issuers, keys: assertionKeys, baseUrl: () => publicBaseUrl! }),
     });
     await chainMonitor.start();
     const server = await listenApi(app, { host: config.host, port: config.port });
@@ -311,7 +311,6 @@ export async function startServer(config: Config, { logger: given, notify = () =
     logger.info({ module: "server", host: config.host, port: address.port, chainId, registry, issuers: [...running.issuers.keys()] }, "credanchor started");
 
     let stopped: Promise<void> | undefined;
-    const openDb = db;
     const stop = () =>
       (stopped ??= (async () => {
         await new Promise<void>((r) => {
@@ -321,7 +320,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
         chainMonitor.stop();
         await running.pipeline.stop();
         await running.close();
-        openDb.close();
+        await openStore.close();
         await devChain?.stop();
         logger.info({ module: "server" }, "credanchor stopped");
       })());
@@ -332,7 +331,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
       rpcUrl,
       chainId,
       registry,
-      db,
+      store,
       logger,
       chainMonitor,
       ...(demo ? { demo } : {}),
@@ -342,7 +341,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
     };
   } catch (error) {
     monitor?.stop();
-    db?.close();
+    await store?.close();
     await devChain?.stop();
     throw error;
   }

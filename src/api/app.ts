@@ -122,11 +122,11 @@ function bearer(req: Request): string | undefined {
   return match?.[1] ?? "";
 }
 
-function authenticate(ctx: RouteContext, route: Route, req: Request, res: Response): Principal | undefined {
+async function authenticate(ctx: RouteContext, route: Route, req: Request, res: Response): Promise<Principal | undefined> {
   if (route.auth === "none") return undefined;
   const token = bearer(req);
   if (token === undefined) throw new ServiceError("this endpoint needs an API key: Authorization: Bearer <key>", { code: "UNAUTHORIZED" });
-  const principal = ctx.service.authenticate(token);
+  const principal = await ctx.service.authenticate(token);
   if (!principal) throw new ServiceError("the API key is not valid (unknown, revoked or malformed)", { code: "UNAUTHORIZED" });
   res.locals.principal = principal;
   if (route.auth === "admin" && principal.kind !== "admin") throw new ServiceError("this endpoint needs the operator's key", { code: "FORBIDDEN" });
@@ -277,7 +277,7 @@ export function createApp(options: AppOptions): express.Express {
       if (route.params && literalPaths.has(req.path)) return next();
       res.locals.route = route.path;
       try {
-        const principal = authenticate(ctx, route, req, res);
+        const principal = await authenticate(ctx, route, req, res);
         if (route.rateLimited) {
           // Before the body is read: a refused request costs neither parsing nor chain reads.
           const taken = limiter.take(clientOf(req));

@@ -15,7 +15,7 @@ export type ChainGaugeSource = {
   /** The newest block the service's chain watcher has handled. */
   lastProcessed(): bigint | undefined;
   /** Creation time (unix ms) of the oldest transaction still open in the outbox. */
-  oldestOpenTxAt(): number | undefined;
+  oldestOpenTxAt(): Promise<number | undefined>;
 };
 
 /** Resolves with `promise`, or undefined after `ms` or on failure: a scrape never hangs on the chain. */
@@ -52,7 +52,7 @@ export class Metrics {
     this.#total("credanchor_fees_paid_wei_total", "Fees paid (gas used × effective gas price), in wei.", () => stats()?.feesPaidWeiTotal);
     const closed: Counter<"kind" | "outcome" | "error"> = new Counter({
       name: "credanchor_chain_tx_closed_total",
-      help: "Chain transactions closed without landing: failed (would always revert), done (effect already on-chain), superseded (root taken, batch rebuilt); by kind and error class.",
+      help: "Chain transactions closed without landing: failed (would always revert), done (effect already on-chain), superseded (root taken, batch rebuilt: older versions only); by kind and error class.",
       labelNames: ["kind", "outcome", "error"] as const,
       registers,
       collect: () => {
@@ -114,7 +114,7 @@ export class Metrics {
       const processed = chain.lastProcessed();
       if (latest !== undefined) head.set(Number(latest));
       if (latest !== undefined && processed !== undefined) behind.set(Math.max(0, Number(latest - processed)));
-      const at = chain.oldestOpenTxAt();
+      const at = await chain.oldestOpenTxAt();
       age.set(at === undefined ? 0 : Math.max(0, (now() - at) / 1000));
     };
   }

@@ -82,8 +82,8 @@ function issuerOf(principal: Principal | undefined): number {
 }
 
 /** The bundle of an anchored credential this key may read: 410 once erased, 409 before anchoring. */
-function anchoredBundle(ctx: RouteContext, principal: Principal | undefined, id: string): Bundle {
-  const view = ctx.service.getCredential(principal!, id);
+async function anchoredBundle(ctx: RouteContext, principal: Principal | undefined, id: string): Promise<Bundle> {
+  const view = await ctx.service.getCredential(principal!, id);
   if (view.erasedAt) throw new ServiceError(`credential ${view.id} was erased at ${view.erasedAt}`, { code: "GONE" });
   if (!view.bundle) throw new ServiceError(`credential ${view.id} is ${view.state}: its bundle exists once it is anchored`, { code: "CONFLICT" });
   return view.bundle;
@@ -126,7 +126,7 @@ export const ROUTES: readonly Route[] = [
     auth: "any",
     params: { id: S.CredentialIdParam },
     responses: { 200: { description: "The credential", schema: S.CredentialResponse }, ...errors(400, 401, 403, 404, 503) },
-    handler: (ctx, _req, res, { params, principal }) => res.json(ctx.service.getCredential(principal!, params.id as string)),
+    handler: async (ctx, _req, res, { params, principal }) => res.json(await ctx.service.getCredential(principal!, params.id as string)),
   },
   {
     method: "get",
@@ -136,7 +136,7 @@ export const ROUTES: readonly Route[] = [
     auth: "any",
     params: { id: S.CredentialIdParam },
     responses: { 200: { description: "The bundle (canonical JSON)", schema: S.Bundle }, ...errors(400, 401, 403, 404, 409, 410, 503) },
-    handler: (ctx, _req, res, { params, principal }) => res.type("application/json").send(encodeBundle(anchoredBundle(ctx, principal, params.id as string))),
+    handler: async (ctx, _req, res, { params, principal }) => res.type("application/json").send(encodeBundle(await anchoredBundle(ctx, principal, params.id as string))),
   },
   {
     method: "post",
@@ -149,8 +149,8 @@ export const ROUTES: readonly Route[] = [
     params: { id: S.CredentialIdParam },
     body: S.DiscloseBody,
     responses: { 200: { description: "The derived bundle (canonical JSON)", schema: S.Bundle }, ...errors(400, 401, 403, 404, 409, 410, 413, 415, 422, 503) },
-    handler: (ctx, _req, res, { body, params, principal }) => {
-      const bundle = anchoredBundle(ctx, principal, params.id as string);
+    handler: async (ctx, _req, res, { body, params, principal }) => {
+      const bundle = await anchoredBundle(ctx, principal, params.id as string);
       res.type("application/json").send(encodeBundle(discloseBundle(bundle, (body as z.infer<typeof S.DiscloseBody>).hide)));
     },
   },
@@ -166,7 +166,7 @@ export const ROUTES: readonly Route[] = [
     responses: { 200: { description: "The certificate", contentType: "application/pdf" }, ...errors(400, 401, 403, 404, 409, 410, 503) },
     handler: async (ctx, req, res, { params, principal }) => {
       issuerOf(principal);
-      const bundle = anchoredBundle(ctx, principal, params.id as string);
+      const bundle = await anchoredBundle(ctx, principal, params.id as string);
       const ended = new AbortController();
       res.once("close", () => ended.abort());
       const [report] = await verifyBundles([bundle], { ...ctx.verify, signal: ended.signal });
@@ -184,7 +184,7 @@ export const ROUTES: readonly Route[] = [
     auth: "any",
     params: { id: S.CredentialIdParam },
     responses: { 200: { description: "Erased", schema: S.TombstoneResponse }, ...errors(400, 401, 403, 404, 410, 503) },
-    handler: (ctx, _req, res, { params, principal }) => res.json(ctx.service.eraseCredential(principal!, params.id as string)),
+    handler: async (ctx, _req, res, { params, principal }) => res.json(await ctx.service.eraseCredential(principal!, params.id as string)),
   },
   {
     method: "get",
@@ -194,7 +194,7 @@ export const ROUTES: readonly Route[] = [
     auth: "any",
     params: { id: S.NumericIdParam },
     responses: { 200: { description: "The batch", schema: S.BatchResponse }, ...errors(400, 401, 403, 404, 503) },
-    handler: (ctx, _req, res, { params, principal }) => res.json(ctx.service.getBatch(principal!, params.id as number)),
+    handler: async (ctx, _req, res, { params, principal }) => res.json(await ctx.service.getBatch(principal!, params.id as number)),
   },
   {
     method: "post",
@@ -206,10 +206,10 @@ export const ROUTES: readonly Route[] = [
     body: S.StatusChangeBody,
     headers: idempotency,
     responses: { 202: { description: "Queued for the chain", schema: S.StatusChangeResponse }, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
-    handler: (ctx, req, res, { body, principal }) => {
+    handler: async (ctx, req, res, { body, principal }) => {
       issuerOf(principal);
       const key = req.get("idempotency-key");
-      const { change, replayed } = ctx.service.requestStatusChange(principal!, { ...(body as object), ...(key !== undefined ? { idempotencyKey: key } : {}) } as never);
+      const { change, replayed } = await ctx.service.requestStatusChange(principal!, { ...(body as object), ...(key !== undefined ? { idempotencyKey: key } : {}) } as never);
       if (replayed) res.setHeader("Idempotent-Replayed", "true");
       res.status(202).json(change);
     },
@@ -222,7 +222,7 @@ export const ROUTES: readonly Route[] = [
     auth: "any",
     params: { id: S.NumericIdParam },
     responses: { 200: { description: "The request", schema: S.StatusChangeResponse }, ...errors(400, 401, 403, 404, 503) },
-    handler: (ctx, _req, res, { params, principal }) => res.json(ctx.service.getStatusChange(principal!, params.id as number)),
+    handler: async (ctx, _req, res, { params, principal }) => res.json(await ctx.service.getStatusChange(principal!, params.id as number)),
   },
   {
     method: "post",
@@ -235,8 +235,8 @@ export const ROUTES: readonly Route[] = [
     body: S.CreateApiKeyBody,
     bodyOptional: true,
     responses: { 201: { description: "Created", schema: S.ApiKeyResponse }, ...errors(400, 401, 403, 404, 413, 415, 503) },
-    handler: (ctx, _req, res, { body, params, principal }) =>
-      res.status(201).json(ctx.service.createApiKey(principal!, params.issuerId as number, body as z.infer<typeof S.CreateApiKeyBody>)),
+    handler: async (ctx, _req, res, { body, params, principal }) =>
+      res.status(201).json(await ctx.service.createApiKey(principal!, params.issuerId as number, body as z.infer<typeof S.CreateApiKeyBody>)),
   },
   {
     method: "get",
@@ -245,7 +245,7 @@ export const ROUTES: readonly Route[] = [
     summary: "List API keys (operator only): the keys of the operator key's issuers, never a secret",
     auth: "admin",
     responses: { 200: { description: "The keys, oldest first", schema: S.ApiKeyListResponse }, ...errors(401, 403, 503) },
-    handler: (ctx, _req, res, { principal }) => res.json({ keys: ctx.service.listApiKeys(principal!) }),
+    handler: async (ctx, _req, res, { principal }) => res.json({ keys: await ctx.service.listApiKeys(principal!) }),
   },
   {
     method: "delete",
@@ -255,7 +255,7 @@ export const ROUTES: readonly Route[] = [
     auth: "admin",
     params: { keyId: S.ApiKeyIdParam },
     responses: { 200: { description: "Revoked (revoking twice answers the same)", schema: S.ApiKeyInfo }, ...errors(400, 401, 403, 404, 503) },
-    handler: (ctx, _req, res, { params, principal }) => res.json(ctx.service.revokeApiKey(principal!, params.keyId as string)),
+    handler: async (ctx, _req, res, { params, principal }) => res.json(await ctx.service.revokeApiKey(principal!, params.keyId as string)),
   },
   {
     method: "post",
@@ -346,7 +346,7 @@ export const ROUTES: readonly Route[] = [
     timeout: false,
     responses: { 200: { description: "Metrics", contentType: "text/plain; version=0.0.4" } },
     handler: async (ctx, _req, res) => {
-      const text = await ctx.metrics.render(ctx.service.stats());
+      const text = await ctx.metrics.render(await ctx.service.stats());
       res.type(ctx.metrics.contentType).send(text);
     },
   },

@@ -155,8 +155,8 @@ async function issue(ctx: RouteContext, issuerId: number, input: JsonObject): Pr
 }
 
 /** The stored VC's latest form: its issuer's proof, and once anchored the anchor proof beside it. */
-function latest(ctx: RouteContext, principal: Principal, id: string): { verifiableCredential: JsonObject; state: string } {
-  const { view, proof } = ctx.service.getSignedCredential(principal, id);
+async function latest(ctx: RouteContext, principal: Principal, id: string): Promise<{ verifiableCredential: JsonObject; state: string }> {
+  const { view, proof } = await ctx.service.getSignedCredential(principal, id);
   if (view.erasedAt || !view.credential) throw new ServiceError(`credential ${view.id} was erased`, { code: "GONE" });
   const proofs = view.bundle ? [proof, anchorProofOf(view.bundle) as unknown as JsonObject] : proof;
   return { verifiableCredential: { ...view.credential, proof: proofs }, state: view.state };
@@ -222,7 +222,7 @@ export const VC_API_ROUTES: readonly Route[] = [
     auth: "any",
     params: { id: CredentialIdOrVcId },
     responses: { 200: { description: "The credential", schema: StoredVc }, ...errors(400, 401, 403, 404, 410, 503) },
-    handler: (ctx, _req, res, { params, principal }) => res.json(latest(ctx, principal!, params.id as string)),
+    handler: async (ctx, _req, res, { params, principal }) => res.json(await latest(ctx, principal!, params.id as string)),
   },
   {
     method: "post",

@@ -1,9 +1,9 @@
 // Finds transactions the chain forgot: recorded as mined or confirmed, in blocks it no longer has.
 import type { PublicClient } from "viem";
-import type { Db } from "../store/db.ts";
+import type { OutboxRepository, RecordedBlock } from "./outbox.ts";
 
 /** One recorded block whose transactions the chain no longer holds. */
-export type ForgottenBlock = { number: number; hash: string };
+export type ForgottenBlock = RecordedBlock;
 
 const PAGE = 64;
 
@@ -26,19 +26,14 @@ async function sameBlock(client: PublicClient, number: number, hash: string): Pr
  * One `eth_getBlockByNumber` per recorded block checked; nothing recorded, no call.
  *
  * @example
- * const lost = await forgottenBlocks(db, client, "0x7099…");
+ * const lost = await forgottenBlocks(store.outbox, client, "0x7099…");
  * if (lost.length) console.log(`the chain went back below block ${lost.at(-1)!.number}`);
  */
-export async function forgottenBlocks(db: Db, client: PublicClient, signer: string): Promise<ForgottenBlock[]> {
-  const page = db.prepare(
-    `SELECT DISTINCT block_number AS number, block_hash AS hash FROM chain_txs
-     WHERE signer = ? AND state IN ('mined', 'confirmed') AND block_number IS NOT NULL AND block_number < ?
-     ORDER BY block_number DESC LIMIT ${PAGE}`,
-  );
+export async function forgottenBlocks(outbox: OutboxRepository, client: PublicClient, signer: string): Promise<ForgottenBlock[]> {
   const lost: ForgottenBlock[] = [];
   let below = Number.MAX_SAFE_INTEGER;
   for (;;) {
-    const blocks = page.all(signer.toLowerCase(), below) as ForgottenBlock[];
+    const blocks = await outbox.recordedBlocks(signer, below, PAGE);
     for (const block of blocks) {
       if (await sameBlock(client, block.number, block.hash)) return lost;
       lost.push(block);

@@ -13,66 +13,17 @@ import {
   type PublicClient,
   type TransactionReceipt,
 } from "viem";
-import { crashPoint } from "../issuer/crash-points.ts";
-import type { Db } from "../store/db.ts";
 import { credentialRegistryAbi } from "./abi.ts";
+import { crashPoint } from "./crash-points.ts";
+import type { ChainTxChange, ChainTxKind, ChainTxOutcome, ChainTxRow, OutboxRepository, OutboxStore, TxAttemptRow, TxHooks } from "./outbox.ts";
 import { classifyChainError, decodeRegistryError, isPermanentBroadcastError, type RevertVerdict } from "./revert-classes.ts";
 import { forgottenBlocks } from "./rewind.ts";
 
-export type ChainTxKind = "anchor" | "status" | "revokeRoot";
-export type ChainTxState = "queued" | "signed" | "sent" | "mined" | "confirmed";
-/** How a transaction ended without being confirmed: it never holds back later work again. */
-export type ChainTxOutcome = "failed" | "done" | "superseded";
+export type { ChainTxKind, ChainTxOutcome, ChainTxRow, TxHooks } from "./outbox.ts";
 
-export type ChainTxRow = {
-  id: number;
-  signer: string;
-  kind: ChainTxKind;
-  ref_id: number;
-  data: Hex;
-  state: ChainTxState;
-  nonce: number | null;
-  tx_hash: Hex | null;
-  block_number: number | null;
-  block_hash: Hex | null;
-  block_time: number | null;
-  gas_used: string | null;
-  gas_price: string | null;
-  errors: number;
-  last_error: string | null;
-  not_before: number;
-  created_at: number;
-  outcome: ChainTxOutcome | null;
-  failure: string | null;
-  reverts: number;
-};
-
-type AttemptRow = { hash: Hex; nonce: number; raw: Hex; max_fee: string; priority_fee: string; sent_at: number };
-
-/**
- * What the owner of a transaction does when it changes state. Each runs inside the same SQLite
- * transaction as the state change, so the domain rows (batches, status changes) never disagree
- * with the outbox after a crash.
- */
-export type TxHooks = {
-  /** The first signature was stored: the work is now "sending". */
-  signed(tx: ChainTxRow): void;
-  mined(tx: ChainTxRow): void;
-  confirmed(tx: ChainTxRow): void;
-  /** The block holding it was reorganised away and no attempt is on-chain any more. */
-  reorged(tx: ChainTxRow): void;
-  /** It was mined but reverted, or would revert for a reason we cannot name: retried after a backoff. */
-  reverted(tx: ChainTxRow, reason: string): void;
-  /**
-   * It will never be sent again: `done` (its effect is already on-chain), `failed` (it would always
-   * revert, or the node refuses it for good) or `superseded` (the anchored root was taken: the
-   * owner queues a replacement). `tx.outcome`, `tx.failure` and `tx.last_error` say which and why.
-   */
-  closed(tx: ChainTxRow): void;
-};
-
-export type SenderOptions = {
-  db: Db;
+export type SenderOptions<Tx extends { outbox: OutboxRepository }> = {
+  /** Where the outbox lives; its transactions hand their repositories to the hooks. */
+  store: OutboxStore<Tx>;
   client: PublicClient;
   account: LocalAccount;
   chainId: number;
@@ -81,7 +32,7 @@ export type SenderOptions = {
   confirmations: number;
   /** A transaction not mined after this long is replaced with higher fees (same nonce). */
   bumpAfterMs: number;
-  hooks: TxHooks;
+  hooks: TxHooks<Tx>;
   /** Optional: a fixed priority fee (wei); default: ask the node. */
   priorityFeeWei?: bigint;
   now?: () => number;
@@ -97,6 +48,8 @@ export type RewindReport = {
   txs: { id: number; kind: ChainTxKind; refId: number; block: number }[];
 };
 
+/** What a transaction whose block was forgotten goes back to: signed (same bytes), nothing mined recorded. */
+const UNMINED: ChainTxChange = { state: "signed", tx_hash: null, block_number: null, block_hash: null, block_time: null, gas_used: null, gas_price: null };
 const BUMP_NUMERATOR = 1125n; // +12.5%: above geth's 10% replacement minimum
 const BUMP_DENOMINATOR = 1000n;
 // Retries stay frequent enough that anchoring resumes within seconds of an outage ending.
@@ -122,12 +75,12 @@ const isAlreadyKnown = (error: unknown) => /already known|known transaction|alre
  *
  * Assumes the signer key is used by this service only (its nonces are ours).
  */
-export class TxSender {
-  readonly #o: SenderOptions;
+export class TxSender<Tx extends { outbox: OutboxRepository } = { outbox: OutboxRepository }> {
+  readonly #o: SenderOptions<Tx>;
   readonly #signer: string;
   readonly #now: () => number;
 
-  constructor(options: SenderOptions) {
+  constructor(options: SenderOptions<Tx>) {
     this.#o = options;
     this.#signer = options.account.address.toLowerCase();
     this.#now = options.now ?? Date.now;
@@ -150,58 +103,32 @@ export class TxSender {
     // calls to an empty address as plain successes: send nothing until the code is back.
     const code = await this.#o.client.getCode({ address: this.#o.registry });
     if (!code || code === "0x") throw new Error(`no contract code at the registry address ${this.#o.registry}: nothing is sent until it is back`);
-    const lost = await forgottenBlocks(this.#o.db, this.#o.client, this.#signer);
+    const lost = await forgottenBlocks(this.#o.store.outbox, this.#o.client, this.#signer);
     if (lost.length === 0) return undefined;
     const oldest = lost.at(-1)!.number;
-    const forgotten = this.#o.db
-      .prepare("SELECT * FROM chain_txs WHERE signer = ? AND state IN ('mined', 'confirmed') AND block_number >= ? ORDER BY id")
-      .all(this.#signer, oldest) as ChainTxRow[];
-    this.#o.db.transaction(() => {
-      for (const tx of forgotten) {
-        const row = this.#update(tx.id, { state: "signed", tx_hash: null, block_number: null, block_hash: null, block_time: null, gas_used: null, gas_price: null });
-        this.#o.hooks.reorged(row);
-      }
-      this.#o.db.prepare("UPDATE chain_txs SET state = 'signed' WHERE signer = ? AND state = 'sent'").run(this.#signer);
-    })();
+    const forgotten = await this.#o.store.transaction(async (tx) => {
+      const landed = await tx.outbox.landedSince(this.#signer, oldest);
+      for (const row of landed) await this.#o.hooks.reorged(tx, await tx.outbox.update(row.id, UNMINED, this.#now()));
+      await tx.outbox.resendSent(this.#signer, this.#now());
+      return landed;
+    });
     const head = Number(await this.#o.client.getBlockNumber({ cacheTime: 0 }));
     const txs = forgotten.map((tx) => ({ id: tx.id, kind: tx.kind, refId: tx.ref_id, block: tx.block_number! }));
     this.#log("warn", "the chain no longer has blocks holding our transactions: sending them again", { head, forgottenFromBlock: oldest, txs });
     return { signer: this.#signer, head, fromBlock: oldest, txs };
   }
 
-  /** Queues a call to the registry; run inside the caller's transaction. */
-  static enqueue(db: Db, signer: string, kind: ChainTxKind, refId: number, data: Hex, now = Date.now()): number {
-    return Number(
-      db
-        .prepare("INSERT INTO chain_txs (signer, kind, ref_id, data, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)")
-        .run(signer.toLowerCase(), kind, refId, data, now, now).lastInsertRowid,
-    );
+  #open(): Promise<ChainTxRow[]> {
+    return this.#o.store.outbox.open(this.#signer);
   }
 
-  #open(): ChainTxRow[] {
-    return this.#o.db
-      .prepare("SELECT * FROM chain_txs WHERE signer = ? AND state <> 'confirmed' AND outcome IS NULL ORDER BY id")
-      .all(this.#signer) as ChainTxRow[];
+  #attempts(id: number): Promise<TxAttemptRow[]> {
+    return this.#o.store.outbox.attempts(id);
   }
 
-  #get(id: number): ChainTxRow {
-    return this.#o.db.prepare("SELECT * FROM chain_txs WHERE id = ?").get(id) as ChainTxRow;
-  }
-
-  #attempts(id: number): AttemptRow[] {
-    return this.#o.db.prepare("SELECT * FROM tx_attempts WHERE tx_id = ? ORDER BY sent_at DESC, rowid DESC").all(id) as AttemptRow[];
-  }
-
-  #update(id: number, fields: Partial<ChainTxRow>): ChainTxRow {
-    const keys = Object.keys(fields);
-    const set = keys.map((k) => `${k} = @${k}`).join(", ");
-    this.#o.db.prepare(`UPDATE chain_txs SET ${set}, updated_at = @updated_at WHERE id = @id`).run({ ...fields, updated_at: this.#now(), id });
-    return this.#get(id);
-  }
-
-  /** Number of transactions not yet confirmed. */
-  pending(): number {
-    return (this.#o.db.prepare("SELECT count(*) AS n FROM chain_txs WHERE signer = ? AND state <> 'confirmed' AND outcome IS NULL").get(this.#signer) as { n: number }).n;
+  /** One change outside any transaction (nothing else is recorded with it). */
+  #update(id: number, change: ChainTxChange): Promise<ChainTxRow> {
+    return this.#o.store.outbox.update(id, change, this.#now());
   }
 
   /**
@@ -212,14 +139,14 @@ export class TxSender {
    */
   async tick(): Promise<boolean> {
     let changed = false;
-    const open = this.#open();
+    const open = await this.#open();
     const mined = open.filter((tx) => tx.state === "mined");
     if (mined.length > 0) {
       const head = Number(await this.#o.client.getBlockNumber({ cacheTime: 0 }));
       for (const tx of mined) changed = (await this.#checkMined(tx, head)) || changed;
     }
     const now = this.#now();
-    const unmined = this.#open().filter((tx) => tx.state !== "mined");
+    const unmined = (await this.#open()).filter((tx) => tx.state !== "mined");
     const inFlight = unmined.find((tx) => tx.state === "signed" || tx.state === "sent");
     const next = inFlight ?? unmined.find((tx) => tx.not_before <= now);
     if (next && next.not_before <= now) changed = (await this.#advance(next)) || changed;
@@ -233,19 +160,16 @@ export class TxSender {
       const found = receipt ?? (await this.#findReceipt(tx.id));
       if (found && found.status === "success") {
         this.#log("warn", "anchoring block reorganised; transaction re-included", { txId: tx.id, hash: found.transactionHash, block: Number(found.blockNumber) });
-        this.#o.db.transaction(() => this.#recordMined(tx, found))();
+        await this.#o.store.transaction((t) => this.#recordMined(t, tx, found));
         return true;
       }
       this.#log("warn", "anchoring block reorganised away; sending again", { txId: tx.id, hash: tx.tx_hash, block: tx.block_number });
-      this.#o.db.transaction(() => {
-        const row = this.#update(tx.id, { state: "signed", tx_hash: null, block_number: null, block_hash: null, block_time: null, gas_used: null, gas_price: null });
-        this.#o.hooks.reorged(row);
-      })();
+      await this.#o.store.transaction(async (t) => this.#o.hooks.reorged(t, await t.outbox.update(tx.id, UNMINED, this.#now())));
       return true;
     }
     const confirmations = head - tx.block_number! + 1;
     if (confirmations >= this.#o.confirmations) {
-      this.#o.db.transaction(() => this.#o.hooks.confirmed(this.#update(tx.id, { state: "confirmed" })))();
+      await this.#o.store.transaction(async (t) => this.#o.hooks.confirmed(t, await t.outbox.update(tx.id, { state: "confirmed" }, this.#now())));
       return true;
     }
     return false;
@@ -261,15 +185,16 @@ export class TxSender {
   }
 
   async #findReceipt(txId: number): Promise<TransactionReceipt | undefined> {
-    for (const attempt of this.#attempts(txId)) {
+    for (const attempt of await this.#attempts(txId)) {
       const receipt = await this.#receipt(attempt.hash);
       if (receipt) return receipt;
     }
     return undefined;
   }
 
-  #recordMined(tx: ChainTxRow, receipt: TransactionReceipt, blockTime?: number): void {
-    const row = this.#update(tx.id, {
+  /** Records the receipt and tells the owner, inside the transaction `t`. */
+  async #recordMined(t: Tx, tx: ChainTxRow, receipt: TransactionReceipt, blockTime?: number): Promise<void> {
+    const row = await t.outbox.update(tx.id, {
       state: "mined",
       tx_hash: receipt.transactionHash,
       block_number: Number(receipt.blockNumber),
@@ -278,9 +203,9 @@ export class TxSender {
       gas_used: receipt.gasUsed.toString(),
       gas_price: receipt.effectiveGasPrice.toString(),
       last_error: null,
-    });
-    this.#o.hooks.mined(row);
-    if (this.#o.confirmations <= 0) this.#o.hooks.confirmed(this.#update(tx.id, { state: "confirmed" }));
+    }, this.#now());
+    await this.#o.hooks.mined(t, row);
+    if (this.#o.confirmations <= 0) await this.#o.hooks.confirmed(t, await t.outbox.update(tx.id, { state: "confirmed" }, this.#now()));
   }
 
   async #advance(tx: ChainTxRow): Promise<boolean> {
@@ -289,15 +214,16 @@ export class TxSender {
       if (tx.state === "signed") return await this.#rebroadcast(tx);
       return await this.#watch(tx);
     } catch (error) {
-      this.#backoff(tx, describeChainError(error));
+      await this.#backoff(this.#o.store.outbox, tx, describeChainError(error));
       throw error;
     }
   }
 
-  #backoff(tx: ChainTxRow, message: string): void {
+  /** Counts the error and delays the next try exponentially (capped). */
+  #backoff(outbox: OutboxRepository, tx: ChainTxRow, message: string): Promise<ChainTxRow> {
     const errors = tx.errors + 1;
     const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(errors - 1, 12));
-    this.#update(tx.id, { errors, last_error: message, not_before: this.#now() + delay });
+    return outbox.update(tx.id, { errors, last_error: message, not_before: this.#now() + delay }, this.#now());
   }
 
   async #fees(): Promise<{ maxFee: bigint; priority: bigint }> {
@@ -321,10 +247,7 @@ export class TxSender {
       }
       if (verdict.class !== "transient") return this.#close(tx, verdict);
       if (error instanceof BaseError && /revert/i.test(error.message + verdict.reason)) {
-        this.#o.db.transaction(() => {
-          this.#backoff(tx, verdict.reason);
-          this.#o.hooks.reverted(this.#get(tx.id), verdict.reason);
-        })();
+        await this.#o.store.transaction(async (t) => this.#o.hooks.reverted(t, await this.#backoff(t.outbox, tx, verdict.reason), verdict.reason));
         this.#log("error", "registry call would revert; retrying later", { txId: tx.id, kind: tx.kind, reason: verdict.reason });
         return true;
       }
@@ -333,16 +256,17 @@ export class TxSender {
     const nonce = await client.getTransactionCount({ address: account.address, blockTag: "pending" });
     const { maxFee, priority } = await this.#fees();
     const attempt = await this.#sign(tx, nonce, gas + gas / 5n + 10_000n, maxFee, priority);
-    this.#o.db.transaction(() => {
-      this.#storeAttempt(tx.id, attempt);
-      const row = this.#update(tx.id, { state: "signed", nonce, errors: 0, last_error: null, not_before: 0 });
-      this.#o.hooks.signed(row);
-    })();
+    const signed = await this.#o.store.transaction(async (t) => {
+      await t.outbox.addAttempt(tx.id, attempt);
+      const row = await t.outbox.update(tx.id, { state: "signed", nonce, errors: 0, last_error: null, not_before: 0 }, this.#now());
+      await this.#o.hooks.signed(t, row);
+      return row;
+    });
     crashPoint(tx.kind === "anchor" ? "send:after-sign" : "status:after-sign");
-    return this.#broadcast(this.#get(tx.id), attempt);
+    return this.#broadcast(signed, attempt);
   }
 
-  async #sign(tx: ChainTxRow, nonce: number, gas: bigint, maxFee: bigint, priority: bigint): Promise<AttemptRow> {
+  async #sign(tx: ChainTxRow, nonce: number, gas: bigint, maxFee: bigint, priority: bigint): Promise<TxAttemptRow> {
     const raw = await this.#o.account.signTransaction({
       type: "eip1559",
       chainId: this.#o.chainId,
@@ -356,13 +280,7 @@ export class TxSender {
     return { hash: keccak256(raw), nonce, raw, max_fee: maxFee.toString(), priority_fee: priority.toString(), sent_at: this.#now() };
   }
 
-  #storeAttempt(txId: number, attempt: AttemptRow): void {
-    this.#o.db
-      .prepare("INSERT INTO tx_attempts (hash, tx_id, nonce, raw, max_fee, priority_fee, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-      .run(attempt.hash, txId, attempt.nonce, attempt.raw, attempt.max_fee, attempt.priority_fee, attempt.sent_at);
-  }
-
-  async #broadcast(tx: ChainTxRow, attempt: AttemptRow): Promise<boolean> {
+  async #broadcast(tx: ChainTxRow, attempt: TxAttemptRow): Promise<boolean> {
     try {
       await this.#o.client.request({ method: "eth_sendRawTransaction", params: [attempt.raw] });
     } catch (error) {
@@ -370,7 +288,7 @@ export class TxSender {
         // fine: it is in the pool already
       } else if (isNonceTooLow(error)) {
         return this.#nonceConsumed(tx);
-      } else if (isPermanentBroadcastError(error) && this.#attempts(tx.id).length === 1) {
+      } else if (isPermanentBroadcastError(error) && (await this.#attempts(tx.id)).length === 1) {
         // Refused for good and no other attempt can be in a pool: its nonce was never used, so the
         // next item simply takes it (nonces come from the node's pending count).
         return this.#close(tx, classifyChainError(tx.kind, error));
@@ -380,7 +298,7 @@ export class TxSender {
     }
     if (tx.kind === "anchor") crashPoint("send:after-broadcast");
     this.#log("info", "transaction sent", { txId: tx.id, kind: tx.kind, hash: attempt.hash, nonce: attempt.nonce });
-    this.#update(tx.id, { state: "sent" });
+    await this.#update(tx.id, { state: "sent" });
     return true;
   }
 
@@ -389,14 +307,14 @@ export class TxSender {
     const receipt = await this.#findReceipt(tx.id);
     if (receipt) return this.#settle(tx, receipt);
     this.#log("warn", "nonce already used and none of our attempts is on-chain: signing again", { txId: tx.id, nonce: tx.nonce });
-    this.#update(tx.id, { state: "queued", nonce: null });
+    await this.#update(tx.id, { state: "queued", nonce: null });
     return true;
   }
 
   async #rebroadcast(tx: ChainTxRow): Promise<boolean> {
-    const [latest] = this.#attempts(tx.id);
+    const [latest] = await this.#attempts(tx.id);
     if (!latest) {
-      this.#update(tx.id, { state: "queued" });
+      await this.#update(tx.id, { state: "queued" });
       return true;
     }
     const receipt = await this.#findReceipt(tx.id);
@@ -407,9 +325,9 @@ export class TxSender {
   async #watch(tx: ChainTxRow): Promise<boolean> {
     const receipt = await this.#findReceipt(tx.id);
     if (receipt) return this.#settle(tx, receipt);
-    const [latest] = this.#attempts(tx.id);
+    const [latest] = await this.#attempts(tx.id);
     if (!latest) {
-      this.#update(tx.id, { state: "queued" });
+      await this.#update(tx.id, { state: "queued" });
       return true;
     }
     if (this.#now() - latest.sent_at < this.#o.bumpAfterMs) return false;
@@ -427,10 +345,10 @@ export class TxSender {
     if (maxFee < priority) maxFee = priority;
     const gas = await this.#o.client.estimateGas({ account: this.#o.account, to: this.#o.registry, data: tx.data }).catch(() => 500_000n);
     const attempt = await this.#sign(tx, latest.nonce, gas + gas / 5n + 10_000n, maxFee, priority);
-    this.#o.db.transaction(() => {
-      this.#storeAttempt(tx.id, attempt);
-      this.#update(tx.id, { state: "signed" });
-    })();
+    const replaced = await this.#o.store.transaction(async (t) => {
+      await t.outbox.addAttempt(tx.id, attempt);
+      return t.outbox.update(tx.id, { state: "signed" }, this.#now());
+    });
     this.#log("warn", "transaction not mined in time: replacing it with higher fees", {
       txId: tx.id,
       nonce: latest.nonce,
@@ -438,7 +356,7 @@ export class TxSender {
       hash: attempt.hash,
       maxFeePerGas: maxFee.toString(),
     });
-    return this.#broadcast(this.#get(tx.id), attempt);
+    return this.#broadcast(replaced, attempt);
   }
 
   /** A receipt for one of our attempts: success → mined; reverted → retry after a backoff. */
@@ -446,7 +364,7 @@ export class TxSender {
     if (receipt.status === "success") {
       if (tx.kind === "anchor") crashPoint("mined:before-record");
       const block = await this.#o.client.getBlock({ blockHash: receipt.blockHash });
-      this.#o.db.transaction(() => this.#recordMined(tx, receipt, Number(block.timestamp)))();
+      await this.#o.store.transaction((t) => this.#recordMined(t, tx, receipt, Number(block.timestamp)));
       this.#log("info", "transaction mined", { txId: tx.id, kind: tx.kind, hash: receipt.transactionHash, block: Number(receipt.blockNumber), gasUsed: receipt.gasUsed.toString() });
       return true;
     }
@@ -455,14 +373,12 @@ export class TxSender {
     const reason = `transaction ${receipt.transactionHash} reverted in block ${receipt.blockNumber}`;
     const reverts = tx.reverts + 1;
     if (reverts >= MAX_MINED_REVERTS) {
-      this.#update(tx.id, { state: "queued", nonce: null, reverts });
-      return this.#close(this.#get(tx.id), { class: "final", failure: "MinedRevert", reason: `${reason} (${reverts} times)` });
+      return this.#close(await this.#update(tx.id, { state: "queued", nonce: null, reverts }), { class: "final", failure: "MinedRevert", reason: `${reason} (${reverts} times)` });
     }
-    this.#o.db.transaction(() => {
-      this.#update(tx.id, { state: "queued", nonce: null, reverts });
-      this.#backoff(this.#get(tx.id), reason);
-      this.#o.hooks.reverted(this.#get(tx.id), reason);
-    })();
+    await this.#o.store.transaction(async (t) => {
+      const requeued = await t.outbox.update(tx.id, { state: "queued", nonce: null, reverts }, this.#now());
+      await this.#o.hooks.reverted(t, await this.#backoff(t.outbox, requeued, reason), reason);
+    });
     this.#log("error", "transaction reverted; retrying later", { txId: tx.id, kind: tx.kind, hash: receipt.transactionHash });
     return true;
   }
@@ -486,13 +402,17 @@ export class TxSender {
     return this.#receipt(event.transactionHash);
   }
 
-  /** Ends an item that will never be sent again; its owner hears it in the same SQLite transaction. */
-  #close(tx: ChainTxRow, verdict: RevertVerdict): boolean {
-    const outcome: ChainTxOutcome = verdict.class === "done" ? "done" : verdict.class === "taken" ? "superseded" : "failed";
-    this.#o.db.transaction(() => {
-      const row = this.#update(tx.id, { outcome, failure: verdict.failure, last_error: verdict.reason, nonce: null });
-      this.#o.hooks.closed(row);
-    })();
+  /**
+   * Ends an item that will never be sent again; its owner hears it in the same storage
+   * transaction. A root "taken" that is not our own anchor cannot happen on the v2 registry
+   * (anchors are keyed by issuer): it is closed as failed, with the reason.
+   */
+  async #close(tx: ChainTxRow, verdict: RevertVerdict): Promise<boolean> {
+    const outcome: ChainTxOutcome = verdict.class === "done" ? "done" : "failed";
+    await this.#o.store.transaction(async (t) => {
+      const row = await t.outbox.update(tx.id, { outcome, failure: verdict.failure, last_error: verdict.reason, nonce: null }, this.#now());
+      await this.#o.hooks.closed(t, row);
+    });
     this.#log(outcome === "failed" ? "error" : "warn", `registry call closed: ${outcome}`, { txId: tx.id, kind: tx.kind, failure: verdict.failure, reason: verdict.reason });
     return true;
   }

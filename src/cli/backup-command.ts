@@ -3,8 +3,8 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CredanchorError } from "../core/errors.ts";
-import { backupDatabase } from "../store/backup.ts";
-import { openDatabase } from "../store/db.ts";
+import { backupDatabase } from "../store/sqlite/backup.ts";
+import { openDatabase } from "../store/sqlite/database.ts";
 import type { Command } from "./issuer-commands.ts";
 
 const USAGE = `Usage: credanchor backup <file> [--data-dir <dir>]

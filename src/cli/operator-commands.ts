@@ -7,8 +7,8 @@ import { HARDHAT_CLI } from "../chain/local-node.ts";
 import { loadConfig } from "../config.ts";
 import { CredanchorError } from "../core/errors.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "../issuer/api-keys.ts";
-import { openDatabase, type Db } from "../store/db.ts";
-import { isKnownIssuer } from "../store/issuers.ts";
+import { openSqliteStore } from "../store/sqlite/store.ts";
+import type { Store } from "../store/types.ts";
 import type { Command } from "./issuer-commands.ts";
 import { printBanner } from "./banner.ts";
 
@@ -123,8 +123,8 @@ export function parseExpiry(value: string, now = Date.now()): number {
   return at;
 }
 
-function printKeys(db: Db, json: boolean): void {
-  const keys = listApiKeys(db);
+async function printKeys(store: Store, json: boolean): Promise<void> {
+  const keys = await listApiKeys(store.apiKeys);
   if (json) return console.log(JSON.stringify(keys, null, 2));
   if (keys.length === 0) return console.log("no API keys");
   for (const k of keys) {
@@ -178,21 +178,21 @@ export const keysCommand: Command = {
     } catch (error) {
       return console.error(`error: ${(error as CredanchorError).shortMessage}`), 2;
     }
-    const db = openDatabase(join(resolve((values["data-dir"] as string | undefined) ?? process.env.DATA_DIR ?? "./data"), "credanchor.db"));
+    const store = openSqliteStore(join(resolve((values["data-dir"] as string | undefined) ?? process.env.DATA_DIR ?? "./data"), "credanchor.db"));
     try {
-      if (verb === "list") return printKeys(db, Boolean(values.json)), 0;
+      if (verb === "list") return await printKeys(store, Boolean(values.json)), 0;
       if (verb === "revoke") {
-        if (!revokeApiKey(db, keyId!)) return console.error(`error: no active key ${keyId}`), 1;
+        if (!(await revokeApiKey(store.apiKeys, keyId!))) return console.error(`error: no active key ${keyId}`), 1;
         console.log(`key ${keyId} revoked`);
         return 0;
       }
       if (Boolean(values.admin) === (values.issuer !== undefined)) return console.error("error: give either --issuer <id> or --admin"), 2;
       const issuerId = values.admin ? null : Number(values.issuer);
       // An operator key may be limited to issuers not served yet; an issuer key needs a served issuer.
-      if (issuerId !== null && !isKnownIssuer(db, issuerId)) {
+      if (issuerId !== null && !(await store.issuers.isKnown(issuerId))) {
         return console.error(`error: issuer ${issuerId} is not served by this service (start it with that issuer's signer key first)`), 1;
       }
-      const { keyId: id, token } = createApiKey(db, issuerId, {
+      const { keyId: id, token } = await createApiKey(store.apiKeys, issuerId, {
         ...(values.label !== undefined ? { label: values.label } : {}),
         ...(expiresAt !== undefined ? { expiresAt } : {}),
         ...(scope ? { issuers: scope } : {}),
@@ -201,7 +201,7 @@ export const keysCommand: Command = {
       console.log(`key ${id} for ${who}${expiresAt ? `, expires ${new Date(expiresAt).toISOString()}` : ""}:\n${token}\nStore it now: it is not shown again.`);
       return 0;
     } finally {
-      db.close();
+      await store.close();
     }
   },
 };

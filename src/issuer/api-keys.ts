@@ -1,8 +1,7 @@
 // API keys: `cak_<id>_<secret>` tokens; only SHA-256(secret) is stored, compared in constant time.
 // A key acts for one issuer, or is an operator key (optionally limited to some issuers); it may expire.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { findActiveApiKey, insertApiKey, listApiKeyRows, revokeApiKeyRow, type ApiKeyRow } from "../store/api-keys.ts";
-import type { Db } from "../store/db.ts";
+import type { ApiKeyRepository, ApiKeyRow } from "../store/types.ts";
 import type { ApiKeyView, Principal } from "./types.ts";
 
 const TOKEN = /^cak_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
@@ -23,13 +22,13 @@ export type ApiKeyOptions = {
  * The returned token is the only copy of the secret.
  *
  * @example
- * const { token } = createApiKey(db, 1, { label: "ci pipeline", expiresAt: Date.now() + 90 * 86_400_000 }); // "cak_…_…"
+ * const { token } = await createApiKey(store.apiKeys, 1, { label: "ci pipeline", expiresAt: Date.now() + 90 * 86_400_000 }); // "cak_…_…"
  */
-export function createApiKey(db: Db, issuerId: number | null, options: ApiKeyOptions | string = {}): { keyId: string; token: string } {
+export async function createApiKey(keys: ApiKeyRepository, issuerId: number | null, options: ApiKeyOptions | string = {}): Promise<{ keyId: string; token: string }> {
   const o = typeof options === "string" ? { label: options } : options;
   const keyId = randomBytes(10).toString("hex").slice(0, 16);
   const secret = randomBytes(32).toString("base64url");
-  insertApiKey(db, {
+  await keys.insert({
     id: keyId,
     issuer_id: issuerId,
     secret_hash: hashSecret(secret),
@@ -52,13 +51,13 @@ function principalOf(row: ApiKeyRow): Principal {
  * secret's hash is compared with `timingSafeEqual`; an unknown key id costs the same hash as a known one.
  *
  * @example
- * const who = authenticateApiKey(db, request.headers.authorization?.slice(7) ?? "");
+ * const who = await authenticateApiKey(store.apiKeys, request.headers.authorization?.slice(7) ?? "");
  */
-export function authenticateApiKey(db: Db, token: string, now = Date.now()): Principal | undefined {
+export async function authenticateApiKey(keys: ApiKeyRepository, token: string, now = Date.now()): Promise<Principal | undefined> {
   const match = TOKEN.exec(token);
   const presented = hashSecret(match?.[2] ?? token);
   if (!match) return undefined;
-  const row = findActiveApiKey(db, match[1]!, now);
+  const row = await keys.findActive(match[1]!, now);
   const expected = row?.secret_hash ?? Buffer.alloc(32);
   const equal = timingSafeEqual(presented, expected);
   if (!row || !equal) return undefined;
@@ -69,19 +68,18 @@ export function authenticateApiKey(db: Db, token: string, now = Date.now()): Pri
  * Stores an existing token again (its hash), e.g. the local demo keys after the development chain
  * and its database were reset. Returns false if the token is malformed or its id is taken.
  */
-export function importApiKey(db: Db, issuerId: number | null, token: string, label?: string): boolean {
+export async function importApiKey(keys: ApiKeyRepository, issuerId: number | null, token: string, label?: string): Promise<boolean> {
   const match = TOKEN.exec(token);
   if (!match) return false;
-  return insertApiKey(
-    db,
+  return keys.insert(
     { id: match[1]!, issuer_id: issuerId, secret_hash: hashSecret(match[2]!), label: label ?? null, created_at: Date.now(), expires_at: null, issuer_scope: null },
     { orIgnore: true },
   );
 }
 
 /** Revokes a key by id; returns whether one was revoked. */
-export function revokeApiKey(db: Db, keyId: string, now = Date.now()): boolean {
-  return revokeApiKeyRow(db, keyId, now);
+export function revokeApiKey(keys: ApiKeyRepository, keyId: string, now = Date.now()): Promise<boolean> {
+  return keys.revoke(keyId, now);
 }
 
 const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
@@ -106,8 +104,8 @@ export function apiKeyView(row: ApiKeyRow, now = Date.now()): ApiKeyView {
  * Every key as a view, oldest first.
  *
  * @example
- * for (const key of listApiKeys(db)) console.log(key.keyId, key.state);
+ * for (const key of await listApiKeys(store.apiKeys)) console.log(key.keyId, key.state);
  */
-export function listApiKeys(db: Db, now = Date.now()): ApiKeyView[] {
-  return listApiKeyRows(db).map((row) => apiKeyView(row, now));
+export async function listApiKeys(keys: ApiKeyRepository, now = Date.now()): Promise<ApiKeyView[]> {
+  return (await keys.list()).map((row) => apiKeyView(row, now));
 }

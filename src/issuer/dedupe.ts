@@ -1,7 +1,7 @@
 // Deduplication of submissions by the credential's own `id`, per issuer: which credentials of a request are new, which were seen before.
 import { createHmac } from "node:crypto";
 import type { JsonObject } from "../core/json.ts";
-import type { KnownCredential } from "../store/credential-ids.ts";
+import type { KnownCredential } from "../store/types.ts";
 import type { AcceptedCredential } from "./types.ts";
 
 /**

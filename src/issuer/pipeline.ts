@@ -1,20 +1,20 @@
 // The pipeline's heartbeat: close due batches, advance every signer's outbox, deliver webhooks.
-// All state is in SQLite, so stopping between any two steps (or crashing) loses nothing.
+// All state is in the store, so stopping between any two steps (or crashing) loses nothing.
 import { createHmac } from "node:crypto";
 import type { RewindReport, TxSender } from "../chain/sender.ts";
-import type { Db } from "../store/db.ts";
+import type { Repositories, Store } from "../store/types.ts";
 
 export type PipelineLog = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void;
 
 export type PipelineOptions = {
-  db: Db;
-  senders: readonly TxSender[];
+  store: Store;
+  senders: readonly TxSender<Repositories>[];
   /** A batch closes at this many credentials… */
   maxSize: number;
   /** …or when its oldest credential has waited this long. */
   maxWaitMs: number;
   /** Builds and stores one batch of at most `maxSize` of the issuer's queued credentials. */
-  buildBatch: (issuerId: number, maxSize: number) => number | undefined;
+  buildBatch: (issuerId: number, maxSize: number) => Promise<{ id: number; size: number } | undefined>;
   /** Runs before batches are built each round (the status-index re-check); if it fails, no batch is built that round. */
   beforeBuild?: () => Promise<unknown>;
   /** Idle pause between rounds. */
@@ -53,14 +53,11 @@ export class BatchPipeline {
     return this.#lastChainError;
   }
 
-  /** Queued credentials per issuer, counted once from the database and then kept up to date. */
+  /** Queued credentials per issuer, counted once from the store and then kept up to date. */
   #queued: Map<number, number> | undefined;
 
-  #queueDepths(): Map<number, number> {
-    if (!this.#queued) {
-      const rows = this.#o.db.prepare("SELECT issuer_id, count(*) AS n FROM credentials WHERE batch_id IS NULL GROUP BY issuer_id").all() as { issuer_id: number; n: number }[];
-      this.#queued = new Map(rows.map((r) => [r.issuer_id, r.n]));
-    }
+  async #queueDepths(): Promise<Map<number, number>> {
+    this.#queued ??= await this.#o.store.credentials.queueDepths();
     return this.#queued;
   }
 
@@ -71,18 +68,16 @@ export class BatchPipeline {
   }
 
   /** Builds every batch that is due now; returns the new batch ids. */
-  closeDueBatches(): number[] {
-    const { db, maxSize, maxWaitMs } = this.#o;
-    const oldest = db.prepare("SELECT created_at FROM credentials WHERE issuer_id = ? AND batch_id IS NULL ORDER BY seq LIMIT 1").pluck();
-    const claimed = db.prepare("SELECT size FROM batches WHERE id = ?").pluck();
+  async closeDueBatches(): Promise<number[]> {
+    const { store, maxSize, maxWaitMs } = this.#o;
     const built: number[] = [];
-    const depths = this.#queueDepths();
+    const depths = await this.#queueDepths();
     for (const [issuerId, depth] of depths) {
       if (depth <= 0) continue;
       let remaining = depth;
       let due = remaining >= maxSize;
       if (!due) {
-        const first = oldest.get(issuerId) as number | undefined;
+        const first = await store.credentials.oldestQueuedAt(issuerId);
         if (first === undefined) {
           depths.set(issuerId, 0); // the count drifted (e.g. another process): trust the database
           continue;
@@ -90,12 +85,12 @@ export class BatchPipeline {
         due = this.#now() - first >= maxWaitMs;
       }
       while (due && remaining > 0) {
-        const id = this.#o.buildBatch(issuerId, maxSize);
-        if (id === undefined) {
+        const batch = await this.#o.buildBatch(issuerId, maxSize);
+        if (batch === undefined) {
           remaining = 0;
           break;
         }
-        const size = claimed.get(id) as number;
+        const { id, size } = batch;
         built.push(id);
         this.#o.log?.("info", "batch built", { batchId: id, issuerId, size });
         remaining -= size;
@@ -124,7 +119,7 @@ export class BatchPipeline {
     } catch (error) {
       chainError = (error as Error)?.message ?? String(error);
     }
-    let changed = chainError === undefined && this.closeDueBatches().length > 0;
+    let changed = chainError === undefined && (await this.closeDueBatches()).length > 0;
     if (this.#rewindDue) {
       try {
         for (const sender of this.#o.senders) {
@@ -178,17 +173,11 @@ export class BatchPipeline {
 
   /** Posts due webhook deliveries, each retried with exponential backoff. */
   async deliverWebhooks(): Promise<boolean> {
-    const { db } = this.#o;
-    const due = db
-      .prepare(
-        `SELECT d.id, d.payload, d.attempts, d.event, i.webhook_url AS url, i.webhook_secret AS secret
-         FROM webhook_deliveries d JOIN issuers i ON i.id = d.issuer_id
-         WHERE d.delivered_at IS NULL AND d.given_up = 0 AND d.next_at <= ? ORDER BY d.next_at LIMIT 20`,
-      )
-      .all(this.#now()) as { id: number; payload: string; attempts: number; event: string; url: string | null; secret: string | null }[];
+    const { webhooks } = this.#o.store;
+    const due = await webhooks.due(this.#now(), 20);
     for (const d of due) {
       if (!d.url) {
-        db.prepare("UPDATE webhook_deliveries SET given_up = 1, last_error = 'no webhook URL' WHERE id = ?").run(d.id);
+        await webhooks.failed(d.id, { attempts: d.attempts, nextAt: this.#now(), error: "no webhook URL", givenUp: true });
         continue;
       }
       let error: string | undefined;
@@ -202,11 +191,11 @@ export class BatchPipeline {
       }
       const attempts = d.attempts + 1;
       if (!error) {
-        db.prepare("UPDATE webhook_deliveries SET delivered_at = ?, attempts = ? WHERE id = ?").run(this.#now(), attempts, d.id);
+        await webhooks.delivered(d.id, attempts, this.#now());
       } else {
-        const giveUp = attempts >= WEBHOOK_MAX_ATTEMPTS ? 1 : 0;
+        const giveUp = attempts >= WEBHOOK_MAX_ATTEMPTS;
         const next = this.#now() + Math.min(3_600_000, 1000 * 2 ** attempts);
-        db.prepare("UPDATE webhook_deliveries SET attempts = ?, next_at = ?, last_error = ?, given_up = ? WHERE id = ?").run(attempts, next, error, giveUp, d.id);
+        await webhooks.failed(d.id, { attempts, nextAt: next, error, givenUp: giveUp });
         this.#o.log?.("warn", giveUp ? "webhook delivery failed; giving up" : "webhook delivery failed; will retry", { deliveryId: d.id, attempts, error });
       }
     }

@@ -3,29 +3,21 @@
 // not suspended, revoking a batch that is revoked or being revoked) is refused with 409 CONFLICT
 // before anything is queued, so the chain never mines a change that changes nothing.
 import { ServiceError, type ErrorDetail } from "../core/errors.ts";
-import type { Db } from "../store/db.ts";
-import { inFlightStatusChanges } from "../store/outbox.ts";
+import type { BatchRow, Repositories, StoredStatus } from "../store/types.ts";
 import type { StatusAction } from "./types.ts";
 
-type Status = { revoked: boolean; suspended: boolean };
+type Status = StoredStatus;
 const MAX_DETAILS = 100;
 
 /**
  * Each index's status as it will be once the issuer's changes in flight land (the stored status
  * as confirmed on-chain, a revoked batch, then the pending changes in request order).
  */
-function expectedStatuses(db: Db, issuerId: number, indices: readonly number[]): Map<number, Status> {
-  const read = db.prepare(
-    "SELECT c.revoked, c.suspended, coalesce(b.root_revoked, 0) AS root_revoked FROM credentials c LEFT JOIN batches b ON b.id = c.batch_id WHERE c.issuer_id = ? AND c.status_index = ?",
-  );
-  const statuses = new Map<number, Status>();
-  for (const index of indices) {
-    const row = read.get(issuerId, index) as { revoked: number; suspended: number; root_revoked: number };
-    statuses.set(index, { revoked: row.revoked === 1 || row.root_revoked === 1, suspended: row.suspended === 1 });
-  }
-  for (const change of inFlightStatusChanges(db, issuerId)) {
+async function expectedStatuses(tx: Repositories, issuerId: number, indices: readonly number[]): Promise<Map<number, Status>> {
+  const statuses = await tx.credentials.statuses(issuerId, indices);
+  for (const change of await tx.statusChanges.inFlight(issuerId)) {
     if (change.batch_id !== null) continue; // a whole-batch revocation is checked by batch
-    for (const index of JSON.parse(change.indices) as number[]) {
+    for (const index of change.indices) {
       const status = statuses.get(index);
       if (!status) continue;
       if (change.action === "revoke") status.revoked = true;
@@ -48,12 +40,12 @@ function conflictOf(action: StatusAction, status: Status): string | undefined {
  * made (all or nothing: a bulk request with one such index queues nothing).
  *
  * @example
- * assertStatusChangePossible(db, 1, "suspend", [42]); // throws if 42 is revoked or suspended
+ * await assertStatusChangePossible(tx, 1, "suspend", [42]); // throws if 42 is revoked or suspended
  */
-export function assertStatusChangePossible(db: Db, issuerId: number, action: StatusAction, indices: readonly number[]): void {
+export async function assertStatusChangePossible(tx: Repositories, issuerId: number, action: StatusAction, indices: readonly number[]): Promise<void> {
   const details: ErrorDetail[] = [];
   let count = 0;
-  for (const [index, status] of expectedStatuses(db, issuerId, indices)) {
+  for (const [index, status] of await expectedStatuses(tx, issuerId, indices)) {
     const conflict = conflictOf(action, status);
     if (!conflict) continue;
     count++;
@@ -71,11 +63,11 @@ export function assertStatusChangePossible(db: Db, issuerId: number, action: Sta
  * confirmed), not revoked, and no revocation of it is in flight.
  *
  * @example
- * assertBatchRevocable(db, 1, batchRow);
+ * await assertBatchRevocable(tx, 1, batchRow);
  */
-export function assertBatchRevocable(db: Db, issuerId: number, batch: { id: number; state: string; root_revoked: number; failed_at: number | null }): void {
+export async function assertBatchRevocable(tx: Repositories, issuerId: number, batch: Pick<BatchRow, "id" | "state" | "root_revoked" | "failed_at">): Promise<void> {
   if (batch.root_revoked === 1) throw new ServiceError(`batch ${batch.id} is already revoked`, { code: "CONFLICT" });
-  const pending = inFlightStatusChanges(db, issuerId).find((c) => c.batch_id === batch.id);
+  const pending = (await tx.statusChanges.inFlight(issuerId)).find((c) => c.batch_id === batch.id);
   if (pending) throw new ServiceError(`batch ${batch.id} is being revoked by revocation request ${pending.id}`, { code: "CONFLICT", details: [{ path: "batchId", message: `revocation ${pending.id}` }] });
   if (batch.failed_at !== null || (batch.state !== "mined" && batch.state !== "confirmed")) {
     const state = batch.failed_at !== null ? "failed" : batch.state;

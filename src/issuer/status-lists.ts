@@ -2,8 +2,7 @@
 import type { Address, PublicClient } from "viem";
 import { readStatusWords } from "../chain/read-registry.ts";
 import { ServiceError } from "../core/errors.ts";
-import type { Db } from "../store/db.ts";
-import { getListSize, isKnownIssuer } from "../store/issuers.ts";
+import type { IssuerRepository } from "../store/types.ts";
 import { STATUS_LIST_SOURCE_TYPE } from "../vc/contexts.ts";
 import type { AssertionKey } from "../vc/keys.ts";
 import { STATUS_LIST_LENGTH, statusListUrlFrom, type StatusPurpose } from "../vc/status-entries.ts";
@@ -22,7 +21,7 @@ export type StatusListPublisherOptions = {
    * cache holds only lists in use (each list is one chain read and one signature to build).
    * Default: one list (131,072 entries).
    */
-  listSize?: (issuerId: number) => number | undefined;
+  listSize?: (issuerId: number) => Promise<number | undefined>;
   /** How long a built list is served without asking the chain for a newer block (default 5 s): the poll interval. */
   refreshMs?: number;
   /** Blocks behind the head the lists are read at (default 0: the head). */
@@ -75,7 +74,7 @@ export class StatusListPublisher {
   async get(issuerId: number, purpose: StatusPurpose, list: number): Promise<ServedList> {
     const key = this.#o.keys.get(issuerId);
     if (!key) throw new ServiceError(`no status lists are served here for issuer ${issuerId}`, { code: "NOT_FOUND" });
-    const size = this.#o.listSize ? this.#o.listSize(issuerId) : STATUS_LIST_LENGTH;
+    const size = this.#o.listSize ? await this.#o.listSize(issuerId) : STATUS_LIST_LENGTH;
     const lists = Math.ceil((size ?? 0) / STATUS_LIST_LENGTH);
     if (list >= lists) throw new ServiceError(`issuer ${issuerId} has ${lists === 0 ? "no status list" : `status lists 0 to ${lists - 1}`}; there is no list ${list}`, { code: "NOT_FOUND" });
     const id = `${issuerId}/${purpose}/${list}`;
@@ -144,14 +143,13 @@ export class StatusListPublisher {
 }
 
 /**
- * MERGE WIRING (for the lead, in src/server.ts): the publisher over the service's chain and
- * database, serving the issuers whose assertion keys are loaded (`loadAssertionKeys(config,
+ * The publisher over the service's chain and store, serving the issuers whose assertion keys are loaded (`loadAssertionKeys(config,
  * dataDir)`), each up to its status index space. Pass the result as `createApp({ statusLists })`.
  *
  * @example
- * const statusLists = statusListPublisherFor({ client, chainId, registry, db, keys: await loadAssertionKeys(config, dataDir), baseUrl: publicUrl });
+ * const statusLists = statusListPublisherFor({ client, chainId, registry, issuers: store.issuers, keys: await loadAssertionKeys(config, dataDir), baseUrl: publicUrl });
  */
-export function statusListPublisherFor(options: Omit<StatusListPublisherOptions, "listSize"> & { db: Db }): StatusListPublisher {
-  const { db, ...rest } = options;
-  return new StatusListPublisher({ ...rest, listSize: (id) => (isKnownIssuer(db, id) ? getListSize(db, id) : undefined) });
+export function statusListPublisherFor(options: Omit<StatusListPublisherOptions, "listSize"> & { issuers: IssuerRepository }): StatusListPublisher {
+  const { issuers, ...rest } = options;
+  return new StatusListPublisher({ ...rest, listSize: (id) => issuers.listSize(id) });
 }

@@ -1,5 +1,5 @@
 // The issuer service's contract with its surfaces (HTTP API, CLI): what it does, in plain types.
-// Implemented by src/issuer/service.ts over SQLite (src/store) and the chain (src/chain).
+// Implemented by src/issuer/service.ts over a store (src/store) and the chain (src/chain).
 import type { Bundle } from "../core/bundle.ts";
 import type { JsonObject } from "../core/json.ts";
 
@@ -34,8 +34,7 @@ export const CREDENTIAL_STATES: readonly CredentialState[] = ["queued", "batched
 
 /**
  * Lifecycle of a batch: built (tree + proofs stored) → sending (tx signed/broadcast) → mined →
- * confirmed; or failed (its anchor would always revert: `error` says why). A batch whose root
- * someone else anchored first goes back to built with a new root (`rebuilds` counts them).
+ * confirmed; or failed (its anchor would always revert: `error` says why).
  */
 export type BatchState = "built" | "sending" | "mined" | "confirmed" | "failed";
 
@@ -100,7 +99,7 @@ export type BatchView = {
   rootRevoked: boolean;
   /** Why the batch failed (state `failed`). */
   error?: string;
-  /** Times the batch got a new root because its root was anchored by someone else first. */
+  /** Times the batch got a new root because another issuer anchored its root first (the v1 registry; never on v2). */
   rebuilds?: number;
 };
 
@@ -154,18 +153,18 @@ export type ServiceStats = {
 };
 
 /**
- * The issuer service. Every method that changes state commits to SQLite before it returns, so a
- * 2xx built on its result survives a crash. Errors are CredanchorError (see src/issuer/errors.ts).
+ * The issuer service. Every method that changes state commits to the store before its promise
+ * resolves, so a 2xx built on its result survives a crash. Errors are CredanchorError (src/core/errors.ts).
  */
 export interface IssuerService {
   /** The principal behind an API key (`Authorization: Bearer <token>`), or undefined; constant-time. */
-  authenticate(token: string): Principal | undefined;
+  authenticate(token: string): Promise<Principal | undefined>;
   /** Operator only: a new API key for an issuer served here and in the key's scope; the token is shown only here. */
-  createApiKey(principal: Principal, issuerId: number, request?: CreateApiKeyRequest): { keyId: string; token: string; expiresAt?: string };
+  createApiKey(principal: Principal, issuerId: number, request?: CreateApiKeyRequest): Promise<{ keyId: string; token: string; expiresAt?: string }>;
   /** Operator only: the keys of the issuers in the key's scope (and operator keys, for an unlimited operator key). */
-  listApiKeys(principal: Principal): ApiKeyView[];
+  listApiKeys(principal: Principal): Promise<ApiKeyView[]>;
   /** Operator only: revokes a key it may see (NOT_FOUND otherwise). */
-  revokeApiKey(principal: Principal, keyId: string): ApiKeyView;
+  revokeApiKey(principal: Principal, keyId: string): Promise<ApiKeyView>;
   submitCredentials(issuerId: number, request: SubmitRequest): Promise<SubmitResult>;
   /**
    * Issues one signed credential: draws a status index, has `sign` build and sign the VC for it
@@ -174,12 +173,12 @@ export interface IssuerService {
    */
   acceptSigned(issuerId: number, sign: (slot: { id: string; statusIndex: number }) => Promise<JsonObject>): Promise<{ id: string; statusIndex: number; credential: JsonObject }>;
   /** A signed credential (by service id or VC id) with its issuer's proof; NOT_FOUND for anything else (or another issuer's). */
-  getSignedCredential(principal: Principal, id: string): { view: CredentialView; proof: JsonObject };
-  getCredential(principal: Principal, id: string): CredentialView;
-  getBatch(principal: Principal, id: number): BatchView;
-  requestStatusChange(principal: Principal, request: StatusChangeRequest): { change: StatusChangeView; replayed: boolean };
-  getStatusChange(principal: Principal, id: number): StatusChangeView;
-  eraseCredential(principal: Principal, id: string): Tombstone;
+  getSignedCredential(principal: Principal, id: string): Promise<{ view: CredentialView; proof: JsonObject }>;
+  getCredential(principal: Principal, id: string): Promise<CredentialView>;
+  getBatch(principal: Principal, id: number): Promise<BatchView>;
+  requestStatusChange(principal: Principal, request: StatusChangeRequest): Promise<{ change: StatusChangeView; replayed: boolean }>;
+  getStatusChange(principal: Principal, id: number): Promise<StatusChangeView>;
+  eraseCredential(principal: Principal, id: string): Promise<Tombstone>;
   readiness(): Promise<Readiness>;
-  stats(): ServiceStats;
+  stats(): Promise<ServiceStats>;
 }

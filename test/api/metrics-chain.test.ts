@@ -25,7 +25,7 @@ describe("/metrics: chain gauges and costs in the chain's currency (real service
     chain = await startChain();
     dataDir = mkdtempSync(join(tmpdir(), "credanchor-metrics-"));
     server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir });
-    token = createKeyIn(dataDir, 1);
+    token = await createKeyIn(dataDir, 1);
   });
 
   after(async function () {

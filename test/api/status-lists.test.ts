@@ -63,7 +63,7 @@ describe("src/api: status lists built from the chain (GET /status-lists, status-
       registry: chain.registry,
       keys: new Map([[1, key]]),
       baseUrl: api.base,
-      listSize: (id) => (id === 1 ? 2 * STATUS_LIST_LENGTH : undefined),
+      listSize: async (id) => (id === 1 ? 2 * STATUS_LIST_LENGTH : undefined),
       refreshMs: REFRESH_MS,
       now: () => clock,
     });
@@ -188,7 +188,7 @@ describe("src/api: status lists built from the chain (GET /status-lists, status-
   });
 
   it("behavior: the merge wiring serves the database's issuers that have a key, up to their index space (statusListPublisherFor)", async function () {
-    const wired = statusListPublisherFor({ client: chain.publicClient, chainId: 31337, registry: chain.registry, db: stack.db, keys: new Map([[2, key], [7, key]]), baseUrl: "https://issuer.example" });
+    const wired = statusListPublisherFor({ client: chain.publicClient, chainId: 31337, registry: chain.registry, issuers: stack.store.issuers, keys: new Map([[2, key], [7, key]]), baseUrl: "https://issuer.example" });
     const served = await wired.get(2, "suspension", 0); // issuer 2: registered here, 131,072 indices so far
     expect(JSON.parse(served.body).id).to.equal("https://issuer.example/status-lists/2/suspension/0");
     for (const [issuer, list] of [[2, 1], [7, 0], [1, 0]] as const) {

@@ -70,7 +70,7 @@ describe("src/api: VC-API (real service, real chain)", function () {
   const serviceId = (credential: JsonObject) => String(credential.id).split("/").at(-1)!;
 
   async function anchored(id: string): Promise<JsonObject> {
-    await runUntil(stack, () => ["anchored", "confirmed"].includes(stack.service.getCredential({ kind: "issuer", issuerId: 1, keyId: "t" }, id).state));
+    await runUntil(stack, async () => ["anchored", "confirmed"].includes((await stack.service.getCredential({ kind: "issuer", issuerId: 1, keyId: "t" }, id)).state));
     const r = await call("GET", `/credentials/${id}`, { token: stack.tokens[1]! });
     expect(r.status, r.text).to.equal(200);
     return r.body.verifiableCredential as JsonObject;
@@ -121,7 +121,7 @@ describe("src/api: VC-API (real service, real chain)", function () {
     const latest = await anchored(id);
     const change = await call("POST", "/v1/revocations", { token: stack.tokens[1]!, body: { action: "revoke", credentialIds: [id] } });
     expect(change.status, change.text).to.equal(202);
-    await runUntil(stack, () => stack.service.getStatusChange({ kind: "issuer", issuerId: 1, keyId: "t" }, change.body.id).state === "confirmed");
+    await runUntil(stack, async () => (await stack.service.getStatusChange({ kind: "issuer", issuerId: 1, keyId: "t" }, change.body.id)).state === "confirmed");
     const r = await verify(latest);
     expect(r.status, r.text).to.equal(422);
     expect(r.body.verified).to.equal(false);
@@ -177,8 +177,8 @@ describe("src/api: VC-API (real service, real chain)", function () {
   });
 
   it("error: bad input answers 4xx with a code, and nothing is stored", async () => {
-    const stored = () => Object.values(stack.service.stats().credentialsByState).reduce((a, b) => a + b, 0);
-    const before = stored();
+    const stored = async () => Object.values((await stack.service.stats()).credentialsByState).reduce((a, b) => a + b, 0);
+    const before = await stored();
     const undefinedTerm = { ...badge(), favouriteColour: "blue" };
     const r = await issue(undefinedTerm);
     expectError(r, 422, "CREDENTIAL_INVALID");

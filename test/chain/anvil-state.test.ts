@@ -80,16 +80,16 @@ describe("src/chain/anvil.ts: the embedded chain keeps its state (real Anvil)", 
     try {
       // Batch 1, anchored and kept (a clean stop dumps the state).
       const kept = (await restack.service.submitCredentials(1, { credentials: [badge("kept")] })).credentials[0]!.id;
-      await runUntil(restack, () => restack.service.getCredential(issuer1, kept).state === "confirmed");
+      await runUntil(restack, async () => (await restack.service.getCredential(issuer1, kept)).state === "confirmed");
       await node.stop();
       node = await startAnvil(slow);
 
       // Batch 2 and a revocation of batch 1's credential, then the chain dies before its next dump.
       const lost = (await restack.service.submitCredentials(1, { credentials: [badge("lost")] })).credentials[0]!.id;
-      await runUntil(restack, () => restack.service.getCredential(issuer1, lost).state === "confirmed");
-      const { change } = restack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [kept] });
+      await runUntil(restack, async () => (await restack.service.getCredential(issuer1, lost)).state === "confirmed");
+      const { change } = await restack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [kept] });
       await runUntil(restack, () => changeState(change.id) === "confirmed");
-      const lostRoot = restack.service.getCredential(issuer1, lost).bundle!.root as Hex;
+      const lostRoot = (await restack.service.getCredential(issuer1, lost)).bundle!.root as Hex;
       const headBefore = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
       await killHard(node);
       node = await startAnvil(slow);
@@ -102,11 +102,11 @@ describe("src/chain/anvil.ts: the embedded chain keeps its state (real Anvil)", 
       restack.pipeline.recheckChain();
       await restack.pipeline.tick();
       expect(logged.join("\n")).to.match(new RegExp(`the chain went back to block ${headAfter}: batches 2 and status changes 1 .*no longer on-chain`));
-      await runUntil(restack, () => restack.service.getCredential(issuer1, lost).state === "confirmed" && changeState(change.id) === "confirmed");
+      await runUntil(restack, async () => (await restack.service.getCredential(issuer1, lost)).state === "confirmed" && changeState(change.id) === "confirmed");
 
       expect((await onChain(lostRoot)).anchored, "batch 2 anchored again").to.equal(true);
       const trust = createTrustList([chain.addressBook()]);
-      const verify = (id: string) => verifyBundle(restack.service.getCredential(issuer1, id).bundle, { trust, rpc: { 31337: chain.url } });
+      const verify = async (id: string) => verifyBundle((await restack.service.getCredential(issuer1, id)).bundle, { trust, rpc: { 31337: chain.url } });
       expect((await verify(lost)).verdict).to.equal("valid");
       const revoked = await verify(kept);
       expect(revoked.verdict, "the revocation is on-chain again").to.equal("invalid");
@@ -129,12 +129,12 @@ describe("src/chain/anvil.ts: the embedded chain keeps its state (real Anvil)", 
       const id = (await stack.service.submitCredentials(1, { credentials: [badge("held")] })).credentials[0]!.id;
       stack.pipeline.recheckChain();
       for (let k = 0; k < 5; k++) await stack.pipeline.tick();
-      expect(stack.service.getCredential(issuer1, id).state).to.be.oneOf(["queued", "batched"]);
+      expect((await stack.service.getCredential(issuer1, id)).state).to.be.oneOf(["queued", "batched"]);
       expect(stack.db.prepare("SELECT count(*) FROM tx_attempts").pluck().get(), "nothing signed or sent").to.equal(0);
       expect(logged.filter((m) => /anchoring round failed/.test(m)), "logged once").to.have.length(1);
 
       await chain.publicClient.request({ method: "anvil_setCode" as never, params: [chain.registry, code] as never });
-      await runUntil(stack, () => stack.service.getCredential(issuer1, id).state === "confirmed");
+      await runUntil(stack, async () => (await stack.service.getCredential(issuer1, id)).state === "confirmed");
     } finally {
       await stack.close();
       removeDir(stack.dir);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createApiKey } from "../../src/issuer/api-keys.ts";
-import { openDatabase, setMeta, type Db } from "../../src/store/db.ts";
+import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/store.ts";
 import { CLI } from "../helpers/server-process.ts";
 
 const exec = promisify(execFile);
@@ -15,19 +15,19 @@ const exec = promisify(execFile);
 describe("credanchor backup", function () {
   this.timeout(60_000);
   let dataDir: string;
-  let db: Db;
+  let store: SqliteStore;
 
-  before(function () {
+  before(async function () {
     dataDir = mkdtempSync(join(tmpdir(), "credanchor-backup-"));
     // Held open like the running service holds it; its writes sit in the WAL, not yet checkpointed.
-    db = openDatabase(join(dataDir, "credanchor.db"));
-    db.pragma("wal_autocheckpoint = 0");
-    setMeta(db, "registry", "0x5FbDB2315678afecb367f032d93F642f64180aa3");
-    for (let i = 0; i < 50; i++) createApiKey(db, null, `key ${i}`);
+    store = openSqliteStore(join(dataDir, "credanchor.db"));
+    store.db.pragma("wal_autocheckpoint = 0");
+    await store.meta.set("registry", "0x5FbDB2315678afecb367f032d93F642f64180aa3");
+    for (let i = 0; i < 50; i++) await createApiKey(store.apiKeys, null, `key ${i}`);
   });
 
-  after(function () {
-    db?.close();
+  after(async function () {
+    await store?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -52,7 +52,7 @@ describe("credanchor backup", function () {
       expect(copy.pragma("integrity_check", { simple: true })).to.equal("ok");
       expect(copy.prepare("SELECT count(*) FROM api_keys").pluck().get()).to.equal(50);
       expect(copy.prepare("SELECT value FROM meta WHERE key = 'registry'").pluck().get()).to.equal("0x5FbDB2315678afecb367f032d93F642f64180aa3");
-      expect(copy.pragma("user_version", { simple: true })).to.equal(db.pragma("user_version", { simple: true }));
+      expect(copy.pragma("user_version", { simple: true })).to.equal(store.db.pragma("user_version", { simple: true }));
     } finally {
       copy.close();
     }

@@ -26,7 +26,7 @@ describe("credanchor issue: re-runs deduplicated by the credential's own id (rea
     dataDir = mkdtempSync(join(tmpdir(), "credanchor-dedupe-data-"));
     dir = mkdtempSync(join(tmpdir(), "credanchor-dedupe-files-"));
     server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir });
-    env = { ...process.env, CREDANCHOR_URL: server.url, CREDANCHOR_API_KEY: createKeyIn(dataDir, 1) };
+    env = { ...process.env, CREDANCHOR_URL: server.url, CREDANCHOR_API_KEY: await createKeyIn(dataDir, 1) };
     mkdirSync(join(dir, "cohort"));
     ids.forEach((id, i) => writeFileSync(join(dir, "cohort", `c${i}.json`), JSON.stringify({ ...sampleBadge(), id })));
   });
@@ -111,7 +111,7 @@ describe("credanchor issue: re-runs deduplicated by the credential's own id (rea
 
     const { items } = await issue(join(dir, "cohort", "c0.json"));
     const credentialId = items[0]!.id;
-    const admin = createKeyIn(dataDir, null);
+    const admin = await createKeyIn(dataDir, null);
     const erased = await fetch(`${server.url}/v1/credentials/${credentialId}`, { method: "DELETE", headers: { authorization: `Bearer ${admin}` } });
     expect(erased.status).to.equal(200);
     expect(count("SELECT count(*) FROM credential_id_macs")).to.equal(6);

@@ -32,7 +32,7 @@ describe("credanchor issue / status / revoke / erase / keys (real service proces
       join(deployments, "test.json"),
       JSON.stringify(chain.addressBook()),
     );
-    env = { ...process.env, CREDANCHOR_URL: server.url, CREDANCHOR_API_KEY: createKeyIn(dataDir, 1), RPC_URL: chain.url, DEPLOYMENTS_DIR: deployments, DATA_DIR: dataDir };
+    env = { ...process.env, CREDANCHOR_URL: server.url, CREDANCHOR_API_KEY: await createKeyIn(dataDir, 1), RPC_URL: chain.url, DEPLOYMENTS_DIR: deployments, DATA_DIR: dataDir };
   });
 
   after(async function () {

@@ -52,13 +52,13 @@ describe("credanchor verify --show (CLI)", function () {
     // A name that tries to rewrite the terminal: clear the line, then claim VALID.
     Object.assign(revoked.credentialSubject as JsonObject, { name: "Eve\x1b[2K\rVALID \u202egnp.exe" });
     const { credentials } = await stack.service.submitCredentials(1, { credentials: [valid, revoked] });
-    await runUntil(stack, () => credentials.every((c) => stack.service.getCredential(issuer1, c.id).state === "confirmed"));
-    const change = stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [credentials[1]!.id], reason: 3 });
-    await runUntil(stack, () => stack.service.getStatusChange(issuer1, change.change.id).state === "confirmed");
-    (["valid", "revoked"] as const).forEach((name, k) => {
+    await runUntil(stack, async () => (await Promise.all(credentials.map(async (c) => (await stack.service.getCredential(issuer1, c.id)).state === "confirmed"))).every(Boolean));
+    const change = await stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [credentials[1]!.id], reason: 3 });
+    await runUntil(stack, async () => (await stack.service.getStatusChange(issuer1, change.change.id)).state === "confirmed");
+    for (const [k, name] of (["valid", "revoked"] as const).entries()) {
       files[name] = join(dir, `${name}.json`);
-      writeFileSync(files[name], JSON.stringify(stack.service.getCredential(issuer1, credentials[k]!.id).bundle));
-    });
+      writeFileSync(files[name], JSON.stringify((await stack.service.getCredential(issuer1, credentials[k]!.id)).bundle));
+    }
   });
 
   after(async function () {

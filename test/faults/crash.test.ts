@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { parseEventLogs } from "viem";
 import { credentialRegistryAbi } from "../../src/chain/abi.ts";
 import type { JsonObject } from "../../src/core/json.ts";
-import { CRASH_POINTS } from "../../src/issuer/crash-points.ts";
-import { openDatabase } from "../../src/store/db.ts";
+import { CRASH_POINTS } from "../../src/chain/crash-points.ts";
+import { openDatabase } from "../../src/store/sqlite/database.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundles } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
@@ -116,7 +116,7 @@ describe("crash safety: SIGKILL the service at every step, restart, nothing lost
       const dataDir = mkdtempSync(join(tmpdir(), "credanchor-crash-"));
       try {
         const first = await start(dataDir, { CREDANCHOR_CRASH_AT: point });
-        const token = createKeyIn(dataDir, 1);
+        const token = await createKeyIn(dataDir, 1);
         const body = { credentials: [badge(`${point} 1`), badge(`${point} 2`), badge(`${point} 3`)] };
         const answer = await post(first, token, "/v1/credentials", body, `crash-${point}`);
         const exit = await Promise.race([first.exited, new Promise((r) => setTimeout(() => r("alive"), 20_000))]);
@@ -155,7 +155,7 @@ describe("crash safety: SIGKILL the service at every step, restart, nothing lost
     try {
       // Issuer 2: its status list is not shared with the other runs' databases on this chain.
       const first = await start(dataDir, {}, [2]);
-      const token = createKeyIn(dataDir, 2);
+      const token = await createKeyIn(dataDir, 2);
       const accepted = (await post(first, token, "/v1/credentials", { credentials: Array.from({ length: 6 }, (_, k) => badge(`Rev ${k}`, 2)) }))!.body.credentials as Accepted[];
       await waitAnchored(first, token, accepted.map((a) => a.id));
       await first.kill("SIGTERM");
@@ -191,7 +191,7 @@ describe("crash safety: SIGKILL the service at every step, restart, nothing lost
       const dataDir = mkdtempSync(join(tmpdir(), "credanchor-crash-"));
       try {
         const server = await start(dataDir, { BATCH_MAX_SIZE: "50" });
-        const token = createKeyIn(dataDir, 1);
+        const token = await createKeyIn(dataDir, 1);
         const accepted: Accepted[] = [];
         let alive = true;
         const killAfter = 300 + Math.floor(Math.random() * 2_500);

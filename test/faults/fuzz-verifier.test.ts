@@ -64,8 +64,8 @@ describe("fuzz: the verifier never calls a mutated bundle valid (real chain)", f
     chain = await startChain();
     stack = await openStack(chain);
     const { credentials } = await stack.service.submitCredentials(1, { credentials: Array.from({ length: 5 }, (_, k) => ({ ...sampleBadge(), name: `Mutant ${k}` })) });
-    await runUntil(stack, () => credentials.every((c) => stack.service.getCredential(issuer1, c.id).state === "confirmed"));
-    bundle = stack.service.getCredential(issuer1, credentials[2]!.id).bundle as unknown as JsonObject;
+    await runUntil(stack, async () => (await Promise.all(credentials.map(async (c) => (await stack.service.getCredential(issuer1, c.id)).state === "confirmed"))).every(Boolean));
+    bundle = (await stack.service.getCredential(issuer1, credentials[2]!.id)).bundle as unknown as JsonObject;
   });
   after(async function () {
     await stack?.close();

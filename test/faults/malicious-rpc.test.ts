@@ -50,8 +50,8 @@ describe("the verifier behind a malicious RPC endpoint (real chain behind it)", 
         return c;
       }),
     });
-    await runUntil(stack, () => credentials.every((c) => stack.service.getCredential(issuer1, c.id).state === "confirmed"));
-    bundles = credentials.map((c) => stack.service.getCredential(issuer1, c.id).bundle);
+    await runUntil(stack, async () => (await Promise.all(credentials.map(async (c) => (await stack.service.getCredential(issuer1, c.id)).state === "confirmed"))).every(Boolean));
+    bundles = await Promise.all(credentials.map(async (c) => (await stack.service.getCredential(issuer1, c.id)).bundle));
     proxy = createServer((req, res) => {
       let body = "";
       req.on("data", (c: Buffer) => (body += c.toString()));

@@ -30,7 +30,7 @@ describe(`RPC outage of ${OUTAGE_SECONDS} s under submissions (real service proc
     const dataDir = mkdtempSync(join(tmpdir(), "credanchor-outage-"));
     const server = await startServerProcess({ rpcUrl: proxy.url, registry: chain.registry, dataDir });
     try {
-      const token = createKeyIn(dataDir, 1);
+      const token = await createKeyIn(dataDir, 1);
       const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
       const submit = async (name: string) => {
         const c = sampleBadge();

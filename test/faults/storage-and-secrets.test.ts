@@ -96,7 +96,7 @@ describe("storage faults and secrets", function () {
     const dataDir = mkdtempSync(join(tmpdir(), "credanchor-secrets-"));
     const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "debug" } });
     try {
-      const token = createKeyIn(dataDir, 1);
+      const token = await createKeyIn(dataDir, 1);
       const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
       const issued = (await (await fetch(`${server.url}/v1/credentials`, { method: "POST", headers, body: JSON.stringify({ credentials: [badge("Secret keeper")] }) })).json()) as { credentials: { id: string }[] };
       const id = issued.credentials[0]!.id;

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { devPrivateKey } from "../../src/chain/dev-accounts.ts";
 import { getFreePort } from "../../src/chain/local-node.ts";
 import { createApiKey } from "../../src/issuer/api-keys.ts";
-import { openDatabase } from "../../src/store/db.ts";
+import { openSqliteStore } from "../../src/store/sqlite/store.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const CLI = join(ROOT, "src", "cli", "credanchor.ts");
@@ -97,11 +97,11 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
 }
 
 /** Creates an API key in a (possibly running) service's database: issuer id, or null for the operator. */
-export function createKeyIn(dataDir: string, issuerId: number | null): string {
-  const db = openDatabase(join(dataDir, "credanchor.db"));
+export async function createKeyIn(dataDir: string, issuerId: number | null): Promise<string> {
+  const store = openSqliteStore(join(dataDir, "credanchor.db"));
   try {
-    return createApiKey(db, issuerId, "test").token;
+    return (await createApiKey(store.apiKeys, issuerId, "test")).token;
   } finally {
-    db.close();
+    await store.close();
   }
 }

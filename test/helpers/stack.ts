@@ -10,7 +10,8 @@ import { devAccount } from "../../src/chain/dev-accounts.ts";
 import { startLocalNode, type LocalNode } from "../../src/chain/local-node.ts";
 import { createApiKey } from "../../src/issuer/api-keys.ts";
 import { createIssuerService, type IssuerServiceOptions, type RunningIssuerService } from "../../src/issuer/service.ts";
-import { openDatabase, type Db } from "../../src/store/db.ts";
+import type { Db } from "../../src/store/sqlite/database.ts";
+import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/store.ts";
 import type { Server } from "node:http";
 import pino from "pino";
 import { createApp, type AppOptions } from "../../src/api/app.ts";
@@ -80,6 +81,8 @@ export async function startChain({ node: given }: { node?: LocalNode } = {}): Pr
 
 export type Stack = RunningIssuerService & {
   chain: Chain;
+  store: SqliteStore;
+  /** The store's SQLite connection, for tests that look at rows (never while a transaction is open). */
   db: Db;
   dir: string;
   dbPath: string;
@@ -98,9 +101,9 @@ export type Stack = RunningIssuerService & {
 export async function openStack(chain: Chain, overrides: Partial<IssuerServiceOptions> & { dir?: string } = {}): Promise<Stack> {
   const dir = overrides.dir ?? mkdtempSync(join(tmpdir(), "credanchor-stack-"));
   const dbPath = join(dir, "credanchor.db");
-  const db = openDatabase(dbPath);
+  const store = openSqliteStore(dbPath);
   const options: IssuerServiceOptions = {
-    db,
+    store,
     client: chain.publicClient,
     chainId: 31337,
     registry: chain.registry,
@@ -110,13 +113,14 @@ export async function openStack(chain: Chain, overrides: Partial<IssuerServiceOp
     ...overrides,
   };
   const running = await createIssuerService(options);
-  const adminToken = createApiKey(db, null, "test admin").token;
+  const adminToken = (await createApiKey(store.apiKeys, null, "test admin")).token;
   const tokens: Record<number, string> = {};
-  for (const issuer of chain.issuers) tokens[issuer.id] = createApiKey(db, issuer.id, "test").token;
+  for (const issuer of chain.issuers) tokens[issuer.id] = (await createApiKey(store.apiKeys, issuer.id, "test")).token;
   return {
     ...running,
     chain,
-    db,
+    store,
+    db: store.db,
     dir,
     dbPath,
     adminToken,
@@ -125,7 +129,7 @@ export async function openStack(chain: Chain, overrides: Partial<IssuerServiceOp
     close: async () => {
       await running.pipeline.stop();
       await running.close();
-      db.close();
+      await store.close();
     },
   };
 }
@@ -149,9 +153,9 @@ export function removeDir(dir: string): void {
 }
 
 /** Runs pipeline rounds until `done()` or the deadline. */
-export async function runUntil(stack: { pipeline: { tick(): Promise<boolean> } }, done: () => boolean, timeoutMs = 20_000): Promise<void> {
+export async function runUntil(stack: { pipeline: { tick(): Promise<boolean> } }, done: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > deadline) throw new Error("pipeline did not finish in time");
     const changed = await stack.pipeline.tick();
     if (!changed) await new Promise((r) => setTimeout(r, 20));

@@ -32,23 +32,23 @@ describe("src/chain/sender.ts under chain faults (real hardhat node)", function 
       const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Reorg A"), badge("Reorg B")] });
       const id = credentials[0]!.id;
       const snapshot = await rpc(chain, "evm_snapshot");
-      await runUntil(stack, () => stack.service.getCredential(issuer1, id).state === "anchored");
-      const first = stack.service.getCredential(issuer1, id).bundle!;
-      const batchId = stack.service.getCredential(issuer1, id).batchId!;
-      expect(stack.service.getBatch(issuer1, batchId).state).to.equal("mined");
+      await runUntil(stack, async () => (await stack.service.getCredential(issuer1, id)).state === "anchored");
+      const first = (await stack.service.getCredential(issuer1, id)).bundle!;
+      const batchId = (await stack.service.getCredential(issuer1, id)).batchId!;
+      expect((await stack.service.getBatch(issuer1, batchId)).state).to.equal("mined");
 
       // Drop the block, then build a different chain of the same height and more.
       expect(await rpc(chain, "evm_revert", [snapshot])).to.equal(true);
       for (let k = 0; k < 3; k++) await rpc(chain, "evm_mine");
       await stack.pipeline.tick();
-      expect(stack.service.getCredential(issuer1, id).state).to.be.oneOf(["anchoring", "anchored"]);
+      expect((await stack.service.getCredential(issuer1, id)).state).to.be.oneOf(["anchoring", "anchored"]);
 
-      await runUntil(stack, () => {
-        if (stack.service.getCredential(issuer1, id).state === "confirmed") return true;
+      await runUntil(stack, async () => {
+        if ((await stack.service.getCredential(issuer1, id)).state === "confirmed") return true;
         void rpc(chain, "evm_mine");
         return false;
       });
-      const final = stack.service.getCredential(issuer1, id).bundle!;
+      const final = (await stack.service.getCredential(issuer1, id)).bundle!;
       const receipt = await chain.publicClient.getTransactionReceipt({ hash: final.txHash as `0x${string}` });
       expect(Number(receipt.blockNumber)).to.equal(final.blockNumber);
       expect(final.blockNumber).to.be.greaterThan(first.blockNumber); // re-mined after the 3 new blocks
@@ -69,8 +69,8 @@ describe("src/chain/sender.ts under chain faults (real hardhat node)", function 
       const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Stuck")] });
       const id = credentials[0]!.id;
       await stack.pipeline.tick(); // builds the batch, signs and sends
-      const batchId = stack.service.getCredential(issuer1, id).batchId!;
-      const firstTx = stack.service.getBatch(issuer1, batchId).tx!;
+      const batchId = (await stack.service.getCredential(issuer1, id)).batchId!;
+      const firstTx = (await stack.service.getBatch(issuer1, batchId)).tx!;
       await new Promise((r) => setTimeout(r, 200));
       await stack.pipeline.tick(); // not mined after bumpAfterMs: replace
       const attempts = stack.db.prepare("SELECT hash, nonce, max_fee, priority_fee FROM tx_attempts ORDER BY sent_at, rowid").all() as { hash: string; nonce: number; max_fee: string; priority_fee: string }[];
@@ -80,11 +80,11 @@ describe("src/chain/sender.ts under chain faults (real hardhat node)", function 
       expect(BigInt(attempts[1]!.priority_fee) * 1000n >= BigInt(attempts[0]!.priority_fee) * 1125n).to.equal(true);
 
       await rpc(chain, "evm_mine");
-      await runUntil(stack, () => stack.service.getCredential(issuer1, id).state === "confirmed");
-      const finalTx = stack.service.getBatch(issuer1, batchId).tx!;
+      await runUntil(stack, async () => (await stack.service.getCredential(issuer1, id)).state === "confirmed");
+      const finalTx = (await stack.service.getBatch(issuer1, batchId)).tx!;
       expect(finalTx.hash).to.equal(attempts[1]!.hash);
       expect(finalTx.hash).not.to.equal(firstTx.hash);
-      expect(stack.service.getCredential(issuer1, id).bundle!.txHash).to.equal(attempts[1]!.hash);
+      expect((await stack.service.getCredential(issuer1, id)).bundle!.txHash).to.equal(attempts[1]!.hash);
     } finally {
       await rpc(chain, "evm_setAutomine", [true]);
       await stack.close();
@@ -102,7 +102,7 @@ describe("src/chain/sender.ts under chain faults (real hardhat node)", function 
       proxy.block();
       // No batch is built while the chain is down: its status indices are re-checked on-chain first.
       await stack.pipeline.tick();
-      expect(stack.service.getCredential(issuer1, id).state).to.equal("queued");
+      expect((await stack.service.getCredential(issuer1, id)).state).to.equal("queued");
       expect(stack.pipeline.lastChainError).to.be.a("string");
       const readiness = await stack.service.readiness();
       expect(readiness.ready).to.equal(false);
@@ -110,10 +110,10 @@ describe("src/chain/sender.ts under chain faults (real hardhat node)", function 
       expect(readiness.checks.database.ok).to.equal(true);
       const during = (await stack.service.submitCredentials(1, { credentials: [badge("During outage")] })).credentials[0]!.id;
       for (let k = 0; k < 3; k++) await stack.pipeline.tick();
-      expect(stack.service.getCredential(issuer1, id).state).to.equal("queued");
+      expect((await stack.service.getCredential(issuer1, id)).state).to.equal("queued");
 
       proxy.unblock();
-      await runUntil(stack, () => [id, during].every((c) => stack.service.getCredential(issuer1, c).state === "confirmed"));
+      await runUntil(stack, async () => (await Promise.all([id, during].map(async (c) => (await stack.service.getCredential(issuer1, c)).state === "confirmed"))).every(Boolean));
       expect(stack.pipeline.lastChainError).to.equal(undefined);
       expect((await stack.service.readiness()).ready).to.equal(true);
     } finally {

@@ -22,9 +22,9 @@ function badge(name: string, issuerId: 1 | 2 = 1): JsonObject {
   return credential;
 }
 
-function codeOf(fn: () => unknown): string | undefined {
+async function codeOf(fn: () => unknown): Promise<string | undefined> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     return (error as { code?: string }).code;
   }
@@ -98,8 +98,8 @@ describe("issue 10: service-side hardening (real chain, real SQLite)", function 
         const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Queued victim")] });
         const { id, statusIndex } = credentials[0]!;
         await revokeWordsOnChain(chain, 1, statusIndex >> 8, 1);
-        await runUntil(stack, () => ["anchored", "confirmed"].includes(stack.service.getCredential(issuer1, id).state));
-        const view = stack.service.getCredential(issuer1, id);
+        await runUntil(stack, async () => ["anchored", "confirmed"].includes((await stack.service.getCredential(issuer1, id)).state));
+        const view = await stack.service.getCredential(issuer1, id);
         expect(view.statusIndex).not.to.equal(statusIndex);
         expect(view.statusIndex >> 8).not.to.equal(statusIndex >> 8);
         const report = await verifyBundle(view.bundle, { trust: createTrustList([chain.addressBook()]), rpc: { 31337: chain.url } });
@@ -133,7 +133,7 @@ describe("issue 10: service-side hardening (real chain, real SQLite)", function 
         const posted = await fetch(`${api.base}/v1/credentials`, { method: "POST", headers, body: JSON.stringify({ credentials }) });
         expect(posted.status).to.equal(202);
         const id = ((await posted.json()) as { credentials: { id: string }[] }).credentials[0]!.id;
-        await runUntil(stack, () => ["anchored", "confirmed"].includes(stack.service.getCredential(issuer1, id).state));
+        await runUntil(stack, async () => ["anchored", "confirmed"].includes((await stack.service.getCredential(issuer1, id)).state));
 
         const files = () => ["credanchor.db", "credanchor.db-wal"].map((n) => join(stack.dir, n)).filter(existsSync).map((f) => readFileSync(f));
         const markers = [names[2]!, "erasure-subject-4242", "Confidential diagnosis badge"];
@@ -194,29 +194,29 @@ describe("issue 10: service-side hardening (real chain, real SQLite)", function 
 
     it("error: an operator key limited to issuer 2 cannot see, erase or make keys for issuer 1 (answered as missing)", async function () {
       const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Out of scope")] });
-      const scoped = stack.service.authenticate(createApiKey(stack.db, null, { issuers: [2] }).token)!;
+      const scoped = (await stack.service.authenticate((await createApiKey(stack.store.apiKeys, null, { issuers: [2] })).token))!;
       expect(scoped).to.deep.include({ kind: "admin", issuers: [2] });
-      expect(codeOf(() => stack.service.getCredential(scoped, credentials[0]!.id))).to.equal("NOT_FOUND");
-      expect(codeOf(() => stack.service.eraseCredential(scoped, credentials[0]!.id))).to.equal("NOT_FOUND");
-      expect(codeOf(() => stack.service.createApiKey(scoped, 1))).to.equal("NOT_FOUND");
-      expect(stack.service.createApiKey(scoped, 2).token).to.match(/^cak_/);
-      const visible = stack.service.listApiKeys(scoped);
+      expect(await codeOf(() => stack.service.getCredential(scoped, credentials[0]!.id))).to.equal("NOT_FOUND");
+      expect(await codeOf(() => stack.service.eraseCredential(scoped, credentials[0]!.id))).to.equal("NOT_FOUND");
+      expect(await codeOf(() => stack.service.createApiKey(scoped, 1))).to.equal("NOT_FOUND");
+      expect((await stack.service.createApiKey(scoped, 2)).token).to.match(/^cak_/);
+      const visible = await stack.service.listApiKeys(scoped);
       expect(visible.every((k) => k.kind === "issuer" && k.issuerId === 2)).to.equal(true);
-      const issuer1Key = stack.service.listApiKeys({ kind: "admin", keyId: "root" }).find((k) => k.issuerId === 1)!;
-      expect(codeOf(() => stack.service.revokeApiKey(scoped, issuer1Key.keyId))).to.equal("NOT_FOUND");
+      const issuer1Key = (await stack.service.listApiKeys({ kind: "admin", keyId: "root" })).find((k) => k.issuerId === 1)!;
+      expect(await codeOf(() => stack.service.revokeApiKey(scoped, issuer1Key.keyId))).to.equal("NOT_FOUND");
       // Issuer keys manage no keys.
-      expect(codeOf(() => stack.service.listApiKeys(issuer2))).to.equal("FORBIDDEN");
-      expect(codeOf(() => stack.service.createApiKey(issuer2, 2))).to.equal("FORBIDDEN");
+      expect(await codeOf(() => stack.service.listApiKeys(issuer2))).to.equal("FORBIDDEN");
+      expect(await codeOf(() => stack.service.createApiKey(issuer2, 2))).to.equal("FORBIDDEN");
     });
 
-    it("error: an expired key no longer authenticates; a revoked one neither", function () {
-      const soon = createApiKey(stack.db, 1, { expiresAt: Date.now() + 60_000 });
-      expect(stack.service.authenticate(soon.token)).to.deep.include({ kind: "issuer", issuerId: 1 });
-      const past = createApiKey(stack.db, 1, { expiresAt: Date.now() - 1 });
-      expect(stack.service.authenticate(past.token)).to.equal(undefined);
-      expect(stack.service.listApiKeys({ kind: "admin", keyId: "root" }).find((k) => k.keyId === past.keyId)!.state).to.equal("expired");
-      stack.service.revokeApiKey({ kind: "admin", keyId: "root" }, soon.keyId);
-      expect(stack.service.authenticate(soon.token)).to.equal(undefined);
+    it("error: an expired key no longer authenticates; a revoked one neither", async function () {
+      const soon = await createApiKey(stack.store.apiKeys, 1, { expiresAt: Date.now() + 60_000 });
+      expect(await stack.service.authenticate(soon.token)).to.deep.include({ kind: "issuer", issuerId: 1 });
+      const past = await createApiKey(stack.store.apiKeys, 1, { expiresAt: Date.now() - 1 });
+      expect(await stack.service.authenticate(past.token)).to.equal(undefined);
+      expect((await stack.service.listApiKeys({ kind: "admin", keyId: "root" })).find((k) => k.keyId === past.keyId)!.state).to.equal("expired");
+      await stack.service.revokeApiKey({ kind: "admin", keyId: "root" }, soon.keyId);
+      expect(await stack.service.authenticate(soon.token)).to.equal(undefined);
     });
   });
 
@@ -227,12 +227,12 @@ describe("issue 10: service-side hardening (real chain, real SQLite)", function 
         for (const key of ["shared-1", "status:shared-2"]) {
           const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge(`Shared ${key}`)], idempotencyKey: key });
           const revocationKey = key.replace(/^status:/, "");
-          const change = stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [credentials[0]!.id], idempotencyKey: revocationKey });
+          const change = await stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [credentials[0]!.id], idempotencyKey: revocationKey });
           expect(change.replayed).to.equal(false);
           // Each replays its own answer.
           const again = await stack.service.submitCredentials(1, { credentials: [badge(`Shared ${key}`)], idempotencyKey: key });
           expect(again).to.deep.equal({ credentials, replayed: true });
-          const changeAgain = stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [credentials[0]!.id], idempotencyKey: revocationKey });
+          const changeAgain = await stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [credentials[0]!.id], idempotencyKey: revocationKey });
           expect(changeAgain.replayed).to.equal(true);
           expect(changeAgain.change.id).to.equal(change.change.id);
         }

@@ -5,7 +5,6 @@
 import { expect } from "chai";
 import type { Hex, LocalAccount } from "viem";
 import { credentialRegistryAbi } from "../../src/chain/abi.ts";
-import { TxSender } from "../../src/chain/sender.ts";
 import type { JsonObject } from "../../src/core/json.ts";
 import { STATUS_WORD_GAS, statusCalls, wordsPerStatusCall } from "../../src/issuer/status-parts.ts";
 import type { Principal } from "../../src/issuer/types.ts";
@@ -27,9 +26,9 @@ async function send(chain: Chain, key: LocalAccount, functionName: "anchor" | "r
   return wallet.writeContract({ address: chain.registry, abi: credentialRegistryAbi, functionName, args: args as never, account: key, chain: wallet.chain ?? null, ...fees } as never);
 }
 
-function expectCode(fn: () => unknown, code: string, message?: RegExp): void {
+async function expectCode(fn: () => unknown, code: string, message?: RegExp): Promise<void> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     expect((error as { code?: string }).code, (error as Error).message).to.equal(code);
     if (message) expect((error as Error).message).to.match(message);
@@ -42,17 +41,17 @@ function expectCode(fn: () => unknown, code: string, message?: RegExp): void {
 async function laterWorkLands(stack: Stack, label: string): Promise<void> {
   const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge(`${label} after`)] });
   const id = credentials[0]!.id;
-  await runUntil(stack, () => stack.service.getCredential(issuer1, id).state === "confirmed", 30_000);
-  const change = stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [id] }).change;
-  await runUntil(stack, () => stack.service.getStatusChange(issuer1, change.id).state === "confirmed", 30_000);
-  expect(stack.service.getCredential(issuer1, id).suspended).to.equal(true);
+  await runUntil(stack, async () => (await stack.service.getCredential(issuer1, id)).state === "confirmed", 30_000);
+  const change = (await stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [id] })).change;
+  await runUntil(stack, async () => (await stack.service.getStatusChange(issuer1, change.id)).state === "confirmed", 30_000);
+  expect((await stack.service.getCredential(issuer1, id)).suspended).to.equal(true);
 }
 
 async function anchoredBatch(stack: Stack, label: string, count = 2): Promise<{ ids: string[]; batchId: number }> {
   const { credentials } = await stack.service.submitCredentials(1, { credentials: Array.from({ length: count }, (_, k) => badge(`${label} ${k}`)) });
   const ids = credentials.map((c) => c.id);
-  await runUntil(stack, () => ids.every((id) => stack.service.getCredential(issuer1, id).state === "confirmed"));
-  return { ids, batchId: stack.service.getCredential(issuer1, ids[0]!).batchId! };
+  await runUntil(stack, async () => (await Promise.all(ids.map(async (id) => (await stack.service.getCredential(issuer1, id)).state === "confirmed"))).every(Boolean));
+  return { ids, batchId: (await stack.service.getCredential(issuer1, ids[0]!)).batchId! };
 }
 
 describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (real hardhat node)", function () {
@@ -74,24 +73,24 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
   it("behavior: (a) a batch revoked twice: the second request is 409, a root already revoked on-chain counts as done, later work lands", async function () {
     stack = await openStack(chain);
     const { ids, batchId } = await anchoredBatch(stack, "Twice");
-    const root = stack.service.getBatch(issuer1, batchId).root as Hex;
+    const root = (await stack.service.getBatch(issuer1, batchId)).root as Hex;
 
     // The same root revoked behind the service's back (another tool, a restored backup).
     const hash = await send(chain, chain.issuers[0]!.key, "revokeRoot", [root, 1]);
     await chain.publicClient.waitForTransactionReceipt({ hash });
 
-    const change = stack.service.requestStatusChange(issuer1, { action: "revoke", batchId }).change;
-    expectCode(() => stack.service.requestStatusChange(issuer1, { action: "revoke", batchId }), "CONFLICT", /being revoked by revocation request/);
-    await runUntil(stack, () => stack.service.getStatusChange(issuer1, change.id).state === "confirmed");
-    const view = stack.service.getStatusChange(issuer1, change.id);
+    const change = (await stack.service.requestStatusChange(issuer1, { action: "revoke", batchId })).change;
+    await expectCode(() => stack.service.requestStatusChange(issuer1, { action: "revoke", batchId }), "CONFLICT", /being revoked by revocation request/);
+    await runUntil(stack, async () => (await stack.service.getStatusChange(issuer1, change.id)).state === "confirmed");
+    const view = await stack.service.getStatusChange(issuer1, change.id);
     expect(view.progress).to.deep.equal({ transactions: 1, landed: 1, failed: 0 });
     const tx = stack.db.prepare("SELECT outcome, failure FROM chain_txs WHERE kind = 'revokeRoot'").get();
     expect(tx).to.deep.equal({ outcome: "done", failure: "AnchorRootAlreadyRevoked" });
-    expect(stack.service.getBatch(issuer1, batchId).rootRevoked).to.equal(true);
-    expect(stack.service.getCredential(issuer1, ids[0]!).revoked).to.equal(true);
-    expectCode(() => stack.service.requestStatusChange(issuer1, { action: "revoke", batchId }), "CONFLICT", /already revoked/);
+    expect((await stack.service.getBatch(issuer1, batchId)).rootRevoked).to.equal(true);
+    expect((await stack.service.getCredential(issuer1, ids[0]!)).revoked).to.equal(true);
+    await expectCode(() => stack.service.requestStatusChange(issuer1, { action: "revoke", batchId }), "CONFLICT", /already revoked/);
     // A credential of a revoked batch can be neither suspended nor revoked again.
-    expectCode(() => stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [ids[1]!] }), "CONFLICT", /revocation is final/);
+    await expectCode(() => stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [ids[1]!] }), "CONFLICT", /revocation is final/);
 
     await laterWorkLands(stack, "Twice");
   });
@@ -110,14 +109,14 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
     expect(statusCalls("revoke", indices, 0, budget)).to.have.length(expectedParts);
     expect(expectedParts).to.be.within(5, 7);
 
-    const change = stack.service.requestStatusChange(issuer1, { action: "revoke", statusIndices: indices }).change;
+    const change = (await stack.service.requestStatusChange(issuer1, { action: "revoke", statusIndices: indices })).change;
     expect(change.progress).to.deep.equal({ transactions: expectedParts, landed: 0, failed: 0 });
-    await runUntil(stack, () => {
-      const view = stack.service.getStatusChange(issuer1, change.id);
+    await runUntil(stack, async () => {
+      const view = await stack.service.getStatusChange(issuer1, change.id);
       expect(view.progress.landed).to.be.at.most(expectedParts);
       return view.state === "confirmed";
     }, 120_000);
-    const view = stack.service.getStatusChange(issuer1, change.id);
+    const view = await stack.service.getStatusChange(issuer1, change.id);
     expect(view.progress).to.deep.equal({ transactions: expectedParts, landed: expectedParts, failed: 0 });
     expect(view.transactions).to.have.length(expectedParts);
     for (const tx of view.transactions!) {
@@ -142,17 +141,17 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
     stack = await openStack(chain, { statusListSize: 2 ** 19, batch: { maxSize: 10_000, maxWaitMs: 0 }, statusGasBudget: 1_000_000_000 });
     stack.db.prepare("UPDATE issuers SET webhook_url = 'http://127.0.0.1:9/hook' WHERE id = 1").run();
     const { credentials } = await stack.service.submitCredentials(1, { credentials: Array.from({ length: 2_000 }, (_, j) => badge(`Huge ${j}`)) });
-    const change = stack.service.requestStatusChange(issuer1, { action: "revoke", statusIndices: credentials.map((c) => c.statusIndex) }).change;
+    const change = (await stack.service.requestStatusChange(issuer1, { action: "revoke", statusIndices: credentials.map((c) => c.statusIndex) })).change;
     expect(change.progress.transactions).to.equal(1);
-    await runUntil(stack, () => stack.service.getStatusChange(issuer1, change.id).state === "failed", 60_000);
-    const view = stack.service.getStatusChange(issuer1, change.id);
+    await runUntil(stack, async () => (await stack.service.getStatusChange(issuer1, change.id)).state === "failed", 60_000);
+    const view = await stack.service.getStatusChange(issuer1, change.id);
     expect(view.error).to.match(/too large for one transaction/);
     expect(view.progress).to.deep.equal({ transactions: 1, landed: 0, failed: 1 });
-    expect(stack.service.stats().chainTxsClosed).to.deep.include({ kind: "status", outcome: "failed", failure: "GasLimitExceeded", count: 1 });
+    expect((await stack.service.stats()).chainTxsClosed).to.deep.include({ kind: "status", outcome: "failed", failure: "GasLimitExceeded", count: 1 });
     const hook = stack.db.prepare("SELECT payload FROM webhook_deliveries WHERE event = 'revocation.failed'").pluck().get() as string;
     expect(JSON.parse(hook)).to.include({ event: "revocation.failed", revocationId: change.id, failure: "GasLimitExceeded" });
     // Nothing was mined for it, and its credentials can still be revoked (in smaller requests).
-    expect(stack.service.getCredential(issuer1, credentials[0]!.id).revoked).to.equal(false);
+    expect((await stack.service.getCredential(issuer1, credentials[0]!.id)).revoked).to.equal(false);
     await laterWorkLands(stack, "Huge");
   });
 
@@ -165,8 +164,8 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
     let firstRoot: Hex;
     try {
       await stack.pipeline.tick(); // builds the batch, signs and broadcasts anchor(root)
-      const batchId = stack.service.getCredential(issuer1, ids[0]!).batchId!;
-      firstRoot = stack.service.getBatch(issuer1, batchId).root as Hex;
+      const batchId = (await stack.service.getCredential(issuer1, ids[0]!)).batchId!;
+      firstRoot = (await stack.service.getBatch(issuer1, batchId)).root as Hex;
       const ours = stack.db.prepare("SELECT max_fee, priority_fee FROM tx_attempts").get() as { max_fee: string; priority_fee: string };
       // Issuer 2 copies the root from the mempool and outbids us.
       frontRun = await send(chain, chain.issuers[1]!.key, "anchor", [firstRoot], {
@@ -182,8 +181,8 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
     const ourAttempt = stack.db.prepare("SELECT hash FROM tx_attempts").pluck().get() as Hex;
     expect((await chain.publicClient.getTransactionReceipt({ hash: ourAttempt })).status).to.equal("success");
 
-    await runUntil(stack, () => ids.every((id) => stack.service.getCredential(issuer1, id).state === "confirmed"), 30_000);
-    const batch = stack.service.getBatch(issuer1, stack.service.getCredential(issuer1, ids[0]!).batchId!);
+    await runUntil(stack, async () => (await Promise.all(ids.map(async (id) => (await stack.service.getCredential(issuer1, id)).state === "confirmed"))).every(Boolean), 30_000);
+    const batch = await stack.service.getBatch(issuer1, (await stack.service.getCredential(issuer1, ids[0]!)).batchId!);
     expect(batch.root).to.equal(firstRoot);
     expect(batch.rebuilds ?? 0).to.equal(0);
     const verifyAs = (issuerId: bigint) => chain.publicClient.readContract({ address: chain.registry, abi: credentialRegistryAbi, functionName: "verify", args: [issuerId, batch.root as Hex, 0n] });
@@ -191,7 +190,7 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
     expect(Number((await verifyAs(2n)).issuerId)).to.equal(2); // the copy is issuer 2's own record, not ours
     const trust = { trust: createTrustList([chain.addressBook()]), rpc: { 31337: chain.url } };
     for (const id of ids) {
-      const report = await verifyBundle(stack.service.getCredential(issuer1, id).bundle!, trust);
+      const report = await verifyBundle((await stack.service.getCredential(issuer1, id)).bundle!, trust);
       expect(report.verdict, JSON.stringify(report.checks)).to.equal("valid");
     }
     await laterWorkLands(stack, "Front");
@@ -200,11 +199,11 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
   it("behavior: (c') a root another issuer anchored before we send: ours is anchored as built, one attempt, no rebuild", async function () {
     stack = await openStack(chain);
     const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Taken")] });
-    const batchId = stack.pipeline.closeDueBatches()[0]!;
-    const root = stack.service.getBatch(issuer1, batchId).root as Hex;
+    const batchId = (await stack.pipeline.closeDueBatches())[0]!;
+    const root = (await stack.service.getBatch(issuer1, batchId)).root as Hex;
     await chain.publicClient.waitForTransactionReceipt({ hash: await send(chain, chain.issuers[1]!.key, "anchor", [root]) });
-    await runUntil(stack, () => stack.service.getCredential(issuer1, credentials[0]!.id).state === "confirmed");
-    expect(stack.service.getBatch(issuer1, batchId).root).to.equal(root);
+    await runUntil(stack, async () => (await stack.service.getCredential(issuer1, credentials[0]!.id)).state === "confirmed");
+    expect((await stack.service.getBatch(issuer1, batchId)).root).to.equal(root);
     expect(stack.db.prepare("SELECT count(*) FROM tx_attempts").pluck().get()).to.equal(1);
     await laterWorkLands(stack, "Taken");
   });
@@ -213,16 +212,16 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
     stack = await openStack(chain);
     const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Ours already")] });
     const id = credentials[0]!.id;
-    const batchId = stack.pipeline.closeDueBatches()[0]!;
-    const root = stack.service.getBatch(issuer1, batchId).root as Hex;
+    const batchId = (await stack.pipeline.closeDueBatches())[0]!;
+    const root = (await stack.service.getBatch(issuer1, batchId)).root as Hex;
     const hash = await send(chain, chain.issuers[0]!.key, "anchor", [root]);
     await chain.publicClient.waitForTransactionReceipt({ hash });
-    await runUntil(stack, () => stack.service.getCredential(issuer1, id).state === "confirmed");
-    const batch = stack.service.getBatch(issuer1, batchId);
+    await runUntil(stack, async () => (await stack.service.getCredential(issuer1, id)).state === "confirmed");
+    const batch = await stack.service.getBatch(issuer1, batchId);
     expect(batch).to.include({ root, state: "confirmed" });
     expect(batch.rebuilds).to.equal(undefined);
     expect(batch.tx!.hash).to.equal(hash);
-    const report = await verifyBundle(stack.service.getCredential(issuer1, id).bundle, { trust: createTrustList([chain.addressBook()]), rpc: { 31337: chain.url } });
+    const report = await verifyBundle((await stack.service.getCredential(issuer1, id)).bundle, { trust: createTrustList([chain.addressBook()]), rpc: { 31337: chain.url } });
     expect(report.verdict, JSON.stringify(report.checks)).to.equal("valid");
     await laterWorkLands(stack, "Ours already");
   });
@@ -231,7 +230,7 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
     stack = await openStack(chain);
     const signer = chain.issuers[0]!.key.address;
     // A registry call that always reverts without a reason we can decode (no such function).
-    const stuck = TxSender.enqueue(stack.db, signer, "status", 999_999, "0xdeadbeef");
+    const stuck = await stack.store.outbox.enqueue({ signer, kind: "status", refId: 999_999, data: "0xdeadbeef", at: Date.now() });
     await laterWorkLands(stack, "Stuck");
     const row = stack.db.prepare("SELECT state, outcome, errors, nonce FROM chain_txs WHERE id = ?").get(stuck) as { state: string; outcome: string | null; errors: number; nonce: number | null };
     expect(row).to.include({ state: "queued", outcome: null, nonce: null }); // still retried, never holding a nonce
@@ -250,19 +249,19 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
       await chain.publicClient.waitForTransactionReceipt({ hash: await send(chain, chain.governance, "setIssuerValidity", [1n, 1, 2]) });
       const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Too late")] });
       const late = credentials[0]!.id;
-      await runUntil(stack, () => stack.service.getCredential(issuer1, late).state === "failed");
-      const batchId = stack.service.getCredential(issuer1, late).batchId!;
+      await runUntil(stack, async () => (await stack.service.getCredential(issuer1, late)).state === "failed");
+      const batchId = (await stack.service.getCredential(issuer1, late)).batchId!;
       const response = await fetch(`${api.base}/v1/batches/${batchId}`, { headers: { authorization: `Bearer ${stack.tokens[1]}` } });
       const body = (await response.json()) as { state: string; error: string };
       expect(response.status).to.equal(200);
       expect(body.state).to.equal("failed");
       expect(body.error).to.match(/^IssuerNotAccredited\(1, /);
-      expect(stack.service.stats().batchesByState.failed).to.equal(1);
-      expectCode(() => stack.service.requestStatusChange(issuer1, { action: "revoke", batchId }), "CONFLICT", /failed, not anchored/);
+      expect((await stack.service.stats()).batchesByState.failed).to.equal(1);
+      await expectCode(() => stack.service.requestStatusChange(issuer1, { action: "revoke", batchId }), "CONFLICT", /failed, not anchored/);
 
       // Status changes need no accreditation: they still land after the failed anchor.
-      const change = stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [ids[0]!] }).change;
-      await runUntil(stack, () => stack.service.getStatusChange(issuer1, change.id).state === "confirmed");
+      const change = (await stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [ids[0]!] })).change;
+      await runUntil(stack, async () => (await stack.service.getStatusChange(issuer1, change.id)).state === "confirmed");
       const conflict = await fetch(`${api.base}/v1/revocations`, {
         method: "POST",
         headers: { authorization: `Bearer ${stack.tokens[1]}`, "content-type": "application/json" },
@@ -283,25 +282,25 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
     const [a, b, c] = credentials.map((x) => x.id) as [string, string, string];
     const before = stack.db.prepare("SELECT count(*) FROM chain_txs").pluck().get() as number;
     // Nothing anchored yet: the batch cannot be revoked as a root, its credentials can.
-    stack.pipeline.closeDueBatches();
-    const batchId = stack.service.getCredential(issuer1, a).batchId!;
-    expectCode(() => stack.service.requestStatusChange(issuer1, { action: "revoke", batchId }), "CONFLICT", /not anchored/);
-    expectCode(() => stack.service.requestStatusChange(issuer1, { action: "reinstate", credentialIds: [a] }), "CONFLICT", /not suspended/);
-    stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [a] });
-    stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [b] });
+    await stack.pipeline.closeDueBatches();
+    const batchId = (await stack.service.getCredential(issuer1, a)).batchId!;
+    await expectCode(() => stack.service.requestStatusChange(issuer1, { action: "revoke", batchId }), "CONFLICT", /not anchored/);
+    await expectCode(() => stack.service.requestStatusChange(issuer1, { action: "reinstate", credentialIds: [a] }), "CONFLICT", /not suspended/);
+    await stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [a] });
+    await stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [b] });
     // In flight counts as done already.
-    expectCode(() => stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [a] }), "CONFLICT", /already revoked/);
-    expectCode(() => stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [a] }), "CONFLICT", /revocation is final/);
-    expectCode(() => stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [b] }), "CONFLICT", /already suspended/);
+    await expectCode(() => stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [a] }), "CONFLICT", /already revoked/);
+    await expectCode(() => stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [a] }), "CONFLICT", /revocation is final/);
+    await expectCode(() => stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [b] }), "CONFLICT", /already suspended/);
     // All or nothing: one conflicting index refuses the whole request.
-    expectCode(() => stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [c, b] }), "CONFLICT");
+    await expectCode(() => stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [c, b] }), "CONFLICT");
     const queued = stack.db.prepare("SELECT count(*) FROM chain_txs").pluck().get() as number;
     expect(queued).to.equal(before + 3); // the batch's anchor and the two accepted changes
     // Suspended then reinstated, then suspendable again; revoking a suspended one is fine.
-    stack.service.requestStatusChange(issuer1, { action: "reinstate", credentialIds: [b] });
-    stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [b] });
-    stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [b] });
-    await runUntil(stack, () => stack.service.stats().statusChangesByState.confirmed === 5);
-    expect(stack.service.getCredential(issuer1, b)).to.include({ revoked: true, suspended: true });
+    await stack.service.requestStatusChange(issuer1, { action: "reinstate", credentialIds: [b] });
+    await stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [b] });
+    await stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [b] });
+    await runUntil(stack, async () => (await stack.service.stats()).statusChangesByState.confirmed === 5);
+    expect(await stack.service.getCredential(issuer1, b)).to.include({ revoked: true, suspended: true });
   });
 });

@@ -18,17 +18,7 @@ function badge(name: string, issuerId: 1 | 2 = 1): JsonObject {
   return credential;
 }
 
-function expectCode(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (error) {
-    expect((error as { code?: string }).code, (error as Error).message).to.equal(code);
-    return;
-  }
-  expect.fail(`expected ${code}`);
-}
-
-async function expectCodeAsync(fn: () => Promise<unknown>, code: string): Promise<void> {
+async function expectCode(fn: () => unknown, code: string): Promise<void> {
   try {
     await fn();
   } catch (error) {
@@ -59,20 +49,20 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
     await chain?.stop();
   });
 
-  const anchored = (id: string) => () => ["anchored", "confirmed"].includes(stack.service.getCredential(issuer1, id).state);
+  const anchored = (id: string) => async () => ["anchored", "confirmed"].includes((await stack.service.getCredential(issuer1, id)).state);
 
   it("default: accepted credentials are batched, anchored once, and their bundles verify", async function () {
     const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("A"), badge("B"), badge("C")] });
     expect(credentials).to.have.length(3);
     expect(new Set(credentials.map((c) => c.statusIndex)).size).to.equal(3);
-    expect(stack.service.getCredential(issuer1, credentials[0]!.id).state).to.equal("queued");
-    await runUntil(stack, () => credentials.every((c) => anchored(c.id)()));
+    expect((await stack.service.getCredential(issuer1, credentials[0]!.id)).state).to.equal("queued");
+    await runUntil(stack, async () => (await Promise.all(credentials.map((c) => anchored(c.id)()))).every(Boolean));
 
-    const views = credentials.map((c) => stack.service.getCredential(issuer1, c.id));
+    const views = await Promise.all(credentials.map((c) => stack.service.getCredential(issuer1, c.id)));
     expect(views.map((v) => v.state)).to.deep.equal(["confirmed", "confirmed", "confirmed"]); // K = 0
     const batchIds = new Set(views.map((v) => v.batchId));
     expect(batchIds.size).to.equal(1);
-    const batch = stack.service.getBatch(issuer1, views[0]!.batchId!);
+    const batch = await stack.service.getBatch(issuer1, views[0]!.batchId!);
     expect(batch).to.include({ size: 3, state: "confirmed", issuerId: 1 });
     expect(batch.tx!.hash).to.match(/^0x[0-9a-f]{64}$/);
     expect(Number(batch.tx!.gasUsed)).to.be.greaterThan(21_000);
@@ -97,9 +87,9 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
     const small = await openStack(chain, { batch: { maxSize: 4, maxWaitMs: 60_000 } });
     try {
       await small.service.submitCredentials(1, { credentials: Array.from({ length: 6 }, (_, k) => badge(`N${k}`)) });
-      expect(small.pipeline.closeDueBatches()).to.have.length(1); // 4 of 6, the 2 wait for T
-      expect(small.pipeline.closeDueBatches()).to.have.length(0);
-      expect(small.service.stats().credentialsByState.queued).to.equal(2);
+      expect(await small.pipeline.closeDueBatches()).to.have.length(1); // 4 of 6, the 2 wait for T
+      expect(await small.pipeline.closeDueBatches()).to.have.length(0);
+      expect((await small.service.stats()).credentialsByState.queued).to.equal(2);
     } finally {
       await small.close();
       removeDir(small.dir);
@@ -112,7 +102,7 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
     const again = await stack.service.submitCredentials(1, { credentials: body, idempotencyKey: "k-1" });
     expect(again.replayed).to.equal(true);
     expect(again.credentials).to.deep.equal(first.credentials);
-    await expectCodeAsync(() => stack.service.submitCredentials(1, { credentials: [badge("Other")], idempotencyKey: "k-1" }), "IDEMPOTENCY_CONFLICT");
+    await expectCode(() => stack.service.submitCredentials(1, { credentials: [badge("Other")], idempotencyKey: "k-1" }), "IDEMPOTENCY_CONFLICT");
     // Keys are per issuer: issuer 2 may use the same key for its own request.
     expect((await stack.service.submitCredentials(2, { credentials: [badge("Idem", 2)], idempotencyKey: "k-1" })).replayed).to.equal(false);
   });
@@ -131,61 +121,61 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
       expect(e.details.map((d) => d.path)).to.include("credentials[2]");
     }
     expect(stack.db.prepare("SELECT count(*) FROM credentials").pluck().get()).to.equal(before);
-    await expectCodeAsync(() => stack.service.submitCredentials(1, { credentials: [] }), "REQUEST_INVALID");
+    await expectCode(() => stack.service.submitCredentials(1, { credentials: [] }), "REQUEST_INVALID");
   });
 
   it("error: issuers are isolated: another issuer's credential is NOT_FOUND, exactly like a missing one (issue 10, item 15)", async function () {
     const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Mine")] });
     const id = credentials[0]!.id;
-    expectCode(() => stack.service.getCredential(issuer2, id), "NOT_FOUND");
-    expectCode(() => stack.service.requestStatusChange(issuer2, { action: "revoke", credentialIds: [id] }), "NOT_FOUND");
-    expectCode(() => stack.service.eraseCredential(issuer2, id), "NOT_FOUND");
-    expectCode(() => stack.service.requestStatusChange(issuer2, { action: "revoke", statusIndices: [credentials[0]!.statusIndex] }), "NOT_FOUND");
-    expectCode(() => stack.service.createApiKey(issuer1, 1), "FORBIDDEN");
-    expectCode(() => stack.service.getCredential(issuer1, "no-such-id"), "NOT_FOUND");
-    expect(stack.service.getCredential(admin, id).issuerId).to.equal(1);
-    expect(stack.service.authenticate(stack.tokens[2]!)).to.deep.include({ kind: "issuer", issuerId: 2 });
-    expect(stack.service.authenticate(stack.adminToken)).to.deep.include({ kind: "admin" });
+    await expectCode(() => stack.service.getCredential(issuer2, id), "NOT_FOUND");
+    await expectCode(() => stack.service.requestStatusChange(issuer2, { action: "revoke", credentialIds: [id] }), "NOT_FOUND");
+    await expectCode(() => stack.service.eraseCredential(issuer2, id), "NOT_FOUND");
+    await expectCode(() => stack.service.requestStatusChange(issuer2, { action: "revoke", statusIndices: [credentials[0]!.statusIndex] }), "NOT_FOUND");
+    await expectCode(() => stack.service.createApiKey(issuer1, 1), "FORBIDDEN");
+    await expectCode(() => stack.service.getCredential(issuer1, "no-such-id"), "NOT_FOUND");
+    expect((await stack.service.getCredential(admin, id)).issuerId).to.equal(1);
+    expect(await stack.service.authenticate(stack.tokens[2]!)).to.deep.include({ kind: "issuer", issuerId: 2 });
+    expect(await stack.service.authenticate(stack.adminToken)).to.deep.include({ kind: "admin" });
     const token = stack.tokens[2]!;
-    expect(stack.service.authenticate(token.slice(0, -1) + (token.endsWith("A") ? "B" : "A"))).to.equal(undefined);
-    expect(stack.service.authenticate("nonsense")).to.equal(undefined);
+    expect(await stack.service.authenticate(token.slice(0, -1) + (token.endsWith("A") ? "B" : "A"))).to.equal(undefined);
+    expect(await stack.service.authenticate("nonsense")).to.equal(undefined);
   });
 
   it("default: revoke, suspend and reinstate reach the chain in bulk and the verifier sees them", async function () {
     const { credentials } = await stack.service.submitCredentials(1, { credentials: Array.from({ length: 5 }, (_, k) => badge(`S${k}`)) });
-    await runUntil(stack, () => credentials.every((c) => anchored(c.id)()));
+    await runUntil(stack, async () => (await Promise.all(credentials.map((c) => anchored(c.id)()))).every(Boolean));
     const [a, b, c] = credentials;
-    const revoke = stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [a!.id, b!.id], reason: 3, idempotencyKey: "r1" });
+    const revoke = await stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [a!.id, b!.id], reason: 3, idempotencyKey: "r1" });
     expect(revoke.change.state).to.equal("pending");
-    expect(stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [a!.id, b!.id], reason: 3, idempotencyKey: "r1" }).change.id).to.equal(revoke.change.id);
-    const suspend = stack.service.requestStatusChange(issuer1, { action: "suspend", statusIndices: [c!.statusIndex] });
-    await runUntil(stack, () => stack.service.getStatusChange(issuer1, suspend.change.id).state === "confirmed");
-    expect(stack.service.getStatusChange(issuer1, revoke.change.id).state).to.equal("confirmed");
+    expect((await stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [a!.id, b!.id], reason: 3, idempotencyKey: "r1" })).change.id).to.equal(revoke.change.id);
+    const suspend = await stack.service.requestStatusChange(issuer1, { action: "suspend", statusIndices: [c!.statusIndex] });
+    await runUntil(stack, async () => (await stack.service.getStatusChange(issuer1, suspend.change.id)).state === "confirmed");
+    expect((await stack.service.getStatusChange(issuer1, revoke.change.id)).state).to.equal("confirmed");
 
-    const verdictOf = async (id: string) => (await verifyBundle(stack.service.getCredential(issuer1, id).bundle, verifyOptions));
+    const verdictOf = async (id: string) => (await verifyBundle((await stack.service.getCredential(issuer1, id)).bundle, verifyOptions));
     expect((await verdictOf(a!.id)).checks.find((k) => k.name === "status")!.code).to.equal("REVOKED");
     expect((await verdictOf(c!.id)).checks.find((k) => k.name === "status")!.code).to.equal("SUSPENDED");
-    expect(stack.service.getCredential(issuer1, a!.id)).to.include({ revoked: true, suspended: false });
+    expect(await stack.service.getCredential(issuer1, a!.id)).to.include({ revoked: true, suspended: false });
 
-    const reinstate = stack.service.requestStatusChange(issuer1, { action: "reinstate", credentialIds: [c!.id] });
-    await runUntil(stack, () => stack.service.getStatusChange(issuer1, reinstate.change.id).state === "confirmed");
+    const reinstate = await stack.service.requestStatusChange(issuer1, { action: "reinstate", credentialIds: [c!.id] });
+    await runUntil(stack, async () => (await stack.service.getStatusChange(issuer1, reinstate.change.id)).state === "confirmed");
     expect((await verdictOf(c!.id)).verdict).to.equal("valid");
-    expectCode(() => stack.service.requestStatusChange(issuer1, { action: "reinstate", credentialIds: [a!.id] }), "CONFLICT");
+    await expectCode(() => stack.service.requestStatusChange(issuer1, { action: "reinstate", credentialIds: [a!.id] }), "CONFLICT");
   });
 
   it("default: revoking a whole batch root", async function () {
     const { credentials } = await stack.service.submitCredentials(2, { credentials: [badge("R1", 2), badge("R2", 2)] });
-    const issuer2Anchored = () => credentials.every((c) => ["anchored", "confirmed"].includes(stack.service.getCredential(issuer2, c.id).state));
+    const issuer2Anchored = async () => (await Promise.all(credentials.map(async (c) => ["anchored", "confirmed"].includes((await stack.service.getCredential(issuer2, c.id)).state)))).every(Boolean);
     await runUntil(stack, issuer2Anchored);
-    const batchId = stack.service.getCredential(issuer2, credentials[0]!.id).batchId!;
+    const batchId = (await stack.service.getCredential(issuer2, credentials[0]!.id)).batchId!;
     // Another issuer's batch and revocation ids answer NOT_FOUND, as ids that do not exist (item 15).
-    expectCode(() => stack.service.requestStatusChange(issuer1, { action: "revoke", batchId }), "NOT_FOUND");
-    expectCode(() => stack.service.getBatch(issuer1, batchId), "NOT_FOUND");
-    const change = stack.service.requestStatusChange(issuer2, { action: "revoke", batchId });
-    expectCode(() => stack.service.getStatusChange(issuer1, change.change.id), "NOT_FOUND");
-    await runUntil(stack, () => stack.service.getStatusChange(issuer2, change.change.id).state === "confirmed");
-    expect(stack.service.getBatch(issuer2, batchId).rootRevoked).to.equal(true);
-    const report = await verifyBundle(stack.service.getCredential(issuer2, credentials[1]!.id).bundle, verifyOptions);
+    await expectCode(() => stack.service.requestStatusChange(issuer1, { action: "revoke", batchId }), "NOT_FOUND");
+    await expectCode(() => stack.service.getBatch(issuer1, batchId), "NOT_FOUND");
+    const change = await stack.service.requestStatusChange(issuer2, { action: "revoke", batchId });
+    await expectCode(() => stack.service.getStatusChange(issuer1, change.change.id), "NOT_FOUND");
+    await runUntil(stack, async () => (await stack.service.getStatusChange(issuer2, change.change.id)).state === "confirmed");
+    expect((await stack.service.getBatch(issuer2, batchId)).rootRevoked).to.equal(true);
+    const report = await verifyBundle((await stack.service.getCredential(issuer2, credentials[1]!.id)).bundle, verifyOptions);
     expect(report.checks.find((k) => k.name === "status")!.code).to.equal("BATCH_REVOKED");
   });
 
@@ -193,16 +183,16 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
     const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("Erase me")] });
     const id = credentials[0]!.id;
     await runUntil(stack, anchored(id));
-    const held = stack.service.getCredential(issuer1, id).bundle!;
-    const tombstone = stack.service.eraseCredential(issuer1, id);
+    const held = (await stack.service.getCredential(issuer1, id)).bundle!;
+    const tombstone = await stack.service.eraseCredential(issuer1, id);
     expect(tombstone).to.include({ id, leaf: held.leaf, erasedBy: "issuer:1:k1" });
     const row = stack.db.prepare("SELECT content, salts FROM credentials WHERE id = ?").get(id) as { content: unknown; salts: unknown };
     expect(row).to.deep.equal({ content: null, salts: null });
-    const view = stack.service.getCredential(issuer1, id);
+    const view = await stack.service.getCredential(issuer1, id);
     expect(view.erasedAt).to.be.a("string");
     expect(view.credential).to.equal(undefined);
     expect(view.bundle).to.equal(undefined);
-    expectCode(() => stack.service.eraseCredential(issuer1, id), "GONE");
+    await expectCode(() => stack.service.eraseCredential(issuer1, id), "GONE");
     const audit = stack.db.prepare("SELECT actor, action, subject, details FROM audit_log WHERE subject = ?").get(id) as { details: string };
     expect(audit).to.include({ actor: "issuer:1:k1", action: "erase", subject: id });
     expect(JSON.parse(audit.details)).to.deep.equal({ leaf: held.leaf, issuerId: 1 });
@@ -223,8 +213,8 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
     expect([a.replayed, b.replayed].sort()).to.deep.equal([false, true]);
     expect(stack.db.prepare("SELECT count(*) FROM credentials").pluck().get()).to.equal(before + 300);
     const ids = [a.credentials[0]!.id, a.credentials[299]!.id];
-    await runUntil(stack, () => ids.every((id) => anchored(id)()));
-    for (const id of ids) expect((await verifyBundle(stack.service.getCredential(issuer1, id).bundle, verifyOptions)).verdict).to.equal("valid");
+    await runUntil(stack, async () => (await Promise.all(ids.map((id) => anchored(id)()))).every(Boolean));
+    for (const id of ids) expect((await verifyBundle((await stack.service.getCredential(issuer1, id)).bundle, verifyOptions)).verdict).to.equal("valid");
   });
 
   it("error: a credential whose dates cannot be read is refused with its index", async function () {
@@ -266,7 +256,7 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
     const ready = await stack.service.readiness();
     expect(ready.ready).to.equal(true);
     expect(ready.checks.chain.message).to.match(/chain 31337 at block \d+/);
-    const stats = stack.service.stats();
+    const stats = await stack.service.stats();
     expect(stats.gasUsedTotal > 0n).to.equal(true);
     expect(stats.batchesByState.confirmed).to.be.greaterThan(0);
   });

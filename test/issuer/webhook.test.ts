@@ -47,7 +47,7 @@ describe("webhooks (real HTTP receiver, real chain)", function () {
     ((c.credentialSubject as JsonObject).achievement as JsonObject).name = "Hooked";
     const { credentials } = await stack.service.submitCredentials(1, { credentials: [c] });
     const id = credentials[0]!.id;
-    await runUntil(stack, () => stack.service.getCredential(issuer1, id).state === "confirmed" && received.length >= 1);
+    await runUntil(stack, async () => (await stack.service.getCredential(issuer1, id)).state === "confirmed" && received.length >= 1);
     expect(received).to.have.length(1); // the first attempt failed (500)
     const delivery = stack.db.prepare("SELECT attempts, next_at, last_error, delivered_at FROM webhook_deliveries").get() as { attempts: number; next_at: number; last_error: string; delivered_at: number | null };
     expect(delivery).to.include({ attempts: 1, last_error: "HTTP 500", delivered_at: null });
@@ -62,7 +62,7 @@ describe("webhooks (real HTTP receiver, real chain)", function () {
 
     const { headers, body } = received[1]!;
     const payload = JSON.parse(body) as Record<string, unknown>;
-    const batch = stack.service.getBatch(issuer1, stack.service.getCredential(issuer1, id).batchId!);
+    const batch = await stack.service.getBatch(issuer1, (await stack.service.getCredential(issuer1, id)).batchId!);
     expect(payload).to.include({ event: "batch.confirmed", batchId: batch.id, issuerId: 1, root: batch.root, txHash: batch.tx!.hash, size: 1, chainId: 31337 });
     expect(headers["x-credanchor-event"]).to.equal("batch.confirmed");
     expect(headers["x-credanchor-signature"]).to.equal(`sha256=${createHmac("sha256", "a-long-shared-secret-0123").update(body).digest("hex")}`);

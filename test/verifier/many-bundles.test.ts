@@ -38,8 +38,8 @@ describe("verifyBundles at scale (real hardhat node, HTTP transport)", function 
       });
       ids.push(...credentials.map((c) => c.id));
     }
-    await runUntil(stack, () => stack.service.getCredential(issuer1, ids.at(-1)!).state === "confirmed", 120_000);
-    const bundles = ids.map((id) => stack.service.getCredential(issuer1, id).bundle);
+    await runUntil(stack, async () => (await stack.service.getCredential(issuer1, ids.at(-1)!)).state === "confirmed", 120_000);
+    const bundles = await Promise.all(ids.map(async (id) => (await stack.service.getCredential(issuer1, id)).bundle));
     expect(new Set(bundles.map((b) => b!.txHash)).size).to.equal(40);
     const reports = await verifyBundles(bundles, { trust: createTrustList([chain.addressBook()]), rpc: { 31337: chain.url } });
     const verdicts = reports.reduce<Record<string, number>>((acc, r) => ((acc[r.verdict] = (acc[r.verdict] ?? 0) + 1), acc), {});

@@ -29,11 +29,11 @@ describe("src/verifier private mode (real hardhat node)", function () {
       return c;
     });
     const { credentials } = await stack.service.submitCredentials(1, { credentials: badges });
-    await runUntil(stack, () => credentials.every((c) => stack.service.getCredential(issuer1, c.id).state === "confirmed"));
-    const revoke = stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [credentials[1]!.id] });
-    const suspend = stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [credentials[2]!.id] });
-    await runUntil(stack, () => [revoke, suspend].every((c) => stack.service.getStatusChange(issuer1, c.change.id).state === "confirmed"));
-    bundles = credentials.map((c) => stack.service.getCredential(issuer1, c.id).bundle);
+    await runUntil(stack, async () => (await Promise.all(credentials.map(async (c) => (await stack.service.getCredential(issuer1, c.id)).state === "confirmed"))).every(Boolean));
+    const revoke = await stack.service.requestStatusChange(issuer1, { action: "revoke", credentialIds: [credentials[1]!.id] });
+    const suspend = await stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [credentials[2]!.id] });
+    await runUntil(stack, async () => (await Promise.all([revoke, suspend].map(async (c) => (await stack.service.getStatusChange(issuer1, c.change.id)).state === "confirmed"))).every(Boolean));
+    bundles = await Promise.all(credentials.map(async (c) => (await stack.service.getCredential(issuer1, c.id)).bundle));
     indices = credentials.map((c) => c.statusIndex);
     // A transport that records every request body: an observer on the wire, the chain is real.
     const recorder: typeof fetch = async (input, init) => {

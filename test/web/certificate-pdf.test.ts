@@ -95,7 +95,7 @@ describe("the printable certificate (PDF with a verifying QR code)", function ()
     (badge.credentialSubject as JsonObject).name = HOLDER;
     const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge] });
     ids = credentials.map((c) => c.id);
-    await runUntil(stack, () => ids.every((id) => stack.service.getCredential(issuer1, id).state === "confirmed"));
+    await runUntil(stack, async () => (await Promise.all(ids.map(async (id) => (await stack.service.getCredential(issuer1, id)).state === "confirmed"))).every(Boolean));
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
   });
 
@@ -131,7 +131,7 @@ describe("the printable certificate (PDF with a verifying QR code)", function ()
     const url = decoded!.data;
     expect(url.startsWith(`${base}/verify#b=`), url.slice(0, 80)).to.equal(true);
     const bundle = decodeCompactBundle(base64urlToBytes(url.split("#b=")[1]!)!);
-    expect(bundle).to.deep.equal(stack.service.getCredential(issuer1, ids[0]!).bundle);
+    expect(bundle).to.deep.equal((await stack.service.getCredential(issuer1, ids[0]!)).bundle);
     expect((await verifyBundle(bundle, verify)).verdict).to.equal("valid");
 
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: "en-GB" });
@@ -150,7 +150,7 @@ describe("the printable certificate (PDF with a verifying QR code)", function ()
   });
 
   it("behavior: the embedded QR image is the one made for the URL (pixels equal), and only issuer keys get PDFs", async function () {
-    const bundle = stack.service.getCredential(issuer1, ids[0]!).bundle!;
+    const bundle = (await stack.service.getCredential(issuer1, ids[0]!)).bundle!;
     const made = await certificatePdf({ bundle, credentialId: ids[0]!, verifierUrl: `${base}/verify` });
     const png = PNG.sync.read(Buffer.from(made.qr.png));
     const [image] = await pdfImages(made.pdf);
@@ -165,7 +165,7 @@ describe("the printable certificate (PDF with a verifying QR code)", function ()
   });
 
   it("behavior: a spoofed issuer gets a printed warning; non-Latin text prints as '?', never fails; a credential too large for a QR gets the page's address", async function () {
-    const bundle = stack.service.getCredential(issuer1, ids[0]!).bundle!;
+    const bundle = (await stack.service.getCredential(issuer1, ids[0]!)).bundle!;
     const identity = { issuerId: 1, onChain: ISSUER_IDENTITIES[1], claimed: "did:web:evil.example", matches: false };
     const spoof = await certificatePdf({ bundle: { ...bundle, credential: { ...bundle.credential, credentialSubject: { name: "Зоя Ωmega ✓" } } }, credentialId: ids[0]!, verifierUrl: `${base}/verify`, issuer: identity });
     const text = await pdfText(spoof.pdf);

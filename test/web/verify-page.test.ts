@@ -106,16 +106,16 @@ describe("web/verify.html in headless Chromium, served by the service", function
     // suspend the third (reason 2) on-chain. The second's name tries to inject markup.
     const badges = [richBadge("Web valid"), richBadge('Web revoked <img src=x onerror="top.__pwned=1">'), richBadge("Web suspended")];
     const { credentials } = await stack.service.submitCredentials(1, { credentials: badges });
-    await runUntil(stack, () => credentials.every((c) => stack.service.getCredential(issuer1, c.id).state === "confirmed"));
+    await runUntil(stack, async () => (await Promise.all(credentials.map(async (c) => (await stack.service.getCredential(issuer1, c.id)).state === "confirmed"))).every(Boolean));
     for (const [k, action, reason] of [[1, "revoke", 3], [2, "suspend", 2]] as const) {
-      const change = stack.service.requestStatusChange(issuer1, { action, credentialIds: [credentials[k]!.id], reason });
-      await runUntil(stack, () => stack.service.getStatusChange(issuer1, change.change.id).state === "confirmed");
+      const change = await stack.service.requestStatusChange(issuer1, { action, credentialIds: [credentials[k]!.id], reason });
+      await runUntil(stack, async () => (await stack.service.getStatusChange(issuer1, change.change.id)).state === "confirmed");
     }
     const dir = mkdtempSync(join(tmpdir(), "credanchor-web-"));
-    (["valid", "revoked", "suspended"] as const).forEach((name, k) => {
+    for (const [k, name] of (["valid", "revoked", "suspended"] as const).entries()) {
       files[name] = join(dir, `${name}-badge.json`);
-      writeFileSync(files[name], JSON.stringify(stack.service.getCredential(issuer1, credentials[k]!.id).bundle));
-    });
+      writeFileSync(files[name], JSON.stringify((await stack.service.getCredential(issuer1, credentials[k]!.id)).bundle));
+    }
     files.book = join(dir, "my-chain.json");
     writeFileSync(files.book, JSON.stringify(book));
 

@@ -1,16 +1,11 @@
-// The service's one SQLite file: opening it safely, and the schema with its migrations.
-import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import { ServiceError } from "../core/errors.ts";
-
-export type Db = Database.Database;
+// The SQLite schema and its migrations: every table the stores implement, column by column.
+import type Database from "better-sqlite3";
 
 /**
  * Schema migrations, applied in order; `PRAGMA user_version` is the number applied. Never edit
  * a released one: add the next. Every state of the pipeline is a row, so a restart resumes it.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   -- Who the service anchors for: one row per on-chain issuer whose signer key it holds.
   CREATE TABLE issuers (
@@ -220,37 +215,37 @@ const MIGRATIONS: readonly string[] = [
     DELETE FROM credential_id_macs WHERE credential_id = NEW.id;
   END;
   `,
+  `
+  -- A signed credential's own "id" may be personal (a student record's URN): keep only its keyed
+  -- MAC (HMAC-SHA-256 under the server secret, bound to the issuer, as credential_id_macs). The
+  -- MAC needs the secret, which SQL has not: ids stored before this migration wait in
+  -- legacy_vc_ids until the service seals them at start (sealLegacyVcIds), then that table is empty.
+  CREATE TABLE signed_credentials_6 (
+    credential_id TEXT PRIMARY KEY REFERENCES credentials(id),
+    vc_id_mac     BLOB,                          -- NULL only until a legacy row is sealed
+    proof         TEXT NOT NULL                  -- JSON: the eddsa-rdfc-2022 DataIntegrityProof
+  ) STRICT;
+  CREATE TABLE legacy_vc_ids (
+    credential_id TEXT PRIMARY KEY REFERENCES credentials(id),
+    vc_id         TEXT NOT NULL
+  ) STRICT;
+  INSERT INTO legacy_vc_ids (credential_id, vc_id) SELECT credential_id, vc_id FROM signed_credentials;
+  INSERT INTO signed_credentials_6 (credential_id, proof) SELECT credential_id, proof FROM signed_credentials;
+  DROP TRIGGER signed_credentials_erase;
+  DROP TABLE signed_credentials;
+  ALTER TABLE signed_credentials_6 RENAME TO signed_credentials;
+  CREATE INDEX signed_credentials_vc_id_mac ON signed_credentials (vc_id_mac);
+  -- Erasing a credential erases its proof row and any id still waiting to be sealed.
+  CREATE TRIGGER signed_credentials_erased AFTER UPDATE OF erased_at ON credentials WHEN NEW.erased_at IS NOT NULL
+  BEGIN
+    DELETE FROM signed_credentials WHERE credential_id = NEW.id;
+    DELETE FROM legacy_vc_ids WHERE credential_id = NEW.id;
+  END;
+  `,
 ];
 
-/**
- * Opens (creating if needed) the service database at `path`, in WAL mode with full fsync, and
- * brings its schema up to date. `:memory:` works for throwaway use.
- *
- * @throws ServiceError `STORAGE_UNAVAILABLE` when the file cannot be opened or written.
- *
- * @example
- * const db = openDatabase("data/credanchor.db");
- */
-export function openDatabase(path: string): Db {
-  let db: Db;
-  try {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    db = new Database(path);
-    db.pragma("journal_mode = WAL");
-    // FULL: a commit survives power loss, not just a process crash. A 2xx means stored.
-    db.pragma("synchronous = FULL");
-    db.pragma("foreign_keys = ON");
-    db.pragma("busy_timeout = 5000");
-    // Erased content (GDPR) must not linger in free pages or freed cells: overwrite it with zeros.
-    db.pragma("secure_delete = ON");
-    migrate(db);
-  } catch (error) {
-    throw new ServiceError(`cannot open the database at ${path}: ${(error as Error).message}`, { code: "STORAGE_UNAVAILABLE", cause: error });
-  }
-  return db;
-}
-
-function migrate(db: Db): void {
+/** Applies the migrations a database has not seen yet, each in its own transaction. */
+export function migrate(db: Database.Database): void {
   const applied = db.pragma("user_version", { simple: true }) as number;
   for (let version = applied; version < MIGRATIONS.length; version++) {
     db.transaction(() => {
@@ -258,39 +253,4 @@ function migrate(db: Db): void {
       db.pragma(`user_version = ${version + 1}`);
     })();
   }
-}
-
-/**
- * After an erasure: copies the WAL into the main file and truncates it to zero bytes, so the
- * erased text stays in neither file (with `secure_delete` the main file has zeros where it was).
- * Returns false if a reader kept part of the WAL alive (the next checkpoint finishes the job).
- *
- * @example
- * eraseRows(db); checkpointAndTruncateWal(db);
- */
-export function checkpointAndTruncateWal(db: Db): boolean {
-  const [result] = db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
-  return result?.busy === 0;
-}
-
-/** Reads a meta value. */
-export function getMeta(db: Db, key: string): string | undefined {
-  return (db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
-}
-
-/** Writes a meta value. */
-export function setMeta(db: Db, key: string, value: string): void {
-  db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
-}
-
-/**
- * Maps a SQLite failure to what a client should hear: a full disk, a read-only or locked file
- * is `STORAGE_UNAVAILABLE` (HTTP 503), so nothing is answered 2xx that was not stored.
- */
-export function storageError(error: unknown): unknown {
-  const code = (error as { code?: string })?.code ?? "";
-  if (/^SQLITE_(FULL|READONLY|IOERR|BUSY|LOCKED|CANTOPEN|CORRUPT|NOTADB)/.test(code)) {
-    return new ServiceError(`the database cannot store data right now (${code})`, { code: "STORAGE_UNAVAILABLE", cause: error });
-  }
-  return error;
 }

@@ -1,8 +1,8 @@
 // Online backups of the service database: consistent while the service runs, readable only by its owner.
 import { chmodSync, closeSync, existsSync, openSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { ServiceError } from "../core/errors.ts";
-import type { Db } from "./db.ts";
+import { ServiceError } from "../../core/errors.ts";
+import type { Db } from "./database.ts";
 
 /**
  * Copies the open database `db` into `file` with SQLite's online backup API (a consistent

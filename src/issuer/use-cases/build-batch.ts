@@ -1,0 +1,40 @@
+// Building a batch: the oldest queued credentials of an issuer, their Merkle tree, every proof and
+// the queued anchor call, stored in one transaction.
+import { encodeFunctionData } from "viem";
+import { credentialRegistryAbi } from "../../chain/abi.ts";
+import { crashPoint } from "../../chain/crash-points.ts";
+import { bytesToHex } from "../../core/encoding.ts";
+import { CredanchorError } from "../../core/errors.ts";
+import { buildCredentialTree } from "../../core/merkle.ts";
+import type { IssuerDeps } from "./deps.ts";
+
+/**
+ * Claims the oldest queued credentials of `issuerId` (up to `maxSize`), builds their tree, and in
+ * ONE transaction stores the batch, every proof and the queued anchor transaction. A credential
+ * is claimed only if still unclaimed, so it can never be in two batches. Returns the batch's id
+ * and size, or undefined when nothing is queued.
+ *
+ * @example
+ * const built = await buildBatch(deps, 1, 100_000); // { id: 3, size: 812 }
+ */
+export async function buildBatch(deps: IssuerDeps, issuerId: number, maxSize: number): Promise<{ id: number; size: number } | undefined> {
+  const rows = await deps.store.credentials.nextForBatch(issuerId, maxSize);
+  if (rows.length === 0) return undefined;
+  const digests = new Uint8Array(rows.length * 32);
+  rows.forEach((r, k) => digests.set(r.digest, 32 * k));
+  const tree = buildCredentialTree(digests);
+  const claims = rows.map((r, k) => ({ seq: r.seq, leafIndex: k, proof: tree.getProof(k) }));
+  const signer = deps.issuers.get(issuerId)!.address;
+  const data = encodeFunctionData({ abi: credentialRegistryAbi, functionName: "anchor", args: [bytesToHex(tree.root)] });
+  const id = await deps.store.transaction(async (tx) => {
+    const at = deps.now();
+    const batchId = await tx.batches.insert({ issuerId, root: tree.root, size: rows.length, at });
+    const txId = await tx.outbox.enqueue({ signer, kind: "anchor", refId: batchId, data, at });
+    await tx.batches.setTx(batchId, txId);
+    const claimed = await tx.credentials.claimForBatch(batchId, claims);
+    if (claimed !== claims.length) throw new CredanchorError(`${claims.length - claimed} of the credentials were claimed by another batch while batch ${batchId} was built`);
+    return batchId;
+  });
+  crashPoint("batch:after-build");
+  return { id, size: rows.length };
+}

@@ -1,0 +1,141 @@
+// Status indices: drawn for new credentials from each issuer's list (which grows when half full,
+// its new range checked on-chain first), and re-checked on-chain before queued credentials are batched.
+import type { Address, PublicClient } from "viem";
+import { ServiceError } from "../../core/errors.ts";
+import type { JsonObject } from "../../core/json.ts";
+import { readStatusWords } from "../../chain/read-registry.ts";
+import { describeChainError } from "../../chain/sender.ts";
+import type { QueuedCredential } from "../../store/types.ts";
+import type { StatusIndexAllocator } from "../status-index.ts";
+import type { IssuerDeps } from "./deps.ts";
+
+/**
+ * Indices in [from, to) whose revocation or suspension bit is set on-chain in an issuer's lists.
+ *
+ * @example
+ * const taken = await setStatusBits(client, registry, 1, 0, 131_072);
+ */
+export async function setStatusBits(client: PublicClient, registry: Address, issuerId: number, from: number, to: number): Promise<number[]> {
+  const taken: number[] = [];
+  const words = Math.ceil(to / 256);
+  for (let first = Math.floor(from / 256); first < words; first += 2048) {
+    const count = Math.min(2048, words - first);
+    const { revoked, suspended } = await readStatusWords(client, registry, BigInt(issuerId), BigInt(first), BigInt(count));
+    for (let w = 0; w < count; w++) {
+      const bits = revoked[w]! | suspended[w]!;
+      if (bits === 0n) continue;
+      for (let b = 0; b < 256; b++) {
+        const index = (first + w) * 256 + b;
+        if ((bits >> BigInt(b)) & 1n && index >= from && index < to) taken.push(index);
+      }
+    }
+  }
+  return taken;
+}
+
+/**
+ * The smallest `initial · 2^k` above every index already given out (databases from before the size was kept).
+ *
+ * @example
+ * listSizeCovering(1024, [5000]); // 8192
+ */
+export function listSizeCovering(size: number, taken: readonly number[]): number {
+  const highest = taken.reduce((a, b) => Math.max(a, b), -1);
+  while (highest >= size) size *= 2;
+  return size;
+}
+
+/**
+ * Draws `count` status indices, first growing the list if it would pass half full. A new range
+ * is read on-chain before any of it is handed out (bits the issuer's keys set outside this
+ * service stay taken), and the new size is stored, so a restart checks the whole list again.
+ * The caller gives back (allocator.release) the indices it does not store.
+ *
+ * @example
+ * const indices = await drawIndices(deps, 1, 100);
+ */
+export async function drawIndices(deps: IssuerDeps, issuerId: number, count: number): Promise<number[]> {
+  for (;;) {
+    const allocator = deps.allocators.get(issuerId)!;
+    const size = allocator.sizeFor(count);
+    if (size <= allocator.size) return allocator.allocate(count);
+    const pending = deps.runtime.growing.get(issuerId);
+    if (pending) {
+      await pending;
+      continue;
+    }
+    const growth = growList(deps, issuerId, allocator, size).finally(() => deps.runtime.growing.delete(issuerId));
+    deps.runtime.growing.set(issuerId, growth);
+    await growth;
+  }
+}
+
+async function growList(deps: IssuerDeps, issuerId: number, allocator: StatusIndexAllocator, size: number): Promise<void> {
+  let onChain: number[];
+  try {
+    onChain = await setStatusBits(deps.client, deps.registry, issuerId, allocator.size, size);
+  } catch (error) {
+    throw new ServiceError(`the status list must grow and its new range cannot be checked on-chain now: ${describeChainError(error)}`, { code: "CHAIN_UNAVAILABLE", cause: error });
+  }
+  await deps.store.issuers.growListSize(issuerId, size);
+  allocator.grow(size, onChain);
+  deps.log?.("info", "status list grown", { issuerId, size, setOnChain: onChain.length });
+}
+
+/**
+ * Re-checks on-chain, before they are batched, the status indices of credentials accepted
+ * since the last call: a bit set meanwhile by the issuer's keys outside this service (the list
+ * was checked when it grew, not at every draw) would make a new credential born revoked. Such a
+ * credential gets a fresh index, salts and digest (its content is kept; GET shows the new index).
+ * Returns how many were re-indexed. Called by the pipeline before each round of batch building.
+ *
+ * @example
+ * const moved = await recheckQueuedIndices(deps);
+ */
+export async function recheckQueuedIndices(deps: IssuerDeps): Promise<number> {
+  let moved = 0;
+  for (const issuerId of deps.issuers.keys()) {
+    const queued = await deps.store.credentials.queuedAfter(issuerId, deps.runtime.recheckedUpTo.get(issuerId) ?? 0);
+    if (queued.length === 0) continue;
+    const onChain = new Set(await setBitsInWords(deps, issuerId, queued.map((q) => q.status_index >> 8)));
+    deps.allocators.get(issuerId)!.markTaken(onChain);
+    // An erased queued credential cannot be prepared again: it keeps its index (and shows revoked).
+    const hit: (QueuedCredential & { content: string })[] = [];
+    for (const q of queued) {
+      const content = onChain.has(q.status_index) ? await deps.store.credentials.content(q.seq) : null;
+      if (content !== null) hit.push({ ...q, content });
+    }
+    if (hit.length > 0) moved += await reindex(deps, issuerId, hit);
+    deps.runtime.recheckedUpTo.set(issuerId, queued.at(-1)!.seq);
+  }
+  return moved;
+}
+
+/** Set status bits in the given words of an issuer's lists (contiguous runs read in one call each). */
+async function setBitsInWords(deps: IssuerDeps, issuerId: number, words: readonly number[]): Promise<number[]> {
+  const sorted = [...new Set(words)].sort((a, b) => a - b);
+  const out: number[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1]! - sorted[i]! < 2048 && sorted[j + 1]! - sorted[j]! <= 64) j++;
+    out.push(...(await setStatusBits(deps.client, deps.registry, issuerId, sorted[i]! * 256, (sorted[j]! + 1) * 256)));
+    i = j + 1;
+  }
+  return out;
+}
+
+async function reindex(deps: IssuerDeps, issuerId: number, hit: readonly (QueuedCredential & { content: string })[]): Promise<number> {
+  const indices = await drawIndices(deps, issuerId, hit.length);
+  const { chainId, registry } = deps;
+  const prepared = await deps.pool.prepare(
+    hit.map((q) => JSON.parse(q.content) as JsonObject),
+    indices.map((statusIndex) => ({ chainId, registry, issuerId, statusIndex })),
+  );
+  const moved = await deps.store.transaction(async (tx) => {
+    let count = 0;
+    for (const [k, q] of hit.entries()) if (await tx.credentials.reindexQueued(q.seq, { statusIndex: indices[k]!, ...prepared[k]! })) count++;
+    return count;
+  });
+  deps.log?.("warn", "status indices set on-chain before anchoring: credentials re-indexed", { issuerId, count: moved, ids: hit.slice(0, 10).map((q) => q.id) });
+  return moved;
+}

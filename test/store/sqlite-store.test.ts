@@ -1,0 +1,134 @@
+// The SQLite store (real files): transactions that span awaits are atomic and never interleave
+// with other statements of the process, bulk inserts are all-or-nothing, and a database from
+// before migration 6 opens with its signed credentials' VC ids sealed into MACs, erasable to nothing.
+import { expect } from "chai";
+import Database from "better-sqlite3";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MIGRATIONS } from "../../src/store/sqlite/migrations.ts";
+import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/store.ts";
+import type { NewCredential } from "../../src/store/types.ts";
+
+const credential = (id: string, statusIndex: number, content = "{}"): NewCredential => ({
+  id,
+  issuerId: 1,
+  statusIndex,
+  content,
+  salts: new Uint8Array(16),
+  digest: new Uint8Array(32).fill(1),
+  leaf: new Uint8Array(32).fill(statusIndex),
+  validFrom: 0,
+  validUntil: 0,
+  createdAt: 1,
+});
+
+describe("src/store/sqlite (real SQLite files)", function () {
+  let dir: string;
+  let store: SqliteStore;
+
+  beforeEach(async function () {
+    dir = mkdtempSync(join(tmpdir(), "credanchor-store-"));
+    store = openSqliteStore(join(dir, "credanchor.db"));
+    await store.issuers.upsert({ id: 1, signer: "0x01", listSize: 1024, at: 1 });
+  });
+
+  afterEach(async function () {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("behavior: a rejected transaction leaves nothing; a statement from outside waits for it and is not rolled back with it", async function () {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const aborted = store.transaction(async (tx) => {
+      await tx.meta.set("inside", "1");
+      await gate; // the transaction is open across this await
+      throw new Error("abort");
+    });
+    let outsideDone = false;
+    const outside = store.meta.set("outside", "1").then(() => (outsideDone = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(outsideDone, "queued behind the open transaction").to.equal(false);
+    release();
+    const error = await aborted.then(() => undefined, (e: Error) => e);
+    expect(error?.message).to.equal("abort");
+    await outside;
+    expect(await store.meta.get("inside")).to.equal(undefined);
+    expect(await store.meta.get("outside")).to.equal("1");
+  });
+
+  it("behavior: a transaction's writes commit together and its result is returned", async function () {
+    const id = await store.transaction(async (tx) => {
+      const batchId = await tx.batches.insert({ issuerId: 1, root: new Uint8Array(32).fill(9), size: 1, at: 5 });
+      const txId = await tx.outbox.enqueue({ signer: "0xAB", kind: "anchor", refId: batchId, data: "0x01", at: 5 });
+      await tx.batches.setTx(batchId, txId);
+      return batchId;
+    });
+    const batch = (await store.batches.get(id))!;
+    expect(batch.state).to.equal("built");
+    expect((await store.outbox.get(batch.tx_id!))!.signer).to.equal("0xab");
+  });
+
+  it("error: calling the store itself inside its own transaction rejects instead of waiting forever", async function () {
+    const error = await store.transaction(() => store.meta.get("x")).then(() => undefined, (e: Error) => e);
+    expect(error?.message).to.match(/inside its own transaction/);
+    expect(await store.meta.get("x"), "the store still answers afterwards").to.equal(undefined);
+  });
+
+  it("behavior: insertMany stores all of the credentials or none (a repeated status index)", async function () {
+    await store.credentials.insertMany([credential("a", 1), credential("b", 2)]);
+    const error = await store.credentials.insertMany([credential("c", 3), credential("d", 2)]).then(() => undefined, (e: Error) => e);
+    expect(error).to.be.instanceOf(Error);
+    expect(await store.credentials.get("c")).to.equal(undefined);
+    expect(await store.credentials.allIndices(1)).to.have.members([1, 2]);
+  });
+
+  it("behavior: claimForBatch claims only unbatched credentials (never one credential in two batches)", async function () {
+    await store.credentials.insertMany([credential("a", 1), credential("b", 2)]);
+    const first = await store.batches.insert({ issuerId: 1, root: new Uint8Array(32).fill(1), size: 1, at: 1 });
+    const second = await store.batches.insert({ issuerId: 1, root: new Uint8Array(32).fill(2), size: 2, at: 1 });
+    const [a, b] = await store.credentials.nextForBatch(1, 10);
+    expect(await store.credentials.claimForBatch(first, [{ seq: a!.seq, leafIndex: 0, proof: new Uint8Array(0) }])).to.equal(1);
+    const claims = [a!, b!].map((c, k) => ({ seq: c.seq, leafIndex: k, proof: new Uint8Array(0) }));
+    expect(await store.credentials.claimForBatch(second, claims)).to.equal(1);
+    expect((await store.credentials.get("a"))!.batch_id).to.equal(first);
+    expect(await store.credentials.queueDepths()).to.deep.equal(new Map());
+  });
+});
+
+describe("src/store/sqlite migration 6: signed credentials keep their VC id only as a MAC", function () {
+  it("behavior: a version-5 database opens; its clear VC id is sealed into a MAC, found by it, and erasure leaves the id nowhere in the file", async function () {
+    const dir = mkdtempSync(join(tmpdir(), "credanchor-store-v5-"));
+    const path = join(dir, "credanchor.db");
+    const vcId = "urn:uuid:student-record-4711";
+    try {
+      const old = new Database(path);
+      for (const migration of MIGRATIONS.slice(0, 5)) old.exec(migration);
+      old.pragma("user_version = 5");
+      old.prepare("INSERT INTO issuers (id, signer, list_size, created_at) VALUES (1, '0x01', 1024, 1)").run();
+      old.prepare("INSERT INTO credentials (id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at) VALUES ('c1', 1, 7, ?, x'00', x'01', x'02', 0, 0, 1)").run(JSON.stringify({ id: vcId }));
+      old.prepare("INSERT INTO signed_credentials (credential_id, vc_id, proof) VALUES ('c1', ?, '{}')").run(vcId);
+      old.close();
+
+      const store = openSqliteStore(path);
+      try {
+        const mac = (issuerId: number, id: string) => createHmac("sha256", "k").update(`${issuerId}\0${id}`).digest();
+        expect(await store.signedCredentials.sealLegacyVcIds(mac)).to.equal(1);
+        expect(await store.signedCredentials.sealLegacyVcIds(mac), "sealed once").to.equal(0);
+        expect(await store.signedCredentials.find("unknown", [mac(1, vcId)])).to.deep.equal([{ credential_id: "c1", issuer_id: 1, proof: "{}" }]);
+        expect(store.db.prepare("SELECT count(*) FROM legacy_vc_ids").pluck().get()).to.equal(0);
+
+        expect(await store.credentials.erase("c1", 2)).to.equal(true);
+        expect(await store.signedCredentials.find("c1", [mac(1, vcId)])).to.deep.equal([]);
+        expect(await store.afterErasure()).to.equal(true);
+      } finally {
+        await store.close();
+      }
+      expect(readFileSync(path).includes(Buffer.from("student-record-4711")), "the erased id is nowhere in the database file").to.equal(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
