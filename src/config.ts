@@ -15,6 +15,11 @@ export const ConfigSchema = z
     port: intIn(0, 65_535).default(8080),
     /** Directory of the SQLite file (credanchor.db) and, on the local chain, the demo keys. */
     dataDir: z.string().min(1).default("./data"),
+    /**
+     * PostgreSQL instead of the SQLite file (`postgres://user:password@host:5432/db`): several
+     * replicas share it, one of them anchoring per signer. Needs `serverSecret` (one for all replicas).
+     */
+    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
     /** JSON-RPC endpoint; absent: a local Hardhat chain started on 127.0.0.1:`chainPort`. */
     rpcUrl: url.optional(),
     chainPort: intIn(1, 65_535).default(8545),
@@ -79,6 +84,7 @@ const ENV: Record<string, keyof Config> = {
   HOST: "host",
   PORT: "port",
   DATA_DIR: "dataDir",
+  DATABASE_URL: "databaseUrl",
   RPC_URL: "rpcUrl",
   CHAIN_PORT: "chainPort",
   PUBLIC_RPC_URL: "publicRpcUrl",
@@ -105,7 +111,7 @@ const ENV: Record<string, keyof Config> = {
 };
 
 /** Settings whose values never appear in messages. */
-const SECRET: ReadonlySet<string> = new Set(["signerKeys", "signerKeystorePassword", "webhooks", "serverSecret", "assertionKeys"]);
+const SECRET: ReadonlySet<string> = new Set(["databaseUrl", "signerKeys", "signerKeystorePassword", "webhooks", "serverSecret", "assertionKeys"]);
 
 /** The environment variable of a setting, for messages. */
 export const envNameOf = (key: string): string | undefined => Object.entries(ENV).find(([, k]) => k === key)?.[0];

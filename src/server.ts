@@ -25,7 +25,10 @@ import { checkAssertionKeys, DEMO_KEYS_FILE, loadAssertionKeys } from "./issuer/
 import { loadServerSecret } from "./issuer/server-secret.ts";
 import { createIssuerService, type RunningIssuerService } from "./issuer/service.ts";
 import { chainFingerprint } from "./issuer/use-cases/start.ts";
-import { openSqliteStore, type SqliteStore } from "./store/sqlite/store.ts";
+import { openStore as openConfiguredStore } from "./store/open.ts";
+import { startAnchoringLeader, type LeaderElection } from "./store/postgres/leader.ts";
+import { openSqliteStore } from "./store/sqlite/store.ts";
+import type { Store } from "./store/types.ts";
 import { loadTrustList } from "./verifier/trust-files.ts";
 
 export type RunningServer = RunningIssuerService & {
@@ -34,7 +37,7 @@ export type RunningServer = RunningIssuerService & {
   rpcUrl: string;
   chainId: number;
   registry: Address;
-  store: SqliteStore;
+  store: Store;
   logger: Logger;
   /** Set on the local chain: the demo issuer's id and API key, and the operator key. */
   demo?: { issuerId: number; issuerApiKey: string; adminApiKey: string; chainStarted: boolean };
@@ -136,7 +139,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
   let devChain: DevChain | undefined;
   let rpcUrl = config.rpcUrl;
   let registry = config.registryAddress as Address | undefined;
-  let store: SqliteStore | undefined;
+  let store: Store | undefined;
   let resetNotice: string | undefined;
   // Set once the pipeline and the monitor exist; the local chain's supervisor reports to them.
   let afterChainRestart = () => {};
@@ -187,7 +190,11 @@ export async function startServer(config: Config, { logger: given, notify = () =
     }
 
     const dbPath = join(dataDir, "credanchor.db");
-    if (devChain?.node && existsSync(dbPath)) {
+    if (config.databaseUrl && !config.serverSecret) {
+      // Each replica would generate its own: MACs (Idempotency-Keys, credential ids) must agree across replicas.
+      throw new ServiceError("with DATABASE_URL, set SERVER_SECRET (the same 64 hex digits on every replica)", { code: "CONFIG_INVALID" });
+    }
+    if (!config.databaseUrl && devChain?.node && existsSync(dbPath)) {
       // The chain started without the blocks this database saw (its state file was removed or set
       // aside): the anchors it records are gone. Keep it aside (never delete data), start clean.
       const old = openSqliteStore(dbPath);
@@ -205,7 +212,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
         resetNotice = `The local chain started without the blocks the database saw (${statePath} was missing or unreadable), so the previous database (whose anchors are gone) was moved to ${aside}.`;
       }
     }
-    store = openSqliteStore(dbPath);
+    store = await openConfiguredStore({ databaseUrl: config.databaseUrl, sqlitePath: dbPath });
     // Lines marked `notice` (the chain went back and work is re-sent) also go to the console.
     const log = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => {
       logger[level]({ module: "pipeline", ...fields }, message);
@@ -307,7 +314,18 @@ export async function startServer(config: Config, { logger: given, notify = () =
     const server = await listenApi(app, { host: config.host, port: config.port });
     publicBaseUrl ??= `http://${config.host}:${(server.address() as { port: number }).port}`;
     const address = server.address() as { port: number };
-    running.pipeline.start();
+    // With PostgreSQL, every replica accepts and serves; only the elected leader of its signers anchors.
+    let pipelineTurn = Promise.resolve();
+    const leader: LeaderElection | undefined = config.databaseUrl
+      ? startAnchoringLeader({
+          connectionString: config.databaseUrl,
+          chainId,
+          signers: signers.map((s) => s.address),
+          log: (level, message, fields) => logger[level]({ module: "leader", ...fields }, message),
+          onChange: (leading) => (pipelineTurn = pipelineTurn.then(() => (leading ? running.pipeline.start() : running.pipeline.stop()))),
+        })
+      : undefined;
+    if (!leader) running.pipeline.start();
     logger.info({ module: "server", host: config.host, port: address.port, chainId, registry, issuers: [...running.issuers.keys()] }, "credanchor started");
 
     let stopped: Promise<void> | undefined;
@@ -318,6 +336,8 @@ export async function startServer(config: Config, { logger: given, notify = () =
           server.closeIdleConnections?.();
         });
         chainMonitor.stop();
+        await leader?.stop();
+        await pipelineTurn;
         await running.pipeline.stop();
         await running.close();
         await openStore.close();

@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import pg from "pg";
 import { migratePostgres, POSTGRES_MIGRATIONS } from "../../src/store/postgres/migrations.ts";
-import { openDatabase } from "../../src/store/db.ts";
+import { openDatabase } from "../../src/store/sqlite/database.ts";
 import { sharedPostgres } from "../helpers/postgres.ts";
 
 /** SQLite tables PostgreSQL has no need for: ids kept in clear before SQLite's migration 6. */

@@ -128,3 +128,65 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     },
   };
 }
+
+export type AnchoringLeaderOptions = Omit<LeaderElectionOptions, "signer"> & {
+  /** Every signer address this process holds. */
+  signers: readonly string[];
+};
+
+/**
+ * The election of a process holding several signer keys: it leads (its pipeline runs) when it
+ * holds the lock of every one of them. The locks are taken in one fixed order (by key), each
+ * tried only while the ones before it are held, so replicas holding the same keys never split
+ * them (each holding some, none leading). `onChange` says when the whole set is won or lost.
+ *
+ * @example
+ * const leader = startAnchoringLeader({ connectionString, chainId: 31337, signers: [a.address, b.address],
+ *   onChange: (leading) => console.log(leading ? "anchoring here" : "accepting only") });
+ */
+export function startAnchoringLeader(options: AnchoringLeaderOptions): LeaderElection & { readonly keys: readonly bigint[] } {
+  const order = [...new Set(options.signers.map((s) => s.toLowerCase()))].sort((a, b) => (leaderLockKey(options.chainId, a) < leaderLockKey(options.chainId, b) ? -1 : 1));
+  const elections: (LeaderElection | undefined)[] = order.map(() => undefined);
+  let leading = false;
+  let changes = Promise.resolve();
+  const report = () => {
+    const now = elections.every((e) => e?.leading === true);
+    if (now === leading) return;
+    leading = now;
+    options.onChange?.(now);
+  };
+  // Election k+1 runs only while election k leads; losing k stops every later one (their locks go).
+  const changed = (k: number, won: boolean, from: { election?: LeaderElection }) => {
+    changes = changes.then(async () => {
+      if (elections[k] !== from.election) return; // a stopped election's last word
+      if (won && k + 1 < order.length && !elections[k + 1]) elections[k + 1] = join(k + 1);
+      if (!won) {
+        for (let j = order.length - 1; j > k; j--) {
+          const later = elections[j];
+          elections[j] = undefined;
+          await later?.stop();
+        }
+      }
+      report();
+    });
+  };
+  const join = (k: number) => {
+    const self: { election?: LeaderElection } = {};
+    self.election = startLeaderElection({ ...options, signer: order[k]!, onChange: (won) => changed(k, won, self) });
+    return self.election;
+  };
+  elections[0] = join(0);
+  return {
+    get leading() {
+      return leading;
+    },
+    key: elections[0]!.key,
+    keys: order.map((s) => leaderLockKey(options.chainId, s)),
+    async stop() {
+      await changes;
+      for (let j = order.length - 1; j >= 0; j--) await elections[j]?.stop();
+      await changes;
+      report();
+    },
+  };
+}
