@@ -1,5 +1,6 @@
 // A real stack for service tests: a `hardhat node` process, CredentialRegistry (v2) deployed, two
-// issuers registered, and the issuer service over a real SQLite file in a temp dir.
+// issuers registered, and the issuer service over a real SQLite file in a temp dir (or, with
+// CREDANCHOR_TEST_STORE=postgres, a fresh database on the test PostgreSQL server).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,8 @@ import { createApiKey } from "../../src/issuer/api-keys.ts";
 import { createIssuerService, type IssuerServiceOptions, type RunningIssuerService } from "../../src/issuer/service.ts";
 import type { Db } from "../../src/store/sqlite/database.ts";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/store.ts";
+import { openPostgresStore } from "../../src/store/postgres/store.ts";
+import { sharedPostgres } from "./postgres.ts";
 import type { Server } from "node:http";
 import pino from "pino";
 import { createApp, type AppOptions } from "../../src/api/app.ts";
@@ -94,6 +97,20 @@ export type Stack = RunningIssuerService & {
   close(): Promise<void>;
 };
 
+/** Which store the service tests run on: SQLite unless CREDANCHOR_TEST_STORE=postgres (the PostgreSQL pass). */
+export const TEST_STORE = process.env.CREDANCHOR_TEST_STORE === "postgres" ? "postgres" : "sqlite";
+
+/**
+ * The test's store. In the PostgreSQL pass, `db` (SQLite rows read directly) throws: files that
+ * read rows that way stay out of that pass.
+ */
+async function openTestStore(dbPath: string): Promise<SqliteStore> {
+  if (TEST_STORE === "sqlite") return openSqliteStore(dbPath);
+  const store = await openPostgresStore(await (await sharedPostgres()).createDatabase());
+  const noDb = new Proxy({}, { get: () => { throw new Error("this test reads SQLite rows (stack.db): it cannot run in the PostgreSQL pass"); } });
+  return Object.assign(Object.create(store) as SqliteStore, { db: noDb });
+}
+
 /**
  * Opens the issuer service over a fresh SQLite file on `chain` (started if not given), serving
  * both issuers. The pipeline is not started: call `pipeline.tick()` or `pipeline.start()`.
@@ -101,7 +118,7 @@ export type Stack = RunningIssuerService & {
 export async function openStack(chain: Chain, overrides: Partial<IssuerServiceOptions> & { dir?: string } = {}): Promise<Stack> {
   const dir = overrides.dir ?? mkdtempSync(join(tmpdir(), "credanchor-stack-"));
   const dbPath = join(dir, "credanchor.db");
-  const store = openSqliteStore(dbPath);
+  const store = await openTestStore(dbPath);
   const options: IssuerServiceOptions = {
     store,
     client: chain.publicClient,
