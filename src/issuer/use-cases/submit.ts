@@ -3,6 +3,7 @@
 import { credentialIssues } from "../../core/credential.ts";
 import { CredanchorError, ServiceError, ValidationError, type ErrorDetail } from "../../core/errors.ts";
 import { crashPoint } from "../../chain/crash-points.ts";
+import { StatusIndexTakenError } from "../../store/errors.ts";
 import type { NewCredential } from "../../store/types.ts";
 import { acceptedInOrder, credentialIdMac, planSubmission } from "../dedupe.ts";
 import { newCredentialId } from "../ids.ts";
@@ -62,6 +63,21 @@ function checkedCredentials(deps: IssuerDeps, issuerId: number, request: SubmitR
  * const { credentials } = await submitCredentials(deps, 1, { credentials: [credential], idempotencyKey: "run-42" });
  */
 export async function submitCredentials(deps: IssuerDeps, issuerId: number, request: SubmitRequest): Promise<SubmitResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await submitOnce(deps, issuerId, request);
+    } catch (error) {
+      if (!(error instanceof StatusIndexTakenError) || attempt >= MAX_INDEX_RACES) throw error;
+      // Another replica stored one of the indices drawn: learn every index taken, then draw again.
+      deps.allocators.get(issuerId)!.markTaken(await deps.store.credentials.allIndices(issuerId));
+    }
+  }
+}
+
+/** Draws lost to another replica before the request is answered 503 (retry). */
+const MAX_INDEX_RACES = 5;
+
+async function submitOnce(deps: IssuerDeps, issuerId: number, request: SubmitRequest): Promise<SubmitResult> {
   assertServedIssuer(deps, issuerId);
   const { idempotencyKey: key } = request;
   const max = deps.limits.maxPerRequest;

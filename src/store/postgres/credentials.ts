@@ -1,7 +1,8 @@
 // PostgreSQL repositories of accepted credentials, their id MACs and their signed proofs. Bulk
 // calls are one statement each (arrays through unnest / ANY), so each is atomic on its own.
 import type { StatusAction } from "../../issuer/types.ts";
-import type { CredentialIdRepository, CredentialRepository, CredentialRow, KnownCredential, QueuedCredential, SignedCredentialRepository, SignedCredentialRow } from "../types.ts";
+import type { NewCredential, CredentialIdRepository, CredentialRepository, CredentialRow, KnownCredential, QueuedCredential, SignedCredentialRepository, SignedCredentialRow } from "../types.ts";
+import { StatusIndexTakenError } from "../errors.ts";
 import { asBuffer, type Sql } from "./sql.ts";
 
 /** The flag each status action sets. */
@@ -17,26 +18,9 @@ export function postgresCredentials(sql: Sql): CredentialRepository {
   return {
     async insertMany(rows) {
       if (rows.length === 0) return;
-      // WITH ORDINALITY … ORDER BY: seq grows in the order given.
-      await sql(
-        `INSERT INTO credentials (id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at)
-         SELECT id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at
-           FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bytea[], $6::bytea[], $7::bytea[], $8::bigint[], $9::bigint[], $10::bigint[])
-                WITH ORDINALITY AS r(id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at, n)
-          ORDER BY n`,
-        [
-          rows.map((r) => r.id),
-          rows.map((r) => r.issuerId),
-          rows.map((r) => r.statusIndex),
-          rows.map((r) => r.content),
-          rows.map((r) => asBuffer(r.salts)),
-          rows.map((r) => asBuffer(r.digest)),
-          rows.map((r) => asBuffer(r.leaf)),
-          rows.map((r) => r.validFrom),
-          rows.map((r) => r.validUntil),
-          rows.map((r) => r.createdAt),
-        ],
-      );
+      await insertCredentials(sql, rows).catch((error: { code?: string; constraint?: string }) => {
+        throw error?.code === "23505" && error.constraint === "credentials_issuer_id_status_index_key" ? new StatusIndexTakenError(error) : error;
+      });
     },
     async get(id) {
       return (await sql<CredentialRow>("SELECT * FROM credentials WHERE id = $1", [id])).rows[0];
@@ -161,4 +145,27 @@ export function postgresSignedCredentials(sql: Sql): SignedCredentialRepository 
       return 0; // PostgreSQL support began after VC ids became MACs: no id was ever stored in clear
     },
   };
+}
+
+/** One statement for the whole call (all or nothing); WITH ORDINALITY … ORDER BY: seq grows in the order given. */
+function insertCredentials(sql: Sql, rows: readonly NewCredential[]) {
+  return sql(
+    `INSERT INTO credentials (id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at)
+     SELECT id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at
+       FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bytea[], $6::bytea[], $7::bytea[], $8::bigint[], $9::bigint[], $10::bigint[])
+            WITH ORDINALITY AS r(id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at, n)
+      ORDER BY n`,
+    [
+      rows.map((r) => r.id),
+      rows.map((r) => r.issuerId),
+      rows.map((r) => r.statusIndex),
+      rows.map((r) => r.content),
+      rows.map((r) => asBuffer(r.salts)),
+      rows.map((r) => asBuffer(r.digest)),
+      rows.map((r) => asBuffer(r.leaf)),
+      rows.map((r) => r.validFrom),
+      rows.map((r) => r.validUntil),
+      rows.map((r) => r.createdAt),
+    ],
+  );
 }
