@@ -25,7 +25,8 @@ import { checkAssertionKeys, DEMO_KEYS_FILE, loadAssertionKeys } from "./issuer/
 import { loadServerSecret } from "./issuer/server-secret.ts";
 import { createIssuerService, type RunningIssuerService } from "./issuer/service.ts";
 import { chainFingerprint } from "./issuer/use-cases/start.ts";
-import { openSqliteStore, type SqliteStore } from "./store/sqlite/store.ts";
+import { openSqliteStore } from "./store/sqlite/store.ts";
+import type { Store } from "./store/types.ts";
 import { loadTrustList } from "./verifier/trust-files.ts";
 
 export type RunningServer = RunningIssuerService & {
@@ -34,7 +35,7 @@ export type RunningServer = RunningIssuerService & {
   rpcUrl: string;
   chainId: number;
   registry: Address;
-  store: SqliteStore;
+  store: Store;
   logger: Logger;
   /** Set on the local chain: the demo issuer's id and API key, and the operator key. */
   demo?: { issuerId: number; issuerApiKey: string; adminApiKey: string; chainStarted: boolean };
@@ -136,7 +137,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
   let devChain: DevChain | undefined;
   let rpcUrl = config.rpcUrl;
   let registry = config.registryAddress as Address | undefined;
-  let store: SqliteStore | undefined;
+  let store: Store | undefined;
   let resetNotice: string | undefined;
   // Set once the pipeline and the monitor exist; the local chain's supervisor reports to them.
   let afterChainRestart = () => {};
