@@ -1,7 +1,7 @@
-// The transaction outbox: sends the registry calls queued in `chain_txs`, one at a time per
+// The transaction outbox: sends the registry calls queued in the store's outbox, one at a time per
 // signer, with every signed transaction stored before it is broadcast. It tracks nonces, bumps
 // fees of stuck transactions, waits for K confirmations and re-sends when a reorg drops a block.
-// A call that will always revert is closed (failed, done or taken) instead of retried, and one
+// A call that will always revert is closed (failed or done) instead of retried, and one
 // item backing off never holds back the signer's other items.
 import {
   BaseError,
@@ -18,8 +18,6 @@ import { crashPoint } from "./crash-points.ts";
 import type { ChainTxChange, ChainTxKind, ChainTxOutcome, ChainTxRow, OutboxRepository, OutboxStore, TxAttemptRow, TxHooks } from "./outbox.ts";
 import { classifyChainError, decodeRegistryError, isPermanentBroadcastError, type RevertVerdict } from "./revert-classes.ts";
 import { forgottenBlocks } from "./rewind.ts";
-
-export type { ChainTxKind, ChainTxOutcome, ChainTxRow, TxHooks } from "./outbox.ts";
 
 export type SenderOptions<Tx extends { outbox: OutboxRepository }> = {
   /** Where the outbox lives; its transactions hand their repositories to the hooks. */

@@ -25,8 +25,6 @@ import { recheckQueuedIndices } from "./use-cases/status-indices.ts";
 import { submitCredentials } from "./use-cases/submit.ts";
 import { getBatch, getCredential, getSignedCredential, getStatusChange } from "./use-cases/views.ts";
 
-export type { ServiceLogger } from "./use-cases/deps.ts";
-
 export type IssuerServiceOptions = {
   store: Store;
   client: PublicClient;
@@ -57,7 +55,7 @@ export type IssuerServiceOptions = {
   idempotencyWindowMs?: number;
 };
 
-export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 3600_000;
+const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 3600_000;
 const DEFAULT_LIST_SIZE = 131_072;
 
 /** Where a running service is: what `createIssuerService` returns. */

@@ -197,7 +197,7 @@ describe("src/api: VC-API (real service, real chain)", function () {
     expect(none.body.errors[0]).to.include({ check: "format", code: "CREDENTIAL_INVALID" });
     expectError(await call("GET", "/credentials/00000000-0000-4000-8000-000000000000", { token: stack.tokens[1]! }), 404, "NOT_FOUND");
     expectError(await call("GET", "/credentials/not-an-id", { token: stack.tokens[1]! }), 400, "REQUEST_INVALID");
-    expect(stored()).to.equal(before);
+    expect(await stored()).to.equal(before);
     // Another issuer's signed credential is answered as missing.
     const mine = (await issue(badge())).body.verifiableCredential as JsonObject;
     expectError(await call("GET", `/credentials/${serviceId(mine)}`, { token: stack.tokens[2]! }), 404, "NOT_FOUND");

@@ -1,6 +1,6 @@
-// The SQLite store (real files): transactions that span awaits are atomic and never interleave
-// with other statements of the process, bulk inserts are all-or-nothing, and a database from
-// before migration 6 opens with its signed credentials' VC ids sealed into MACs, erasable to nothing.
+// The SQLite store (real files): the shared Store contract, transactions that span awaits never
+// interleaving with other statements of the process, and a database from before migration 6
+// opening with its signed credentials' VC ids sealed into MACs, erasable to nothing.
 import { expect } from "chai";
 import Database from "better-sqlite3";
 import { createHmac } from "node:crypto";
@@ -9,22 +9,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MIGRATIONS } from "../../src/store/sqlite/migrations.ts";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/store.ts";
-import type { NewCredential } from "../../src/store/types.ts";
+import { describeStore } from "../helpers/store-suite.ts";
 
-const credential = (id: string, statusIndex: number, content = "{}"): NewCredential => ({
-  id,
-  issuerId: 1,
-  statusIndex,
-  content,
-  salts: new Uint8Array(16),
-  digest: new Uint8Array(32).fill(1),
-  leaf: new Uint8Array(32).fill(statusIndex),
-  validFrom: 0,
-  validUntil: 0,
-  createdAt: 1,
+describeStore("SQLite", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "credanchor-store-"));
+  const store = openSqliteStore(join(dir, "credanchor.db"));
+  return { store, cleanup: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })) };
 });
 
-describe("src/store/sqlite (real SQLite files)", function () {
+describe("src/store/sqlite: one queue for the connection", function () {
   let dir: string;
   let store: SqliteStore;
 
@@ -39,7 +32,7 @@ describe("src/store/sqlite (real SQLite files)", function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("behavior: a rejected transaction leaves nothing; a statement from outside waits for it and is not rolled back with it", async function () {
+  it("behavior: a statement from outside waits for an open transaction (never runs inside it) and is not rolled back with it", async function () {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const aborted = store.transaction(async (tx) => {
@@ -59,42 +52,10 @@ describe("src/store/sqlite (real SQLite files)", function () {
     expect(await store.meta.get("outside")).to.equal("1");
   });
 
-  it("behavior: a transaction's writes commit together and its result is returned", async function () {
-    const id = await store.transaction(async (tx) => {
-      const batchId = await tx.batches.insert({ issuerId: 1, root: new Uint8Array(32).fill(9), size: 1, at: 5 });
-      const txId = await tx.outbox.enqueue({ signer: "0xAB", kind: "anchor", refId: batchId, data: "0x01", at: 5 });
-      await tx.batches.setTx(batchId, txId);
-      return batchId;
-    });
-    const batch = (await store.batches.get(id))!;
-    expect(batch.state).to.equal("built");
-    expect((await store.outbox.get(batch.tx_id!))!.signer).to.equal("0xab");
-  });
-
   it("error: calling the store itself inside its own transaction rejects instead of waiting forever", async function () {
     const error = await store.transaction(() => store.meta.get("x")).then(() => undefined, (e: Error) => e);
     expect(error?.message).to.match(/inside its own transaction/);
     expect(await store.meta.get("x"), "the store still answers afterwards").to.equal(undefined);
-  });
-
-  it("behavior: insertMany stores all of the credentials or none (a repeated status index)", async function () {
-    await store.credentials.insertMany([credential("a", 1), credential("b", 2)]);
-    const error = await store.credentials.insertMany([credential("c", 3), credential("d", 2)]).then(() => undefined, (e: Error) => e);
-    expect(error).to.be.instanceOf(Error);
-    expect(await store.credentials.get("c")).to.equal(undefined);
-    expect(await store.credentials.allIndices(1)).to.have.members([1, 2]);
-  });
-
-  it("behavior: claimForBatch claims only unbatched credentials (never one credential in two batches)", async function () {
-    await store.credentials.insertMany([credential("a", 1), credential("b", 2)]);
-    const first = await store.batches.insert({ issuerId: 1, root: new Uint8Array(32).fill(1), size: 1, at: 1 });
-    const second = await store.batches.insert({ issuerId: 1, root: new Uint8Array(32).fill(2), size: 2, at: 1 });
-    const [a, b] = await store.credentials.nextForBatch(1, 10);
-    expect(await store.credentials.claimForBatch(first, [{ seq: a!.seq, leafIndex: 0, proof: new Uint8Array(0) }])).to.equal(1);
-    const claims = [a!, b!].map((c, k) => ({ seq: c.seq, leafIndex: k, proof: new Uint8Array(0) }));
-    expect(await store.credentials.claimForBatch(second, claims)).to.equal(1);
-    expect((await store.credentials.get("a"))!.batch_id).to.equal(first);
-    expect(await store.credentials.queueDepths()).to.deep.equal(new Map());
   });
 });
 

@@ -9,6 +9,7 @@ import { openPostgresStore } from "../../src/store/postgres/store.ts";
 import { openSqliteStore } from "../../src/store/sqlite/store.ts";
 import type { NewCredential, Store } from "../../src/store/types.ts";
 import { sharedPostgres } from "../helpers/postgres.ts";
+import { describeStore } from "../helpers/store-suite.ts";
 
 const SIGNER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
@@ -170,4 +171,10 @@ describe("store contract: both implementations", function () {
     if (results.size < BACKENDS.length) this.skip(); // a backend's own scenario failed and says why
     expect(results.get("postgres")).to.deep.equal(results.get("sqlite"));
   });
+});
+
+// The store branch's shared contract suite (SQLite runs it in sqlite-store.test.ts), on PostgreSQL.
+describeStore("postgres", async () => {
+  const store = await openPostgresStore(await (await sharedPostgres()).createDatabase());
+  return { store, cleanup: () => store.close() };
 });

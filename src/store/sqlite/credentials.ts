@@ -14,7 +14,7 @@ import type {
 import type { Db, Statement } from "./database.ts";
 
 /** Runs `fn` atomically: inside the caller's transaction if one is open, else in its own. */
-export function atomic<T>(db: Db, fn: () => T): T {
+function atomic<T>(db: Db, fn: () => T): T {
   return db.inTransaction ? fn() : db.transaction(fn)();
 }
 
