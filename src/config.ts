@@ -172,5 +172,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
   if (parsed.data.signerKeystore && !parsed.data.signerKeystorePassword) {
     throw new ServiceError("SIGNER_KEYSTORE is set but SIGNER_KEYSTORE_PASSWORD is not", { code: "CONFIG_INVALID" });
   }
+  if (parsed.data.databaseUrl && !parsed.data.serverSecret) {
+    // Replicas sharing the database must key their MACs (Idempotency-Keys, credential ids) alike:
+    // none may generate a secret of its own.
+    throw new ServiceError("DATABASE_URL is set but SERVER_SECRET is not (the same 64 hex digits on every replica)", { code: "CONFIG_INVALID" });
+  }
   return Object.freeze(parsed.data);
 }

@@ -190,10 +190,6 @@ export async function startServer(config: Config, { logger: given, notify = () =
     }
 
     const dbPath = join(dataDir, "credanchor.db");
-    if (config.databaseUrl && !config.serverSecret) {
-      // Each replica would generate its own: MACs (Idempotency-Keys, credential ids) must agree across replicas.
-      throw new ServiceError("with DATABASE_URL, set SERVER_SECRET (the same 64 hex digits on every replica)", { code: "CONFIG_INVALID" });
-    }
     if (!config.databaseUrl && devChain?.node && existsSync(dbPath)) {
       // The chain started without the blocks this database saw (its state file was removed or set
       // aside): the anchors it records are gone. Keep it aside (never delete data), start clean.

@@ -54,4 +54,13 @@ describe("src/config.ts", function () {
     expect(error.details[0]!.path).to.equal("signerKeys (SIGNER_PRIVATE_KEYS)");
     expect(JSON.stringify(error.details) + error.message).not.to.include("deadbeef");
   });
+
+  it("error: DATABASE_URL needs SERVER_SECRET, must be a postgres:// URL, and is never echoed (it holds a password)", function () {
+    const url = "postgres://credanchor:hunter2-secret@db.internal:5432/credanchor";
+    expect(configError(() => loadConfig({ DATABASE_URL: url })).message).to.match(/SERVER_SECRET/);
+    expect(loadConfig({ DATABASE_URL: url, SERVER_SECRET: "ab".repeat(32) }).databaseUrl).to.equal(url);
+    const bad = configError(() => loadConfig({ DATABASE_URL: "mysql://root:hunter2-secret@db/x", SERVER_SECRET: "ab".repeat(32) }));
+    expect(bad.details[0]!.path).to.equal("databaseUrl (DATABASE_URL)");
+    expect(JSON.stringify(bad.details) + bad.message).not.to.include("hunter2");
+  });
 });

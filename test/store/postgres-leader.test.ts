@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { leaderLockKey, startLeaderElection, type LeaderElection } from "../../src/store/postgres/leader.ts";
+import { leaderLockKey, startAnchoringLeader, startLeaderElection, type LeaderElection } from "../../src/store/postgres/leader.ts";
 import { sharedPostgres } from "../helpers/postgres.ts";
 
 const LEADER = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "store", "postgres", "leader.ts");
@@ -122,5 +122,25 @@ describe("PostgreSQL leader election (advisory lock per chain and signer)", func
     expect(rest.filter((c) => c.leading)).to.have.length(1);
     // Each follower changed at most once (to leading): nobody led and stepped down on the way.
     for (const c of rest) expect(c.changes).to.be.at.most(1);
+  });
+
+  it("behavior: processes holding several signers never split them: one leads all, and on its stop another leads all", async function () {
+    const signers = [SIGNER, OTHER_SIGNER, "0x90F79bf6EB2c4f870365E785982E1f101E93b906"];
+    const changes: boolean[][] = [[], [], []];
+    const candidates = [0, 1, 2].map((k) => {
+      // Each process lists its keys in another order: the lock order is the keys', not the list's.
+      const election = startAnchoringLeader({ connectionString: url, chainId: 31337, signers: [...signers.slice(k), ...signers.slice(0, k)], retryMs: 200, onChange: (l) => changes[k]!.push(l) });
+      elections.push(election);
+      return election;
+    });
+    await waitFor(() => candidates.some((c) => c.leading), "a leader of all three signers");
+    await new Promise((r) => setTimeout(r, 800));
+    expect(candidates.filter((c) => c.leading)).to.have.length(1);
+    const leader = candidates.find((c) => c.leading)!;
+    await leader.stop();
+    await waitFor(() => candidates.some((c) => c !== leader && c.leading), "a new leader of all three");
+    expect(candidates.filter((c) => c.leading)).to.have.length(1);
+    // Followers never led part of the set: each changed at most once (to leading).
+    candidates.forEach((c, k) => c !== leader && expect(changes[k]!.length).to.be.at.most(1));
   });
 });
