@@ -13,6 +13,7 @@ import { errorBody, sendError } from "./errors.ts";
 import { Metrics } from "./metrics.ts";
 import { clientOf, createRateLimiter } from "./rate-limit.ts";
 import { openApiDocument } from "./openapi.ts";
+import { createStatusListFastPath, setFastPath } from "./status-list-fast-path.ts";
 import { ROUTES, type Route, type RouteContext } from "./routes.ts";
 import type { VcApiContext } from "./vc-api.ts";
 
@@ -201,6 +202,8 @@ export function createApp(options: AppOptions): express.Express {
     ...(options.vc ? { vc: options.vc } : {}),
   };
   const limiter = createRateLimiter(limits.verifyRate);
+  // Cached status lists are answered before express when served through listenApi (the route answers the rest).
+  if (options.statusLists) setFastPath(app, createStatusListFastPath(options.statusLists, metrics));
 
   app.use((req, res, next) => {
     const requestId = randomUUID();

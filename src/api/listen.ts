@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { ServiceError } from "../core/errors.ts";
 import { errorBody } from "./errors.ts";
+import { requestListenerOf } from "./status-list-fast-path.ts";
 
 export const ListenOptionsSchema = z.strictObject({
   host: z.string().min(1),
@@ -67,7 +68,7 @@ export function listenApi(app: Express, options: ListenOptions): Promise<Server>
       // How often Node checks the two timeouts above (its default, 30 s, would blur short ones).
       connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
     },
-    app,
+    requestListenerOf(app),
   );
   server.on("clientError", answerClientError);
   return new Promise((resolve, reject) => {
