@@ -117,7 +117,6 @@ export const VC_STATUS_ROUTE: Route = {
   description:
     "`{credentialId, credentialStatus: {type: \"BitstringStatusListEntry\", statusPurpose}, status}`: revocation + true revokes (final); suspension + true suspends; suspension + false reinstates. `credentialId` is the VC's `id` or the service's credential id; `id`, `statusListIndex` and `statusListCredential`, when given, must be the credential's own entry. Same auth and pipeline as POST /v1/revocations (Idempotency-Key too): the answer (200, as the VC-API defines it) means the change is stored and queued for the chain; `statusChange` follows it (GET /v1/revocations/{id}), and the published list shows it within one poll interval of its confirmation. 409 CONFLICT for a change that cannot take effect.",
   auth: "issuer",
-  bodyLimit: 64 * 1024,
   body: UpdateStatusBody,
   headers: { "Idempotency-Key": { schema: S.IdempotencyKeyHeader, description: "Makes retries safe: same key and body → the same answer; same key, other body → 409." } },
   responses: {

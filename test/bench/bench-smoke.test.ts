@@ -83,6 +83,7 @@ describe("benchmarks (short runs)", function () {
     expect(r.theirs!.encodeMs).to.be.greaterThan(0);
     expect(r.http!.errors).to.equal(0);
     expect(r.http!.get304PerSecond).to.be.greaterThan(0);
+    expect(r.http!.routed304PerSecond).to.be.greaterThan(0);
   });
 
   it("behavior: bench:load --json sustains mixed load with zero errors", async function () {
