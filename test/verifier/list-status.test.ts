@@ -70,7 +70,7 @@ describe("src/verifier: readListStatuses (a VC's status from its published lists
       [down, /list unavailable: fetch failed/],
       [serving({}), /list unavailable: HTTP 404/],
       [serving({ [url("revocation")]: "{not json", [url("suspension")]: "{not json" }), /list unavailable: .*JSON/],
-      [serving({ [url("revocation")]: { type: ["VerifiableCredential"] }, [url("suspension")]: [] }), /list unreadable: not a BitstringStatusListCredential/],
+      [serving({ [url("revocation")]: { type: ["VerifiableCredential"] }, [url("suspension")]: [] }), /list unreadable: invalid status list.*not a BitstringStatusListCredential/],
     ] as const) {
       const readings = await readListStatuses(vc, { fetch: fetcher });
       expect(readings.map((r) => r.outcome)).to.deep.equal(["unavailable", "unavailable"]);
