@@ -2,6 +2,7 @@
 // authentic one (signature verifies, signed by the credential's issuer, same purpose, long enough); otherwise
 // "untrusted" or "unavailable", never thrown. Lists are served by an injected fetch (no chain: the bits alone).
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
 import type { JsonObject } from "../../src/core/json.ts";
 import { issueCredential } from "../../src/vc/issue.ts";
 import { generateAssertionKey, type AssertionKey } from "../../src/vc/keys.ts";
@@ -40,6 +41,13 @@ describe("src/verifier: readListStatuses (a VC's status from its published lists
       return new Response(typeof body === "string" ? body : JSON.stringify(body), { status: 200 });
     }) as typeof fetch;
   const url = (purpose: StatusPurpose) => `${BASE}/status-lists/1/${purpose}/0`;
+
+  it("behavior: src/verifier/list-status.ts imports no server layer (api, issuer, store, cli), no server or database package, no fs / network module", function () {
+    const source = readFileSync(new URL("../../src/verifier/list-status.ts", import.meta.url), "utf8");
+    expect(source).not.to.match(/from\s+["']\.\.\/(api|issuer|store|cli)\//);
+    expect(source).not.to.match(/from\s+["'](express|better-sqlite3|pino)["']/);
+    expect(source).not.to.match(/["']node:(fs|net|http|https|child_process|dgram)["']/);
+  });
 
   it("default: the issuer's lists are read: the entry's bit, per purpose", async function () {
     const readings = await readListStatuses(vc, { fetch: serving({ [url("revocation")]: await list(issuer, "revocation", [INDEX]), [url("suspension")]: await list(issuer, "suspension", [INDEX + 1]) }) });
