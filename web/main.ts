@@ -9,6 +9,7 @@ import { changedFields, findReference } from "../src/verifier/diagnose.ts";
 import { readStatusHistory, type StatusEvent } from "../src/verifier/status-history.ts";
 import { createTrustList, type TrustList } from "../src/verifier/trust.ts";
 import { verifyBundles, type VerificationReport } from "../src/verifier/verify-bundle.ts";
+import { disclosurePanel } from "./disclosure-view.ts";
 import { explorerLink, renderReport, summary, type ReportExtras } from "./report-view.ts";
 
 /** Address books embedded when the page was built (the shipped deployments/*.json). */
@@ -135,6 +136,13 @@ function diagnoses(reports: readonly VerificationReport[]): (ReportExtras["chang
   );
 }
 
+/** A report whose bundle is intact gets the holder's "share fewer fields" panel. */
+function withDisclosure(view: HTMLElement, source: string, report: VerificationReport): HTMLElement {
+  const intact = report.checks.some((c) => c.name === "integrity" && c.outcome === "pass");
+  if (report.bundle && intact) view.querySelector(".body")?.append(disclosurePanel(report.bundle, source));
+  return view;
+}
+
 async function verify(inputs: { source: string; text: string }[]): Promise<void> {
   if (inputs.length === 0) {
     $("live").textContent = "Nothing to verify: drop a file or paste a bundle first.";
@@ -167,7 +175,7 @@ async function verify(inputs: { source: string; text: string }[]): Promise<void>
       const extras: ReportExtras = { explorer: state.settings.explorer };
       if (histories[k]) extras.history = histories[k];
       if (changes[k]) extras.changes = changes[k];
-      return renderReport(input.source, reports[k]!, extras);
+      return withDisclosure(renderReport(input.source, reports[k]!, extras), input.source, reports[k]!);
     }),
   );
   results.firstElementChild?.scrollIntoView({ block: "start" });
