@@ -10,6 +10,7 @@ import { readStatusHistory, type StatusEvent } from "../src/verifier/status-hist
 import { createTrustList, type TrustList } from "../src/verifier/trust.ts";
 import { verifyBundles, type VerificationReport } from "../src/verifier/verify-bundle.ts";
 import { disclosurePanel } from "./disclosure-view.ts";
+import { canUseCamera, readQrImage, scanWithCamera } from "./qr-scan.ts";
 import { explorerLink, renderReport, summary, type ReportExtras } from "./report-view.ts";
 
 /** Address books embedded when the page was built (the shipped deployments/*.json). */
@@ -205,6 +206,52 @@ async function readFiles(files: FileList | File[]): Promise<{ source: string; te
   return Promise.all(Array.from(files).map(async (file) => ({ source: file.name, text: await file.text() })));
 }
 
+/**
+ * What a QR code holds: a verifier link with the bundle in its fragment (a printed certificate's),
+ * or anything else, verified as given so that the format check says it is no bundle.
+ */
+function qrInputs(text: string | undefined, source: string): { source: string; text: string }[] {
+  if (text === undefined) return [{ source: `${source}: no QR code could be read`, text: "" }];
+  const fragment = /#b=[A-Za-z0-9_-]+$/.exec(text)?.[0];
+  return fragment ? fragmentBundle(fragment).map((input) => ({ ...input, source })) : [{ source, text }];
+}
+
+/** Bundle files, and images of QR codes (decoded in the page). */
+async function readBundleFiles(files: FileList | File[]): Promise<{ source: string; text: string }[]> {
+  const read = async (file: File) =>
+    file.type.startsWith("image/") ? qrInputs(await readQrImage(file), `QR code in ${file.name}`) : [{ source: file.name, text: await file.text() }];
+  return (await Promise.all(Array.from(files).map(read))).flat();
+}
+
+/** The camera button, shown only where the browser can give the page a camera. */
+function setUpCamera(): void {
+  const button = $<HTMLButtonElement>("qr-camera");
+  if (!canUseCamera()) return;
+  button.hidden = false;
+  let scan: ReturnType<typeof scanWithCamera> | undefined;
+  button.addEventListener("click", () => {
+    if (scan) {
+      scan.stop();
+      return;
+    }
+    scan = scanWithCamera($<HTMLVideoElement>("qr-video"));
+    button.textContent = "Stop the camera";
+    $("live").textContent = "Hold the QR code in front of the camera…";
+    scan.result
+      .then(async (text) => {
+        if (text === undefined) $("live").textContent = "Camera stopped.";
+        else await verify(qrInputs(text, "QR code (camera)"));
+      })
+      .catch((error: Error) => {
+        $("live").textContent = `The camera could not be used: ${error.message}`;
+      })
+      .finally(() => {
+        scan = undefined;
+        button.textContent = "Scan a QR code with the camera";
+      });
+  });
+}
+
 async function init(): Promise<void> {
   const [served, config] = await Promise.all([fetchJson("deployments.json"), fetchJson("verify-config.json")]);
   state.books = [...__EMBEDDED_BOOKS__, ...(Array.isArray(served) ? served : [])];
@@ -225,11 +272,11 @@ async function init(): Promise<void> {
   window.addEventListener("drop", (e) => {
     e.preventDefault();
     drop.classList.remove("over");
-    if (e.dataTransfer?.files.length) void readFiles(e.dataTransfer.files).then(verify);
+    if (e.dataTransfer?.files.length) void readBundleFiles(e.dataTransfer.files).then(verify);
   });
   $<HTMLInputElement>("files").addEventListener("change", (e) => {
     const input = e.target as HTMLInputElement;
-    if (input.files?.length) void readFiles(input.files).then(verify);
+    if (input.files?.length) void readBundleFiles(input.files).then(verify);
   });
   $("verify").addEventListener("click", () => {
     const pasted = $<HTMLTextAreaElement>("paste").value.trim();
@@ -296,6 +343,7 @@ async function init(): Promise<void> {
     showSettings();
     $("settings-status").textContent = "Back to the defaults.";
   });
+  setUpCamera();
   window.addEventListener("hashchange", () => void verify(fragmentBundle(location.hash)));
   const linked = fragmentBundle(location.hash);
   if (linked.length) await verify(linked);

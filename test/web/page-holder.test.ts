@@ -1,5 +1,6 @@
 // The holder's side of the verifier page in headless Chromium: ticking fields and downloading the
-// derived bundle (made in the browser, nothing sent), and a QR code read from an image file.
+// derived bundle (made in the browser, nothing sent), and a printed certificate's QR code read
+// from an image file and from a camera (Chromium's fake camera playing a video of the code).
 import { expect } from "chai";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
@@ -31,6 +32,25 @@ function personalBadge(): JsonObject {
   subject.email = HOLDER_EMAIL;
   (subject.achievement as JsonObject).name = "Holder page badge";
   return c;
+}
+
+/**
+ * A one-frame YUV4MPEG2 video (what Chromium's fake camera plays) of the QR code of `text`:
+ * black modules on white, 4 pixels each, with the quiet zone.
+ */
+function qrVideo(text: string): Buffer {
+  const { modules } = QRCode.create(text, { errorCorrectionLevel: "L" });
+  const scale = 4;
+  const side = (modules.size + 8) * scale + (((modules.size + 8) * scale) % 2);
+  const luma = Buffer.alloc(side * side, 235);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const [my, mx] = [Math.floor(y / scale) - 4, Math.floor(x / scale) - 4];
+      if (my >= 0 && mx >= 0 && my < modules.size && mx < modules.size && modules.get(my, mx)) luma[y * side + x] = 16;
+    }
+  }
+  const chroma = Buffer.alloc((side / 2) * (side / 2) * 2, 128);
+  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${side} H${side} F10:1 Ip A1:1 C420jpeg\nFRAME\n`), luma, chroma]);
 }
 
 describe("web/verify.html: the holder's tools in headless Chromium", function () {
@@ -128,6 +148,55 @@ describe("web/verify.html: the holder's tools in headless Chromium", function ()
     await page.waitForFunction(() => document.querySelector("#results .source")?.textContent === "derived.json");
     expect(await verdict()).to.equal("Valid");
     expect(await page.locator("#results dd[data-field=hidden]").textContent()).to.equal("2 fields withheld by the holder");
+  });
+
+  it("behavior: a photo of a certificate's QR code (an image file) opens and verifies the bundle it carries", async function () {
+    const url = qrVerifyUrl(bundle, `${base}/verify`)!;
+    expect(url, "the bundle fits in a QR code").to.be.a("string");
+    const png = join(dir, "certificate-qr.png");
+    writeFileSync(png, await QRCode.toBuffer(url, { errorCorrectionLevel: "L", margin: 4, scale: 4, type: "png" }));
+    await page.setInputFiles("#files", png);
+    await page.waitForSelector("#results article");
+    expect(await verdict()).to.equal("Valid");
+    expect(await page.locator("#results .cert-title").textContent()).to.equal("Holder page badge");
+    expect(await page.locator("#results .source").textContent()).to.equal("QR code in certificate-qr.png");
+    // An image with no QR code in it: said so, and nothing is valid.
+    const blank = join(dir, "blank.png");
+    writeFileSync(blank, Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mP8/x8AAwMCAO+ip1sAAAAASUVORK5CYII=", "base64"));
+    await page.setInputFiles("#files", blank);
+    await page.waitForFunction(() => /no QR code/.test(document.querySelector("#results .source")?.textContent ?? ""));
+    expect(await page.locator("#results .source").textContent()).to.equal("QR code in blank.png: no QR code could be read");
+    expect(await verdict()).to.equal("Invalid: not a readable proof bundle");
+  });
+
+  it("behavior: where the browser has a camera the scan button appears, reads the QR code from the video and verifies it; without one there is no button", async function () {
+    const video = join(dir, "qr.y4m");
+    writeFileSync(video, qrVideo(qrVerifyUrl(bundle, `${base}/verify`)!));
+    const cameraBrowser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${video}`],
+    });
+    try {
+      const context = await cameraBrowser.newContext({ locale: "en-GB", permissions: ["camera"] });
+      const camPage = await context.newPage();
+      await camPage.goto(`${base}/verify`);
+      await camPage.waitForSelector("body[data-ready=true]");
+      const button = camPage.locator("#qr-camera");
+      expect(await button.isVisible()).to.equal(true);
+      await button.click();
+      await camPage.waitForSelector("#results article", { timeout: 30_000 });
+      expect(await camPage.locator("#results .verdict-text").textContent()).to.equal("Valid");
+      expect(await camPage.locator("#results .source").textContent()).to.equal("QR code (camera)");
+      expect(await camPage.locator("#qr-video").isHidden(), "the camera is released").to.equal(true);
+      expect(await button.textContent()).to.equal("Scan a QR code with the camera");
+    } finally {
+      await cameraBrowser.close();
+    }
+    // No camera API (as on a page without one): no button.
+    await page.addInitScript(() => Object.defineProperty(navigator, "mediaDevices", { value: undefined }));
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]");
+    expect(await page.locator("#qr-camera").isVisible()).to.equal(false);
   });
 
   it("error: nothing unticked: the page asks for a field to hide and downloads nothing", async function () {
