@@ -27,7 +27,7 @@ function shippedBooks(): unknown[] {
 }
 
 /** Points the page's `zod` imports (the schemas of src/) at web/zod-lite.ts, which takes from zod only what they use. */
-const zodLite: Plugin = {
+export const zodLite: Plugin = {
   name: "zod-lite",
   setup(build) {
     const lite = join(ROOT, "web", "zod-lite.ts");
