@@ -219,7 +219,7 @@ async function checkIdentity(credential: JsonObject, signature: SignatureOutcome
 /**
  * Verifies a VC: the issuer's signature (eddsa-rdfc-2022, eddsa-jcs-2022 or Ed25519Signature2020,
  * through `@digitalbazaar/vc`), the anchor proof (integrity and inclusion; anchored, issuer
- * authorised and on-chain status through the v1 verifier when `chain` is given), validity
+ * authorised, a did:key issuer included, and on-chain status through verifyBundle's chain checks when `chain` is given), validity
  * dates and issuer identity. Never throws for bad input. A derived credential's inapplicable
  * signature is a warning, not a failure.
  *

@@ -1,9 +1,12 @@
 // The docs say what the code does: the settings table against src/config.ts, every environment
-// variable the docs tell users to set against the code that reads it, the webhook secret's length
-// and the error shape (issue 14, "Docs").
+// variable the docs tell users to set against the code that reads it, the webhook secret's length,
+// the error shape, README's sample output, and an operator's own address book beside the shipped
+// ones (issue 14, "Docs").
 import { expect } from "chai";
-import { readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { shippedBooks } from "../../scripts/build-web.ts";
 import { ErrorResponse } from "../../src/api/schemas.ts";
 import { ConfigSchema, envNameOf, WEBHOOK_SECRET_MIN_LENGTH } from "../../src/config.ts";
 
@@ -80,5 +83,30 @@ describe("docs match the code", function () {
     const api = read("docs/api.md");
     const example = /Every error, on every endpoint, has one shape:\n\n```json\n([\s\S]+?)```/.exec(api)![1]!;
     expect(Object.keys((JSON.parse(example) as { error: object }).error).sort()).to.deep.equal(members);
+  });
+
+  it("behavior: README's sample output shows addresses and transaction hashes in full, as the CLI prints them", function () {
+    const tryIt = README.slice(README.indexOf("## Try it"), README.indexOf("## Command line"));
+    const hexes = [...tryIt.matchAll(/0x[0-9a-fA-F…]+/g)].map((m) => m[0]);
+    expect(hexes).to.include.members(["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]);
+    for (const hex of hexes) expect(hex.length, hex).to.be.oneOf([42, 66]);
+    expect(tryIt).to.match(/anchored in tx 0x[0-9a-f]{64}, block \d+/);
+  });
+
+  it("behavior: an operator's own deployments/<network>.json (as deployments/README.md says to keep) is embedded in the page beside the shipped books; local chains' books are not", function () {
+    const dir = mkdtempSync(join(tmpdir(), "credanchor-books-"));
+    try {
+      const shipped = join(ROOT, "deployments");
+      for (const name of readdirSync(shipped).filter((n) => n.endsWith(".json"))) copyFileSync(join(shipped, name), join(dir, name));
+      const book = (network: string, chainId: number) => ({ network, chainId, deployments: [] });
+      writeFileSync(join(dir, "sepolia-ours.json"), JSON.stringify(book("sepolia-ours", 11155111)));
+      writeFileSync(join(dir, "localhost.json"), JSON.stringify(book("localhost", 31337)));
+      writeFileSync(join(dir, "default.json"), JSON.stringify(book("default", 31337)));
+      const embedded = shippedBooks(dir) as { network: string }[];
+      expect(embedded.map((b) => b.network)).to.include("sepolia-ours").and.not.to.include.members(["localhost", "default"]);
+      expect(embedded).to.have.length(shippedBooks().length + 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
