@@ -23,12 +23,13 @@ import { selfSignedCertificate } from "../test/helpers/tls.ts";
 const MIRRORS = process.env.W3C_MIRROR_DIR ?? "/work/.mirror";
 const SUITES_DIR = process.env.W3C_SUITES_DIR ?? "/work/w3c-suites";
 
-/** A suite: its repository and the endpoints' tags its tests filter on. */
-type Suite = { name: string; repo: string; issuerTags: string[]; verifierTags: string[] };
+/** A suite: its repository, the endpoints' tags its tests filter on, and npm overrides its copy needs to load. */
+type Suite = { name: string; repo: string; issuerTags: string[]; verifierTags: string[]; overrides?: Record<string, string> };
 
 const SUITES: readonly Suite[] = [
   { name: "vc-data-model-2.0", repo: "w3c/vc-data-model-2.0-test-suite", issuerTags: ["vc2.0"], verifierTags: ["vc2.0"] },
-  { name: "vc-di-eddsa", repo: "w3c/vc-di-eddsa-test-suite", issuerTags: ["eddsa-rdfc-2022"], verifierTags: ["eddsa-rdfc-2022"] },
+  // credentials-context 3.2.0 added a URL object to its named contexts, which the suite's structuredClone cannot copy: 3.1.0 loads.
+  { name: "vc-di-eddsa", repo: "w3c/vc-di-eddsa-test-suite", issuerTags: ["eddsa-rdfc-2022"], verifierTags: ["eddsa-rdfc-2022"], overrides: { "@digitalbazaar/credentials-context": "3.1.0" } },
   { name: "vc-api-issuer", repo: "w3c-ccg/vc-api-issuer-test-suite", issuerTags: ["vc-api"], verifierTags: [] },
   { name: "vc-api-verifier", repo: "w3c-ccg/vc-api-verifier-test-suite", issuerTags: [], verifierTags: ["vc-api"] },
   { name: "vc-bitstring-status-list", repo: "w3c/vc-bitstring-status-list-test-suite", issuerTags: ["BitstringStatusList"], verifierTags: ["BitstringStatusList"] },
@@ -47,12 +48,12 @@ const githubRepoOf = (spec: string) => /^(?:github:|git\+https:\/\/github\.com\/
  * dependencies at `file:` copies prepared the same way; a suite (`install`) is then installed,
  * its `file:` dependencies copied in like registry packages. Returns its directory.
  */
-function prepare(repo: string, install: boolean, seen = new Set<string>()): string {
+function prepare(repo: string, install: boolean, overrides: Record<string, string> = {}, seen = new Set<string>()): string {
   const dir = copyOf(repo);
   if (seen.has(repo)) return dir;
   seen.add(repo);
   if (!existsSync(mirrorOf(repo))) throw new Error(`no mirror of ${repo} at ${mirrorOf(repo)}: fetch github:${repo} first`);
-  const commit = git(repo, "rev-parse", "HEAD");
+  const commit = `${git(repo, "rev-parse", "HEAD")} ${JSON.stringify(overrides)}`;
   const stamp = join(dir, ".credanchor-prepared");
   const pkgPath = join(dir, "package.json");
   if (!(existsSync(stamp) && readFileSync(stamp, "utf8") === commit)) {
@@ -60,10 +61,11 @@ function prepare(repo: string, install: boolean, seen = new Set<string>()): stri
     mkdirSync(dir, { recursive: true });
     execFileSync("sh", ["-c", `git --git-dir "${mirrorOf(repo)}" archive HEAD | tar -x -C "${dir}"`]);
     const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as Record<string, Record<string, string> | undefined>;
+    if (Object.keys(overrides).length) pkg.overrides = { ...pkg.overrides, ...overrides };
     for (const field of ["dependencies", "devDependencies"]) {
       for (const [name, spec] of Object.entries(pkg[field] ?? {})) {
         const dep = githubRepoOf(spec);
-        if (dep) pkg[field]![name] = `file:${relative(dir, prepare(dep, false, seen))}`;
+        if (dep) pkg[field]![name] = `file:${relative(dir, prepare(dep, false, {}, seen))}`;
       }
     }
     writeFileSync(pkgPath, JSON.stringify(pkg, null, 2) + "\n");
@@ -129,7 +131,7 @@ async function main(): Promise<void> {
   const only = values.only?.split(",");
   const suites = SUITES.filter((s) => !only || only.includes(s.name));
   mkdirSync(SUITES_DIR, { recursive: true });
-  const dirs = new Map(suites.map((s) => [s.name, prepare(s.repo, true)]));
+  const dirs = new Map(suites.map((s) => [s.name, prepare(s.repo, true, s.overrides)]));
   if (values["prepare-only"]) return;
 
   const work = mkdtempSync(join(tmpdir(), "credanchor-w3c-"));

@@ -98,7 +98,8 @@ export async function issueCredential(input: unknown, options: IssueOptions): Pr
     }
   }
   checkStatusEntries(credential);
-  validateCredential(credential);
+  // A VC-API credential is a VC: the "generic" kind (any JSON, anchor-only /v1) does not apply here.
+  if (validateCredential(credential).kind === "generic") throw invalid("type", 'must be an array of strings including "VerifiableCredential"');
   return sign(credential, options.key, now, options.documentLoader);
 }
 

@@ -161,6 +161,26 @@ describe("vc: issuing", () => {
     for (let i = 0; i < 100_000; i++) deep = { a: deep };
     expect((await rejection(issueCredential({ ...openBadge(), credentialSubject: deep }, { key }))).code).to.equal("JSON_LIMIT_EXCEEDED");
   });
+
+  it("error: a type missing, not an array of strings, or without VerifiableCredential is CREDENTIAL_INVALID naming type (the W3C VC-API issuer suite got 500s)", async () => {
+    const base = { "@context": ["https://www.w3.org/2018/credentials/v1"], credentialSubject: { id: "did:example:1" } };
+    for (const type of [undefined, null, true, 4, [], [4], "VerifiableCredential2", ["AlumniCredential"]]) {
+      const error = await rejection(issueCredential({ ...base, ...(type === undefined ? {} : { type }) }, { key }));
+      expect(error.code, JSON.stringify(type)).to.equal("CREDENTIAL_INVALID");
+      expect(error.details.map((d) => d.path), JSON.stringify(type)).to.include("type");
+    }
+  });
+
+  it("default: the W3C VC 2.0 examples context is pinned: a credential using its terms issues and verifies with @digitalbazaar/vc", async () => {
+    const credential = {
+      "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+      type: ["VerifiableCredential", "AlumniCredential"],
+      credentialSubject: { id: "did:example:abcdefgh", alumniOf: "The School of Examples" },
+    };
+    const signed = await issueCredential(credential, { key });
+    const result = await vc.verifyCredential({ credential: signed, suite: new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 }), documentLoader, checkStatus: noStatusCheck });
+    expect(result.verified, JSON.stringify(result.error)).to.equal(true);
+  });
 });
 
 describe("vc: cross-checked with @digitalbazaar/vc", () => {
