@@ -23,13 +23,13 @@ import { selfSignedCertificate } from "../test/helpers/tls.ts";
 const MIRRORS = process.env.W3C_MIRROR_DIR ?? "/work/.mirror";
 const SUITES_DIR = process.env.W3C_SUITES_DIR ?? "/work/w3c-suites";
 
-/** A suite: its repository, the endpoints' tags its tests filter on, and npm overrides its copy needs to load. */
-type Suite = { name: string; repo: string; issuerTags: string[]; verifierTags: string[]; overrides?: Record<string, string> };
+/** A suite: its repository, the endpoints' tags its tests filter on, and whether it needs Node ≤ 20 to load. */
+type Suite = { name: string; repo: string; issuerTags: string[]; verifierTags: string[]; node20?: true };
 
 const SUITES: readonly Suite[] = [
   { name: "vc-data-model-2.0", repo: "w3c/vc-data-model-2.0-test-suite", issuerTags: ["vc2.0"], verifierTags: ["vc2.0"] },
-  // credentials-context 3.2.0 added a URL object to its named contexts, which the suite's structuredClone cannot copy: 3.1.0 loads.
-  { name: "vc-di-eddsa", repo: "w3c/vc-di-eddsa-test-suite", issuerTags: ["eddsa-rdfc-2022"], verifierTags: ["eddsa-rdfc-2022"], overrides: { "@digitalbazaar/credentials-context": "3.1.0" } },
+  // Its vc-generator structuredClones @digitalbazaar/credentials-context's named contexts, which hold URL objects: Node ≥ 21 refuses to clone them.
+  { name: "vc-di-eddsa", repo: "w3c/vc-di-eddsa-test-suite", issuerTags: ["eddsa-rdfc-2022"], verifierTags: ["eddsa-rdfc-2022"], node20: true },
   { name: "vc-api-issuer", repo: "w3c-ccg/vc-api-issuer-test-suite", issuerTags: ["vc-api"], verifierTags: [] },
   { name: "vc-api-verifier", repo: "w3c-ccg/vc-api-verifier-test-suite", issuerTags: [], verifierTags: ["vc-api"] },
   { name: "vc-bitstring-status-list", repo: "w3c/vc-bitstring-status-list-test-suite", issuerTags: ["BitstringStatusList"], verifierTags: ["BitstringStatusList"] },
@@ -48,12 +48,12 @@ const githubRepoOf = (spec: string) => /^(?:github:|git\+https:\/\/github\.com\/
  * dependencies at `file:` copies prepared the same way; a suite (`install`) is then installed,
  * its `file:` dependencies copied in like registry packages. Returns its directory.
  */
-function prepare(repo: string, install: boolean, overrides: Record<string, string> = {}, seen = new Set<string>()): string {
+function prepare(repo: string, install: boolean, seen = new Set<string>()): string {
   const dir = copyOf(repo);
   if (seen.has(repo)) return dir;
   seen.add(repo);
   if (!existsSync(mirrorOf(repo))) throw new Error(`no mirror of ${repo} at ${mirrorOf(repo)}: fetch github:${repo} first`);
-  const commit = `${git(repo, "rev-parse", "HEAD")} ${JSON.stringify(overrides)}`;
+  const commit = git(repo, "rev-parse", "HEAD");
   const stamp = join(dir, ".credanchor-prepared");
   const pkgPath = join(dir, "package.json");
   if (!(existsSync(stamp) && readFileSync(stamp, "utf8") === commit)) {
@@ -61,11 +61,10 @@ function prepare(repo: string, install: boolean, overrides: Record<string, strin
     mkdirSync(dir, { recursive: true });
     execFileSync("sh", ["-c", `git --git-dir "${mirrorOf(repo)}" archive HEAD | tar -x -C "${dir}"`]);
     const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as Record<string, Record<string, string> | undefined>;
-    if (Object.keys(overrides).length) pkg.overrides = { ...pkg.overrides, ...overrides };
     for (const field of ["dependencies", "devDependencies"]) {
       for (const [name, spec] of Object.entries(pkg[field] ?? {})) {
         const dep = githubRepoOf(spec);
-        if (dep) pkg[field]![name] = `file:${relative(dir, prepare(dep, false, {}, seen))}`;
+        if (dep) pkg[field]![name] = `file:${relative(dir, prepare(dep, false, seen))}`;
       }
     }
     writeFileSync(pkgPath, JSON.stringify(pkg, null, 2) + "\n");
@@ -101,6 +100,16 @@ function localConfig(suite: Suite, base: string, issuerDid: string, token: strin
   return `// Written by credanchor's scripts/w3c-suites.ts for this run.\nmodule.exports = ${JSON.stringify({ settings: { enableInteropTests: false, testAllImplementations: false }, implementations: [implementation] }, null, 2)};\n`;
 }
 
+/** A Node ≤ 20 binary for suites that need one (`W3C_NODE20`, else the system's `node` if it is ≤ 20). */
+function node20(): string | undefined {
+  for (const candidate of [process.env.W3C_NODE20, "/usr/bin/node", "/usr/local/bin/node"]) {
+    if (!candidate || !existsSync(candidate)) continue;
+    const major = Number(/^v(\d+)/.exec(execFileSync(candidate, ["--version"], { encoding: "utf8" }))?.[1]);
+    if (major >= 18 && major <= 20) return candidate;
+  }
+  return undefined;
+}
+
 type Counts = { suite: string; passes: number; failures: number; pending: number; failed: { title: string; message: string }[]; error?: string };
 
 /** Runs one suite's mocha tests with the JSON reporter; resolves with its counts. */
@@ -110,8 +119,10 @@ function runSuite(suite: Suite, dir: string, caFile: string, outDir: string): Pr
   const testDir = existsSync(join(dir, "tests")) ? "tests/" : "test/";
   const args = [join(dir, "node_modules/mocha/bin/mocha.js"), testDir, "--reporter", "json", "--reporter-option", `output=${out}`, "--timeout", "30000", "--preserve-symlinks", "--exit"];
   const env = { ...process.env, APP_ROOT_PATH: dir, NODE_EXTRA_CA_CERTS: caFile, NODE_TLS_REJECT_UNAUTHORIZED: "0", NODE_NO_WARNINGS: "1" };
+  const node = suite.node20 ? node20() : process.execPath;
+  if (!node) return Promise.resolve({ suite: suite.name, passes: 0, failures: 0, pending: 0, failed: [], error: "needs Node 18–20 (set W3C_NODE20 to one): it structuredClones URL objects, which Node ≥ 21 refuses" });
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(node, args, { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
     child.on("close", () => {
@@ -131,7 +142,7 @@ async function main(): Promise<void> {
   const only = values.only?.split(",");
   const suites = SUITES.filter((s) => !only || only.includes(s.name));
   mkdirSync(SUITES_DIR, { recursive: true });
-  const dirs = new Map(suites.map((s) => [s.name, prepare(s.repo, true, s.overrides)]));
+  const dirs = new Map(suites.map((s) => [s.name, prepare(s.repo, true)]));
   if (values["prepare-only"]) return;
 
   const work = mkdtempSync(join(tmpdir(), "credanchor-w3c-"));

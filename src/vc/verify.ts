@@ -200,7 +200,13 @@ async function checkIdentity(credential: JsonObject, signature: SignatureOutcome
   } catch (error) {
     return check("identity", "skip", "RPC_UNAVAILABLE", `could not look up the key: ${describe(error).message}`);
   }
-  if (!answer.bound) return check("identity", "fail", "KEY_NOT_BOUND", `${did} is not registered to any issuer`);
+  if (!answer.bound) {
+    // A credential that claims nothing of the chain (no anchor proof, no on-chain status entry),
+    // issued by the did:key that signed it, is that key's own: VC-API verifiers accept anyone's.
+    // Anything claiming an on-chain issuer must have its key bound.
+    if (signer !== undefined && !bundle && !chainEntry) return check("identity", "pass", "SELF_CERTIFIED", `issuer ${signer} signed it; that key is bound to no issuer on-chain (not an accredited issuer's credential)`);
+    return check("identity", "fail", "KEY_NOT_BOUND", `${did} is not registered to any issuer`);
+  }
   const who = answer.identity ?? `issuer ${answer.issuerId}`;
   const expectedIssuer = bundle?.issuerId ?? (chainEntry ? chainEntry.issuerId : undefined);
   if (expectedIssuer !== undefined && BigInt(expectedIssuer) !== BigInt(answer.issuerId)) {
@@ -269,6 +275,7 @@ export async function verifyVc(input: unknown, options: VerifyVcOptions = {}): P
   if (issuerAt >= 0 && identity.code === "BOUND" && signer !== undefined && signer === issuerIdOf(credential)) {
     checks[issuerAt] = check("issuer", "pass", "AUTHORISED", `${signer} is a key of the anchoring issuer, bound to it when it anchored (${identity.message})`);
   }
+  if (identity.code === "SELF_CERTIFIED" && options.keyBinding) warnings.push({ code: "ISSUER_NOT_ACCREDITED", message: identity.message });
   if (bundle && !options.chain) warnings.push({ code: "NOT_CHECKED", message: "the anchor and on-chain status were not checked: no chain access was given" });
   return {
     verdict: verdictOf(checks),

@@ -344,6 +344,18 @@ describe("vc: issuer identity through a key binding", () => {
     expect(report.verdict).to.equal("invalid");
   });
 
+  it("behavior: anyone's self-issued did:key VC (no anchor proof, no on-chain status entry) verifies with a warning; claiming the chain needs a bound key", async () => {
+    const other = await generateAssertionKey();
+    const { credentialStatus: _s, ...plain } = await issueCredential({ "@context": ["https://www.w3.org/ns/credentials/v2"], type: ["VerifiableCredential"], credentialSubject: { id: "did:example:1" } }, { key: other, now: () => ISSUED_AT });
+    const report = await verifyVc(plain, { now: NOW, keyBinding: async () => ({ bound: false }) });
+    expect(report.verdict, JSON.stringify(report.checks)).to.equal("valid");
+    expect(outcome(report, "identity")).to.include({ outcome: "pass", code: "SELF_CERTIFIED" });
+    expect(report.warnings.map((w) => w.code)).to.include("ISSUER_NOT_ACCREDITED");
+    // The same key claiming an on-chain status entry (a credanchor credential) must be bound.
+    const claiming = await issueCredential(openBadge(), { key: other, credentialStatus: statusEntries(9), now: () => ISSUED_AT });
+    expect(outcome(await verifyVc(claiming, { now: NOW, keyBinding: async () => ({ bound: false }) }), "identity")!.code).to.equal("KEY_NOT_BOUND");
+  });
+
   it("behavior: retired after issuance still passes", async () => {
     expect((await identity({ bound: true, issuerId: 1, addedAt: created - 100, retiredAt: created + 1 })).outcome).to.equal("pass");
   });
