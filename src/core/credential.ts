@@ -100,8 +100,26 @@ function checkVerifiableCredential(vc: JsonObject, add: Add): void {
       const path = Array.isArray(entry) ? `${name}[${i}]` : name;
       if (!isPlainObject(item)) add(path, "must be an object");
       else if (item.type === undefined) add(`${path}.type`, "required");
+      // VC 2.0 §4.11: each credentialSchema names its schema by a URL id.
+      if (name === "credentialSchema" && isPlainObject(item)) checkUri(item.id, `${path}.id`, add);
     });
   }
+  checkRelatedResources(vc.relatedResource, add);
+}
+
+/** VC 2.0 §5.3: relatedResource is one or more objects, each with a unique URL `id` and a `digestSRI` or `digestMultibase`. */
+function checkRelatedResources(value: JsonValue | undefined, add: Add): void {
+  if (value === undefined) return;
+  const list = Array.isArray(value) ? value : [value];
+  const seen = new Set<string>();
+  list.forEach((item, i) => {
+    const path = Array.isArray(value) ? `relatedResource[${i}]` : "relatedResource";
+    if (!isPlainObject(item)) return add(path, "must be an object");
+    checkUri(item.id, `${path}.id`, add);
+    if (typeof item.id === "string" && seen.has(item.id)) add(`${path}.id`, "must be unique among the related resources");
+    if (typeof item.id === "string") seen.add(item.id);
+    if (item.digestSRI === undefined && item.digestMultibase === undefined) add(path, "must have digestSRI or digestMultibase");
+  });
 }
 
 function checkOpenBadge(vc: JsonObject, add: Add): void {
@@ -160,8 +178,9 @@ function checkTypes(type: JsonValue | undefined, path: string, required: string,
   if (!list.includes(required)) add(path, `must include "${required}"`);
 }
 
-function checkUri(value: JsonValue, path: string, add: Add): void {
-  if (typeof value !== "string") add(path, "must be a string (a URI)");
+function checkUri(value: JsonValue | undefined, path: string, add: Add): void {
+  if (value === undefined) add(path, "required (a URI)");
+  else if (typeof value !== "string") add(path, "must be a string (a URI)");
   else if (!URI.test(value)) add(path, "must be a URI (scheme:rest, no spaces)");
 }
 

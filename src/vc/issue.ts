@@ -87,8 +87,9 @@ export async function issueCredential(input: unknown, options: IssueOptions): Pr
   const now = options.now?.() ?? new Date();
   const credential = toVc2(input);
   credential.issuer = withIssuer(credential, options);
-  credential.validFrom ??= isoSeconds(now);
-  credential.id ??= options.newId?.() ?? `urn:uuid:${globalThis.crypto.randomUUID()}`;
+  // Only an absent member is filled in: a null one is invalid input (VC 2.0: id is a URL), not a gap.
+  if (credential.validFrom === undefined) credential.validFrom = isoSeconds(now);
+  if (credential.id === undefined) credential.id = options.newId?.() ?? `urn:uuid:${globalThis.crypto.randomUUID()}`;
   if (options.credentialStatus && options.credentialStatus.length > 0) {
     const given = credential.credentialStatus;
     credential.credentialStatus = [...(given === undefined ? [] : Array.isArray(given) ? given : [given]), ...options.credentialStatus];

@@ -171,6 +171,25 @@ describe("vc: issuing", () => {
     }
   });
 
+  it("error: VC 2.0 rules the W3C data model suite checks: a null id, a credentialSchema without id, malformed relatedResource (W3C VC 2.0 §4.4, §4.11, §5.3)", async () => {
+    const base = { "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"], type: ["VerifiableCredential"], credentialSubject: { id: "did:example:1" } };
+    const digest = { digestSRI: "sha384-ZzzZ" };
+    const cases: [JsonObject, string][] = [
+      [{ id: null }, "id"],
+      [{ credentialSchema: { type: "JsonSchema" } }, "credentialSchema.id"],
+      [{ relatedResource: ["https://example.org/a"] }, "relatedResource[0]"],
+      [{ relatedResource: [{ ...digest }] }, "relatedResource[0].id"],
+      [{ relatedResource: [{ id: "https://example.org/a", ...digest }, { id: "https://example.org/a", ...digest }] }, "relatedResource[1].id"],
+      [{ relatedResource: [{ id: "https://example.org/a" }] }, "relatedResource[0]"],
+    ];
+    for (const [extra, path] of cases) {
+      const error = await rejection(issueCredential({ ...base, ...extra }, { key }));
+      expect(error.code, JSON.stringify(extra)).to.equal("CREDENTIAL_INVALID");
+      expect(error.details.map((d) => d.path), JSON.stringify(extra)).to.include(path);
+    }
+    await issueCredential({ ...base, credentialSchema: { id: "https://example.org/schema", type: "JsonSchema" }, relatedResource: [{ id: "https://example.org/a", ...digest }] }, { key });
+  });
+
   it("default: the W3C VC 2.0 examples context is pinned: a credential using its terms issues and verifies with @digitalbazaar/vc", async () => {
     const credential = {
       "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
