@@ -166,6 +166,21 @@ function checkIssuer(issuer: JsonValue | undefined, add: Add): void {
   if (!isPlainObject(issuer)) return add("issuer", "must be a URI or an object with an id");
   if (issuer.id === undefined) add("issuer.id", "required");
   else checkUri(issuer.id, "issuer.id", add);
+  for (const name of ["name", "description"]) if (issuer[name] !== undefined) checkLanguageText(issuer[name], `issuer.${name}`, add);
+}
+
+const LANGUAGE_VALUE_KEYS = new Set(["@value", "@language", "@direction"]);
+
+/** VC 2.0 §11.1: a string, a language value object (`@value` with optional `@language` / `@direction`, nothing else), or a list of them. */
+function checkLanguageText(value: JsonValue, path: string, add: Add): void {
+  const one = (v: JsonValue, at: string) => {
+    if (typeof v === "string") return;
+    if (!isPlainObject(v) || typeof v["@value"] !== "string") return add(at, "must be a string or a language value object with a string @value");
+    const extra = Object.keys(v).filter((k) => !LANGUAGE_VALUE_KEYS.has(k));
+    if (extra.length > 0) add(at, `a language value object has only @value, @language and @direction (not ${extra.join(", ")})`);
+  };
+  if (Array.isArray(value)) value.forEach((v, i) => one(v, `${path}[${i}]`));
+  else one(value, path);
 }
 
 function checkTypes(type: JsonValue | undefined, path: string, required: string, add: Add): void {

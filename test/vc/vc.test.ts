@@ -171,7 +171,7 @@ describe("vc: issuing", () => {
     }
   });
 
-  it("error: VC 2.0 rules the W3C data model suite checks: a null id, a credentialSchema without id, malformed relatedResource (W3C VC 2.0 §4.4, §4.11, §5.3)", async () => {
+  it("error: VC 2.0 rules the W3C data model suite checks: a null id, a credentialSchema without id, malformed relatedResource, an issuer name that is no language value (W3C VC 2.0 §4.4, §4.11, §5.3, §11.1)", async () => {
     const base = { "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"], type: ["VerifiableCredential"], credentialSubject: { id: "did:example:1" } };
     const digest = { digestSRI: "sha384-ZzzZ" };
     const cases: [JsonObject, string][] = [
@@ -181,13 +181,15 @@ describe("vc: issuing", () => {
       [{ relatedResource: [{ ...digest }] }, "relatedResource[0].id"],
       [{ relatedResource: [{ id: "https://example.org/a", ...digest }, { id: "https://example.org/a", ...digest }] }, "relatedResource[1].id"],
       [{ relatedResource: [{ id: "https://example.org/a" }] }, "relatedResource[0]"],
+      [{ issuer: { id: key.did, name: { "@value": "Uni", "@language": "en", extra: "x" } } }, "issuer.name"],
+      [{ issuer: { id: key.did, description: 4 } }, "issuer.description"],
     ];
     for (const [extra, path] of cases) {
       const error = await rejection(issueCredential({ ...base, ...extra }, { key }));
       expect(error.code, JSON.stringify(extra)).to.equal("CREDENTIAL_INVALID");
       expect(error.details.map((d) => d.path), JSON.stringify(extra)).to.include(path);
     }
-    await issueCredential({ ...base, credentialSchema: { id: "https://example.org/schema", type: "JsonSchema" }, relatedResource: [{ id: "https://example.org/a", ...digest }] }, { key });
+    await issueCredential({ ...base, issuer: { id: key.did, name: [{ "@value": "Uni", "@language": "en" }, "Uni"] }, credentialSchema: { id: "https://example.org/schema", type: "JsonSchema" }, relatedResource: [{ id: "https://example.org/a", ...digest }] }, { key });
   });
 
   it("default: the W3C VC 2.0 examples context is pinned: a credential using its terms issues and verifies with @digitalbazaar/vc", async () => {
