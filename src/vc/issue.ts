@@ -1,7 +1,7 @@
 // Issuing a W3C VC 2.0 (an OpenBadgeCredential when the input is one) signed eddsa-rdfc-2022 by an issuer's did:key.
 import * as vc from "@digitalbazaar/vc";
 import { canonicalize } from "../core/canonical.ts";
-import { validateCredential } from "../core/credential.ts";
+import { credentialIssues, validateCredential } from "../core/credential.ts";
 import { ValidationError } from "../core/errors.ts";
 import { isPlainObject, type JsonObject, type JsonValue } from "../core/json.ts";
 import { CREDANCHOR_CONTEXT_URL, CHAIN_STATUS_ENTRY_TYPE, VC_V1_CONTEXT_URL, VC_V2_CONTEXT_URL } from "./contexts.ts";
@@ -56,6 +56,13 @@ export function toVc2(input: unknown): JsonObject {
   return out;
 }
 
+/** The input's own issuer members are judged before the profile's name replaces them: a malformed one is refused, not silently overwritten. */
+function checkGivenIssuer(credential: JsonObject, key: AssertionKey): void {
+  if (!isPlainObject(credential.issuer)) return;
+  const issues = credentialIssues({ ...credential, issuer: { ...credential.issuer, id: key.did } }).issues.filter((i) => i.path.startsWith("issuer."));
+  if (issues.length > 0) throw new ValidationError(`invalid credential: ${issues[0]!.path}: ${issues[0]!.message}`, { code: "CREDENTIAL_INVALID", details: issues });
+}
+
 function withIssuer(credential: JsonObject, options: IssueOptions): JsonValue {
   const given = credential.issuer;
   const profile: JsonObject = isPlainObject(given) ? { ...given } : {};
@@ -86,6 +93,7 @@ export async function issueCredential(input: unknown, options: IssueOptions): Pr
   checkStatusEntries(input);
   const now = options.now?.() ?? new Date();
   const credential = toVc2(input);
+  checkGivenIssuer(credential, options.key);
   credential.issuer = withIssuer(credential, options);
   // Only an absent member is filled in: a null one is invalid input (VC 2.0: id is a URL), not a gap.
   if (credential.validFrom === undefined) credential.validFrom = isoSeconds(now);
