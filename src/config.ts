@@ -31,6 +31,12 @@ export const ConfigSchema = z
      * URLs, and the /verify link of printed certificates' QR codes; absent: `http://<host>:<port>`.
      */
     publicUrl: url.transform((u) => u.replace(/\/+$/, "")).optional(),
+    /**
+     * PEM certificate (chain) and private key files: the service serves HTTPS itself. Both or
+     * neither; absent: plain HTTP (behind a TLS-terminating proxy, set `publicUrl` to its https URL).
+     */
+    tlsCertFile: z.string().min(1).optional(),
+    tlsKeyFile: z.string().min(1).optional(),
     /** Expected chain id (checked against the endpoint); absent: whatever the endpoint serves. */
     chainId: intIn(1, Number.MAX_SAFE_INTEGER).optional(),
     /** CredentialRegistry address; absent: the newest deployment in deployments/*.json for the chain. */
@@ -85,6 +91,8 @@ const ENV: Record<string, keyof Config> = {
   CHAIN_PORT: "chainPort",
   PUBLIC_RPC_URL: "publicRpcUrl",
   PUBLIC_URL: "publicUrl",
+  TLS_CERT_FILE: "tlsCertFile",
+  TLS_KEY_FILE: "tlsKeyFile",
   CHAIN_ID: "chainId",
   REGISTRY_ADDRESS: "registryAddress",
   DEPLOYMENTS_DIR: "deploymentsDir",
@@ -190,6 +198,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
       return { path: where, message };
     });
     throw new ServiceError("the configuration is invalid", { code: "CONFIG_INVALID", details });
+  }
+  if ((parsed.data.tlsCertFile === undefined) !== (parsed.data.tlsKeyFile === undefined)) {
+    throw new ServiceError("TLS_CERT_FILE and TLS_KEY_FILE go together: set both to serve HTTPS, or neither", { code: "CONFIG_INVALID" });
   }
   if (parsed.data.signerKeystore && !parsed.data.signerKeystorePassword) {
     throw new ServiceError("SIGNER_KEYSTORE is set but SIGNER_KEYSTORE_PASSWORD is not", { code: "CONFIG_INVALID" });

@@ -11,6 +11,7 @@ import type { IssuerService, Principal } from "../issuer/types.ts";
 import type { StatusPurpose } from "../vc/status-entries.ts";
 import { verifyBundles, type VerifyOptions } from "../verifier/verify-bundle.ts";
 import type { Metrics } from "./metrics.ts";
+import { DID_WEB_ROUTES, type DidWebSource } from "./did-web.ts";
 import { VC_API_ROUTES, type VcApiContext } from "./vc-api.ts";
 import { VC_STATUS_ROUTE } from "./vc-status.ts";
 import { etagMatches } from "./status-list-fast-path.ts";
@@ -32,6 +33,8 @@ export type RouteContext = {
   publicUrl?: string;
   /** The VC-API's keys and key binding; absent: its routes answer 409 ASSERTION_KEY_MISSING. */
   vc?: VcApiContext;
+  /** Serves did:web documents from the chain; absent: their URLs answer 404. */
+  didWeb?: DidWebSource;
 };
 
 export type Route = {
@@ -287,6 +290,7 @@ export const ROUTES: readonly Route[] = [
   },
   ...VC_API_ROUTES,
   VC_STATUS_ROUTE,
+  ...DID_WEB_ROUTES,
   {
     method: "get",
     path: "/status-lists/:issuerId/:purpose/:list",

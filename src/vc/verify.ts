@@ -199,7 +199,13 @@ async function checkIdentity(credential: JsonObject, signature: SignatureOutcome
   } catch (error) {
     return check("identity", "skip", "RPC_UNAVAILABLE", `could not look up the key: ${describe(error).message}`);
   }
-  if (!answer.bound) return check("identity", "fail", "KEY_NOT_BOUND", `${did} is not registered to any issuer`);
+  if (!answer.bound) {
+    // A credential that claims nothing of the chain (no anchor proof, no on-chain status entry),
+    // issued by the did:key that signed it, is that key's own: VC-API verifiers accept anyone's.
+    // Anything claiming an on-chain issuer must have its key bound.
+    if (signer !== undefined && !bundle && !chainEntry) return check("identity", "pass", "SELF_CERTIFIED", `issuer ${signer} signed it; that key is bound to no issuer on-chain (not an accredited issuer's credential)`);
+    return check("identity", "fail", "KEY_NOT_BOUND", `${did} is not registered to any issuer`);
+  }
   const who = answer.identity ?? `issuer ${answer.issuerId}`;
   const expectedIssuer = bundle?.issuerId ?? (chainEntry ? chainEntry.issuerId : undefined);
   if (expectedIssuer !== undefined && BigInt(expectedIssuer) !== BigInt(answer.issuerId)) {
@@ -259,7 +265,9 @@ export async function verifyVc(input: unknown, options: VerifyVcOptions = {}): P
     for (const name of ["integrity", "inclusion", "anchored", "issuer", "status"] as const) checks.push(check(name, "skip", "NO_ANCHOR_PROOF", `skipped: no ${ANCHOR_CRYPTOSUITE} proof`));
   }
   checks.push(checkValidity(credential, now));
-  checks.push(await checkIdentity(credential, signature, bundle, anchoredAt, options.keyBinding));
+  const identity = await checkIdentity(credential, signature, bundle, anchoredAt, options.keyBinding);
+  checks.push(identity);
+  if (identity.code === "SELF_CERTIFIED" && options.keyBinding) warnings.push({ code: "ISSUER_NOT_ACCREDITED", message: identity.message });
   if (bundle && !options.chain) warnings.push({ code: "NOT_CHECKED", message: "the anchor and on-chain status were not checked: no chain access was given" });
   return {
     verdict: verdictOf(checks),
