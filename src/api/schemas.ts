@@ -80,8 +80,9 @@ export const StatusListParam = z
   .transform(Number)
   .refine((n) => n < 32_768, { error: "must be below 32768 (status indices are uint32)" });
 
-/** If-None-Match: a few ETags, not a novel. */
-export const IfNoneMatchHeader = z.string().max(512, { error: "at most 512 characters" });
+/** Longest If-None-Match read (a few ETags, not a novel); the status list fast path hands longer ones to the route's 400. */
+export const MAX_IF_NONE_MATCH = 512;
+export const IfNoneMatchHeader = z.string().max(MAX_IF_NONE_MATCH, { error: `at most ${MAX_IF_NONE_MATCH} characters` });
 
 export const NumericIdParam = z
   .string()
