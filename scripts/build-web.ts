@@ -17,9 +17,14 @@ const LOCAL_BOOKS = new Set(["localhost.json", "default.json"]);
 
 const sha256 = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
 
-/** The shipped address books (deployments/*.json except local development chains). */
-function shippedBooks(): unknown[] {
-  const dir = join(ROOT, "deployments");
+/**
+ * The shipped address books embedded in the page: `dir`'s `*.json` (default the package's
+ * deployments/, where operators add theirs) except local development chains'.
+ *
+ * @example
+ * const embedded = shippedBooks().length; // what the page counts before any served or loaded book
+ */
+export function shippedBooks(dir = join(ROOT, "deployments")): unknown[] {
   return readdirSync(dir)
     .filter((name) => name.endsWith(".json") && !LOCAL_BOOKS.has(name))
     .sort()
@@ -27,7 +32,7 @@ function shippedBooks(): unknown[] {
 }
 
 /** Points the page's `zod` imports (the schemas of src/) at web/zod-lite.ts, which takes from zod only what they use. */
-const zodLite: Plugin = {
+export const zodLite: Plugin = {
   name: "zod-lite",
   setup(build) {
     const lite = join(ROOT, "web", "zod-lite.ts");

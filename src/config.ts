@@ -1,11 +1,13 @@
 // The service's settings: defaults < config file < environment < command-line flags, checked
 // once at start with messages that name the setting. Secrets are read here and never echoed.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { ServiceError } from "./core/errors.ts";
 
 const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** The shortest webhook secret accepted (characters): a guessable secret lets anyone forge webhooks. */
+export const WEBHOOK_SECRET_MIN_LENGTH = 16;
 const url = z.string().url().refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL");
 
 export const ConfigSchema = z
@@ -20,7 +22,7 @@ export const ConfigSchema = z
      * replicas share it, one of them anchoring per signer. Needs `serverSecret` (one for all replicas).
      */
     databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
-    /** JSON-RPC endpoint; absent: a local Hardhat chain started on 127.0.0.1:`chainPort`. */
+    /** JSON-RPC endpoint; absent: the local chain on 127.0.0.1:`chainPort` (Anvil, started by `npm start`). */
     rpcUrl: url.optional(),
     chainPort: intIn(1, 65_535).default(8545),
     /**
@@ -34,6 +36,12 @@ export const ConfigSchema = z
      * URLs, and the /verify link of printed certificates' QR codes; absent: `http://<host>:<port>`.
      */
     publicUrl: url.transform((u) => u.replace(/\/+$/, "")).optional(),
+    /**
+     * PEM certificate (chain) and private key files: the service serves HTTPS itself. Both or
+     * neither; absent: plain HTTP (behind a TLS-terminating proxy, set `publicUrl` to its https URL).
+     */
+    tlsCertFile: z.string().min(1).optional(),
+    tlsKeyFile: z.string().min(1).optional(),
     /** Expected chain id (checked against the endpoint); absent: whatever the endpoint serves. */
     chainId: intIn(1, Number.MAX_SAFE_INTEGER).optional(),
     /** CredentialRegistry address; absent: the newest deployment in deployments/*.json for the chain. */
@@ -73,7 +81,7 @@ export const ConfigSchema = z
     assertionKeys: z.record(z.string().regex(/^[1-9]\d*$/), z.string().min(1)).default({}),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Webhook per issuer id: called when a batch is confirmed; signed with HMAC-SHA256 when a secret is set. */
-    webhooks: z.record(z.string().regex(/^\d+$/), z.object({ url, secret: z.string().min(16).optional() }).strict()).default({}),
+    webhooks: z.record(z.string().regex(/^\d+$/), z.object({ url, secret: z.string().min(WEBHOOK_SECRET_MIN_LENGTH).optional() }).strict()).default({}),
   })
   .strict();
 
@@ -89,6 +97,8 @@ const ENV: Record<string, keyof Config> = {
   CHAIN_PORT: "chainPort",
   PUBLIC_RPC_URL: "publicRpcUrl",
   PUBLIC_URL: "publicUrl",
+  TLS_CERT_FILE: "tlsCertFile",
+  TLS_KEY_FILE: "tlsKeyFile",
   CHAIN_ID: "chainId",
   REGISTRY_ADDRESS: "registryAddress",
   DEPLOYMENTS_DIR: "deploymentsDir",
@@ -112,6 +122,31 @@ const ENV: Record<string, keyof Config> = {
 
 /** Settings whose values never appear in messages. */
 const SECRET: ReadonlySet<string> = new Set(["databaseUrl", "signerKeys", "signerKeystorePassword", "webhooks", "serverSecret", "assertionKeys"]);
+
+/** The secret settings a config file's contents hold (a webhook only when it has a `secret`). */
+function secretsIn(contents: Record<string, unknown>): string[] {
+  return Object.keys(contents).filter((key) => {
+    if (!SECRET.has(key)) return false;
+    if (key !== "webhooks") return true;
+    const hooks = contents.webhooks;
+    return typeof hooks === "object" && hooks !== null && Object.values(hooks).some((h) => typeof h === "object" && h !== null && "secret" in h);
+  });
+}
+
+/**
+ * A config file may hold secrets only when no one but its owner can read it (mode 0600 or
+ * 0400), as ssh treats its keys: a shared or copied config file must not leak them.
+ */
+function refuseSharedSecrets(file: string, contents: Record<string, unknown>): void {
+  const secrets = secretsIn(contents);
+  if (secrets.length === 0) return;
+  const mode = statSync(resolve(file)).mode & 0o777;
+  if ((mode & 0o077) === 0) return;
+  throw new ServiceError(
+    `the config file ${file} holds secrets (${secrets.join(", ")}) but others may read it (mode 0${mode.toString(8)}): chmod 600 it, or set them in the environment`,
+    { code: "CONFIG_INVALID" },
+  );
+}
 
 /** The environment variable of a setting, for messages. */
 export const envNameOf = (key: string): string | undefined => Object.entries(ENV).find(([, k]) => k === key)?.[0];
@@ -140,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
     } catch (error) {
       throw new ServiceError(`the config file ${file} is not valid JSON: ${(error as Error).message}`, { code: "CONFIG_INVALID" });
     }
+    refuseSharedSecrets(file, raw);
   }
   for (const [name, key] of Object.entries(ENV)) {
     const value = env[name];
@@ -168,6 +204,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
       return { path: where, message };
     });
     throw new ServiceError("the configuration is invalid", { code: "CONFIG_INVALID", details });
+  }
+  if ((parsed.data.tlsCertFile === undefined) !== (parsed.data.tlsKeyFile === undefined)) {
+    throw new ServiceError("TLS_CERT_FILE and TLS_KEY_FILE go together: set both to serve HTTPS, or neither", { code: "CONFIG_INVALID" });
   }
   if (parsed.data.signerKeystore && !parsed.data.signerKeystorePassword) {
     throw new ServiceError("SIGNER_KEYSTORE is set but SIGNER_KEYSTORE_PASSWORD is not", { code: "CONFIG_INVALID" });

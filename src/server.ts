@@ -8,7 +8,8 @@ import { privateKeyToAccount } from "viem/accounts";
 import { createApp } from "./api/app.ts";
 import { statusListPublisherFor } from "./issuer/status-lists.ts";
 import { createVcApiContext } from "./api/vc-api.ts";
-import { listenApi } from "./api/listen.ts";
+import { createDidWebSource } from "./api/did-web.ts";
+import { listenApi, tlsFromFiles } from "./api/listen.ts";
 import { Metrics } from "./api/metrics.ts";
 import { pageRpcUrls, webRoutes } from "./api/web.ts";
 import { addSignerKey, issuerOfKey, registerIssuer } from "./chain/admin.ts";
@@ -135,6 +136,9 @@ function deployHint(startedHere: boolean, chainId: number, rpcUrl: string): stri
 export async function startServer(config: Config, { logger: given, notify = () => {} }: { logger?: Logger; notify?: (line: string) => void } = {}): Promise<RunningServer> {
   const logger = given ?? pino({ level: config.logLevel, base: { service: "credanchor" }, redact: ["token", "apiKey", "privateKey", "authorization"] });
   const dataDir = resolve(config.dataDir);
+  // Read before anything starts: a certificate that cannot be read stops the start at once.
+  const tls = tlsFromFiles(config.tlsCertFile, config.tlsKeyFile);
+  const scheme = tls ? "https" : "http";
   const deploymentsDir = config.deploymentsDir ?? getDeploymentsDir();
   let devChain: DevChain | undefined;
   let rpcUrl = config.rpcUrl;
@@ -293,7 +297,9 @@ export async function startServer(config: Config, { logger: given, notify = () =
         oldestOpenTxAt: () => openStore.stats.oldestOpenTxAt(),
       },
     });
-    let publicBaseUrl = config.publicUrl ?? (config.port === 0 ? undefined : `http://${config.host}:${config.port}`);
+    // The address book's deployment block bounds the key-event scan of did:web documents.
+    const booked = newestRegistry(deploymentsDir, chainId);
+    let publicBaseUrl = config.publicUrl ?? (config.port === 0 ? undefined : `${scheme}://${config.host}:${config.port}`);
     const app = createApp({
       service: running.service,
       metrics,
@@ -304,11 +310,12 @@ export async function startServer(config: Config, { logger: given, notify = () =
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
       // The base URL is known once listening (port 0 picks one): read it lazily.
       vc: createVcApiContext({ client, chainId, registry, keys: assertionKeys, publicBaseUrl: () => publicBaseUrl! }),
+      didWeb: createDidWebSource({ client, registry, fromBlock: BigInt(booked?.address.toLowerCase() === registry.toLowerCase() ? booked.deployBlock : 0), servedIssuers: () => running.issuers.keys(), publicBaseUrl: () => publicBaseUrl! }),
       statusLists: statusListPublisherFor({ client, chainId, registry, issuers: store.issuers, keys: assertionKeys, baseUrl: () => publicBaseUrl! }),
     });
     await chainMonitor.start();
-    const server = await listenApi(app, { host: config.host, port: config.port });
-    publicBaseUrl ??= `http://${config.host}:${(server.address() as { port: number }).port}`;
+    const server = await listenApi(app, { host: config.host, port: config.port, ...(tls ? { tls } : {}) });
+    publicBaseUrl ??= `${scheme}://${config.host}:${(server.address() as { port: number }).port}`;
     const address = server.address() as { port: number };
     // With PostgreSQL, every replica accepts and serves; only the elected leader of its signers anchors.
     let pipelineTurn = Promise.resolve();
@@ -343,7 +350,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
     return {
       ...running,
       config,
-      url: `http://${config.host}:${address.port}`,
+      url: `${scheme}://${config.host}:${address.port}`,
       rpcUrl,
       chainId,
       registry,

@@ -9,6 +9,8 @@ import { changedFields, findReference } from "../src/verifier/diagnose.ts";
 import { readStatusHistory, type StatusEvent } from "../src/verifier/status-history.ts";
 import { createTrustList, type TrustList } from "../src/verifier/trust.ts";
 import { verifyBundles, type VerificationReport } from "../src/verifier/verify-bundle.ts";
+import { disclosurePanel } from "./disclosure-view.ts";
+import { canUseCamera, readQrImage, scanWithCamera } from "./qr-scan.ts";
 import { explorerLink, renderReport, summary, type ReportExtras } from "./report-view.ts";
 
 /** Address books embedded when the page was built (the shipped deployments/*.json). */
@@ -135,6 +137,13 @@ function diagnoses(reports: readonly VerificationReport[]): (ReportExtras["chang
   );
 }
 
+/** A report whose bundle is intact gets the holder's "share fewer fields" panel. */
+function withDisclosure(view: HTMLElement, source: string, report: VerificationReport): HTMLElement {
+  const intact = report.checks.some((c) => c.name === "integrity" && c.outcome === "pass");
+  if (report.bundle && intact) view.querySelector(".body")?.append(disclosurePanel(report.bundle, source));
+  return view;
+}
+
 async function verify(inputs: { source: string; text: string }[]): Promise<void> {
   if (inputs.length === 0) {
     $("live").textContent = "Nothing to verify: drop a file or paste a bundle first.";
@@ -167,7 +176,7 @@ async function verify(inputs: { source: string; text: string }[]): Promise<void>
       const extras: ReportExtras = { explorer: state.settings.explorer };
       if (histories[k]) extras.history = histories[k];
       if (changes[k]) extras.changes = changes[k];
-      return renderReport(input.source, reports[k]!, extras);
+      return withDisclosure(renderReport(input.source, reports[k]!, extras), input.source, reports[k]!);
     }),
   );
   results.firstElementChild?.scrollIntoView({ block: "start" });
@@ -197,6 +206,52 @@ async function readFiles(files: FileList | File[]): Promise<{ source: string; te
   return Promise.all(Array.from(files).map(async (file) => ({ source: file.name, text: await file.text() })));
 }
 
+/**
+ * What a QR code holds: a verifier link with the bundle in its fragment (a printed certificate's),
+ * or anything else, verified as given so that the format check says it is no bundle.
+ */
+function qrInputs(text: string | undefined, source: string): { source: string; text: string }[] {
+  if (text === undefined) return [{ source: `${source}: no QR code could be read`, text: "" }];
+  const fragment = /#b=[A-Za-z0-9_-]+$/.exec(text)?.[0];
+  return fragment ? fragmentBundle(fragment).map((input) => ({ ...input, source })) : [{ source, text }];
+}
+
+/** Bundle files, and images of QR codes (decoded in the page). */
+async function readBundleFiles(files: FileList | File[]): Promise<{ source: string; text: string }[]> {
+  const read = async (file: File) =>
+    file.type.startsWith("image/") ? qrInputs(await readQrImage(file), `QR code in ${file.name}`) : [{ source: file.name, text: await file.text() }];
+  return (await Promise.all(Array.from(files).map(read))).flat();
+}
+
+/** The camera button, shown only where the browser can give the page a camera. */
+function setUpCamera(): void {
+  const button = $<HTMLButtonElement>("qr-camera");
+  if (!canUseCamera()) return;
+  button.hidden = false;
+  let scan: ReturnType<typeof scanWithCamera> | undefined;
+  button.addEventListener("click", () => {
+    if (scan) {
+      scan.stop();
+      return;
+    }
+    scan = scanWithCamera($<HTMLVideoElement>("qr-video"));
+    button.textContent = "Stop the camera";
+    $("live").textContent = "Hold the QR code in front of the camera…";
+    scan.result
+      .then(async (text) => {
+        if (text === undefined) $("live").textContent = "Camera stopped.";
+        else await verify(qrInputs(text, "QR code (camera)"));
+      })
+      .catch((error: Error) => {
+        $("live").textContent = `The camera could not be used: ${error.message}`;
+      })
+      .finally(() => {
+        scan = undefined;
+        button.textContent = "Scan a QR code with the camera";
+      });
+  });
+}
+
 async function init(): Promise<void> {
   const [served, config] = await Promise.all([fetchJson("deployments.json"), fetchJson("verify-config.json")]);
   state.books = [...__EMBEDDED_BOOKS__, ...(Array.isArray(served) ? served : [])];
@@ -217,11 +272,11 @@ async function init(): Promise<void> {
   window.addEventListener("drop", (e) => {
     e.preventDefault();
     drop.classList.remove("over");
-    if (e.dataTransfer?.files.length) void readFiles(e.dataTransfer.files).then(verify);
+    if (e.dataTransfer?.files.length) void readBundleFiles(e.dataTransfer.files).then(verify);
   });
   $<HTMLInputElement>("files").addEventListener("change", (e) => {
     const input = e.target as HTMLInputElement;
-    if (input.files?.length) void readFiles(input.files).then(verify);
+    if (input.files?.length) void readBundleFiles(input.files).then(verify);
   });
   $("verify").addEventListener("click", () => {
     const pasted = $<HTMLTextAreaElement>("paste").value.trim();
@@ -288,6 +343,7 @@ async function init(): Promise<void> {
     showSettings();
     $("settings-status").textContent = "Back to the defaults.";
   });
+  setUpCamera();
   window.addEventListener("hashchange", () => void verify(fragmentBundle(location.hash)));
   const linked = fragmentBundle(location.hash);
   if (linked.length) await verify(linked);

@@ -13,7 +13,9 @@ import { errorBody, sendError } from "./errors.ts";
 import { Metrics } from "./metrics.ts";
 import { clientOf, createRateLimiter } from "./rate-limit.ts";
 import { openApiDocument } from "./openapi.ts";
+import { createStatusListFastPath, setFastPath } from "./status-list-fast-path.ts";
 import { ROUTES, type Route, type RouteContext } from "./routes.ts";
+import type { DidWebSource } from "./did-web.ts";
 import type { VcApiContext } from "./vc-api.ts";
 
 /** Limits of the HTTP layer; everything optional, the defaults suit one service on one machine. */
@@ -53,6 +55,8 @@ export type AppOptions = {
   publicUrl?: string;
   /** Keys and key binding of the VC-API routes (/credentials/…, /presentations/verify). */
   vc?: VcApiContext;
+  /** Serves did:web documents (/.well-known/did.json, /issuers/{id}/did.json) built from the chain. */
+  didWeb?: DidWebSource;
 };
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -199,8 +203,11 @@ export function createApp(options: AppOptions): express.Express {
     ...(options.publicUrl ? { publicUrl: options.publicUrl.replace(/\/+$/, "") } : {}),
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
     ...(options.vc ? { vc: options.vc } : {}),
+    ...(options.didWeb ? { didWeb: options.didWeb } : {}),
   };
   const limiter = createRateLimiter(limits.verifyRate);
+  // Cached status lists are answered before express when served through listenApi (the route answers the rest).
+  if (options.statusLists) setFastPath(app, createStatusListFastPath(options.statusLists, metrics));
 
   app.use((req, res, next) => {
     const requestId = randomUUID();

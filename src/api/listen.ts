@@ -1,13 +1,16 @@
-// The HTTP server around the app: timeouts on receiving a request, and the one error shape also
+// The HTTP(S) server around the app: timeouts on receiving a request, and the one error shape also
 // for requests Node's HTTP parser refuses before express sees them (bad request line, header
-// overflow, conflicting lengths, too slow).
+// overflow, conflicting lengths, too slow). HTTPS when given a certificate and key.
 import type { Express } from "express";
 import { createServer, STATUS_CODES, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ServiceError } from "../core/errors.ts";
 import { errorBody } from "./errors.ts";
+import { requestListenerOf } from "./status-list-fast-path.ts";
 
 export const ListenOptionsSchema = z.strictObject({
   host: z.string().min(1),
@@ -18,8 +21,30 @@ export const ListenOptionsSchema = z.strictObject({
   requestTimeoutMs: z.number().int().positive().optional(),
   /** Idle keep-alive connections are closed after this (default 5 s). */
   keepAliveTimeoutMs: z.number().int().positive().optional(),
+  /** PEM certificate (chain) and private key: serve HTTPS instead of HTTP. */
+  tls: z.strictObject({ cert: z.union([z.string().min(1), z.instanceof(Buffer)]), key: z.union([z.string().min(1), z.instanceof(Buffer)]) }).optional(),
 });
 export type ListenOptions = z.infer<typeof ListenOptionsSchema>;
+
+/**
+ * The `tls` option from the PEM files the settings name (`TLS_CERT_FILE`, `TLS_KEY_FILE`); none: plain HTTP.
+ *
+ * @throws ServiceError `CONFIG_INVALID` naming the file that cannot be read.
+ *
+ * @example
+ * const tls = tlsFromFiles(config.tlsCertFile, config.tlsKeyFile); // { cert, key } or undefined
+ */
+export function tlsFromFiles(certFile: string | undefined, keyFile: string | undefined): ListenOptions["tls"] {
+  if (certFile === undefined || keyFile === undefined) return undefined;
+  const read = (file: string, setting: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new ServiceError(`cannot read ${setting} ${file}: ${(error as Error).message}`, { code: "CONFIG_INVALID" });
+    }
+  };
+  return { cert: read(certFile, "TLS_CERT_FILE"), key: read(keyFile, "TLS_KEY_FILE") };
+}
 
 /** What the parser's refusal is, in the API's codes. */
 function clientErrorOf(error: NodeJS.ErrnoException): ServiceError {
@@ -45,30 +70,34 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
 }
 
 /**
- * Serves `app` on `host:port` with bounded receive times and JSON answers for unparseable
- * requests; resolves once listening (port 0: a free port, read it from `server.address()`).
+ * Serves `app` on `host:port` (HTTPS when `tls` is given) with bounded receive times and JSON
+ * answers for unparseable requests; resolves once listening (port 0: a free port, read it from
+ * `server.address()`).
  *
- * @throws ServiceError `CONFIG_INVALID` for bad options or a port in use.
+ * @throws ServiceError `CONFIG_INVALID` for bad options, a certificate and key Node refuses, or a port in use.
  *
  * @example
- * const server = await listenApi(createApp({ service, verify, logger }), { host: "127.0.0.1", port: 8080 });
+ * const server = await listenApi(createApp({ service, verify, logger }), { host: "127.0.0.1", port: 8443, tls: { cert, key } });
  */
 export function listenApi(app: Express, options: ListenOptions): Promise<Server> {
   const parsed = ListenOptionsSchema.safeParse(options);
   if (!parsed.success) {
     return Promise.reject(new ServiceError("the listen options are invalid", { code: "CONFIG_INVALID", details: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) }));
   }
-  const { host, port, headersTimeoutMs = 15_000, requestTimeoutMs = 120_000, keepAliveTimeoutMs = 5_000 } = parsed.data;
-  const server = createServer(
-    {
-      headersTimeout: headersTimeoutMs,
-      requestTimeout: Math.max(requestTimeoutMs, headersTimeoutMs),
-      keepAliveTimeout: keepAliveTimeoutMs,
-      // How often Node checks the two timeouts above (its default, 30 s, would blur short ones).
-      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
-    },
-    app,
-  );
+  const { host, port, headersTimeoutMs = 15_000, requestTimeoutMs = 120_000, keepAliveTimeoutMs = 5_000, tls } = parsed.data;
+  const serverOptions = {
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: Math.max(requestTimeoutMs, headersTimeoutMs),
+    keepAliveTimeout: keepAliveTimeoutMs,
+    // How often Node checks the two timeouts above (its default, 30 s, would blur short ones).
+    connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
+  };
+  let server: Server;
+  try {
+    server = tls ? (createHttpsServer({ ...serverOptions, cert: tls.cert, key: tls.key }, requestListenerOf(app)) as unknown as Server) : createServer(serverOptions, requestListenerOf(app));
+  } catch (error) {
+    return Promise.reject(new ServiceError(`the TLS certificate and key are not usable: ${(error as Error).message}`, { code: "CONFIG_INVALID" }));
+  }
   server.on("clientError", answerClientError);
   return new Promise((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {

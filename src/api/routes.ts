@@ -11,7 +11,10 @@ import type { IssuerService, Principal } from "../issuer/types.ts";
 import type { StatusPurpose } from "../vc/status-entries.ts";
 import { verifyBundles, type VerifyOptions } from "../verifier/verify-bundle.ts";
 import type { Metrics } from "./metrics.ts";
+import { DID_WEB_ROUTES, type DidWebSource } from "./did-web.ts";
 import { VC_API_ROUTES, type VcApiContext } from "./vc-api.ts";
+import { VC_STATUS_ROUTE } from "./vc-status.ts";
+import { etagMatches } from "./status-list-fast-path.ts";
 import * as S from "./schemas.ts";
 
 /** Who may call: none (public), any valid key, an issuer key, or the operator key. */
@@ -30,6 +33,8 @@ export type RouteContext = {
   publicUrl?: string;
   /** The VC-API's keys and key binding; absent: its routes answer 409 ASSERTION_KEY_MISSING. */
   vc?: VcApiContext;
+  /** Serves did:web documents from the chain; absent: their URLs answer 404. */
+  didWeb?: DidWebSource;
 };
 
 export type Route = {
@@ -284,6 +289,8 @@ export const ROUTES: readonly Route[] = [
     },
   },
   ...VC_API_ROUTES,
+  VC_STATUS_ROUTE,
+  ...DID_WEB_ROUTES,
   {
     method: "get",
     path: "/status-lists/:issuerId/:purpose/:list",
@@ -304,14 +311,9 @@ export const ROUTES: readonly Route[] = [
       res.setHeader("Access-Control-Expose-Headers", "ETag");
       if (!ctx.statusLists) throw new ServiceError("this service publishes no status lists", { code: "NOT_FOUND" });
       const served = await ctx.statusLists.get(params.issuerId as number, params.purpose as StatusPurpose, params.list as number);
-      res.setHeader("ETag", served.etag);
-      res.setHeader("Cache-Control", `public, max-age=${served.maxAgeSeconds}`);
       const held = req.get("if-none-match");
-      if (held !== undefined && (held.trim() === "*" || held.split(",").some((t) => t.trim().replace(/^W\//, "") === served.etag))) {
-        res.status(304).end();
-        return;
-      }
-      res.type("application/vc+ld+json").send(served.body);
+      if (held !== undefined && etagMatches(held, served.etag)) res.writeHead(304, served.headers.notModified).end();
+      else res.writeHead(200, served.headers.ok).end(req.method === "HEAD" ? undefined : served.bytes);
     },
   },
   {

@@ -80,8 +80,9 @@ export const StatusListParam = z
   .transform(Number)
   .refine((n) => n < 32_768, { error: "must be below 32768 (status indices are uint32)" });
 
-/** If-None-Match: a few ETags, not a novel. */
-export const IfNoneMatchHeader = z.string().max(512, { error: "at most 512 characters" });
+/** Longest If-None-Match read (a few ETags, not a novel); the status list fast path hands longer ones to the route's 400. */
+export const MAX_IF_NONE_MATCH = 512;
+export const IfNoneMatchHeader = z.string().max(MAX_IF_NONE_MATCH, { error: `at most ${MAX_IF_NONE_MATCH} characters` });
 
 export const NumericIdParam = z
   .string()
@@ -132,7 +133,7 @@ export const SubmitResponse = z
   })
   .meta({ id: "SubmitResponse", examples: [{ credentials: [{ id: EXAMPLE_ID, statusIndex: 51696, state: "queued" }] }] });
 
-const ChainTx = z
+export const ChainTransaction = z
   .strictObject({
     hash: z.string(),
     nonce: z.number().int(),
@@ -169,7 +170,7 @@ export const BatchResponse = z
     size: z.number().int(),
     root: z.string(),
     createdAt: z.string(),
-    tx: ChainTx.optional(),
+    tx: ChainTransaction.optional(),
     costWei: z.string().optional(),
     costPerCredentialWei: z.string().optional(),
     costEther: z.string().optional(),
@@ -177,7 +178,7 @@ export const BatchResponse = z
     gasPerCredential: z.number().optional(),
     rootRevoked: z.boolean(),
     error: z.string().optional().describe("Why the batch failed (state failed): its anchor would always revert."),
-    rebuilds: z.number().int().optional().describe("Times the batch got a new root because someone else anchored its root first."),
+    rebuilds: z.number().int().optional().describe("Times an older version gave the batch a new root because another issuer anchored its root first (v1 registry only; never on v2)."),
   })
   .meta({ id: "Batch" });
 
@@ -191,8 +192,8 @@ export const StatusChangeResponse = z
     batchId: z.number().int().optional(),
     state: z.enum(["pending", "sending", "mined", "confirmed", "failed"]),
     createdAt: z.string(),
-    tx: ChainTx.optional().describe("The first transaction."),
-    transactions: z.array(ChainTx).optional().describe("Every transaction sent so far, when the change needs several (split under the gas budget)."),
+    tx: ChainTransaction.optional().describe("The first transaction."),
+    transactions: z.array(ChainTransaction).optional().describe("Every transaction sent so far, when the change needs several (split under the gas budget)."),
     progress: z
       .strictObject({ transactions: z.number().int(), landed: z.number().int(), failed: z.number().int() })
       .describe("Transactions the change needs, how many landed (confirmed, or their effect was already on-chain), how many failed for good."),

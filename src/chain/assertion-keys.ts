@@ -1,6 +1,6 @@
 // Ed25519 assertion keys in the v2 registry: the on-chain key binding verifyVc reads, and adding a key (the issuer's cold admin).
 import type { Address, Hex, LocalAccount, PublicClient, WalletClient } from "viem";
-import { bytesToHex } from "../core/encoding.ts";
+import { bytesToHex, hexToBytes } from "../core/encoding.ts";
 import type { KeyBinding, KeyBindingAnswer } from "../vc/verify.ts";
 import { credentialRegistryV2Abi } from "./abi.ts";
 
@@ -38,6 +38,40 @@ export async function readKeyBinding(client: PublicClient, registry: Address, pu
  */
 export function chainKeyBinding(client: PublicClient, registry: Address): KeyBinding {
   return (publicKey) => readKeyBinding(client, registry, publicKey);
+}
+
+/**
+ * The assertion keys of `issuerId` that can sign now, at the chain's latest block: added, never
+ * retired, not compromised, and the issuer accredited (the registry's rule for keys that may act,
+ * stricter than `isAssertionKeyValid`, which still accepts a key at its retirement second). Raw
+ * 32-byte public keys in the order they were added, found from `AssertionKeyAdded` events since `fromBlock`.
+ *
+ * @example
+ * const keys = await readActiveAssertionKeys(client, registry, 1, 0n); // [Uint8Array(32)]
+ */
+export async function readActiveAssertionKeys(client: PublicClient, registry: Address, issuerId: number, fromBlock: bigint): Promise<Uint8Array[]> {
+  const head = await client.getBlock({ blockTag: "latest" });
+  const now = Number(head.timestamp);
+  const at = { address: registry, abi: credentialRegistryV2Abi, blockNumber: head.number } as const;
+  if (!(await client.readContract({ ...at, functionName: "isIssuerAccredited", args: [BigInt(issuerId), now] }))) return [];
+  const added = await client.getContractEvents({ address: registry, abi: credentialRegistryV2Abi, eventName: "AssertionKeyAdded", args: { issuerId: BigInt(issuerId) }, fromBlock, toBlock: head.number });
+  const keys = [...new Set(added.map((e) => e.args.key!))];
+  const records = await Promise.all(keys.map((key) => client.readContract({ ...at, functionName: "getAssertionKey", args: [key] })));
+  const active = (r: (typeof records)[number]) => Number(r.issuerId) === issuerId && r.addedAt <= now && Number(r.retiredAt) === NEVER && now < Number(r.compromisedFrom);
+  return keys.filter((_, i) => active(records[i]!)).map((key) => hexToBytes(key, 32)!);
+}
+
+/**
+ * The on-chain identity (`did:…`) of `issuerId`; `undefined` when the registry has no such issuer.
+ *
+ * @example
+ * await readIssuerIdentity(client, registry, 1); // "did:web:issuer.example:issuers:1"
+ */
+export async function readIssuerIdentity(client: PublicClient, registry: Address, issuerId: number): Promise<string | undefined> {
+  const count = await client.readContract({ address: registry, abi: credentialRegistryV2Abi, functionName: "issuerCount" });
+  if (issuerId < 1 || BigInt(issuerId) > count) return undefined;
+  const [, identity] = await client.readContract({ address: registry, abi: credentialRegistryV2Abi, functionName: "getIssuer", args: [BigInt(issuerId)] });
+  return identity;
 }
 
 /**

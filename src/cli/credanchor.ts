@@ -17,6 +17,7 @@ import { deployCommand, keysCommand, serveCommand } from "./operator-commands.ts
 import { statusListCommand } from "./status-list-commands.ts";
 import { certificateLines } from "./certificate-text.ts";
 import { displayUrl, terminalJson, terminalSafe } from "./terminal.ts";
+import { statusLines, vcOfText, verifyVcFile, type VcFileReport } from "./verify-vc.ts";
 
 const COMMAND_LIST = () => COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n");
 
@@ -30,10 +31,15 @@ __COMMANDS__
 Run "credanchor <command> --help" for a command's options.
 "npm start" runs the embedded default (local chain, contracts, API, verifier page).`;
 
-const VERIFY_USAGE = `Usage: credanchor verify <bundle.json…> [options]
+const VERIFY_USAGE = `Usage: credanchor verify <bundle.json|vc.json…> [options]
 
 Checks each proof bundle: format, integrity, Merkle inclusion, anchored in a trusted registry,
 issuer authorised at anchoring time, not revoked or suspended now, within its validity window.
+A W3C VC (a file with "@context" and "proof") gets the VC checks (signature, anchor proof,
+on-chain status, identity); its status is read from the chain (used for the verdict) and,
+beside it, from each BitstringStatusListEntry's published list (fetched, signature verified):
+a list that disagrees with the chain is a warning naming it, one that cannot be fetched is
+"list unavailable", never a failure.
 
 Options:
   --rpc <url>            JSON-RPC endpoint for every chain (repeatable as <chainId>=<url>);
@@ -92,6 +98,14 @@ function printReport(file: string, report: VerificationReport, rpcUrl: string | 
   if (report.anchor) say(`  transaction ${report.anchor.txHash} on chain ${report.anchor.chainId}`);
   // Which endpoint answered (or failed to): a wrong or unsynced chain shows here.
   if (rpcUrl) say(`  rpc       ${displayUrl(rpcUrl)}${report.checks.some((c) => UNDECIDED_CODES.has(c.code)) ? " (could not decide with it)" : ""}`);
+}
+
+/** A standard VC's report: its checks, then its status from the chain beside its published lists'. */
+function printVcReport(file: string, result: VcFileReport): void {
+  say(`${file}: ${result.report.verdict.toUpperCase()} (W3C VC)`);
+  for (const check of result.report.checks) say(`  ${SYMBOL[check.outcome]} ${check.name.padEnd(9)} ${check.message}`);
+  for (const warning of result.report.warnings) say(`  ⚠ ${warning.code}: ${warning.message}`);
+  for (const line of statusLines(result)) say(`  ${line}`);
 }
 
 /** The status events of each revoked or suspended credential (best effort: none when the chain cannot say). */
@@ -156,7 +170,10 @@ async function verifyCommand(argv: string[]): Promise<number> {
       return undefined;
     }
   });
-  const readable = positionals.flatMap((file, i) => (texts[i] === undefined ? [] : [{ file, text: texts[i]! }]));
+  const all = positionals.flatMap((file, i) => (texts[i] === undefined ? [] : [{ file, text: texts[i]!, vc: vcOfText(texts[i]!) }]));
+  // Standard VCs go through the VC verifier (their lists read beside the chain); bundles through the bundle verifier.
+  const vcs = await Promise.all(all.filter((r) => r.vc).map(async ({ file, vc }) => ({ file, ...(await verifyVcFile(vc!, { trust, clientFor })) })));
+  const readable = all.filter((r) => !r.vc);
   const reports = await verifyBundles(readable.map((r) => r.text), { trust, rpc: clientFor, ...(values.private ? { privacy: "private" as const } : {}) });
 
   const rpcOf = (report: VerificationReport) => (report.bundle ? rpc(report.bundle.chainId) : undefined);
@@ -165,13 +182,16 @@ async function verifyCommand(argv: string[]): Promise<number> {
       const url = rpcOf(reports[i]!);
       return { file, ...reports[i]!, ...(url ? { rpc: displayUrl(url) } : {}) };
     });
-    console.log(terminalJson(out));
+    const vcOut = vcs.map(({ file, report, lists }) => ({ file, ...report, listStatus: lists }));
+    console.log(terminalJson([...out, ...vcOut]));
   } else {
     const histories = values.show ? await statusHistories(reports, trust, clientFor) : [];
     readable.forEach(({ file }, i) => printReport(file, reports[i]!, rpcOf(reports[i]!), values.show ? certificateLines(reports[i]!, histories[i]) : undefined));
+    for (const result of vcs) printVcReport(result.file, result);
   }
-  if (reports.some((r) => r.verdict === "invalid")) return 1;
-  if (reports.some((r) => r.verdict === "error") || readable.length < positionals.length) return 2;
+  const verdicts = [...reports.map((r) => r.verdict), ...vcs.map((v) => v.report.verdict)];
+  if (verdicts.includes("invalid")) return 1;
+  if (verdicts.includes("error") || all.length < positionals.length) return 2;
   return 0;
 }
 

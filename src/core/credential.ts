@@ -100,8 +100,26 @@ function checkVerifiableCredential(vc: JsonObject, add: Add): void {
       const path = Array.isArray(entry) ? `${name}[${i}]` : name;
       if (!isPlainObject(item)) add(path, "must be an object");
       else if (item.type === undefined) add(`${path}.type`, "required");
+      // VC 2.0 §4.11: each credentialSchema names its schema by a URL id.
+      if (name === "credentialSchema" && isPlainObject(item)) checkUri(item.id, `${path}.id`, add);
     });
   }
+  checkRelatedResources(vc.relatedResource, add);
+}
+
+/** VC 2.0 §5.3: relatedResource is one or more objects, each with a unique URL `id` and a `digestSRI` or `digestMultibase`. */
+function checkRelatedResources(value: JsonValue | undefined, add: Add): void {
+  if (value === undefined) return;
+  const list = Array.isArray(value) ? value : [value];
+  const seen = new Set<string>();
+  list.forEach((item, i) => {
+    const path = Array.isArray(value) ? `relatedResource[${i}]` : "relatedResource";
+    if (!isPlainObject(item)) return add(path, "must be an object");
+    checkUri(item.id, `${path}.id`, add);
+    if (typeof item.id === "string" && seen.has(item.id)) add(`${path}.id`, "must be unique among the related resources");
+    if (typeof item.id === "string") seen.add(item.id);
+    if (item.digestSRI === undefined && item.digestMultibase === undefined) add(path, "must have digestSRI or digestMultibase");
+  });
 }
 
 function checkOpenBadge(vc: JsonObject, add: Add): void {
@@ -148,6 +166,21 @@ function checkIssuer(issuer: JsonValue | undefined, add: Add): void {
   if (!isPlainObject(issuer)) return add("issuer", "must be a URI or an object with an id");
   if (issuer.id === undefined) add("issuer.id", "required");
   else checkUri(issuer.id, "issuer.id", add);
+  for (const name of ["name", "description"]) if (issuer[name] !== undefined) checkLanguageText(issuer[name], `issuer.${name}`, add);
+}
+
+const LANGUAGE_VALUE_KEYS = new Set(["@value", "@language", "@direction"]);
+
+/** VC 2.0 §11.1: a string, a language value object (`@value` with optional `@language` / `@direction`, nothing else), or a list of them. */
+function checkLanguageText(value: JsonValue, path: string, add: Add): void {
+  const one = (v: JsonValue, at: string) => {
+    if (typeof v === "string") return;
+    if (!isPlainObject(v) || typeof v["@value"] !== "string") return add(at, "must be a string or a language value object with a string @value");
+    const extra = Object.keys(v).filter((k) => !LANGUAGE_VALUE_KEYS.has(k));
+    if (extra.length > 0) add(at, `a language value object has only @value, @language and @direction (not ${extra.join(", ")})`);
+  };
+  if (Array.isArray(value)) value.forEach((v, i) => one(v, `${path}[${i}]`));
+  else one(value, path);
 }
 
 function checkTypes(type: JsonValue | undefined, path: string, required: string, add: Add): void {
@@ -160,8 +193,9 @@ function checkTypes(type: JsonValue | undefined, path: string, required: string,
   if (!list.includes(required)) add(path, `must include "${required}"`);
 }
 
-function checkUri(value: JsonValue, path: string, add: Add): void {
-  if (typeof value !== "string") add(path, "must be a string (a URI)");
+function checkUri(value: JsonValue | undefined, path: string, add: Add): void {
+  if (value === undefined) add(path, "required (a URI)");
+  else if (typeof value !== "string") add(path, "must be a string (a URI)");
   else if (!URI.test(value)) add(path, "must be a URI (scheme:rest, no spaces)");
 }
 

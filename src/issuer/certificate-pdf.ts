@@ -1,12 +1,13 @@
 // The printable certificate: one A4 page (achievement, holder, issuer, dates) with a QR code that
 // opens the verifier page with the whole proof inside it, so paper verifies without the issuer.
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from "pdf-lib";
+import { PDFDocument, rgb, type PDFPage } from "pdf-lib";
 import QRCode from "qrcode";
 import type { Bundle } from "../core/bundle.ts";
 import { encodeCompactBundle } from "../core/bundle-compact.ts";
 import { bytesToBase64url } from "../core/encoding.ts";
 import { readCertificate } from "../verifier/certificate.ts";
 import type { IssuerIdentity } from "../verifier/issuer-identity.ts";
+import { embedTypefaces, type Typeface } from "./pdf-fonts.ts";
 
 /**
  * Longest QR text: 2,200 characters need a version-35 code at error correction L (157 modules),
@@ -49,26 +50,20 @@ const INK = rgb(0.1, 0.1, 0.12);
 const MUTED = rgb(0.38, 0.38, 0.42);
 const WARN = rgb(0.7, 0.1, 0.05);
 
-/** Text the standard (WinAnsi) fonts can draw: controls dropped, any other unknown character as "?". */
-function printable(font: PDFFont, text: string): string {
-  const known = new Set(font.getCharacterSet());
-  return Array.from(text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, " "), (c) => (known.has(c.codePointAt(0)!) ? c : "?")).join("");
-}
-
 /** Greedy word wrap to `width`, at most `maxLines` (the last one ends in "…" when cut). */
-function wrap(font: PDFFont, size: number, text: string, width: number, maxLines: number): string[] {
+function wrap(font: Typeface, size: number, text: string, width: number, maxLines: number): string[] {
   const lines: string[] = [];
   let line = "";
-  for (const word of printable(font, text).split(/\s+/).filter(Boolean)) {
+  for (const word of font.printable(text).split(/\s+/).filter(Boolean)) {
     const next = line ? `${line} ${word}` : word;
-    if (font.widthOfTextAtSize(next, size) <= width) line = next;
+    if (font.widthOf(next, size) <= width) line = next;
     else {
       if (line) lines.push(line);
       line = word;
       // One overlong word (a URL, a DID) is cut into pieces that fit.
-      while (font.widthOfTextAtSize(line, size) > width) {
+      while (font.widthOf(line, size) > width) {
         let cut = line.length - 1;
-        while (cut > 1 && font.widthOfTextAtSize(line.slice(0, cut), size) > width) cut--;
+        while (cut > 1 && font.widthOf(line.slice(0, cut), size) > width) cut--;
         lines.push(line.slice(0, cut));
         line = line.slice(cut);
       }
@@ -78,13 +73,13 @@ function wrap(font: PDFFont, size: number, text: string, width: number, maxLines
   if (lines.length <= maxLines) return lines;
   const kept = lines.slice(0, maxLines);
   let last = kept[maxLines - 1]!;
-  while (last && font.widthOfTextAtSize(`${last}…`, size) > width) last = last.slice(0, -1);
+  while (last && font.widthOf(`${last}…`, size) > width) last = last.slice(0, -1);
   kept[maxLines - 1] = `${last}…`;
   return kept;
 }
 
 /** Writes top-down from `y`; returns the writer so the layout reads as a list of blocks. */
-function writer(page: PDFPage, fonts: { regular: PDFFont; bold: PDFFont }) {
+function writer(page: PDFPage, fonts: { regular: Typeface; bold: Typeface }) {
   let y = A4.height - MARGIN;
   const width = A4.width - 2 * MARGIN;
   return {
@@ -92,7 +87,7 @@ function writer(page: PDFPage, fonts: { regular: PDFFont; bold: PDFFont }) {
       const font = o.bold ? fonts.bold : fonts.regular;
       for (const line of wrap(font, o.size, text, width, o.maxLines ?? 1)) {
         y -= o.size * 1.25;
-        page.drawText(line, { x: MARGIN, y, size: o.size, font, color: o.color ?? INK });
+        font.draw(page, line, { x: MARGIN, y, size: o.size, color: o.color ?? INK });
       }
       y -= o.gap ?? 0;
     },
@@ -126,7 +121,8 @@ export async function certificatePdf(input: CertificatePdfInput): Promise<Certif
   doc.setProducer("credanchor");
   doc.setCreator("credanchor");
   const page = doc.addPage([A4.width, A4.height]);
-  const fonts = { regular: await doc.embedFont(StandardFonts.Helvetica), bold: await doc.embedFont(StandardFonts.HelveticaBold) };
+  // Everything printed comes from these: a Han name embeds the Han fallback font, a Latin one does not.
+  const fonts = await embedTypefaces(doc, [JSON.stringify(facts), JSON.stringify(input.issuer ?? {}), input.credentialId, input.verifierUrl]);
   const w = writer(page, fonts);
 
   w.text(facts.kind === "Open Badge" ? "Open Badge certificate" : "Verifiable credential", { size: 11, color: MUTED, gap: 6 });
@@ -173,19 +169,19 @@ export async function certificatePdf(input: CertificatePdfInput): Promise<Certif
   let cy = MARGIN + 24 + side;
   for (const line of wrap(fonts.regular, 10, caption, captionBox.width, 6)) {
     cy -= 13;
-    page.drawText(line, { x: captionBox.x, y: cy, size: 10, font: fonts.regular, color: INK });
+    fonts.regular.draw(page, line, { x: captionBox.x, y: cy, size: 10, color: INK });
   }
   cy -= 10;
   cy -= 11;
-  page.drawText(printable(fonts.regular, `Credential ${input.credentialId}`), { x: captionBox.x, y: cy, size: 8, font: fonts.regular, color: MUTED });
+  fonts.regular.draw(page, `Credential ${input.credentialId}`, { x: captionBox.x, y: cy, size: 8, color: MUTED });
   for (const line of wrap(fonts.regular, 8, `Anchor transaction ${input.bundle.txHash} (block ${input.bundle.blockNumber}, chain ${input.bundle.chainId})`, captionBox.width, 3)) {
     cy -= 11;
-    page.drawText(line, { x: captionBox.x, y: cy, size: 8, font: fonts.regular, color: MUTED });
+    fonts.regular.draw(page, line, { x: captionBox.x, y: cy, size: 8, color: MUTED });
   }
   if (facts.hiddenCount) {
     cy -= 11;
-    page.drawText(`${facts.hiddenCount} field(s) withheld by the holder`, { x: captionBox.x, y: cy, size: 8, font: fonts.regular, color: MUTED });
+    fonts.regular.draw(page, `${facts.hiddenCount} field(s) withheld by the holder`, { x: captionBox.x, y: cy, size: 8, color: MUTED });
   }
-  page.drawText(printable(fonts.regular, input.verifierUrl), { x: MARGIN, y: MARGIN + 8, size: 8, font: fonts.regular, color: MUTED });
+  fonts.regular.draw(page, input.verifierUrl, { x: MARGIN, y: MARGIN + 8, size: 8, color: MUTED });
   return { pdf: await doc.save(), qr: { text: qrText, png: new Uint8Array(png), holdsBundle: inQr !== undefined } };
 }

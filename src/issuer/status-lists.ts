@@ -34,11 +34,36 @@ export type StatusListPublisherOptions = {
   now?: () => number;
 };
 
-/** One served list: the signed credential's JSON text, its ETag and the block it was read at. */
-export type ServedList = { body: string; etag: string; blockNumber: bigint; maxAgeSeconds: number };
+/**
+ * One served list: the signed credential's JSON text, its ETag and the block it was read at;
+ * `bytes` and `headers` are that body and its response headers prepared once per build, so a
+ * cached answer does no JSON, string or header work per request.
+ */
+export type ServedList = { body: string; etag: string; blockNumber: bigint; maxAgeSeconds: number; bytes: Buffer; headers: ServedHeaders };
 
-/** What the route needs: the served list of (issuer, purpose, list). */
-export type StatusListProvider = Pick<StatusListPublisher, "get">;
+/** Response headers of a served list, ready for `writeHead`: the 200's (with the body's type and length) and the 304's. */
+export type ServedHeaders = { ok: Record<string, string>; notModified: Record<string, string> };
+
+/**
+ * What the route needs: the served list of (issuer, purpose, list); and, when the provider
+ * keeps one, the fresh cached list for a route key without waiting (the fast path).
+ */
+export type StatusListProvider = Pick<StatusListPublisher, "get"> & Partial<Pick<StatusListPublisher, "peek">>;
+
+/**
+ * The headers every answer of a list carries: CORS open (a browser verifier fetches lists from any
+ * origin), its ETag (the block it was read at) and how long a cache may keep it.
+ */
+function servedHeaders(etag: string, maxAgeSeconds: number, bytes: Buffer): ServedHeaders {
+  const common = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag",
+    "X-Content-Type-Options": "nosniff",
+    ETag: etag,
+    "Cache-Control": `public, max-age=${maxAgeSeconds}`,
+  };
+  return { ok: { ...common, "Content-Type": "application/vc+ld+json; charset=utf-8", "Content-Length": String(bytes.length) }, notModified: common };
+}
 
 type Entry = { served: ServedList; words: readonly bigint[]; builtAt: number; checkedAt: number; seenBlock: bigint };
 
@@ -78,9 +103,8 @@ export class StatusListPublisher {
     const lists = Math.ceil((size ?? 0) / STATUS_LIST_LENGTH);
     if (list >= lists) throw new ServiceError(`issuer ${issuerId} has ${lists === 0 ? "no status list" : `status lists 0 to ${lists - 1}`}; there is no list ${list}`, { code: "NOT_FOUND" });
     const id = `${issuerId}/${purpose}/${list}`;
-    const entry = this.#entries.get(id);
-    const now = this.#o.now();
-    if (entry && now - entry.checkedAt < this.#o.refreshMs && now - entry.builtAt < (this.#o.validForSeconds * 1000) / 2) return entry.served;
+    const fresh = this.peek(id);
+    if (fresh) return fresh;
     // One refresh per list at a time: concurrent requests wait for the same chain read.
     let pending = this.#pending.get(id);
     if (!pending) {
@@ -89,6 +113,21 @@ export class StatusListPublisher {
     }
     await pending;
     return this.#entries.get(id)!.served;
+  }
+
+  /**
+   * The cached list under `key` (`<issuerId>/<purpose>/<list>`, canonical decimals) if it is
+   * fresh (checked within the poll interval, built within half its validity), without waiting;
+   * undefined otherwise (then `get` reads the chain). The HTTP fast path answers from it.
+   *
+   * @example
+   * const served = lists.peek("1/revocation/0"); // undefined until a `get` built it
+   */
+  peek(key: string): ServedList | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    const now = this.#o.now();
+    return now - entry.checkedAt < this.#o.refreshMs && now - entry.builtAt < (this.#o.validForSeconds * 1000) / 2 ? entry.served : undefined;
   }
 
   /** Reads the head and, if it moved (or the list is old), the words; rebuilds only when they changed. */
@@ -132,12 +171,11 @@ export class StatusListPublisher {
       ttlMs: o.ttlMs,
       source: { type: STATUS_LIST_SOURCE_TYPE, chainId: String(o.chainId), registry: o.registry, issuerId: String(issuerId), list: String(list), blockNumber: String(head), blockHash },
     });
-    const served: ServedList = {
-      body: JSON.stringify(credential),
-      etag: `"${o.chainId}-${issuerId}-${purpose}-${list}-${head}"`,
-      blockNumber: head,
-      maxAgeSeconds: Math.max(0, Math.floor(o.refreshMs / 1000)),
-    };
+    const body = JSON.stringify(credential);
+    const bytes = Buffer.from(body, "utf8");
+    const etag = `"${o.chainId}-${issuerId}-${purpose}-${list}-${head}"`;
+    const maxAgeSeconds = Math.max(0, Math.floor(o.refreshMs / 1000));
+    const served: ServedList = { body, etag, blockNumber: head, maxAgeSeconds, bytes, headers: servedHeaders(etag, maxAgeSeconds, bytes) };
     this.#entries.set(id, { served, words, builtAt: now, checkedAt: now, seenBlock: head });
   }
 }

@@ -1,5 +1,8 @@
 // The issuer service's contract with its surfaces (HTTP API, CLI): what it does, in plain types.
 // Implemented by src/issuer/service.ts over a store (src/store) and the chain (src/chain).
+// Views the API answers with are its schemas' types (z.infer): each shape is written once.
+import type { z } from "zod";
+import type { ApiKeyInfo, BatchResponse, ChainTransaction, StatusChangeResponse, TombstoneResponse } from "../api/schemas.ts";
 import type { Bundle } from "../core/bundle.ts";
 import type { JsonObject } from "../core/json.ts";
 
@@ -9,19 +12,8 @@ import type { JsonObject } from "../core/json.ts";
  */
 export type Principal = { kind: "issuer"; issuerId: number; keyId: string } | { kind: "admin"; keyId: string; issuers?: readonly number[] };
 
-/** An API key as listed: never the secret (only its hash is stored). */
-export type ApiKeyView = {
-  keyId: string;
-  kind: "issuer" | "admin";
-  issuerId?: number;
-  /** Operator keys limited to some issuers. */
-  issuers?: number[];
-  label?: string;
-  createdAt: string;
-  expiresAt?: string;
-  revokedAt?: string;
-  state: "active" | "expired" | "revoked";
-};
+/** An API key as listed: never the secret (only its hash is stored). The API's schema. */
+export type ApiKeyView = z.infer<typeof ApiKeyInfo>;
 
 export type CreateApiKeyRequest = { label?: string; expiresAt?: string };
 
@@ -36,11 +28,11 @@ export const CREDENTIAL_STATES: readonly CredentialState[] = ["queued", "batched
  * Lifecycle of a batch: built (tree + proofs stored) → sending (tx signed/broadcast) → mined →
  * confirmed; or failed (its anchor would always revert: `error` says why).
  */
-export type BatchState = "built" | "sending" | "mined" | "confirmed" | "failed";
+export type BatchState = BatchView["state"];
 
-export type StatusAction = "revoke" | "suspend" | "reinstate";
+export type StatusAction = StatusChangeView["action"];
 /** Lifecycle of a status change (revocation request) on-chain. */
-export type StatusChangeState = "pending" | "sending" | "mined" | "confirmed" | "failed";
+export type StatusChangeState = StatusChangeView["state"];
 
 export type SubmitRequest = {
   credentials: unknown[];
@@ -52,17 +44,7 @@ export type SubmitRequest = {
 export type AcceptedCredential = { id: string; statusIndex: number; state: CredentialState; duplicate?: true };
 export type SubmitResult = { credentials: AcceptedCredential[]; replayed: boolean };
 
-export type ChainTxView = {
-  hash: string;
-  nonce: number;
-  blockNumber?: number;
-  blockHash?: string;
-  blockTime?: string;
-  gasUsed?: string;
-  /** Wei per gas actually paid. */
-  effectiveGasPrice?: string;
-  confirmations?: number;
-};
+export type ChainTxView = z.infer<typeof ChainTransaction>;
 
 export type CredentialView = {
   id: string;
@@ -81,27 +63,7 @@ export type CredentialView = {
   suspended: boolean;
 };
 
-export type BatchView = {
-  id: number;
-  issuerId: number;
-  state: BatchState;
-  size: number;
-  root: string;
-  createdAt: string;
-  tx?: ChainTxView;
-  /** Total fee paid (wei, decimal string) and per credential, once mined. */
-  costWei?: string;
-  costPerCredentialWei?: string;
-  /** The same in the chain's currency (ether units, decimal string: "0.000123"). */
-  costEther?: string;
-  costPerCredentialEther?: string;
-  gasPerCredential?: number;
-  rootRevoked: boolean;
-  /** Why the batch failed (state `failed`). */
-  error?: string;
-  /** Times the batch got a new root because another issuer anchored its root first (the v1 registry; never on v2). */
-  rebuilds?: number;
-};
+export type BatchView = z.infer<typeof BatchResponse>;
 
 export type StatusChangeRequest = {
   action: StatusAction;
@@ -115,26 +77,9 @@ export type StatusChangeRequest = {
   idempotencyKey?: string;
 };
 
-export type StatusChangeView = {
-  id: number;
-  issuerId: number;
-  action: StatusAction;
-  reason: number;
-  statusIndices: number[];
-  batchId?: number;
-  state: StatusChangeState;
-  createdAt: string;
-  /** The first transaction (of several when the change was split: see `transactions`). */
-  tx?: ChainTxView;
-  /** Every transaction sent so far, when the change needs more than one. */
-  transactions?: ChainTxView[];
-  /** How many transactions the change needs, how many landed (confirmed, or found already done), how many failed. */
-  progress: { transactions: number; landed: number; failed: number };
-  /** Why it failed (state `failed`), or the last error of a retry in progress. */
-  error?: string;
-};
+export type StatusChangeView = z.infer<typeof StatusChangeResponse>;
 
-export type Tombstone = { id: string; leaf: string; erasedAt: string; erasedBy: string };
+export type Tombstone = z.infer<typeof TombstoneResponse>;
 
 export type Readiness = { ready: boolean; checks: { database: CheckState; chain: CheckState } };
 export type CheckState = { ok: boolean; message: string };

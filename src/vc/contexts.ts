@@ -59,6 +59,16 @@ export const CREDANCHOR_CONTEXT = Object.freeze({
   },
 });
 
+/** The W3C VC 2.0 examples context: the specification's examples and the W3C test suites use it. */
+export const VC_EXAMPLES_V2_CONTEXT_URL = "https://www.w3.org/ns/credentials/examples/v2";
+
+/**
+ * Its content as W3C publishes it: one `@vocab`, so every term it leaves undefined expands under
+ * `https://www.w3.org/ns/credentials/examples#`. A credential that names it opts out of "undefined
+ * term" rejections for itself (its own author's choice); protected terms stay protected.
+ */
+export const VC_EXAMPLES_V2_CONTEXT = Object.freeze({ "@context": { "@vocab": "https://www.w3.org/ns/credentials/examples#" } });
+
 // The OB package also lists its beta context under a made-up id ("OBv3_beta"): keep URLs only.
 const isUrl = (id: string) => id.startsWith("https://");
 
@@ -74,4 +84,5 @@ export const PINNED_CONTEXTS: ReadonlyMap<string, object> = new Map<string, obje
   ...statusListContexts,
   ...[...openBadgesContexts].filter(([url]) => isUrl(url)),
   [CREDANCHOR_CONTEXT_URL, CREDANCHOR_CONTEXT],
+  [VC_EXAMPLES_V2_CONTEXT_URL, VC_EXAMPLES_V2_CONTEXT],
 ]);

@@ -1,7 +1,7 @@
 // Issuing a W3C VC 2.0 (an OpenBadgeCredential when the input is one) signed eddsa-rdfc-2022 by an issuer's did:key.
 import * as vc from "@digitalbazaar/vc";
 import { canonicalize } from "../core/canonical.ts";
-import { validateCredential } from "../core/credential.ts";
+import { credentialIssues, validateCredential } from "../core/credential.ts";
 import { ValidationError } from "../core/errors.ts";
 import { isPlainObject, type JsonObject, type JsonValue } from "../core/json.ts";
 import { CREDANCHOR_CONTEXT_URL, CHAIN_STATUS_ENTRY_TYPE, VC_V1_CONTEXT_URL, VC_V2_CONTEXT_URL } from "./contexts.ts";
@@ -56,6 +56,13 @@ export function toVc2(input: unknown): JsonObject {
   return out;
 }
 
+/** The input's own issuer members are judged before the profile's name replaces them: a malformed one is refused, not silently overwritten. */
+function checkGivenIssuer(credential: JsonObject, key: AssertionKey): void {
+  if (!isPlainObject(credential.issuer)) return;
+  const issues = credentialIssues({ ...credential, issuer: { ...credential.issuer, id: key.did } }).issues.filter((i) => i.path.startsWith("issuer."));
+  if (issues.length > 0) throw new ValidationError(`invalid credential: ${issues[0]!.path}: ${issues[0]!.message}`, { code: "CREDENTIAL_INVALID", details: issues });
+}
+
 function withIssuer(credential: JsonObject, options: IssueOptions): JsonValue {
   const given = credential.issuer;
   const profile: JsonObject = isPlainObject(given) ? { ...given } : {};
@@ -86,9 +93,11 @@ export async function issueCredential(input: unknown, options: IssueOptions): Pr
   checkStatusEntries(input);
   const now = options.now?.() ?? new Date();
   const credential = toVc2(input);
+  checkGivenIssuer(credential, options.key);
   credential.issuer = withIssuer(credential, options);
-  credential.validFrom ??= isoSeconds(now);
-  credential.id ??= options.newId?.() ?? `urn:uuid:${globalThis.crypto.randomUUID()}`;
+  // Only an absent member is filled in: a null one is invalid input (VC 2.0: id is a URL), not a gap.
+  if (credential.validFrom === undefined) credential.validFrom = isoSeconds(now);
+  if (credential.id === undefined) credential.id = options.newId?.() ?? `urn:uuid:${globalThis.crypto.randomUUID()}`;
   if (options.credentialStatus && options.credentialStatus.length > 0) {
     const given = credential.credentialStatus;
     credential.credentialStatus = [...(given === undefined ? [] : Array.isArray(given) ? given : [given]), ...options.credentialStatus];
@@ -98,7 +107,8 @@ export async function issueCredential(input: unknown, options: IssueOptions): Pr
     }
   }
   checkStatusEntries(credential);
-  validateCredential(credential);
+  // A VC-API credential is a VC: the "generic" kind (any JSON, anchor-only /v1) does not apply here.
+  if (validateCredential(credential).kind === "generic") throw invalid("type", 'must be an array of strings including "VerifiableCredential"');
   return sign(credential, options.key, now, options.documentLoader);
 }
 

@@ -130,10 +130,9 @@ async function checkSignature(credential: JsonObject, derived: boolean, hasAncho
 /** The anchor proof: off-chain (integrity, inclusion) always, on-chain (anchored, issuer, status) with `chain`. */
 async function checkAnchor(bundle: Bundle, options: VerifyVcOptions, now: number): Promise<{ checks: VcCheck[]; anchoredAt?: number }> {
   if (options.chain) {
-    // A did:key issuer is bound to the anchoring issuer by the identity check (through the key
-    // binding), not compared with the organisational identity.
-    const boundByKey = options.keyBinding !== undefined && issuerIdOf(bundle.credential)?.startsWith("did:key:") === true;
-    const report = await verifyBundle(bundle, { ...options.chain, now: () => now, ...(boundByKey ? { checkIssuerIdentity: false } : {}) });
+    // The chain's issuer check also accepts a did:key issuer: one the registry binds to the
+    // anchoring issuer as an assertion key valid at the anchoring time (src/verifier/chain-checks.ts).
+    const report = await verifyBundle(bundle, { ...options.chain, now: () => now });
     const checks = report.checks.filter((c) => c.name !== "format" && c.name !== "validity").map((c) => ({ ...c }) as VcCheck);
     return { checks, ...(report.anchor ? { anchoredAt: report.anchor.anchoredAt } : {}) };
   }
@@ -200,7 +199,13 @@ async function checkIdentity(credential: JsonObject, signature: SignatureOutcome
   } catch (error) {
     return check("identity", "skip", "RPC_UNAVAILABLE", `could not look up the key: ${describe(error).message}`);
   }
-  if (!answer.bound) return check("identity", "fail", "KEY_NOT_BOUND", `${did} is not registered to any issuer`);
+  if (!answer.bound) {
+    // A credential that claims nothing of the chain (no anchor proof, no on-chain status entry),
+    // issued by the did:key that signed it, is that key's own: VC-API verifiers accept anyone's.
+    // Anything claiming an on-chain issuer must have its key bound.
+    if (signer !== undefined && !bundle && !chainEntry) return check("identity", "pass", "SELF_CERTIFIED", `issuer ${signer} signed it; that key is bound to no issuer on-chain (not an accredited issuer's credential)`);
+    return check("identity", "fail", "KEY_NOT_BOUND", `${did} is not registered to any issuer`);
+  }
   const who = answer.identity ?? `issuer ${answer.issuerId}`;
   const expectedIssuer = bundle?.issuerId ?? (chainEntry ? chainEntry.issuerId : undefined);
   if (expectedIssuer !== undefined && BigInt(expectedIssuer) !== BigInt(answer.issuerId)) {
@@ -220,7 +225,7 @@ async function checkIdentity(credential: JsonObject, signature: SignatureOutcome
 /**
  * Verifies a VC: the issuer's signature (eddsa-rdfc-2022, eddsa-jcs-2022 or Ed25519Signature2020,
  * through `@digitalbazaar/vc`), the anchor proof (integrity and inclusion; anchored, issuer
- * authorised and on-chain status through the v1 verifier when `chain` is given), validity
+ * authorised, a did:key issuer included, and on-chain status through verifyBundle's chain checks when `chain` is given), validity
  * dates and issuer identity. Never throws for bad input. A derived credential's inapplicable
  * signature is a warning, not a failure.
  *
@@ -262,13 +267,7 @@ export async function verifyVc(input: unknown, options: VerifyVcOptions = {}): P
   checks.push(checkValidity(credential, now));
   const identity = await checkIdentity(credential, signature, bundle, anchoredAt, options.keyBinding);
   checks.push(identity);
-  // A did:key issuer is the anchoring issuer's when the key binding (the v2 registry) says so at
-  // the anchoring time: the chain's identity check, which knows only identities, then defers to it.
-  const issuerAt = checks.findIndex((c) => c.name === "issuer" && c.code === "ISSUER_MISMATCH");
-  const signer = signature.signer?.did;
-  if (issuerAt >= 0 && identity.code === "BOUND" && signer !== undefined && signer === issuerIdOf(credential)) {
-    checks[issuerAt] = check("issuer", "pass", "AUTHORISED", `${signer} is a key of the anchoring issuer, bound to it when it anchored (${identity.message})`);
-  }
+  if (identity.code === "SELF_CERTIFIED" && options.keyBinding) warnings.push({ code: "ISSUER_NOT_ACCREDITED", message: identity.message });
   if (bundle && !options.chain) warnings.push({ code: "NOT_CHECKED", message: "the anchor and on-chain status were not checked: no chain access was given" });
   return {
     verdict: verdictOf(checks),

@@ -27,12 +27,6 @@ export type VerifyOptions = {
    * chain checks of an aborted verification are undecided (`RPC_UNAVAILABLE`).
    */
   signal?: AbortSignal;
-  /**
-   * `false`: the issuer check judges the anchoring issuer's authorisation only, not whether the
-   * credential's `issuer` is its on-chain identity: for a VC whose issuer is a did:key, which the
-   * caller binds to the anchoring issuer itself (verifyVc with a key binding). Default `true`.
-   */
-  checkIssuerIdentity?: boolean;
 };
 
 export type VerificationReport = {
@@ -153,7 +147,7 @@ export async function verifyBundles(inputs: readonly unknown[], options: VerifyO
         statusIndex: BigInt(b.statusIndex),
         blockNumber: b.blockNumber,
         txHash: b.txHash as Hex,
-        ...(options.checkIssuerIdentity === false ? {} : { issuerClaim: claimedIssuerOf(b.credential) }),
+        issuerClaim: claimedIssuerOf(b.credential),
       };
     }),
     options.trust,

@@ -14,6 +14,8 @@ import { listenApi } from "../../src/api/listen.ts";
 import { ROUTES, type Route } from "../../src/api/routes.ts";
 import { CredanchorError } from "../../src/core/errors.ts";
 import type { JsonObject } from "../../src/core/json.ts";
+import { StatusListPublisher } from "../../src/issuer/status-lists.ts";
+import { generateAssertionKey } from "../../src/vc/keys.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { openStack, removeDir, startChain, type Chain, type Stack } from "../helpers/stack.ts";
@@ -37,6 +39,7 @@ const VALID_BODY: Record<string, JsonObject> = {
   "POST /credentials/issue": { credential: { type: ["VerifiableCredential"] } },
   "POST /credentials/verify": { verifiableCredential: {} },
   "POST /presentations/verify": { verifiablePresentation: {}, options: { challenge: "c" } },
+  "POST /credentials/status": { credentialId: UUID, credentialStatus: { type: "BitstringStatusListEntry", statusPurpose: "revocation" }, status: true },
 };
 /** Right member names, wrong types or values. */
 const WRONG_TYPES: Record<string, unknown[]> = {
@@ -48,6 +51,21 @@ const WRONG_TYPES: Record<string, unknown[]> = {
   "POST /credentials/issue": [{ credential: "x" }, { credential: [] }, { credential: null }, { credential: {}, options: "x" }],
   "POST /credentials/verify": [{ verifiableCredential: "x" }, { verifiableCredential: [] }, { verifiableCredential: {}, options: [] }, {}],
   "POST /presentations/verify": [{ verifiablePresentation: 1 }, { verifiablePresentation: {}, options: { challenge: 1 } }, { verifiablePresentation: {}, options: { domain: "" } }, {}],
+  "POST /credentials/status": [
+    { credentialId: UUID, credentialStatus: { type: "BitstringStatusListEntry", statusPurpose: "revocation" } },
+    { credentialId: UUID, credentialStatus: { type: "BitstringStatusListEntry", statusPurpose: "revoked" }, status: true },
+    { credentialId: UUID, credentialStatus: { type: "StatusList2021Entry", statusPurpose: "revocation" }, status: true },
+    { credentialId: UUID, credentialStatus: { statusPurpose: "revocation" }, status: true },
+    { credentialId: UUID, credentialStatus: [], status: true },
+    { credentialId: UUID, credentialStatus: "revocation", status: true },
+    { credentialId: UUID, credentialStatus: { type: "BitstringStatusListEntry", statusPurpose: "revocation", statusListIndex: 7 }, status: true },
+    { credentialId: UUID, credentialStatus: { type: "BitstringStatusListEntry", statusPurpose: "revocation", statusListIndex: "-1" }, status: true },
+    { credentialId: UUID, credentialStatus: { type: "BitstringStatusListEntry", statusPurpose: "revocation", statusListIndex: "99999999999" }, status: true },
+    { credentialId: UUID, credentialStatus: { type: "BitstringStatusListEntry", statusPurpose: "revocation", extra: 1 }, status: true },
+    { credentialId: "", credentialStatus: { type: "BitstringStatusListEntry", statusPurpose: "revocation" }, status: true },
+    { credentialId: 1, credentialStatus: { type: "BitstringStatusListEntry", statusPurpose: "revocation" }, status: true },
+    { credentialId: UUID, credentialStatus: { type: "BitstringStatusListEntry", statusPurpose: "revocation" }, status: 1 },
+  ],
 };
 
 describe("src/api: bad input on every endpoint (real service)", function () {
@@ -287,6 +305,48 @@ describe("src/api: bad input on every endpoint (real service)", function () {
     // The thrown message held a key: logs must not (the error is logged, the key in it is not).
     // (The secret is everything after `cak_<key id>_`: it may hold "_" itself.)
     expect(logs).not.to.include(issuer1.slice("cak_0123456789abcdef_".length));
+  });
+
+  it("error: status lists and POST /credentials/status: unknown list, list or index beyond, wrong purpose, huge If-None-Match (on the fast path too), malformed bodies: 4xx with codes", async function () {
+    const publisher = new StatusListPublisher({ client: chain.publicClient, chainId: 31337, registry: chain.registry, keys: new Map([[1, await generateAssertionKey()]]), baseUrl: "https://issuer.example", refreshMs: 600_000 });
+    const at = await serve({ statusLists: publisher });
+    const get = (path: string, headers: Record<string, string> = {}, method = "GET") => call(method, path, { headers }, at);
+    const first = await get("/status-lists/1/revocation/0"); // built and cached: later GETs take the fast path
+    expect(first.status, first.text).to.equal(200);
+    const etag = first.headers.get("etag")!;
+    expect(publisher.peek("1/revocation/0")?.etag).to.equal(etag);
+    // If-None-Match is compared first on the fast path, bounded to 512 characters on both paths.
+    const padded = `${'"x", '.repeat(100)}${etag}`.slice(-512);
+    expect(padded.length).to.equal(512);
+    expect((await get("/status-lists/1/revocation/0", { "if-none-match": padded })).status).to.equal(304);
+    for (const huge of [`"x",${padded}`, `"${"a".repeat(8000)}"`, `${etag}, ${'"y", '.repeat(2000)}`]) {
+      expectError(await get("/status-lists/1/revocation/0", { "if-none-match": huge }), 400, "REQUEST_INVALID");
+    }
+    const head = await get("/status-lists/1/revocation/0", {}, "HEAD");
+    expect([head.status, head.text, head.headers.get("etag")]).to.deep.equal([200, "", etag]);
+    for (const [path, status, code] of [
+      ["/status-lists/1/revocation/1", 404, "NOT_FOUND"], // beyond the issuer's one list
+      ["/status-lists/2/revocation/0", 404, "NOT_FOUND"], // an issuer whose lists are not served here
+      ["/status-lists/99/suspension/0", 404, "NOT_FOUND"],
+      ["/status-lists/1/revoked/0", 400, "REQUEST_INVALID"],
+      ["/status-lists/1/Revocation/0", 400, "REQUEST_INVALID"],
+      ["/status-lists/1/revocation/32768", 400, "REQUEST_INVALID"],
+      ["/status-lists/1/revocation/00", 400, "REQUEST_INVALID"],
+      ["/status-lists/01/revocation/0", 400, "REQUEST_INVALID"],
+      ["/status-lists/1/revocation/0x0", 400, "REQUEST_INVALID"],
+      ["/status-lists/1/revocation", 404, "NOT_FOUND"],
+      ["/status-lists/1/revocation/0/1", 404, "NOT_FOUND"],
+    ] as const) {
+      expectError(await get(path), status, code);
+    }
+    // The same list through the route (a query string skips the fast path): the same answer.
+    const routed = await get("/status-lists/1/revocation/0?x=1");
+    expect([routed.status, routed.headers.get("etag"), routed.text]).to.deep.equal([200, etag, first.text]);
+    // A status update naming an index beyond any list, or not the credential's: 4xx, never 5xx.
+    for (const statusListIndex of ["131072", "4294967296", "1e3", " 1"]) {
+      const r = await call("POST", "/credentials/status", { token: issuer1, body: { credentialId: UUID, credentialStatus: { type: "BitstringStatusListEntry", statusPurpose: "suspension", statusListIndex }, status: true } }, at);
+      expect(r.status, r.text).to.be.oneOf([400, 404]);
+    }
   });
 
   it("behavior: limits are validated when the app is built: an unknown route or a bad number is CONFIG_INVALID", function () {

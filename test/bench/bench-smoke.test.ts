@@ -1,11 +1,13 @@
 // Short runs of every benchmark inside `npm test`: they run, keep their JSON contract, and the
 // deterministic gas figures stay within their targets. Runs count completed work (`--requests`),
 // never work inside a time window: a busy machine makes them slower, never wrong (issue 10, item 18).
+// BENCH_MERKLE_N (default 1,000 here; `npm run test:scale` sets 10,000) sets the Merkle run's leaves.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { expect } from "chai";
 
 const run = promisify(execFile);
+const MERKLE_N = Number(process.env.BENCH_MERKLE_N ?? 1_000);
 
 async function lastJsonLine(script: string, args: string[]): Promise<Record<string, number>> {
   const { stdout } = await run(process.execPath, [script, ...args], { maxBuffer: 16 << 20 });
@@ -32,9 +34,9 @@ describe("benchmarks (short runs)", function () {
     }
   });
 
-  it("behavior: bench:merkle --json --n 10000 prints its figures for ours and the peers", async function () {
-    const m = await lastJsonLine("bench/merkle.ts", ["--json", "--n", "10000"]);
-    expect(m.n).to.equal(10_000);
+  it(`behavior: bench:merkle --json --n ${MERKLE_N} prints its figures for ours and the peers`, async function () {
+    const m = await lastJsonLine("bench/merkle.ts", ["--json", "--n", String(MERKLE_N)]);
+    expect(m.n).to.equal(MERKLE_N);
     for (const key of ["oursBuildSeconds", "oursProofsSeconds", "oursPeakRssMiB", "merkletreejsSeconds", "ozSeconds"]) {
       expect(m[key], key).to.be.a("number").and.greaterThan(0);
     }
@@ -83,6 +85,7 @@ describe("benchmarks (short runs)", function () {
     expect(r.theirs!.encodeMs).to.be.greaterThan(0);
     expect(r.http!.errors).to.equal(0);
     expect(r.http!.get304PerSecond).to.be.greaterThan(0);
+    expect(r.http!.routed304PerSecond).to.be.greaterThan(0);
   });
 
   it("behavior: bench:load --json sustains mixed load with zero errors", async function () {

@@ -1,10 +1,10 @@
 // Settings: precedence (file < environment < flags), validation messages that name the setting,
 // and secrets never echoed back.
 import { expect } from "chai";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig, WEBHOOK_SECRET_MIN_LENGTH } from "../../src/config.ts";
 
 function configError(fn: () => unknown): { code: string; message: string; details: { path: string; message: string }[] } {
   try {
@@ -62,5 +62,33 @@ describe("src/config.ts", function () {
     const bad = configError(() => loadConfig({ DATABASE_URL: "mysql://root:hunter2-secret@db/x", SERVER_SECRET: "ab".repeat(32) }));
     expect(bad.details[0]!.path).to.equal("databaseUrl (DATABASE_URL)");
     expect(JSON.stringify(bad.details) + bad.message).not.to.include("hunter2");
+  });
+
+  it("behavior: a config file holding secrets is read when only its owner can read it, refused (naming settings and mode, never values) when others can", function () {
+    const dir = mkdtempSync(join(tmpdir(), "credanchor-config-"));
+    const file = join(dir, "config.json");
+    const signer = `0x${"ab".repeat(32)}`;
+    writeFileSync(file, JSON.stringify({ port: 9000, signerKeys: [signer], webhooks: { "1": { url: "https://hooks.example/a", secret: "s3cret-s3cret-s3cret" } } }));
+    chmodSync(file, 0o644);
+    const error = configError(() => loadConfig({ CREDANCHOR_CONFIG: file }));
+    expect(error.code).to.equal("CONFIG_INVALID");
+    expect(error.message).to.include(file).and.to.include("signerKeys, webhooks").and.to.include("0644").and.to.include("chmod 600");
+    expect(JSON.stringify(error)).not.to.include("abab").and.not.to.include("s3cret");
+    for (const mode of [0o600, 0o400]) {
+      chmodSync(file, mode);
+      expect(loadConfig({ CREDANCHOR_CONFIG: file }).signerKeys).to.deep.equal([signer]);
+    }
+    // Settings without secrets (a webhook without one included) need no particular mode.
+    writeFileSync(file, JSON.stringify({ port: 9000, webhooks: { "1": { url: "https://hooks.example/a" } } }));
+    chmodSync(file, 0o644);
+    expect(loadConfig({ CREDANCHOR_CONFIG: file }).port).to.equal(9000);
+  });
+
+  it(`error: a webhook secret shorter than ${WEBHOOK_SECRET_MIN_LENGTH} characters is refused without echoing it`, function () {
+    const short = "x".repeat(WEBHOOK_SECRET_MIN_LENGTH - 1);
+    const error = configError(() => loadConfig({ WEBHOOK_URL_1: "https://hooks.example/a", WEBHOOK_SECRET_1: short }));
+    expect(error.details[0]!.path).to.match(/^webhooks/);
+    expect(JSON.stringify(error.details)).not.to.include(short);
+    expect(loadConfig({ WEBHOOK_URL_1: "https://hooks.example/a", WEBHOOK_SECRET_1: `${short}x` }).webhooks["1"]!.secret).to.have.length(WEBHOOK_SECRET_MIN_LENGTH);
   });
 });

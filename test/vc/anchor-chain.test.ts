@@ -1,43 +1,57 @@
-// The anchor proof against a real chain: anchored, issuer authorised, on-chain status through the v1 verifier; the status list rebuilt from the contract's words.
+// The anchor proof against a real v2 registry: anchored, issuer authorised (the did:key issuer through the registry's assertion key, at the anchoring time), on-chain status; the status list rebuilt from the contract's words.
 import { decodeList } from "@digitalbazaar/vc-bitstring-status-list";
 import { expect } from "chai";
 import { network } from "hardhat";
 import { bytesToHex, createPublicClient, custom, hexToBytes, type Address, type EIP1193Provider, type PublicClient } from "viem";
+import { chainKeyBinding } from "../../src/chain/assertion-keys.ts";
 import { readStatusWords } from "../../src/chain/read-registry.ts";
 import { buildCredentialTree } from "../../src/core/merkle.ts";
 import { prepareCredential } from "../../src/core/prepare.ts";
 import type { JsonObject } from "../../src/core/json.ts";
 import { addAnchorProof, withoutProofs } from "../../src/vc/anchor-proof.ts";
 import { issueCredential } from "../../src/vc/issue.ts";
+import { generateAssertionKey, type AssertionKey } from "../../src/vc/keys.ts";
 import { createStatusEntries, statusListUrlFrom } from "../../src/vc/status-entries.ts";
 import { buildStatusListCredential, WORDS_PER_LIST } from "../../src/vc/status-list.ts";
-import { verifyVc, type KeyBinding } from "../../src/vc/verify.ts";
+import { verifyVc, type VcVerificationReport } from "../../src/vc/verify.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
-import { fixedKey, openBadge } from "./fixtures.ts";
+import { openBadge } from "./fixtures.ts";
 
 const Action = { Revoke: 0, Suspend: 1, Reinstate: 2 } as const;
+const ADMIN_DELAY = 2n * 24n * 3600n;
 
 function book(address: string) {
   const hash = `0x${"11".repeat(32)}`;
   return {
     network: "vc-test",
     chainId: 31337,
-    deployments: [{ contract: "CredentialRegistry", address, version: "1.0.0", deployBlock: 1, deployTx: hash, deployer: address, governance: address, abiHash: hash, compiler: "solc 0.8.28", deployedAt: new Date().toISOString() }],
+    deployments: [{ contract: "CredentialRegistry", address, version: "2.0.0", deployBlock: 1, deployTx: hash, deployer: address, governance: address, abiHash: hash, compiler: "solc 0.8.28", deployedAt: new Date().toISOString() }],
   };
 }
 
-describe("vc: anchor proof on a real chain", function () {
-  async function anchoredOnChain() {
-    const { ethers, provider } = await network.getOrCreate();
-    const [governance, admin, signer] = await ethers.getSigners();
-    const registry = await ethers.deployContract("CredentialRegistry", [governance!.address]);
+const codeOf = (report: VcVerificationReport, name: string) => report.checks.find((c) => c.name === name)?.code;
+
+describe("vc: anchor proof on a real v2 registry", function () {
+  /**
+   * A v2 registry with issuers 1 (signer `signer`, assertion key `key`) and 2 (assertion key
+   * `otherKey`); a VC signed by `signer`'s issuer's `key` (or `signWith`) anchored by issuer 1.
+   */
+  async function anchoredOnChain({ signWith }: { signWith?: "other" | "unbound" } = {}) {
+    const { ethers, provider, networkHelpers } = await network.getOrCreate();
+    const [governance, admin, signer, otherAdmin] = await ethers.getSigners();
+    const registry = await ethers.deployContract("CredentialRegistryV2", [governance!.address, ADMIN_DELAY]);
     const address = (await registry.getAddress()) as Address;
-    await registry.registerIssuer(admin!.address, "did:web:uni.example", 0, 0);
+    await registry.registerIssuer(admin!.address, "did:web:uni.example", "Example University", 0, 0);
+    await registry.registerIssuer(otherAdmin!.address, "did:web:academy.example", "Academy", 0, 0);
     await registry.connect(admin!).addSignerKey(signer!.address);
+    const key = await generateAssertionKey();
+    const otherKey = await generateAssertionKey();
+    await registry.connect(admin!).addAssertionKey(bytesToHex(key.publicKey));
+    await registry.connect(otherAdmin!).addAssertionKey(bytesToHex(otherKey.publicKey));
+    const signing: AssertionKey = signWith === "other" ? otherKey : signWith === "unbound" ? await generateAssertionKey() : key;
     const client = createPublicClient({ transport: custom(provider as unknown as EIP1193Provider) }) as PublicClient;
-    const key = await fixedKey();
     const context = { chainId: 31337, registry: address, issuerId: 1, statusIndex: 300 };
-    const signed = await issueCredential(openBadge(), { key, issuerName: "Example University", credentialStatus: createStatusEntries({ ...context, statusListUrl: statusListUrlFrom("https://issuer.example", 1) }) });
+    const signed = await issueCredential(openBadge(), { key: signing, issuerName: "Example University", credentialStatus: createStatusEntries({ ...context, statusListUrl: statusListUrlFrom("https://issuer.example", 1) }) });
     const prepared = prepareCredential(withoutProofs(signed), context);
     const tree = buildCredentialTree([prepared.digest, prepareCredential({ other: true }, { ...context, statusIndex: 301 }).digest]);
     const receipt = await (await registry.connect(signer!).anchor(bytesToHex(tree.root))).wait();
@@ -47,13 +61,12 @@ describe("vc: anchor proof on a real chain", function () {
       txHash: hexToBytes(receipt!.hash as `0x${string}`), blockNumber: receipt!.blockNumber,
     });
     const chain = { trust: createTrustList([book(address)]), rpc: () => client };
-    const anchoredAt = (await registry.getAnchor(bytesToHex(tree.root))).anchoredAt;
-    return { registry, admin: admin!, signer: signer!, client, address, key, vc, chain, anchoredAt: Number(anchoredAt) };
+    const anchoredAt = Number((await registry.getAnchor(1n, bytesToHex(tree.root))).anchoredAt);
+    return { registry, admin: admin!, signer: signer!, client, address, key, vc, chain, anchoredAt, keyBinding: chainKeyBinding(client, address), time: networkHelpers.time };
   }
 
-  it("default: anchored, issuer authorised, active; key bound at the anchoring time", async () => {
-    const { vc, chain, key, anchoredAt } = await anchoredOnChain();
-    const keyBinding: KeyBinding = async (publicKey) => (bytesToHex(publicKey) === bytesToHex(key.publicKey) ? { bound: true, issuerId: 1, addedAt: anchoredAt - 60, compromisedFrom: anchoredAt + 1 } : { bound: false });
+  it("default: anchored, the did:key issuer authorised by the registry's assertion key at the anchoring time, active; key bound", async () => {
+    const { vc, chain, keyBinding, anchoredAt } = await anchoredOnChain();
     const report = await verifyVc(vc, { chain, keyBinding });
     expect(report.verdict, JSON.stringify(report.checks, null, 1)).to.equal("valid");
     expect(report.checks.map((c) => `${c.name}:${c.code}`)).to.include.members(["anchored:ANCHORED", "issuer:AUTHORISED", "status:ACTIVE", "identity:BOUND"]);
@@ -61,19 +74,43 @@ describe("vc: anchor proof on a real chain", function () {
     expect(report.warnings).to.deep.equal([]);
   });
 
-  it("behavior: a key compromised after the chain-attested anchoring time still passes; before it fails", async () => {
-    const { vc, chain, key, anchoredAt } = await anchoredOnChain();
-    const binding = (compromisedFrom: number): KeyBinding => async (publicKey) => (bytesToHex(publicKey) === bytesToHex(key.publicKey) ? { bound: true, issuerId: 1, addedAt: 0, compromisedFrom } : { bound: false });
-    expect((await verifyVc(vc, { chain, keyBinding: binding(anchoredAt + 10) })).verdict).to.equal("valid");
-    const early = await verifyVc(vc, { chain, keyBinding: binding(anchoredAt) });
-    expect(early.checks.find((c) => c.name === "identity")!.code).to.equal("KEY_COMPROMISED");
+  it("behavior: the chain's issuer check alone accepts the did:key issuer (no key binding given: identity self-certified)", async () => {
+    const { vc, chain } = await anchoredOnChain();
+    const report = await verifyVc(vc, { chain });
+    expect(report.verdict, JSON.stringify(report.checks, null, 1)).to.equal("valid");
+    expect(codeOf(report, "issuer")).to.equal("AUTHORISED");
+    expect(codeOf(report, "identity")).to.equal("SELF_CERTIFIED");
+  });
+
+  it("error: a did:key bound to another issuer, or to none, fails the chain's issuer check (ISSUER_MISMATCH) and the identity check", async () => {
+    for (const [signWith, identity] of [["other", "KEY_OF_OTHER_ISSUER"], ["unbound", "KEY_NOT_BOUND"]] as const) {
+      const { vc, chain, keyBinding } = await anchoredOnChain({ signWith });
+      const report = await verifyVc(vc, { chain, keyBinding });
+      expect(report.verdict, signWith).to.equal("invalid");
+      expect(codeOf(report, "issuer"), signWith).to.equal("ISSUER_MISMATCH");
+      expect(codeOf(report, "identity"), signWith).to.equal(identity);
+      // Without a key binding the chain's check still refuses it.
+      expect(codeOf(await verifyVc(vc, { chain }), "issuer"), signWith).to.equal("ISSUER_MISMATCH");
+    }
+  });
+
+  it("behavior: a key marked compromised after the chain-attested anchoring time still passes; from it on, it fails", async () => {
+    const { vc, chain, keyBinding, registry, admin, key, anchoredAt, time } = await anchoredOnChain();
+    await time.increase(60);
+    await (await registry.connect(admin).markAssertionKeyCompromised(bytesToHex(key.publicKey), anchoredAt + 10)).wait();
+    expect((await verifyVc(vc, { chain, keyBinding })).verdict).to.equal("valid");
+    await (await registry.connect(admin).markAssertionKeyCompromised(bytesToHex(key.publicKey), anchoredAt)).wait();
+    const early = await verifyVc(vc, { chain, keyBinding });
+    expect(early.verdict).to.equal("invalid");
+    expect(codeOf(early, "issuer")).to.equal("ISSUER_MISMATCH");
+    expect(codeOf(early, "identity")).to.equal("KEY_COMPROMISED");
   });
 
   it("behavior: revoking the index on-chain fails the status check; the list built from the chain's words agrees", async () => {
-    const { vc, chain, registry, signer, client, address, key } = await anchoredOnChain();
+    const { vc, chain, keyBinding, registry, signer, client, address, key } = await anchoredOnChain();
     await (await registry.connect(signer).updateStatus(Action.Revoke, 300, 0)).wait();
-    const report = await verifyVc(vc, { chain });
-    expect(report.checks.find((c) => c.name === "status")!.code).to.equal("REVOKED");
+    const report = await verifyVc(vc, { chain, keyBinding });
+    expect(codeOf(report, "status")).to.equal("REVOKED");
     const { revoked } = await readStatusWords(client, address, 1n, 0n, BigInt(WORDS_PER_LIST));
     const list = await buildStatusListCredential({ url: "https://issuer.example/status-lists/1/revocation/0", purpose: "revocation", words: revoked, key, validFrom: new Date(), validForSeconds: 3600, ttlMs: 300_000 });
     const decoded = await decodeList({ encodedList: String((list.credentialSubject as JsonObject).encodedList) });
@@ -84,6 +121,6 @@ describe("vc: anchor proof on a real chain", function () {
     const { vc } = await anchoredOnChain();
     const report = await verifyVc(vc, { chain: { trust: createTrustList([]), rpc: () => undefined } });
     expect(report.verdict).to.equal("invalid");
-    expect(report.checks.find((c) => c.name === "anchored")!.code).to.equal("UNKNOWN_REGISTRY");
+    expect(codeOf(report, "anchored")).to.equal("UNKNOWN_REGISTRY");
   });
 });

@@ -161,6 +161,48 @@ describe("vc: issuing", () => {
     for (let i = 0; i < 100_000; i++) deep = { a: deep };
     expect((await rejection(issueCredential({ ...openBadge(), credentialSubject: deep }, { key }))).code).to.equal("JSON_LIMIT_EXCEEDED");
   });
+
+  it("error: a type missing, not an array of strings, or without VerifiableCredential is CREDENTIAL_INVALID naming type (the W3C VC-API issuer suite got 500s)", async () => {
+    const base = { "@context": ["https://www.w3.org/2018/credentials/v1"], credentialSubject: { id: "did:example:1" } };
+    for (const type of [undefined, null, true, 4, [], [4], "VerifiableCredential2", ["AlumniCredential"]]) {
+      const error = await rejection(issueCredential({ ...base, ...(type === undefined ? {} : { type }) }, { key }));
+      expect(error.code, JSON.stringify(type)).to.equal("CREDENTIAL_INVALID");
+      expect(error.details.map((d) => d.path), JSON.stringify(type)).to.include("type");
+    }
+  });
+
+  it("error: VC 2.0 rules the W3C data model suite checks: a null id, a credentialSchema without id, malformed relatedResource, an issuer name that is no language value (W3C VC 2.0 §4.4, §4.11, §5.3, §11.1)", async () => {
+    const base = { "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"], type: ["VerifiableCredential"], credentialSubject: { id: "did:example:1" } };
+    const digest = { digestSRI: "sha384-ZzzZ" };
+    const cases: [JsonObject, string][] = [
+      [{ id: null }, "id"],
+      [{ credentialSchema: { type: "JsonSchema" } }, "credentialSchema.id"],
+      [{ relatedResource: ["https://example.org/a"] }, "relatedResource[0]"],
+      [{ relatedResource: [{ ...digest }] }, "relatedResource[0].id"],
+      [{ relatedResource: [{ id: "https://example.org/a", ...digest }, { id: "https://example.org/a", ...digest }] }, "relatedResource[1].id"],
+      [{ relatedResource: [{ id: "https://example.org/a" }] }, "relatedResource[0]"],
+      [{ issuer: { id: key.did, name: { "@value": "Uni", "@language": "en", extra: "x" } } }, "issuer.name"],
+      [{ issuer: { id: key.did, description: 4 } }, "issuer.description"],
+    ];
+    for (const [extra, path] of cases) {
+      // issuerName: the service replaces the name by the on-chain one; a malformed input name is still refused
+      const error = await rejection(issueCredential({ ...base, ...extra }, { key, issuerName: "On-chain name" }));
+      expect(error.code, JSON.stringify(extra)).to.equal("CREDENTIAL_INVALID");
+      expect(error.details.map((d) => d.path), JSON.stringify(extra)).to.include(path);
+    }
+    await issueCredential({ ...base, issuer: { id: key.did, name: [{ "@value": "Uni", "@language": "en" }, "Uni"] }, credentialSchema: { id: "https://example.org/schema", type: "JsonSchema" }, relatedResource: [{ id: "https://example.org/a", ...digest }] }, { key });
+  });
+
+  it("default: the W3C VC 2.0 examples context is pinned: a credential using its terms issues and verifies with @digitalbazaar/vc", async () => {
+    const credential = {
+      "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+      type: ["VerifiableCredential", "AlumniCredential"],
+      credentialSubject: { id: "did:example:abcdefgh", alumniOf: "The School of Examples" },
+    };
+    const signed = await issueCredential(credential, { key });
+    const result = await vc.verifyCredential({ credential: signed, suite: new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 }), documentLoader, checkStatus: noStatusCheck });
+    expect(result.verified, JSON.stringify(result.error)).to.equal(true);
+  });
 });
 
 describe("vc: cross-checked with @digitalbazaar/vc", () => {
@@ -322,6 +364,18 @@ describe("vc: issuer identity through a key binding", () => {
     expect((await identity({ bound: true, issuerId: 1, addedAt: created + 1 })).code).to.equal("KEY_NOT_YET_VALID");
     const report = await verifyVc(anchored, { now: NOW, keyBinding: bindingOf({ bound: true, issuerId: 1, addedAt: created - 100, retiredAt: created - 1 }) });
     expect(report.verdict).to.equal("invalid");
+  });
+
+  it("behavior: anyone's self-issued did:key VC (no anchor proof, no on-chain status entry) verifies with a warning; claiming the chain needs a bound key", async () => {
+    const other = await generateAssertionKey();
+    const { credentialStatus: _s, ...plain } = await issueCredential({ "@context": ["https://www.w3.org/ns/credentials/v2"], type: ["VerifiableCredential"], credentialSubject: { id: "did:example:1" } }, { key: other, now: () => ISSUED_AT });
+    const report = await verifyVc(plain, { now: NOW, keyBinding: async () => ({ bound: false }) });
+    expect(report.verdict, JSON.stringify(report.checks)).to.equal("valid");
+    expect(outcome(report, "identity")).to.include({ outcome: "pass", code: "SELF_CERTIFIED" });
+    expect(report.warnings.map((w) => w.code)).to.include("ISSUER_NOT_ACCREDITED");
+    // The same key claiming an on-chain status entry (a credanchor credential) must be bound.
+    const claiming = await issueCredential(openBadge(), { key: other, credentialStatus: statusEntries(9), now: () => ISSUED_AT });
+    expect(outcome(await verifyVc(claiming, { now: NOW, keyBinding: async () => ({ bound: false }) }), "identity")!.code).to.equal("KEY_NOT_BOUND");
   });
 
   it("behavior: retired after issuance still passes", async () => {

@@ -7,8 +7,9 @@ import type { Server } from "node:http";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as fontkit from "fontkit";
 import jsQRModule from "jsqr";
-import { PDFDocument, PDFName, PDFNumber, PDFRawStream } from "pdf-lib";
+import { PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream } from "pdf-lib";
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
 import pino from "pino";
 import { PNG } from "pngjs";
@@ -32,7 +33,7 @@ const jsQR = jsQRModule.default;
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 const HOLDER = "Grace B. Hopper-Certified";
 
-/** pdfjs-dist's metrics of the 14 standard fonts (the certificate uses Helvetica). */
+/** pdfjs-dist's metrics of the 14 standard fonts (the certificate embeds its own: asked for, never used). */
 const STANDARD_FONTS = new URL("../../node_modules/pdfjs-dist/standard_fonts/", import.meta.url).pathname;
 
 /** The text of every page, items joined by spaces. */
@@ -64,6 +65,36 @@ async function pdfImages(bytes: Uint8Array): Promise<{ width: number; height: nu
     images.push({ width, height, rgba });
   }
   return images;
+}
+
+/** The fonts a PDF embeds, by PostScript name (without the subset's tag: "ABCDEF+" or pdf-lib's "-1234"). */
+async function pdfFonts(bytes: Uint8Array): Promise<string[]> {
+  const doc = await PDFDocument.load(bytes);
+  const names: string[] = [];
+  for (const [, object] of doc.context.enumerateIndirectObjects()) {
+    if (!(object instanceof PDFDict) || object.get(PDFName.of("Type")) !== PDFName.of("Font")) continue;
+    names.push(String(object.get(PDFName.of("BaseFont"))).replace(/^\/([A-Z]{6}\+)?/, "").replace(/-\d+$/, ""));
+  }
+  return names;
+}
+
+/**
+ * How many glyphs of each embedded TrueType subset have no outline (glyph 0 and spaces aside):
+ * a broken subset loses outlines while its text still extracts.
+ */
+async function glyphsWithoutOutline(bytes: Uint8Array): Promise<Record<string, number>> {
+  const doc = await PDFDocument.load(bytes);
+  const out: Record<string, number> = {};
+  for (const [, object] of doc.context.enumerateIndirectObjects()) {
+    if (!(object instanceof PDFDict) || object.get(PDFName.of("Type")) !== PDFName.of("FontDescriptor")) continue;
+    const file = doc.context.lookup(object.get(PDFName.of("FontFile2")));
+    if (!(file instanceof PDFRawStream)) continue;
+    const font = fontkit.create(inflateSync(file.contents)) as unknown as { numGlyphs: number; getGlyph(id: number): { path: { commands: unknown[] }; advanceWidth: number } };
+    const name = String(object.get(PDFName.of("FontName"))).replace(/^\/([A-Z]{6}\+)?/, "").replace(/-\d+$/, "");
+    out[name] = 0;
+    for (let id = 1; id < font.numGlyphs; id++) if (font.getGlyph(id).path.commands.length === 0) out[name]++;
+  }
+  return out;
 }
 
 describe("the printable certificate (PDF with a verifying QR code)", function () {
@@ -164,13 +195,34 @@ describe("the printable certificate (PDF with a verifying QR code)", function ()
     expectError(await call(base, "GET", `/v1/credentials/${ids[0]}/pdf`), 401, "UNAUTHORIZED");
   });
 
-  it("behavior: a spoofed issuer gets a printed warning; non-Latin text prints as '?', never fails; a credential too large for a QR gets the page's address", async function () {
+  it("behavior: names in any script print exactly (Unicode fonts embedded as subsets; the Han font only when needed)", async function () {
+    const bundle = (await stack.service.getCredential(issuer1, ids[0]!)).bundle!;
+    const subject = bundle.credential.credentialSubject as JsonObject;
+    const achievement = { ...(subject.achievement as JsonObject), name: "Ωmega Ścisłość" };
+    const names = ["Zoë Łukasiewicz", "李小龍", "Зоя Ωmega ✓"];
+    const credential = { ...bundle.credential, credentialSubject: { ...subject, name: names.join(" · "), achievement } };
+    const made = await certificatePdf({ bundle: { ...bundle, credential }, credentialId: ids[0]!, verifierUrl: `${base}/verify`, issuer: { issuerId: 1, onChain: ISSUER_IDENTITIES[1], name: "Université de Genève", matches: true } });
+    const text = await pdfText(made.pdf);
+    for (const name of [...names, "Ωmega Ścisłość", "Université de Genève"]) expect(text, name).to.include(name);
+    expect(new Set(await pdfFonts(made.pdf))).to.deep.equal(new Set(["DejaVuSans", "DejaVuSans-Bold", "NotoSansTC-Regular", "NotoSansTC-Bold"]));
+    expect(made.pdf.length, "subsets, not the 7 MB Han font").to.be.below(200_000);
+    // Every glyph drawn has its outline (spaces aside): pdf-lib's fontkit 1 lost most Han ones here.
+    const empty = await glyphsWithoutOutline(made.pdf);
+    expect(empty).to.have.keys("DejaVuSans", "DejaVuSans-Bold", "NotoSansTC-Regular", "NotoSansTC-Bold");
+    for (const [font, count] of Object.entries(empty)) expect(count, font).to.be.at.most(1);
+    // A Latin-only certificate carries no Han font; a decomposed "e + ◌̈" prints composed.
+    const latin = await certificatePdf({ bundle: { ...bundle, credential: { ...credential, credentialSubject: { ...subject, name: "Zoe\u0308 Łukasiewicz" } } }, credentialId: ids[0]!, verifierUrl: `${base}/verify` });
+    expect(await pdfText(latin.pdf)).to.include("Zoë Łukasiewicz");
+    expect((await pdfFonts(latin.pdf)).some((f) => f.startsWith("NotoSansTC"))).to.equal(false);
+  });
+
+  it("behavior: a spoofed issuer gets a printed warning; text no font has prints as '?', never fails; a credential too large for a QR gets the page's address", async function () {
     const bundle = (await stack.service.getCredential(issuer1, ids[0]!)).bundle!;
     const identity = { issuerId: 1, onChain: ISSUER_IDENTITIES[1], claimed: "did:web:evil.example", matches: false };
-    const spoof = await certificatePdf({ bundle: { ...bundle, credential: { ...bundle.credential, credentialSubject: { name: "Зоя Ωmega ✓" } } }, credentialId: ids[0]!, verifierUrl: `${base}/verify`, issuer: identity });
+    const spoof = await certificatePdf({ bundle: { ...bundle, credential: { ...bundle.credential, credentialSubject: { name: "Ωmega \u{13000}\u{13001} end\u202e" } } }, credentialId: ids[0]!, verifierUrl: `${base}/verify`, issuer: identity });
     const text = await pdfText(spoof.pdf);
     expect(text).to.include("WARNING: the credential names did:web:evil.example");
-    expect(text).to.include("??? ?mega ?");
+    expect(text).to.include("Ωmega ?? end");
 
     const big = { ...bundle, credential: { ...bundle.credential, description: "x".repeat(QR_MAX_CHARS) } };
     expect(qrVerifyUrl(big, `${base}/verify`)).to.equal(undefined);

@@ -4,11 +4,11 @@
 // unreachable RPC → "could not decide"; keyboard, labels, focus, contrast, desktop and phone
 // widths; and the same page opened from disk with its own settings.
 import { expect } from "chai";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import express from "express";
 import pino from "pino";
@@ -19,12 +19,13 @@ import { getFreePort } from "../../src/chain/local-node.ts";
 import type { JsonObject } from "../../src/core/json.ts";
 import type { Principal } from "../../src/issuer/types.ts";
 import { loadTrustList } from "../../src/verifier/trust-files.ts";
-import { buildWebPage } from "../../scripts/build-web.ts";
+import { buildWebPage, shippedBooks } from "../../scripts/build-web.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
 
-/** Screenshots go to a fresh temporary folder (printed), never into the repository. */
-const OUT = mkdtempSync(join(tmpdir(), "credanchor-web-screens-"));
+/** Screenshots go to test-output/web-screens/ (ignored by git), replaced at every run. */
+const OUT = fileURLToPath(new URL("../../test-output/web-screens/", import.meta.url));
+mkdirSync(OUT, { recursive: true });
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 
 /** A medal as an SVG data URI, with a script inside that must never run (an <img> is sandboxed). */
@@ -69,6 +70,28 @@ const LOW_CONTRAST = `(() => {
   }
   return bad;
 })()`;
+
+/** The widths every verdict is photographed at: a desktop and a phone screen. */
+const SCREENS = [
+  { kind: "desktop", width: 1280, height: 800 },
+  { kind: "phone", width: 390, height: 844 },
+] as const;
+
+/**
+ * `<name>-desktop.png` and `<name>-phone.png` of the first report, scrolled to its top, and no
+ * horizontal scrolling on the phone; the viewport is restored afterwards.
+ */
+async function screenshots(target: Page, name: string): Promise<void> {
+  const before = target.viewportSize();
+  for (const { kind, width, height } of SCREENS) {
+    await target.setViewportSize({ width, height });
+    await target.locator("#results article").first().evaluate((el) => el.scrollIntoView({ block: "start" }));
+    await target.screenshot({ path: join(OUT, `${name}-${kind}.png`) });
+    const overflow = await target.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, `${name}: no horizontal scrolling at ${width} px`).to.be.at.most(0);
+  }
+  if (before) await target.setViewportSize(before);
+}
 
 describe("web/verify.html in headless Chromium, served by the service", function () {
   this.timeout(120_000);
@@ -210,7 +233,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
     expect(await titleInView(), "the certificate is above the fold at 1280×800").to.equal(true);
     expect(await page.locator("#results .verdict span").first().textContent(), "an icon, not colour alone").to.equal("✓");
     expect(await lowContrast()).to.deep.equal([]);
-    await page.screenshot({ path: join(OUT, "desktop-valid.png") });
+    await screenshots(page, "valid");
     await details.locator("summary").click();
     const facts = await page.locator("#results .anchor-facts").textContent();
     expect(facts).to.include(ISSUER_IDENTITIES[1]);
@@ -240,7 +263,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
     expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).to.equal(undefined);
     expect(await titleInView()).to.equal(true);
     expect(await lowContrast()).to.deep.equal([]);
-    await page.screenshot({ path: join(OUT, "desktop-revoked.png") });
+    await screenshots(page, "revoked");
   });
 
   it("default: a suspended badge says suspended, when and why", async function () {
@@ -253,7 +276,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
     expect(await note.textContent()).to.match(/^Suspended on .+ · reason code 2 · block \d+$/);
     expect(await sentence()).to.match(/^This credential is suspended: University suspended it on .+; it is not valid while suspended\.$/);
     expect(await lowContrast()).to.deep.equal([]);
-    await page.screenshot({ path: join(OUT, "suspended.png") });
+    await screenshots(page, "suspended");
   });
 
   it("behavior: a tampered badge names the changed field: alone where the bundle tells (validUntil), and against its original verified with it (the name)", async function () {
@@ -270,7 +293,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
     expect(await sentence()).to.equal("Do not trust this credential: it was changed after it was issued (/credentialSubject/achievement/name).");
     expect(await page.locator("#results .cert-facts dd[data-field=issuer]").first().textContent()).to.match(/^Example University\s*not verified/);
     expect(await lowContrast()).to.deep.equal([]);
-    await page.screenshot({ path: join(OUT, "tampered.png") });
+    await screenshots(page, "tampered");
     // Alone, an extended expiry is still named: the credential no longer matches the bundle's own number.
     const extended = structuredClone(original);
     extended.credential.validUntil = "2099-01-01T00:00:00Z";
@@ -292,7 +315,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
     expect(await verdict()).to.equal("Invalid: expired");
     expect(await sentence()).to.equal("This credential has expired: it was valid until 1 May 2029.");
     expect(await field("validUntil")).to.equal("1 May 2029");
-    await page.screenshot({ path: join(OUT, "expired.png") });
+    await screenshots(page, "expired");
   });
 
   it("behavior: a report whose credential names another issuer than the anchoring one shows the chain's identity and a warning (report.issuer, read defensively); a generic credential gets a key / value view", async function () {
@@ -332,7 +355,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
       expect(await warning.textContent()).to.equal("⚠ Not the issuer it names. The credential claims to be issued by https://example.edu/issuers/565049, but it was recorded on the blockchain by did:web:academy.example.");
       expect(await spoofPage.locator("#results .sentence").textContent()).to.equal("Do not trust this credential: it names an issuer that did not record it on the blockchain.");
       expect(await spoofPage.evaluate(LOW_CONTRAST)).to.deep.equal([]);
-      await spoofPage.screenshot({ path: join(OUT, "spoofed-issuer.png") });
+      await screenshots(spoofPage, "spoofed-issuer");
       // Matching: the on-chain name is the issuer; no warning. Malformed: ignored, as without the field.
       await show(report({ issuerId: 2, claimed: "did:web:academy.example", onChain: "did:web:academy.example", name: "Example Academy", matches: true }, check("issuer", "pass", "AUTHORISED", "ok")));
       expect(await issuer.locator(".issuer-name").textContent()).to.equal("Example Academy");
@@ -485,7 +508,9 @@ describe("web/verify.html in headless Chromium, served by the service", function
     await page.check("#private");
     await page.click("#settings button[type=submit]");
     await settingsStatus(/Saved|Applied/);
-    expect(await page.locator("#trusted").textContent()).to.match(/^1 address book trusted/);
+    // The books shipped in deployments/ (an operator adds theirs there), plus the one loaded.
+    const trusted = shippedBooks().length + 1;
+    expect(await page.locator("#trusted").textContent()).to.match(new RegExp(`^${trusted} address books? trusted`));
     await page.setInputFiles("#files", []);
     await page.setInputFiles("#files", files.valid);
     await page.waitForFunction(() => document.querySelector("#results .verdict-text")?.textContent === "Valid", undefined, { timeout: 20_000 });
@@ -502,7 +527,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
   it("behavior: the service sends the page with a strict Content-Security-Policy and its two config files; the chain answers CORS", async function () {
     const response = await fetch(`${base}/verify`);
     expect(response.status).to.equal(200);
-    expect(statSync(page_path).size, "the page stays small (docs/verifier.md)").to.be.below(560 * 1024);
+    expect(statSync(page_path).size, "the page stays small (docs/verifier.md)").to.be.below(850 * 1024);
     const csp = response.headers.get("content-security-policy")!;
     expect(csp).to.match(/^default-src 'none'; script-src 'sha256-[^ ;]+'; style-src 'sha256-[^ ;]+';/);
     expect(csp).to.include("frame-ancestors 'none'");
