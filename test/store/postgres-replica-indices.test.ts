@@ -61,4 +61,20 @@ describe("PostgreSQL replicas: status indices drawn by two replicas at once", fu
     const stored = await opened[0]!.store.credentials.allIndices(1);
     expect(stored.sort((x, y) => x - y)).to.deep.equal(indices.sort((x, y) => x - y));
   });
+
+  it("behavior: the same for credentials issued signed (VC-API): a lost race signs again with a fresh index", async function () {
+    const url = await (await sharedPostgres()).createDatabase();
+    const a = await replica(url);
+    const b = await replica(url);
+    await a.service.submitCredentials(1, { credentials: Array.from({ length: 30 }, (_, k) => badge(`A${k}`)) });
+    const signed: number[] = [];
+    for (let k = 0; k < 20; k++) {
+      const { statusIndex } = await b.service.acceptSigned(1, async ({ id, statusIndex }) => ({ id: `urn:uuid:${id}`, name: `signed ${k}`, statusIndex, proof: { type: "test" } }));
+      signed.push(statusIndex);
+    }
+    const stored = await opened.at(-1)!.store.credentials.allIndices(1);
+    expect(stored).to.have.length(50);
+    expect(new Set(stored).size).to.equal(50);
+    expect(stored).to.include.members(signed);
+  });
 });

@@ -4,7 +4,7 @@ import type { JsonObject } from "../../core/json.ts";
 import { credentialIdMac } from "../dedupe.ts";
 import { newCredentialId } from "../ids.ts";
 import { assertServedIssuer, type IssuerDeps } from "./deps.ts";
-import { drawIndices } from "./status-indices.ts";
+import { drawIndices, retryIndexRaces } from "./status-indices.ts";
 
 /**
  * Draws a status index, has `sign` build and sign the VC for it (under the service id `id`), and
@@ -14,7 +14,15 @@ import { drawIndices } from "./status-indices.ts";
  * @example
  * const { credential } = await acceptSigned(deps, 1, ({ id, statusIndex }) => issueCredential(input, { … }));
  */
-export async function acceptSigned(
+export function acceptSigned(
+  deps: IssuerDeps,
+  issuerId: number,
+  sign: (slot: { id: string; statusIndex: number }) => Promise<JsonObject>,
+): Promise<{ id: string; statusIndex: number; credential: JsonObject }> {
+  return retryIndexRaces(deps, issuerId, () => acceptSignedOnce(deps, issuerId, sign));
+}
+
+async function acceptSignedOnce(
   deps: IssuerDeps,
   issuerId: number,
   sign: (slot: { id: string; statusIndex: number }) => Promise<JsonObject>,

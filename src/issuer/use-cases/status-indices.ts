@@ -5,6 +5,7 @@ import { ServiceError } from "../../core/errors.ts";
 import type { JsonObject } from "../../core/json.ts";
 import { readStatusWords } from "../../chain/read-registry.ts";
 import { describeChainError } from "../../chain/sender.ts";
+import { StatusIndexTakenError } from "../../store/errors.ts";
 import type { QueuedCredential } from "../../store/types.ts";
 import type { StatusIndexAllocator } from "../status-index.ts";
 import type { IssuerDeps } from "./deps.ts";
@@ -43,6 +44,28 @@ export function listSizeCovering(size: number, taken: readonly number[]): number
   const highest = taken.reduce((a, b) => Math.max(a, b), -1);
   while (highest >= size) size *= 2;
   return size;
+}
+
+/** Draws lost to another replica before the request is answered 503 (the client retries). */
+const MAX_INDEX_RACES = 5;
+
+/**
+ * Runs `attempt` (which draws indices and stores them) again when another replica stored one of
+ * its indices first (replicas on PostgreSQL each draw from their own view of the list): before
+ * the next draw, the issuer's allocator learns every index stored.
+ *
+ * @example
+ * const result = await retryIndexRaces(deps, 1, () => submitOnce(deps, 1, request));
+ */
+export async function retryIndexRaces<T>(deps: IssuerDeps, issuerId: number, attempt: () => Promise<T>): Promise<T> {
+  for (let round = 1; ; round++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof StatusIndexTakenError) || round >= MAX_INDEX_RACES) throw error;
+      deps.allocators.get(issuerId)!.markTaken(await deps.store.credentials.allIndices(issuerId));
+    }
+  }
 }
 
 /**

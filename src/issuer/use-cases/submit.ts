@@ -3,7 +3,6 @@
 import { credentialIssues } from "../../core/credential.ts";
 import { CredanchorError, ServiceError, ValidationError, type ErrorDetail } from "../../core/errors.ts";
 import { crashPoint } from "../../chain/crash-points.ts";
-import { StatusIndexTakenError } from "../../store/errors.ts";
 import type { NewCredential } from "../../store/types.ts";
 import { acceptedInOrder, credentialIdMac, planSubmission } from "../dedupe.ts";
 import { newCredentialId } from "../ids.ts";
@@ -11,7 +10,7 @@ import { issuerClaimIssues, withIssuer } from "../issuer-claim.ts";
 import type { AcceptedCredential, SubmitRequest, SubmitResult } from "../types.ts";
 import { assertServedIssuer, type IssuerDeps } from "./deps.ts";
 import { purgeIdempotencyIfDue, remember, replay, requestMac } from "./idempotency.ts";
-import { drawIndices } from "./status-indices.ts";
+import { drawIndices, retryIndexRaces } from "./status-indices.ts";
 
 const MAX_DETAILS = 100;
 
@@ -62,20 +61,9 @@ function checkedCredentials(deps: IssuerDeps, issuerId: number, request: SubmitR
  * @example
  * const { credentials } = await submitCredentials(deps, 1, { credentials: [credential], idempotencyKey: "run-42" });
  */
-export async function submitCredentials(deps: IssuerDeps, issuerId: number, request: SubmitRequest): Promise<SubmitResult> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await submitOnce(deps, issuerId, request);
-    } catch (error) {
-      if (!(error instanceof StatusIndexTakenError) || attempt >= MAX_INDEX_RACES) throw error;
-      // Another replica stored one of the indices drawn: learn every index taken, then draw again.
-      deps.allocators.get(issuerId)!.markTaken(await deps.store.credentials.allIndices(issuerId));
-    }
-  }
+export function submitCredentials(deps: IssuerDeps, issuerId: number, request: SubmitRequest): Promise<SubmitResult> {
+  return retryIndexRaces(deps, issuerId, () => submitOnce(deps, issuerId, request));
 }
-
-/** Draws lost to another replica before the request is answered 503 (retry). */
-const MAX_INDEX_RACES = 5;
 
 async function submitOnce(deps: IssuerDeps, issuerId: number, request: SubmitRequest): Promise<SubmitResult> {
   assertServedIssuer(deps, issuerId);
