@@ -89,13 +89,18 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     }
   };
 
+  let lastError: string | undefined;
   const loop = (async () => {
     while (!stopped) {
       const current = client;
       try {
         await round();
+        lastError = undefined;
       } catch (error) {
-        options.log?.("warn", "leader election: database connection failed; retrying", { error: (error as Error).message });
+        // Logged once per distinct failure, not every retry of an outage.
+        const message = (error as Error).message;
+        if (message !== lastError) options.log?.("warn", "leader election: database connection failed; retrying", { error: message });
+        lastError = message;
         if (client) drop(client);
         else if (current) drop(current);
       }
