@@ -7,7 +7,7 @@ import { HARDHAT_CLI } from "../chain/local-node.ts";
 import { loadConfig } from "../config.ts";
 import { CredanchorError } from "../core/errors.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "../issuer/api-keys.ts";
-import { openSqliteStore } from "../store/sqlite/store.ts";
+import { openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
 import type { Command } from "./issuer-commands.ts";
 import { printBanner } from "./banner.ts";
@@ -178,7 +178,7 @@ export const keysCommand: Command = {
     } catch (error) {
       return console.error(`error: ${(error as CredanchorError).shortMessage}`), 2;
     }
-    const store = openSqliteStore(join(resolve((values["data-dir"] as string | undefined) ?? process.env.DATA_DIR ?? "./data"), "credanchor.db"));
+    const store = await openStore({ databaseUrl: process.env.DATABASE_URL, sqlitePath: join(resolve((values["data-dir"] as string | undefined) ?? process.env.DATA_DIR ?? "./data"), "credanchor.db") });
     try {
       if (verb === "list") return await printKeys(store, Boolean(values.json)), 0;
       if (verb === "revoke") {
