@@ -105,7 +105,8 @@ describe("replicas on PostgreSQL: SIGKILL the anchoring leader, the other replic
         }
         accepted.push(...answer!.body.credentials);
 
-        const exit = await Promise.race([leader.exited, new Promise((r) => setTimeout(() => r("alive"), 60_000))]);
+        // (unref: a pending timer must not keep the test process alive after the run)
+        const exit = await Promise.race([leader.exited, new Promise((r) => setTimeout(() => r("alive"), 60_000).unref())]);
         expect(exit, leader.output().slice(-2000)).to.deep.equal({ code: null, signal: "SIGKILL" });
         await waitFor(() => leads(other), () => `the other replica to take over:\n${other.output().slice(-2000)}`);
 
