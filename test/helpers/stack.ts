@@ -13,7 +13,7 @@ import { createApiKey } from "../../src/issuer/api-keys.ts";
 import { createIssuerService, type IssuerServiceOptions, type RunningIssuerService } from "../../src/issuer/service.ts";
 import type { Db } from "../../src/store/sqlite/database.ts";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/store.ts";
-import { openPostgresStore } from "../../src/store/postgres/store.ts";
+import { openPostgresStore, type PostgresStore } from "../../src/store/postgres/store.ts";
 import { sharedPostgres } from "./postgres.ts";
 import type { Server } from "node:http";
 import pino from "pino";
@@ -87,6 +87,8 @@ export type Stack = RunningIssuerService & {
   store: SqliteStore;
   /** The store's SQLite connection, for tests that look at rows (never while a transaction is open). */
   db: Db;
+  /** The rows a SQL query (`?` placeholders) reads from the test's store, SQLite or PostgreSQL alike. */
+  rows(sql: string, ...params: unknown[]): Promise<Record<string, unknown>[]>;
   dir: string;
   dbPath: string;
   adminToken: string;
@@ -109,6 +111,18 @@ async function openTestStore(dbPath: string): Promise<SqliteStore> {
   const store = await openPostgresStore(await (await sharedPostgres()).createDatabase());
   const noDb = new Proxy({}, { get: () => { throw new Error("this test reads SQLite rows (stack.db): it cannot run in the PostgreSQL pass"); } });
   return Object.assign(Object.create(store) as SqliteStore, { db: noDb });
+}
+
+/** Runs `sql` on `store` as the store kind's driver expects it (`?` placeholders become `$n` on PostgreSQL). */
+async function rowsOf(store: SqliteStore, sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+  if (TEST_STORE === "sqlite") {
+    const statement = store.db.prepare(sql);
+    if (!statement.reader) return (statement.run(...params), []);
+    return statement.all(...params) as Record<string, unknown>[];
+  }
+  let n = 0;
+  const result = await (store as unknown as PostgresStore).pool.query(sql.replace(/\?/g, () => `$${++n}`), params);
+  return result.rows as Record<string, unknown>[];
 }
 
 /**
@@ -138,6 +152,7 @@ export async function openStack(chain: Chain, overrides: Partial<IssuerServiceOp
     chain,
     store,
     db: store.db,
+    rows: (sql, ...params) => rowsOf(store, sql, params),
     dir,
     dbPath,
     adminToken,

@@ -80,7 +80,7 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
       expect(report.verdict, JSON.stringify(report.checks)).to.equal("valid");
     }
     // Exactly one anchor transaction for the batch.
-    expect(stack.db.prepare("SELECT count(*) FROM chain_txs WHERE kind = 'anchor'").pluck().get()).to.equal(1);
+    expect((await stack.rows("SELECT count(*) AS n FROM chain_txs WHERE kind = 'anchor'"))[0]!.n).to.equal(1);
   });
 
   it("behavior: a batch closes at N credentials; the rest waits for the next", async function () {
@@ -108,7 +108,7 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
   });
 
   it("error: invalid credentials are refused with every problem's path, and nothing is stored", async function () {
-    const before = stack.db.prepare("SELECT count(*) FROM credentials").pluck().get();
+    const before = (await stack.rows("SELECT count(*) AS n FROM credentials"))[0]!.n;
     const broken = badge("X");
     delete ((broken.credentialSubject as JsonObject).achievement as JsonObject).name;
     try {
@@ -120,7 +120,7 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
       expect(e.details.map((d) => d.path)).to.include("credentials[1].credentialSubject.achievement.name");
       expect(e.details.map((d) => d.path)).to.include("credentials[2]");
     }
-    expect(stack.db.prepare("SELECT count(*) FROM credentials").pluck().get()).to.equal(before);
+    expect((await stack.rows("SELECT count(*) AS n FROM credentials"))[0]!.n).to.equal(before);
     await expectCode(() => stack.service.submitCredentials(1, { credentials: [] }), "REQUEST_INVALID");
   });
 
@@ -186,32 +186,32 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
     const held = (await stack.service.getCredential(issuer1, id)).bundle!;
     const tombstone = await stack.service.eraseCredential(issuer1, id);
     expect(tombstone).to.include({ id, leaf: held.leaf, erasedBy: "issuer:1:k1" });
-    const row = stack.db.prepare("SELECT content, salts FROM credentials WHERE id = ?").get(id) as { content: unknown; salts: unknown };
+    const [row] = await stack.rows("SELECT content, salts FROM credentials WHERE id = ?", id);
     expect(row).to.deep.equal({ content: null, salts: null });
     const view = await stack.service.getCredential(issuer1, id);
     expect(view.erasedAt).to.be.a("string");
     expect(view.credential).to.equal(undefined);
     expect(view.bundle).to.equal(undefined);
     await expectCode(() => stack.service.eraseCredential(issuer1, id), "GONE");
-    const audit = stack.db.prepare("SELECT actor, action, subject, details FROM audit_log WHERE subject = ?").get(id) as { details: string };
+    const audit = (await stack.rows("SELECT actor, action, subject, details FROM audit_log WHERE subject = ?", id))[0] as { details: string };
     expect(audit).to.include({ actor: "issuer:1:k1", action: "erase", subject: id });
     expect(JSON.parse(audit.details)).to.deep.equal({ leaf: held.leaf, issuerId: 1 });
     // Nothing in the database still holds the person's name.
-    const dump = stack.db.prepare("SELECT * FROM credentials WHERE id = ?").get(id);
+    const dump = await stack.rows("SELECT * FROM credentials WHERE id = ?", id);
     expect(JSON.stringify(dump)).not.to.include("Erase me");
     expect((await verifyBundle(held, verifyOptions)).verdict).to.equal("valid");
   });
 
   it("behavior: large requests are hashed on worker threads; concurrent retries with one key store once", async function () {
     const body = Array.from({ length: 300 }, (_, k) => badge(`Pool ${k}`));
-    const before = stack.db.prepare("SELECT count(*) FROM credentials").pluck().get() as number;
+    const before = (await stack.rows("SELECT count(*) AS n FROM credentials"))[0]!.n as number;
     const [a, b] = await Promise.all([
       stack.service.submitCredentials(1, { credentials: body, idempotencyKey: "race" }),
       stack.service.submitCredentials(1, { credentials: body, idempotencyKey: "race" }),
     ]);
     expect(a.credentials).to.deep.equal(b.credentials);
     expect([a.replayed, b.replayed].sort()).to.deep.equal([false, true]);
-    expect(stack.db.prepare("SELECT count(*) FROM credentials").pluck().get()).to.equal(before + 300);
+    expect((await stack.rows("SELECT count(*) AS n FROM credentials"))[0]!.n).to.equal(before + 300);
     const ids = [a.credentials[0]!.id, a.credentials[299]!.id];
     await runUntil(stack, async () => (await Promise.all(ids.map((id) => anchored(id)()))).every(Boolean));
     for (const id of ids) expect((await verifyBundle((await stack.service.getCredential(issuer1, id)).bundle, verifyOptions)).verdict).to.equal("valid");

@@ -32,7 +32,7 @@ describe("webhooks (real HTTP receiver, real chain)", function () {
     await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
     stack = await openStack(chain, { now: () => clock });
     const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks/credanchor`;
-    stack.db.prepare("UPDATE issuers SET webhook_url = ?, webhook_secret = ? WHERE id = 1").run(url, "a-long-shared-secret-0123");
+    await stack.rows("UPDATE issuers SET webhook_url = ?, webhook_secret = ? WHERE id = 1", url, "a-long-shared-secret-0123");
   });
 
   after(async function () {
@@ -49,7 +49,7 @@ describe("webhooks (real HTTP receiver, real chain)", function () {
     const id = credentials[0]!.id;
     await runUntil(stack, async () => (await stack.service.getCredential(issuer1, id)).state === "confirmed" && received.length >= 1);
     expect(received).to.have.length(1); // the first attempt failed (500)
-    const delivery = stack.db.prepare("SELECT attempts, next_at, last_error, delivered_at FROM webhook_deliveries").get() as { attempts: number; next_at: number; last_error: string; delivered_at: number | null };
+    const delivery = (await stack.rows("SELECT attempts, next_at, last_error, delivered_at FROM webhook_deliveries"))[0] as { attempts: number; next_at: number; last_error: string; delivered_at: number | null };
     expect(delivery).to.include({ attempts: 1, last_error: "HTTP 500", delivered_at: null });
     expect(delivery.next_at - clock).to.be.within(1_000, 5_000);
 
@@ -58,7 +58,7 @@ describe("webhooks (real HTTP receiver, real chain)", function () {
     clock += 5_000;
     await stack.pipeline.tick();
     expect(received).to.have.length(2);
-    expect((stack.db.prepare("SELECT delivered_at FROM webhook_deliveries").pluck().get() as number | null)).to.equal(clock);
+    expect((await stack.rows("SELECT delivered_at FROM webhook_deliveries"))[0]!.delivered_at).to.equal(clock);
 
     const { headers, body } = received[1]!;
     const payload = JSON.parse(body) as Record<string, unknown>;

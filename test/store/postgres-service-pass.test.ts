@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { postgresBinDir } from "../helpers/postgres.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const SUITES = ["test/api/api.test.ts", "test/api/vc-api.test.ts"];
+const SUITES = ["test/api/api.test.ts", "test/api/vc-api.test.ts", "test/issuer/service.test.ts", "test/issuer/webhook.test.ts"];
 
 describe("PostgreSQL pass: the service suites on the PostgreSQL store", function () {
   this.timeout(900_000);
