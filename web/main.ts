@@ -1,12 +1,12 @@
 // The verifier page: the same verifier library as the CLI, in the browser. Bundles are read
 // locally; only read-only eth_calls go to the RPC endpoint set on the page.
-import { createPublicClient, http, type Address, type Hex, type PublicClient } from "viem";
+import { createPublicClient, http, type Address, type PublicClient } from "viem";
 import { BUNDLE_LIMITS, encodeBundle } from "../src/core/bundle.ts";
 import { decodeCompactBundle } from "../src/core/bundle-compact.ts";
 import { base64urlToBytes } from "../src/core/encoding.ts";
 import { parseJson, type JsonLimits } from "../src/core/json.ts";
 import { changedFields, findReference } from "../src/verifier/diagnose.ts";
-import { readStatusHistory, type StatusEvent } from "../src/verifier/status-history.ts";
+import { statusHistoriesOf, type StatusEvent } from "../src/verifier/status-history.ts";
 import { createTrustList, type TrustList } from "../src/verifier/trust.ts";
 import { verifyBundles, type VerificationReport } from "../src/verifier/verify-bundle.ts";
 import { disclosurePanel } from "./disclosure-view.ts";
@@ -99,7 +99,7 @@ function showSettings(): void {
   $("trusted").textContent = `${count} address book${count === 1 ? "" : "s"} trusted (shipped with the page or served beside it, plus yours).`;
 }
 
-/** The status events of each revoked or suspended credential (best effort: none when the chain cannot say). */
+/** The status events of each revoked or suspended credential, read through the page's configured RPCs. */
 async function statusHistories(reports: readonly VerificationReport[], trust: TrustList): Promise<(StatusEvent[] | undefined)[]> {
   const clients = new Map<number, PublicClient>();
   const clientFor = (chainId: number) => {
@@ -108,25 +108,7 @@ async function statusHistories(reports: readonly VerificationReport[], trust: Tr
     if (!clients.has(chainId)) clients.set(chainId, createPublicClient({ transport: http(url, { retryCount: 1, timeout: 10_000 }) }) as PublicClient);
     return clients.get(chainId);
   };
-  return Promise.all(
-    reports.map(async (report) => {
-      const { bundle } = report;
-      const client = bundle && clientFor(bundle.chainId);
-      const deployment = bundle && trust.find(bundle.chainId, bundle.registry);
-      if (!client || !deployment || !report.checks.some((c) => c.name === "status" && c.outcome === "fail")) return undefined;
-      try {
-        return await readStatusHistory(client, {
-          registry: deployment.address as Address,
-          issuerId: BigInt(bundle.issuerId),
-          statusIndex: BigInt(bundle.statusIndex),
-          root: bundle.root as Hex,
-          fromBlock: BigInt(deployment.deployBlock),
-        });
-      } catch {
-        return undefined; // the certificate says the date could not be read
-      }
-    }),
-  );
+  return statusHistoriesOf(reports, trust, clientFor);
 }
 
 /** Which fields a bundle that failed integrity had changed, against an intact one of the same credential verified with it. */

@@ -4,8 +4,8 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.ts";
 import { UNDECIDED_CODES } from "../verifier/result.ts";
-import type { Address, Hex, PublicClient } from "viem";
-import { readStatusHistory, type StatusEvent } from "../verifier/status-history.ts";
+import type { PublicClient } from "viem";
+import { statusHistoriesOf } from "../verifier/status-history.ts";
 import { loadTrustList } from "../verifier/trust-files.ts";
 import type { TrustList } from "../verifier/trust.ts";
 import { RPC_TRANSPORT, verifyBundles, type VerificationReport } from "../verifier/verify-bundle.ts";
@@ -108,28 +108,6 @@ function printVcReport(file: string, result: VcFileReport): void {
   for (const line of statusLines(result)) say(`  ${line}`);
 }
 
-/** The status events of each revoked or suspended credential (best effort: none when the chain cannot say). */
-async function statusHistories(reports: readonly VerificationReport[], trust: TrustList, clientFor: (chainId: number) => PublicClient | undefined): Promise<(StatusEvent[] | undefined)[]> {
-  return Promise.all(
-    reports.map(async ({ bundle, checks }) => {
-      const client = bundle && clientFor(bundle.chainId);
-      const deployment = bundle && trust.find(bundle.chainId, bundle.registry);
-      if (!client || !deployment || !checks.some((c) => c.name === "status" && c.outcome === "fail")) return undefined;
-      try {
-        return await readStatusHistory(client, {
-          registry: deployment.address as Address,
-          issuerId: BigInt(bundle.issuerId),
-          statusIndex: BigInt(bundle.statusIndex),
-          root: bundle.root as Hex,
-          fromBlock: BigInt(deployment.deployBlock),
-        });
-      } catch {
-        return undefined; // the status line says the date could not be read
-      }
-    }),
-  );
-}
-
 async function verifyCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -185,7 +163,7 @@ async function verifyCommand(argv: string[]): Promise<number> {
     const vcOut = vcs.map(({ file, report, lists }) => ({ file, ...report, listStatus: lists }));
     console.log(terminalJson([...out, ...vcOut]));
   } else {
-    const histories = values.show ? await statusHistories(reports, trust, clientFor) : [];
+    const histories = values.show ? await statusHistoriesOf(reports, trust, clientFor) : [];
     readable.forEach(({ file }, i) => printReport(file, reports[i]!, rpcOf(reports[i]!), values.show ? certificateLines(reports[i]!, histories[i]) : undefined));
     for (const result of vcs) printVcReport(result.file, result);
   }

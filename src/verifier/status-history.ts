@@ -1,6 +1,8 @@
 // When and why a credential's status changed: the registry's status events, with their block times.
 import { getAbiItem, type Address, type Hex, type PublicClient } from "viem";
 import { credentialRegistryAbi } from "../chain/abi.ts";
+import type { TrustList } from "./trust.ts";
+import type { VerificationReport } from "./verify-bundle.ts";
 
 /** One status change of a credential, as the chain recorded it. */
 export type StatusEvent = {
@@ -72,4 +74,33 @@ export async function readStatusHistory(client: PublicClient, p: StatusHistoryPa
     }),
   );
   return found.map(({ logIndex: _, ...e }) => ({ ...e, time: times.get(e.blockNumber)! }));
+}
+
+/**
+ * The status events of each revoked or suspended credential among `reports` (best effort:
+ * `undefined` where no client or trusted deployment is known, or the chain cannot say), for the
+ * CLI's and the page's "revoked on …" lines.
+ *
+ * @example
+ * const histories = await statusHistoriesOf(reports, trust, (chainId) => clients.get(chainId));
+ */
+export async function statusHistoriesOf(reports: readonly VerificationReport[], trust: TrustList, clientFor: (chainId: number) => PublicClient | undefined): Promise<(StatusEvent[] | undefined)[]> {
+  return Promise.all(
+    reports.map(async ({ bundle, checks }) => {
+      const client = bundle && clientFor(bundle.chainId);
+      const deployment = bundle && trust.find(bundle.chainId, bundle.registry);
+      if (!client || !deployment || !checks.some((c) => c.name === "status" && c.outcome === "fail")) return undefined;
+      try {
+        return await readStatusHistory(client, {
+          registry: deployment.address as Address,
+          issuerId: BigInt(bundle.issuerId),
+          statusIndex: BigInt(bundle.statusIndex),
+          root: bundle.root as Hex,
+          fromBlock: BigInt(deployment.deployBlock),
+        });
+      } catch {
+        return undefined; // the reader says the date could not be read
+      }
+    }),
+  );
 }
