@@ -61,7 +61,7 @@ export function proofLines(vc: JsonObject, report: VerificationReport): ProofLin
       const failed = report.checks.find((c) => c.outcome === "fail" && c.name !== "validity" && c.name !== "status");
       if (failed) return { suite, outcome: "fail", message: `the anchor proof does not hold: ${failed.message}` };
       if (report.verdict === "error") return { suite, outcome: "skip", message: "the anchor could not be checked: the blockchain could not be read" };
-      return { suite, outcome: "pass", message: `anchored on chain ${report.anchor?.chainId ?? "?"} in block ${report.anchor?.blockNumber ?? "?"}: the credential${derived ? "'s disclosed fields" : ""} recompute the anchored leaf` };
+      return { suite, outcome: "pass", message: `anchored on chain ${report.anchor?.chainId ?? "?"} in block ${report.anchor?.blockNumber ?? "?"}: ${derived ? "the disclosed fields recompute" : "the credential recomputes"} the anchored leaf` };
     }
     if (derived) return { suite, outcome: "skip", message: "does not apply: a derived credential (fields hidden); the issuer's signature covers the whole credential, the anchor proof vouches for the disclosed fields" };
     return { suite, outcome: "warn", message: SIGNATURE_NOT_CHECKED };
@@ -112,7 +112,9 @@ async function chainBits(report: VerificationReport, client: PublicClient | unde
  * const readings = await pageListReadings(vc, report, client);
  */
 export function pageListReadings(vc: JsonObject, report: VerificationReport, client: PublicClient | undefined): Promise<ListStatusReading[]> {
-  return readListStatusesWith(vc, { reader: PAGE_READER, chainBits: chainBits(report, client) });
+  // Revalidated every time (ETag: a 304 while the list is unchanged): compared with the chain now, a cached copy would be a stale answer.
+  const revalidating: typeof fetch = (url, init) => fetch(url, { ...init, cache: "no-cache" });
+  return readListStatusesWith(vc, { reader: PAGE_READER, chainBits: chainBits(report, client), fetch: revalidating });
 }
 
 function el(tag: string, content?: string, className?: string): HTMLElement {

@@ -1,7 +1,7 @@
 // The verifier page on W3C VCs issued by credanchor (headless Chromium, one real stack): the anchor and on-chain
 // status checked from the chain, each proof reported on its own (eddsa: not checked in the page, a warning; derived:
 // not applicable), the status from the published Bitstring Status Lists beside the chain's (a stale list that
-// disagrees is a warning naming it), an exported v1 bundle and a tampered VC. Screenshots at desktop and phone widths.
+// disagrees is a warning naming it, an unreachable one "list unavailable"), an exported v1 bundle and a tampered VC. Screenshots at desktop and phone widths.
 import { expect } from "chai";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -136,6 +136,11 @@ describe("web/verify.html on W3C VCs (headless Chromium, real service)", functio
     expect(await list("suspension").getAttribute("data-agrees")).to.equal("true");
     expect(await page.locator("#results .list-warning").count()).to.equal(0);
     await screenshots("valid");
+    // Lists that cannot be fetched: "list unavailable", the verdict from the chain alone.
+    await page.route("**/status-lists/**", (route) => route.abort());
+    expect(await verifyPasted(valid)).to.equal("Valid");
+    expect(await list("revocation").textContent()).to.match(/^revocation: list unavailable \(.+\); not used: the chain decides$/);
+    expect(await list("suspension").getAttribute("data-outcome")).to.equal("unavailable");
   });
 
   it("attack: revoked on-chain while the published list is stale: Invalid: revoked (the chain decides), a warning naming the list; one poll later the list agrees", async function () {
