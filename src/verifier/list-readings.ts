@@ -86,6 +86,8 @@ async function fetchList(url: string, options: ListReadOptions): Promise<unknown
   return JSON.parse(text);
 }
 
+const bad = (message: string) => new Error(`invalid status list: ${message}`);
+
 /**
  * The purpose, bits and source block of a BitstringStatusListCredential (W3C: GZIP then
  * multibase base64url, at least 131,072 entries; the block from credanchor's `evidence`).
@@ -98,14 +100,14 @@ async function fetchList(url: string, options: ListReadOptions): Promise<unknown
 export async function decodeStatusList(list: unknown, reader: Pick<ListReader, "gunzip">): Promise<{ purpose: string; bits: Uint8Array; block?: string }> {
   const subject = isPlainObject(list) ? list.credentialSubject : undefined;
   const types = isPlainObject(list) && Array.isArray(list.type) ? list.type : [];
-  if (!types.includes("BitstringStatusListCredential") || !isPlainObject(subject) || subject.type !== "BitstringStatusList") throw new Error("not a BitstringStatusListCredential");
-  if (typeof subject.statusPurpose !== "string" || typeof subject.encodedList !== "string") throw new Error("statusPurpose and encodedList must be strings");
+  if (!types.includes("BitstringStatusListCredential") || !isPlainObject(subject) || subject.type !== "BitstringStatusList") throw bad("not a BitstringStatusListCredential with a BitstringStatusList subject");
+  if (typeof subject.statusPurpose !== "string" || typeof subject.encodedList !== "string") throw bad("statusPurpose and encodedList must be strings");
   const gz = base64urlMultibaseDecode(subject.encodedList);
-  if (!gz) throw new Error("encodedList must be u + unpadded base64url");
+  if (!gz) throw bad("encodedList must be u + unpadded base64url");
   const bits = await reader.gunzip(gz, MAX_BITSTRING_BYTES).catch(() => {
-    throw new Error(`encodedList is not GZIP data of at most ${MAX_BITSTRING_BYTES / 1024 / 1024} MiB`);
+    throw bad(`encodedList is not GZIP data of at most ${MAX_BITSTRING_BYTES / 1024 / 1024} MiB`);
   });
-  if (bits.length * 8 < MIN_ENTRIES) throw new Error(`the list has ${bits.length * 8} entries, fewer than ${MIN_ENTRIES}`);
+  if (bits.length * 8 < MIN_ENTRIES) throw bad(`the list has ${bits.length * 8} entries, fewer than ${MIN_ENTRIES}`);
   const evidence = (list as JsonObject).evidence;
   const source = (Array.isArray(evidence) ? evidence : [evidence]).find((e) => isPlainObject(e) && e.type === "CredanchorStatusListSource") as JsonObject | undefined;
   const block = typeof source?.blockNumber === "string" && /^(0|[1-9][0-9]{0,19})$/.test(source.blockNumber) ? source.blockNumber : undefined;
