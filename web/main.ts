@@ -12,6 +12,7 @@ import { verifyBundles, type VerificationReport } from "../src/verifier/verify-b
 import { disclosurePanel } from "./disclosure-view.ts";
 import { canUseCamera, readQrImage, scanWithCamera } from "./qr-scan.ts";
 import { explorerLink, renderReport, summary, type ReportExtras } from "./report-view.ts";
+import { pageListReadings, proofLines, vcInputOf, vcPanel, type VcInput } from "./vc-view.ts";
 
 /** Address books embedded when the page was built (the shipped deployments/*.json). */
 declare const __EMBEDDED_BOOKS__: unknown[];
@@ -99,16 +100,24 @@ function showSettings(): void {
   $("trusted").textContent = `${count} address book${count === 1 ? "" : "s"} trusted (shipped with the page or served beside it, plus yours).`;
 }
 
+/** A read-only client for a chain, through the page's configured RPC (undefined without one). */
+function clientFor(clients: Map<number, PublicClient>, chainId: number): PublicClient | undefined {
+  const url = state.settings.rpc[chainId];
+  if (!url) return undefined;
+  if (!clients.has(chainId)) clients.set(chainId, createPublicClient({ transport: http(url, { retryCount: 1, timeout: 10_000 }) }) as PublicClient);
+  return clients.get(chainId);
+}
+
 /** The status events of each revoked or suspended credential, read through the page's configured RPCs. */
-async function statusHistories(reports: readonly VerificationReport[], trust: TrustList): Promise<(StatusEvent[] | undefined)[]> {
-  const clients = new Map<number, PublicClient>();
-  const clientFor = (chainId: number) => {
-    const url = state.settings.rpc[chainId];
-    if (!url) return undefined;
-    if (!clients.has(chainId)) clients.set(chainId, createPublicClient({ transport: http(url, { retryCount: 1, timeout: 10_000 }) }) as PublicClient);
-    return clients.get(chainId);
-  };
-  return statusHistoriesOf(reports, trust, clientFor);
+async function statusHistories(reports: readonly VerificationReport[], trust: TrustList, clients: Map<number, PublicClient>): Promise<(StatusEvent[] | undefined)[]> {
+  return statusHistoriesOf(reports, trust, (chainId) => clientFor(clients, chainId));
+}
+
+/** A VC's panel: its proofs, and its published lists read beside the chain (no chain read in private mode). */
+async function vcPanelOf(input: VcInput, report: VerificationReport, clients: Map<number, PublicClient>): Promise<HTMLElement> {
+  const client = report.bundle && !state.settings.private ? clientFor(clients, report.bundle.chainId) : undefined;
+  const readings = report.bundle ? await pageListReadings(input.vc, report, client).catch(() => []) : [];
+  return vcPanel(proofLines(input.vc, report), report, readings, input.problem);
 }
 
 /** Which fields a bundle that failed integrity had changed, against an intact one of the same credential verified with it. */
@@ -131,22 +140,29 @@ async function verify(inputs: { source: string; text: string }[]): Promise<void>
     $("live").textContent = "Nothing to verify: drop a file or paste a bundle first.";
     return;
   }
-  $("live").textContent = `Checking ${inputs.length} bundle${inputs.length === 1 ? "" : "s"}…`;
+  $("live").textContent = `Checking ${inputs.length} credential${inputs.length === 1 ? "" : "s"}…`;
   let books: unknown[] = [];
   try {
     books = [...state.books, ...extraBooks(state.settings.books)];
   } catch {
     books = [...state.books];
   }
+  // A VC is verified as the bundle its anchor proof stands for; its own panel comes beside.
+  const vcs = inputs.map((i) => vcInputOf(i.text, PASTE_LIMITS));
   let reports: VerificationReport[];
   let histories: (StatusEvent[] | undefined)[];
+  let panels: (HTMLElement | undefined)[];
   try {
     const trust = createTrustList(books);
+    const clients = new Map<number, PublicClient>();
     reports = await verifyBundles(
-      inputs.map((i) => i.text),
+      inputs.map((i, k) => vcs[k]?.bundleText ?? i.text),
       { trust, rpc: state.settings.rpc, privacy: state.settings.private ? "private" : "direct" },
     );
-    histories = await statusHistories(reports, trust);
+    [histories, panels] = await Promise.all([
+      statusHistories(reports, trust, clients),
+      Promise.all(vcs.map((vc, k) => (vc ? vcPanelOf(vc, reports[k]!, clients) : undefined))),
+    ]);
   } catch (error) {
     $("live").textContent = `Could not verify: ${(error as Error).message}`;
     return;
@@ -158,7 +174,12 @@ async function verify(inputs: { source: string; text: string }[]): Promise<void>
       const extras: ReportExtras = { explorer: state.settings.explorer };
       if (histories[k]) extras.history = histories[k];
       if (changes[k]) extras.changes = changes[k];
-      return withDisclosure(renderReport(input.source, reports[k]!, extras), input.source, reports[k]!);
+      const view = renderReport(input.source, reports[k]!, extras);
+      const panel = panels[k];
+      if (!panel) return withDisclosure(view, input.source, reports[k]!);
+      view.dataset.form = "vc";
+      view.querySelector(".body > details.checks")?.before(panel);
+      return view;
     }),
   );
   results.firstElementChild?.scrollIntoView({ block: "start" });

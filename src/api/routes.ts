@@ -8,6 +8,7 @@ import { certificatePdf } from "../issuer/certificate-pdf.ts";
 import { ServiceError } from "../core/errors.ts";
 import type { StatusListProvider } from "../issuer/status-lists.ts";
 import type { IssuerService, Principal } from "../issuer/types.ts";
+import { exportBundleAsVc } from "../vc/export-bundle.ts";
 import type { StatusPurpose } from "../vc/status-entries.ts";
 import { verifyBundles, type VerifyOptions } from "../verifier/verify-bundle.ts";
 import type { Metrics } from "./metrics.ts";
@@ -142,6 +143,18 @@ export const ROUTES: readonly Route[] = [
     params: { id: S.CredentialIdParam },
     responses: { 200: { description: "The bundle (canonical JSON)", schema: S.Bundle }, ...errors(400, 401, 403, 404, 409, 410, 503) },
     handler: async (ctx, _req, res, { params, principal }) => res.type("application/json").send(encodeBundle(await anchoredBundle(ctx, principal, params.id as string))),
+  },
+  {
+    method: "get",
+    path: "/v1/credentials/:id/vc",
+    tag: "credentials",
+    summary: "The proof bundle exported in the W3C VC form: the credential with the anchor proof",
+    description:
+      "The anchored credential exactly as the bundle holds it, with one `proof`: the `credanchor-merkle-2026` anchor proof (a `DataIntegrityProof` carrying the rest of the bundle; docs/formats.md). Lossless: credanchor's verifiers (library, CLI, page, POST /credentials/verify) verify it against the chain as they verify the bundle. Nothing is added to the credential, since every member is anchored: a credential submitted without `credentialStatus` has none (its on-chain status index travels in the anchor proof), and it has no issuer signature (an anchor-only credential has none; one issued through POST /credentials/issue has its signed form at GET /credentials/{id}). 422 CREDENTIAL_INVALID for a credential that is not a W3C VC (anchored arbitrary JSON).",
+    auth: "any",
+    params: { id: S.CredentialIdParam },
+    responses: { 200: { description: "The VC (JSON)", contentType: "application/vc+ld+json" }, ...errors(400, 401, 403, 404, 409, 410, 422, 503) },
+    handler: async (ctx, _req, res, { params, principal }) => res.type("application/vc+ld+json").send(JSON.stringify(exportBundleAsVc(await anchoredBundle(ctx, principal, params.id as string)))),
   },
   {
     method: "post",

@@ -7,6 +7,7 @@ import { ServiceError } from "../core/errors.ts";
 import { isPlainObject, type JsonObject } from "../core/json.ts";
 import type { Principal } from "../issuer/types.ts";
 import { anchorProofOf } from "../vc/anchor-proof.ts";
+import { keyBindingApplies } from "../vc/export-bundle.ts";
 import { issueCredential } from "../vc/issue.ts";
 import type { AssertionKey } from "../vc/keys.ts";
 import { createStatusEntries, statusListUrlFrom } from "../vc/status-entries.ts";
@@ -162,9 +163,10 @@ async function latest(ctx: RouteContext, principal: Principal, id: string): Prom
   return { verifiableCredential: { ...view.credential, proof: proofs }, state: view.state };
 }
 
-function verifyOptions(ctx: RouteContext): VerifyVcOptions {
+function verifyOptions(ctx: RouteContext, credential?: unknown): VerifyVcOptions {
   const vc = vcApi(ctx);
-  return { keyBinding: vc.keyBinding, chain: { trust: ctx.verify.trust, rpc: ctx.verify.rpc } };
+  const chain = { trust: ctx.verify.trust, rpc: ctx.verify.rpc };
+  return credential === undefined || keyBindingApplies(credential) ? { keyBinding: vc.keyBinding, chain } : { chain };
 }
 
 function fields(report: Pick<VcVerificationReport, "verdict" | "checks" | "warnings">) {
@@ -242,7 +244,8 @@ export const VC_API_ROUTES: readonly Route[] = [
       ...errors(400, 413, 415, 429),
     },
     handler: async (ctx, _req, res, { body }) => {
-      const report = await verifyVc((body as { verifiableCredential: JsonObject }).verifiableCredential, verifyOptions(ctx));
+      const credential = (body as { verifiableCredential: JsonObject }).verifiableCredential;
+      const report = await verifyVc(credential, verifyOptions(ctx, credential));
       answer(res, fields(report), report.verdict);
     },
   },

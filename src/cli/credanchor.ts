@@ -9,7 +9,7 @@ import { statusHistoriesOf } from "../verifier/status-history.ts";
 import { loadTrustList } from "../verifier/trust-files.ts";
 import type { TrustList } from "../verifier/trust.ts";
 import { RPC_TRANSPORT, verifyBundles, type VerificationReport } from "../verifier/verify-bundle.ts";
-import { discloseCommand } from "./holder-commands.ts";
+import { discloseCommand, exportVcCommand } from "./holder-commands.ts";
 import { eraseCommand, issueCommand, revokeCommand, statusCommand } from "./issuer-commands.ts";
 import { backupCommand } from "./backup-command.ts";
 import { issuerAdminCommand } from "./issuer-admin-commands.ts";
@@ -183,6 +183,7 @@ const COMMANDS: { name: string; summary: string; run(argv: string[]): Promise<nu
   eraseCommand,
   { name: "verify", summary: "check proof bundles independently (no issuer needed)", run: verifyCommand },
   discloseCommand,
+  exportVcCommand,
   keysCommand,
   statusListCommand,
   issuerAdminCommand,

@@ -7,6 +7,7 @@ import { CredanchorError } from "../core/errors.ts";
 import type { JsonValue } from "../core/json.ts";
 import { parsePointer } from "../core/pointer.ts";
 import type { Command } from "./issuer-commands.ts";
+import { exportBundleAsVc } from "../vc/export-bundle.ts";
 import { terminalSafe } from "./terminal.ts";
 
 const DISCLOSE_USAGE = `Usage: credanchor disclose <bundle.json> --hide <pointer>… [--out derived.json]
@@ -41,9 +42,9 @@ function preview(value: JsonValue): string {
   return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
 }
 
-function printError(error: unknown): void {
+function printError(command: string, error: unknown): void {
   if (!(error instanceof CredanchorError)) throw error;
-  console.error(terminalSafe(`credanchor disclose: ${error.shortMessage} (${error.code})`));
+  console.error(terminalSafe(`credanchor ${command}: ${error.shortMessage} (${error.code})`));
   for (const d of error.details) console.error(terminalSafe(`  ${d.path === "" ? "(root)" : d.path}: ${d.message}`));
 }
 
@@ -79,16 +80,21 @@ async function runDisclose(argv: string[]): Promise<number> {
     else process.stdout.write(derived + "\n");
     return 0;
   } catch (error) {
-    if (error instanceof CredanchorError) {
-      printError(error);
-      return 2;
-    }
-    if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "EISDIR") {
-      console.error(terminalSafe(`credanchor disclose: cannot read ${positionals[0]}: ${(error as Error).message}`));
-      return 2;
-    }
-    throw error;
+    return failed("disclose", positionals[0]!, error);
   }
+}
+
+/** Exit code 2 for an unreadable file or a refused bundle, printed; anything else is a bug and propagates. */
+function failed(command: string, file: string, error: unknown): number {
+  if (error instanceof CredanchorError) {
+    printError(command, error);
+    return 2;
+  }
+  if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "EISDIR") {
+    console.error(terminalSafe(`credanchor ${command}: cannot read ${file}: ${(error as Error).message}`));
+    return 2;
+  }
+  throw error;
 }
 
 export const discloseCommand: Command = {
@@ -96,4 +102,46 @@ export const discloseCommand: Command = {
   summary: "derive a proof bundle that hides chosen fields (selective disclosure, offline)",
   usage: DISCLOSE_USAGE,
   run: runDisclose,
+};
+
+const EXPORT_VC_USAGE = `Usage: credanchor export-vc <bundle.json> [--out credential.vc.json]
+
+Writes a proof bundle in the W3C VC form: the credential exactly as anchored, with one proof,
+the credanchor-merkle-2026 anchor proof (a DataIntegrityProof carrying the rest of the bundle).
+"credanchor verify" and the verifier page check it against the chain like the bundle. Nothing
+is added to the credential (every member is anchored): a credential anchored without
+credentialStatus has none (its on-chain status index is in the anchor proof), and there is no
+issuer signature (a v1 bundle has none). Works offline.
+
+Options:
+  --out <file>           write the VC here (default: standard output)
+  -h, --help             show this help
+
+Exit code: 0 done, 2 unreadable bundle, or a credential that is not a W3C VC.`;
+
+async function runExportVc(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: "string" }, help: { type: "boolean", short: "h", default: false } } });
+  if (values.help) {
+    console.log(EXPORT_VC_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    console.error(`credanchor export-vc: name one bundle file\n\n${EXPORT_VC_USAGE}`);
+    return 2;
+  }
+  try {
+    const vc = JSON.stringify(exportBundleAsVc(readFileSync(positionals[0]!, "utf8")), null, 2);
+    if (values.out) writeFileSync(values.out, vc + "\n");
+    else process.stdout.write(vc + "\n");
+    return 0;
+  } catch (error) {
+    return failed("export-vc", positionals[0]!, error);
+  }
+}
+
+export const exportVcCommand: Command = {
+  name: "export-vc",
+  summary: "write a proof bundle in the W3C VC form (the credential with its anchor proof, offline)",
+  usage: EXPORT_VC_USAGE,
+  run: runExportVc,
 };

@@ -25,4 +25,19 @@ describe("the verifier library is browser-safe", () => {
     visit(new URL("../../src/verifier/verify-bundle.ts", import.meta.url));
     expect([...seen].some((href) => href.endsWith("src/chain/read-registry.ts"))).to.equal(true);
   });
+
+  it("behavior: what the page reads VCs and their status lists with (anchor-proof.ts, list-readings.ts, transitively) uses no node: module and no JSON-LD", () => {
+    const seen = new Set<string>();
+    const visit = (url: URL) => {
+      if (seen.has(url.href)) return;
+      seen.add(url.href);
+      const source = readFileSync(url, "utf8");
+      expect(source, url.pathname).not.to.match(/from\s+["']node:|import\(\s*["']node:|\brequire\(|\bprocess\.|from\s+["'](@digitalbazaar|jsonld)/);
+      // Type-only imports are erased: they bring nothing into the page.
+      for (const [, spec] of source.matchAll(/import\s+(?!type\b)[^;]*?from\s+["'](\.{1,2}\/[^"']+)["']/g)) visit(new URL(spec!, url));
+    };
+    visit(new URL("../../src/vc/anchor-proof.ts", import.meta.url));
+    visit(new URL("../../src/verifier/list-readings.ts", import.meta.url));
+    expect([...seen].some((href) => href.endsWith("src/core/bundle.ts"))).to.equal(true);
+  });
 });
