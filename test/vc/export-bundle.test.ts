@@ -1,11 +1,9 @@
 // A v1 proof bundle exported in the VC form (library, `credanchor export-vc`, GET /v1/credentials/{id}/vc): lossless,
 // verified VALID against the chain by the library, the CLI and POST /credentials/verify; a tampered field fails everywhere.
 import { expect } from "chai";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { createVcApiContext } from "../../src/api/vc-api.ts";
 import { chainKeyBinding } from "../../src/chain/assertion-keys.ts";
 import { encodeBundle, type Bundle } from "../../src/core/bundle.ts";
@@ -19,21 +17,10 @@ import { verifyVc } from "../../src/vc/verify.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { call } from "../api/http.ts";
 import { expectCode, sampleBadge } from "../core/helpers.ts";
+import { cli } from "../helpers/cli.ts";
 import { openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
 
-const exec = promisify(execFile);
 const ISSUER_1: Principal = { kind: "issuer", issuerId: 1, keyId: "test" };
-const NO_SHIPPED_BOOKS = mkdtempSync(join(tmpdir(), "credanchor-no-books-"));
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ["src/cli/credanchor.ts", ...args], { env: { ...process.env, RPC_URL: "", CHAIN_PORT: "", CREDANCHOR_CONFIG: "", DEPLOYMENTS_DIR: NO_SHIPPED_BOOKS } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** The VC with `credentialSubject.achievement.name` changed. */
 function tampered(vc: JsonObject): JsonObject {
@@ -75,7 +62,6 @@ describe("a v1 bundle exported in the VC form (library, CLI, HTTP)", function ()
     if (stack) removeDir(stack.dir);
     await chain?.stop();
     if (dir) removeDir(dir);
-    removeDir(NO_SHIPPED_BOOKS);
   });
 
   const chainOptions = () => ({ trust: createTrustList([chain.addressBook()]), rpc: { 31337: chain.url } });
