@@ -227,7 +227,7 @@ export const ROUTES: readonly Route[] = [
     responses: { 201: { description: "Created; the token is shown only here", schema: S.ShareLinkCreated }, ...errors(400, 401, 403, 404, 409, 410, 413, 415, 422, 503) },
     handler: async (ctx, req, res, input) => {
       const created = await ctx.service.createShareLink(actorOf(input), input.params.id as string, input.body as z.infer<typeof S.CreateShareLinkBody>);
-      res.status(201).json({ ...created, url: `${baseUrl(ctx, req)}/verify/#share=${created.token}` });
+      res.status(201).json({ ...created, url: `${baseUrl(ctx, req)}/verify#share=${created.token}` });
     },
   },
   {
@@ -256,7 +256,7 @@ export const ROUTES: readonly Route[] = [
     tag: "share links",
     summary: "Open a share link: the disclosed bundle it serves (public; the token is the capability)",
     description:
-      "The bundle the holder or issuer chose to disclose, nothing else. The verifier page (`/verify/#share=<token>`) fetches it and verifies it against the chain itself: the answer is only the bundle's transport. Unknown or wrong token: 404 NOT_FOUND; revoked: 410 SHARE_LINK_REVOKED; expired: 410 SHARE_LINK_EXPIRED; the credential erased: 404 (its links left no trace). Limited per client like POST /v1/verify (429 with Retry-After). CORS open, so a verifier page saved to disk can fetch it.",
+      "The bundle the holder or issuer chose to disclose, nothing else. The verifier page (`/verify#share=<token>`) fetches it and verifies it against the chain itself: the answer is only the bundle's transport. Unknown or wrong token: 404 NOT_FOUND; revoked: 410 SHARE_LINK_REVOKED; expired: 410 SHARE_LINK_EXPIRED; the credential erased: 404 (its links left no trace). Limited per client like POST /v1/verify (429 with Retry-After). CORS open, so a verifier page saved to disk can fetch it.",
     auth: "none",
     rateLimited: true,
     params: { token: S.ShareTokenParam },

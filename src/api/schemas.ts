@@ -287,7 +287,7 @@ export const ShareLinkInfo = z
   .meta({ id: "ShareLinkInfo" });
 export const ShareLinkCreated = ShareLinkInfo.extend({
   token: z.string().describe("Shown once; only its SHA-256 is stored."),
-  url: z.string().describe("The verifier page opening the link: <service>/verify/#share=<token> (the token stays in the fragment, out of server logs)."),
+  url: z.string().describe("The verifier page opening the link: <service>/verify#share=<token> (the token stays in the fragment, out of server logs)."),
 }).meta({ id: "ShareLink" });
 export const ShareLinkListResponse = z.strictObject({ links: z.array(ShareLinkInfo) }).meta({ id: "ShareLinkList" });
 export const HolderKeyResponse = z

@@ -68,7 +68,7 @@ describe("share links (HTTP, real service)", function () {
     expect(S.ShareLinkCreated.safeParse(created.body).success).to.equal(true);
     expect(created.body).to.include({ credentialId: ids[0], state: "active", createdBy: "issuer" });
     expect(created.body.token).to.match(/^csl_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
-    expect(created.body.url).to.equal(`https://issuer.example/verify/#share=${created.body.token}`);
+    expect(created.body.url).to.equal(`https://issuer.example/verify#share=${created.body.token}`);
 
     const opened = await open(created.body.token);
     expect(opened.status, opened.text).to.equal(200);
