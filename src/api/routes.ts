@@ -175,7 +175,7 @@ export const ROUTES: readonly Route[] = [
     tag: "credentials",
     summary: "A printable one-page certificate (PDF) with a QR code that verifies it",
     description:
-      "Achievement, holder, issuer (its name and identity as the chain records them, with a warning when the credential names another), dates, and a QR code. The QR code opens the verifier page with the compact proof bundle in the URL fragment (`/verify#b=…`), so a phone verifies the paper against the chain without the issuer; a credential too large for a QR code (over 2,200 characters of URL) gets the verifier page's address instead.",
+      "Achievement, holder, issuer (its name and identity as the chain records them, with a warning when the credential names another), dates, and a QR code. The QR code opens the verifier page with the compact proof bundle in the URL fragment (`/verify#b=…`), so a phone verifies the paper against the chain without the issuer; a credential too large for a QR code (over 2,200 characters of URL) gets a share link instead (`/verify#share=…`): each such PDF makes a new link of the whole credential, listed with `createdBy: \"pdf\"` and revocable like any other.",
     auth: "issuer",
     params: { id: S.CredentialIdParam },
     responses: { 200: { description: "The certificate", contentType: "application/pdf" }, ...errors(400, 401, 403, 404, 409, 410, 503) },
@@ -185,8 +185,10 @@ export const ROUTES: readonly Route[] = [
       const ended = new AbortController();
       res.once("close", () => ended.abort());
       const [report] = await verifyBundles([bundle], { ...ctx.verify, signal: ended.signal });
-      const base = ctx.publicUrl ?? `${req.protocol}://${req.get("host")}`;
-      const { pdf } = await certificatePdf({ bundle, credentialId: params.id as string, verifierUrl: `${base}/verify`, ...(report?.issuer ? { issuer: report.issuer } : {}) });
+      const base = baseUrl(ctx, req);
+      // Too large for the code: a new share link of the whole credential (listed as made by "pdf", revocable).
+      const shareUrl = async () => `${base}/verify#share=${(await ctx.service.createShareLink({ principal: principal! }, params.id as string, { createdBy: "pdf" })).token}`;
+      const { pdf } = await certificatePdf({ bundle, credentialId: params.id as string, verifierUrl: `${base}/verify`, shareUrl, ...(report?.issuer ? { issuer: report.issuer } : {}) });
       res.type("application/pdf").setHeader("Content-Disposition", `inline; filename="certificate-${params.id as string}.pdf"`);
       res.send(Buffer.from(pdf));
     },

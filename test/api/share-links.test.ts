@@ -4,6 +4,7 @@ import { expect } from "chai";
 import { decodeBundle } from "../../src/core/bundle.ts";
 import type { JsonObject } from "../../src/core/json.ts";
 import * as S from "../../src/api/schemas.ts";
+import { certificatePdf } from "../../src/issuer/certificate-pdf.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call as callHttp, expectDocumented, expectError, type Call } from "./http.ts";
@@ -49,7 +50,9 @@ describe("share links (HTTP, real service)", function () {
     issuer = stack.tokens[1]!;
     api = await serveApi(stack, { publicUrl: "https://issuer.example" });
     doc = (await callHttp(api.base, "GET", "/openapi.json")).body;
-    const submitted = await call("POST", "/v1/credentials", { token: issuer, body: { credentials: [badge("Share A"), badge("Share B"), badge("Share C")] } });
+    const large = badge("Share large");
+    ((large.credentialSubject as JsonObject).achievement as JsonObject).description = "A long description. ".repeat(150);
+    const submitted = await call("POST", "/v1/credentials", { token: issuer, body: { credentials: [badge("Share A"), badge("Share B"), badge("Share C"), large] } });
     ids = submitted.body.credentials.map((c: { id: string }) => c.id);
     const principal = { kind: "issuer", issuerId: 1, keyId: "t" } as const;
     await runUntil(stack, async () => (await Promise.all(ids.map((id) => stack.service.getCredential(principal, id)))).every((c) => c.bundle !== undefined));
@@ -171,6 +174,22 @@ describe("share links (HTTP, real service)", function () {
     expect(await stack.rows("SELECT credential_id FROM holder_keys WHERE credential_id = ?", ids[0])).to.deep.equal([]);
     expectError(await call("GET", links(ids[0]!), { token: key }), 401, "UNAUTHORIZED");
     expectError(await call("POST", links(ids[0]!), { token: issuer }), 410, "GONE");
+  });
+
+  it("behavior: a credential too large for a QR code gets a printed share link: the PDF's code holds /verify#share=…, and the link is listed as made by pdf", async function () {
+    const large = ids[3]!;
+    const pdf = await callHttp(api.base, "GET", `/v1/credentials/${large}/pdf`, { token: issuer });
+    expect(pdf.status, pdf.text.slice(0, 200)).to.equal(200);
+    const listed = await call("GET", links(large), { token: issuer });
+    expect(listed.body.links).to.have.length(1);
+    expect(listed.body.links[0]).to.deep.include({ createdBy: "pdf", hidden: [], state: "active" });
+    const bundle = (await stack.service.getCredential({ kind: "issuer", issuerId: 1, keyId: "t" }, large)).bundle!;
+    const made = await certificatePdf({ bundle, credentialId: large, verifierUrl: `${api.base}/verify`, shareUrl: async () => `${api.base}/verify#share=csl_x` });
+    expect(made.qr).to.deep.include({ text: `${api.base}/verify#share=csl_x`, holdsBundle: false, viaShareLink: true });
+    const small = (await stack.service.getCredential({ kind: "issuer", issuerId: 1, keyId: "t" }, ids[1]!)).bundle!;
+    let asked = false;
+    const fits = await certificatePdf({ bundle: small, credentialId: ids[1]!, verifierUrl: `${api.base}/verify`, shareUrl: async () => ((asked = true), "") });
+    expect(fits.qr.holdsBundle && !fits.qr.viaShareLink && !asked, "a credential that fits makes no link").to.equal(true);
   });
 
   it("behavior: opening links is rate-limited per client like POST /v1/verify (429 with Retry-After)", async function () {
