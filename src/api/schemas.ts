@@ -117,7 +117,7 @@ export const ErrorResponse = z
     ],
   });
 
-const CredentialState = z.enum(CREDENTIAL_STATES as [string, ...string[]]);
+const CredentialState = z.enum(CREDENTIAL_STATES);
 export const Bundle = BundleSchema.meta({ id: "Bundle" });
 
 export const SubmitResponse = z

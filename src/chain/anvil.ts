@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, renameSync } from "node:fs";
 import { createRequire } from "node:module";
 import { DEV_CHAIN_ID, DEV_MNEMONIC } from "./dev-accounts.ts";
-import { getFreePort, isRpcUp, type LocalNode } from "./local-node.ts";
+import { getFreePort, superviseChainProcess, type LocalNode } from "./local-node.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -63,37 +63,6 @@ export async function startAnvil({ port, statePath, stateIntervalSeconds = DEFAU
   // Its own process group: a Ctrl-C at the terminal reaches only the service, which then stops
   // the chain itself (after the pipeline), instead of the chain dying first and looking like a crash.
   const child = spawn(anvilBinary(), args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let output = "";
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4_000);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let spawnError: Error | undefined;
-  child.once("error", (error) => (spawnError = error));
-
-  // SIGTERM makes Anvil write its state file before exiting: give it time to finish.
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
-
-  const deadline = Date.now() + timeoutMs;
-  while (!(await isRpcUp(url))) {
-    if (spawnError) throw new Error(`cannot run anvil (${anvilBinary()}): ${spawnError.message}`);
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`anvil exited (${child.exitCode ?? child.signalCode}) before answering on ${url}:\n${output.trim()}`);
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`anvil did not answer on ${url} within ${timeoutMs} ms:\n${output.trim()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { url, port: chosenPort, process: child, stop, output: () => output };
+  // SIGTERM makes Anvil write its state file before exiting: `stop` gives it 10 s to finish.
+  return superviseChainProcess(child, { name: `anvil (${anvilBinary()})`, url, port: chosenPort, timeoutMs, killAfterMs: 10_000 });
 }

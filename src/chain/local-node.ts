@@ -64,6 +64,22 @@ export async function startLocalNode(
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  return superviseChainProcess(child, { name: "hardhat node", url, port: chosenPort, timeoutMs, killAfterMs: 5_000 });
+}
+
+/**
+ * Watches a spawned chain process until its JSON-RPC answers at `url`: keeps the last few
+ * kilobytes it printed (for the error when it dies first or never answers), and gives a `stop`
+ * that sends SIGTERM, then SIGKILL after `killAfterMs`, and waits for the exit.
+ *
+ * @example
+ * const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+ * const node = await superviseChainProcess(child, { name: "anvil", url, port, timeoutMs: 30_000, killAfterMs: 10_000 });
+ */
+export async function superviseChainProcess(
+  child: ChildProcess,
+  { name, url, port, timeoutMs, killAfterMs }: { name: string; url: string; port: number; timeoutMs: number; killAfterMs: number },
+): Promise<LocalNode & { output: () => string }> {
   let output = "";
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4_000);
@@ -71,11 +87,13 @@ export async function startLocalNode(
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let spawnError: Error | undefined;
+  child.once("error", (error) => (spawnError = error));
 
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      const timer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
       await exited;
       clearTimeout(timer);
     }
@@ -83,14 +101,15 @@ export async function startLocalNode(
 
   const deadline = Date.now() + timeoutMs;
   while (!(await isRpcUp(url))) {
-    if (child.exitCode !== null) {
-      throw new Error(`hardhat node exited with code ${child.exitCode} before answering:\n${output}`);
+    if (spawnError) throw new Error(`cannot run ${name}: ${spawnError.message}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before answering on ${url}:\n${output.trim()}`);
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`hardhat node did not answer on ${url} within ${timeoutMs} ms:\n${output}`);
+      throw new Error(`${name} did not answer on ${url} within ${timeoutMs} ms:\n${output.trim()}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { url, port: chosenPort, process: child, stop };
+  return { url, port, process: child, stop, output: () => output };
 }

@@ -2,7 +2,7 @@
 // Implemented by src/issuer/service.ts over a store (src/store) and the chain (src/chain).
 // Views the API answers with are its schemas' types (z.infer): each shape is written once.
 import type { z } from "zod";
-import type { ApiKeyInfo, BatchResponse, ChainTransaction, StatusChangeResponse, TombstoneResponse } from "../api/schemas.ts";
+import type { ApiKeyInfo, BatchResponse, ChainTransaction, CredentialResponse, StatusChangeBody, StatusChangeResponse, SubmitBody, TombstoneResponse } from "../api/schemas.ts";
 import type { Bundle } from "../core/bundle.ts";
 import type { JsonObject } from "../core/json.ts";
 import type { CreatedShareLink, ShareActor, ShareLinkOrigin, ShareLinkView } from "./use-cases/share-links.ts";
@@ -22,8 +22,8 @@ export type CreateApiKeyRequest = { label?: string; expiresAt?: string };
  * Lifecycle of a credential, in order. `confirmed` = its anchor has K confirmations; `failed` = its
  * batch can never be anchored (e.g. the signer key lost its authorisation): see the batch's error.
  */
-export type CredentialState = "queued" | "batched" | "anchoring" | "anchored" | "confirmed" | "failed";
-export const CREDENTIAL_STATES: readonly CredentialState[] = ["queued", "batched", "anchoring", "anchored", "confirmed", "failed"];
+export const CREDENTIAL_STATES = ["queued", "batched", "anchoring", "anchored", "confirmed", "failed"] as const;
+export type CredentialState = (typeof CREDENTIAL_STATES)[number];
 
 /**
  * Lifecycle of a batch: built (tree + proofs stored) → sending (tx signed/broadcast) → mined →
@@ -35,11 +35,11 @@ export type StatusAction = StatusChangeView["action"];
 /** Lifecycle of a status change (revocation request) on-chain. */
 export type StatusChangeState = StatusChangeView["state"];
 
-export type SubmitRequest = {
-  credentials: unknown[];
-  /** Retry safety: same key + same body → same answer; same key + another body → IDEMPOTENCY_CONFLICT. */
-  idempotencyKey?: string;
-};
+/** The API's request body, plus the `Idempotency-Key` header. */
+export type SubmitRequest = z.infer<typeof SubmitBody> & Idempotent;
+
+/** Retry safety: same key + same body → same answer; same key + another body → IDEMPOTENCY_CONFLICT. */
+type Idempotent = { idempotencyKey?: string };
 
 /** `duplicate`: the issuer submitted a credential with the same own `id` before; this is that record (nothing new was issued). */
 export type AcceptedCredential = { id: string; statusIndex: number; state: CredentialState; duplicate?: true };
@@ -47,36 +47,20 @@ export type SubmitResult = { credentials: AcceptedCredential[]; replayed: boolea
 
 export type ChainTxView = z.infer<typeof ChainTransaction>;
 
-export type CredentialView = {
-  id: string;
-  issuerId: number;
-  statusIndex: number;
-  state: CredentialState;
-  createdAt: string;
-  batchId?: number;
-  /** Present once the credential's batch is mined (state anchored or confirmed) and not erased. */
-  bundle?: Bundle;
-  /** The credential as submitted (absent once erased). */
-  credential?: JsonObject;
-  erasedAt?: string;
-  /** On-chain status as last applied by this service. */
-  revoked: boolean;
-  suspended: boolean;
-};
+/**
+ * The API's credential view; `bundle` (present once the batch is mined, until erasure) and
+ * `credential` (as submitted, until erasure) typed as the core's JSON types rather than the
+ * schema's open records. `revoked`/`suspended`: on-chain status as last applied by this service.
+ */
+export type CredentialView = Omit<z.infer<typeof CredentialResponse>, "bundle" | "credential"> & { bundle?: Bundle; credential?: JsonObject };
 
 export type BatchView = z.infer<typeof BatchResponse>;
 
-export type StatusChangeRequest = {
-  action: StatusAction;
-  /** Any mix; all must belong to the caller. At least one of credentialIds, statusIndices, batchId. */
-  credentialIds?: string[];
-  statusIndices?: number[];
-  /** Revoke a whole batch's root (action must be "revoke"). */
-  batchId?: number;
-  /** 0..255, recorded in the on-chain event. */
-  reason?: number;
-  idempotencyKey?: string;
-};
+/**
+ * The API's request body (credentialIds, statusIndices and batchId in any mix, all the caller's;
+ * at least one), plus the `Idempotency-Key` header.
+ */
+export type StatusChangeRequest = z.infer<typeof StatusChangeBody> & Idempotent;
 
 export type StatusChangeView = z.infer<typeof StatusChangeResponse>;
 

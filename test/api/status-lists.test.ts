@@ -3,11 +3,9 @@
 // `credanchor status-list build|check` catching a lying list. Real chain, real service, real HTTP.
 import { checkStatus, decodeList } from "@digitalbazaar/vc-bitstring-status-list";
 import { expect } from "chai";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { credentialRegistryV2Abi } from "../../src/chain/abi.ts";
 import { isBitSet, readStatusWords } from "../../src/chain/read-registry.ts";
 import type { JsonObject } from "../../src/core/json.ts";
@@ -21,22 +19,11 @@ import { verifyingSuites } from "../../src/vc/suites.ts";
 import { openBadge } from "../vc/fixtures.ts";
 import { openStack, removeDir, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call, expectError } from "./http.ts";
+import { cli } from "../helpers/cli.ts";
 
-const exec = promisify(execFile);
-const NO_SHIPPED_BOOKS = mkdtempSync(join(tmpdir(), "credanchor-no-books-"));
 const BOUNDARIES = [0, 7, 8, 255, 256, 131_071];
 const REFRESH_MS = 60_000;
 const ACTION = { revoke: 0, suspend: 1, reinstate: 2 } as const;
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ["src/cli/credanchor.ts", ...args], { env: { ...process.env, RPC_URL: "", CREDANCHOR_CONFIG: "", DEPLOYMENTS_DIR: NO_SHIPPED_BOOKS } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe("src/api: status lists built from the chain (GET /status-lists, status-list build|check)", function () {
   this.timeout(180_000);
@@ -76,7 +63,6 @@ describe("src/api: status lists built from the chain (GET /status-lists, status-
     await stack?.close();
     await chain?.stop();
     if (dir) removeDir(dir);
-    removeDir(NO_SHIPPED_BOOKS);
   });
 
   /** Issuer 1 changes statuses on-chain (its hot signer key), mined before this returns. */

@@ -1,9 +1,7 @@
 // `credanchor verify` as a user runs it: a real hardhat node, bundle files on disk, exit codes 0/1/2.
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { expect } from "chai";
 import { ContractFactory, JsonRpcProvider, type Contract } from "ethers";
 import hre from "hardhat";
@@ -14,21 +12,10 @@ import { buildCredentialTree } from "../../src/core/merkle.ts";
 import { prepareCredential } from "../../src/core/prepare.ts";
 import { getFreePort, startLocalNode, type LocalNode } from "../../src/chain/local-node.ts";
 import { sampleBadge } from "../core/helpers.ts";
+import { cli } from "../helpers/cli.ts";
 
-const exec = promisify(execFile);
 // The CLI always trusts the shipped deployments/*.json; a dev machine's localhost.json may name
 // the node's deterministic first address, so tests trust only what they pass with --trust.
-const NO_SHIPPED_BOOKS = mkdtempSync(join(tmpdir(), "credanchor-no-books-"));
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ["src/cli/credanchor.ts", ...args], { env: { ...process.env, RPC_URL: "", CHAIN_PORT: "", CREDANCHOR_CONFIG: "", DEPLOYMENTS_DIR: NO_SHIPPED_BOOKS, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /**
  * What a terminal shows for `text`: lines after carriage returns, cursor up/down (`ESC[nA`,

@@ -1,10 +1,8 @@
 // `credanchor verify --show` as a user runs it: the certificate (achievement, holder, issuer from
 // the chain, dates, status with date and reason) before the checks, all text terminal-safe.
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { expect } from "chai";
 import { certificateLines } from "../../src/cli/certificate-text.ts";
 import type { Bundle } from "../../src/core/bundle.ts";
@@ -14,20 +12,9 @@ import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundle, type VerificationReport } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { cli } from "../helpers/cli.ts";
 
-const exec = promisify(execFile);
-const NO_SHIPPED_BOOKS = mkdtempSync(join(tmpdir(), "credanchor-no-books-"));
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ["src/cli/credanchor.ts", ...args], { env: { ...process.env, RPC_URL: "", CHAIN_PORT: "", CREDANCHOR_CONFIG: "", DEPLOYMENTS_DIR: NO_SHIPPED_BOOKS } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe("credanchor verify --show (CLI)", function () {
   this.timeout(120_000);

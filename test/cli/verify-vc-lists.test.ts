@@ -2,11 +2,9 @@
 // its published lists (fetched, signature verified); a list that disagrees with the chain is a warning naming it, an
 // unreachable list is "list unavailable" and never a failure.
 import { expect } from "chai";
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { createVcApiContext } from "../../src/api/vc-api.ts";
 import { addAssertionKey } from "../../src/chain/assertion-keys.ts";
 import type { JsonObject } from "../../src/core/json.ts";
@@ -16,21 +14,10 @@ import { generateAssertionKey } from "../../src/vc/keys.ts";
 import { call } from "../api/http.ts";
 import { openBadge } from "../vc/fixtures.ts";
 import { openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { cli } from "../helpers/cli.ts";
 
-const exec = promisify(execFile);
-const NO_SHIPPED_BOOKS = mkdtempSync(join(tmpdir(), "credanchor-no-books-"));
 const ISSUER_1: Principal = { kind: "issuer", issuerId: 1, keyId: "test" };
 const REFRESH_MS = 60_000;
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ["src/cli/credanchor.ts", ...args], { env: { ...process.env, RPC_URL: "", CHAIN_PORT: "", CREDANCHOR_CONFIG: "", DEPLOYMENTS_DIR: NO_SHIPPED_BOOKS } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe("credanchor verify on a standard VC: status from its lists beside the chain (CLI, real service)", function () {
   this.timeout(180_000);
@@ -67,7 +54,6 @@ describe("credanchor verify on a standard VC: status from its lists beside the c
     if (stack) removeDir(stack.dir);
     await chain?.stop();
     if (dir) removeDir(dir);
-    removeDir(NO_SHIPPED_BOOKS);
   });
 
   /** Issues a VC through the VC-API, waits for its anchor and writes its latest form (both proofs) to a file. */

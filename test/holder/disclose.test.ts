@@ -1,11 +1,9 @@
 // Selective disclosure for holders: `credanchor disclose` and POST /v1/credentials/{id}/disclose,
 // on a real chain, service and HTTP server; derived bundles verify and hold no hidden value.
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { expect } from "chai";
 import pino from "pino";
 import { createApp } from "../../src/api/app.ts";
@@ -17,20 +15,10 @@ import { verifyBundle, type VerifyOptions } from "../../src/verifier/verify-bund
 import { call as callHttp, expectDocumented, expectError, type Call } from "../api/http.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { openStack, removeDir, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { cli } from "../helpers/cli.ts";
 
-const exec = promisify(execFile);
 const BIRTH_DATE = "1990-07-14-unique-birth";
 const HOLDER_NAME = "Ada Q. Lovelace-Unique";
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ["src/cli/credanchor.ts", ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe("holder: selective disclosure (CLI and API)", function () {
   let chain: Chain;

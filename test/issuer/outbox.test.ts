@@ -84,7 +84,7 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
     await runUntil(stack, async () => (await stack.service.getStatusChange(issuer1, change.id)).state === "confirmed");
     const view = await stack.service.getStatusChange(issuer1, change.id);
     expect(view.progress).to.deep.equal({ transactions: 1, landed: 1, failed: 0 });
-    const tx = stack.db.prepare("SELECT outcome, failure FROM chain_txs WHERE kind = 'revokeRoot'").get();
+    const tx = (await stack.rows("SELECT outcome, failure FROM chain_txs WHERE kind = 'revokeRoot'"))[0];
     expect(tx).to.deep.equal({ outcome: "done", failure: "AnchorRootAlreadyRevoked" });
     expect((await stack.service.getBatch(issuer1, batchId)).rootRevoked).to.equal(true);
     expect((await stack.service.getCredential(issuer1, ids[0]!)).revoked).to.equal(true);
@@ -131,7 +131,7 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
     // On-chain: every index is revoked; in the service too.
     const [revoked] = await chain.publicClient.readContract({ address: chain.registry, abi: credentialRegistryAbi, functionName: "getStatusWords", args: [1n, 0n, 2048n] });
     for (const index of indices) expect((revoked[index >> 8]! >> BigInt(index & 255)) & 1n, `index ${index}`).to.equal(1n);
-    const stored = stack.db.prepare("SELECT count(*) FROM credentials WHERE issuer_id = 1 AND revoked = 1").pluck().get();
+    const stored = (await stack.rows("SELECT count(*) AS n FROM credentials WHERE issuer_id = 1 AND revoked = 1"))[0]!.n;
     expect(stored).to.equal(indices.length);
 
     await laterWorkLands(stack, "Bulk");
@@ -139,7 +139,7 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
 
   it("behavior: (b') a status change too large for one transaction fails for good (reason, metric, webhook) instead of blocking; later work lands", async function () {
     stack = await openStack(chain, { statusListSize: 2 ** 19, batch: { maxSize: 10_000, maxWaitMs: 0 }, statusGasBudget: 1_000_000_000 });
-    stack.db.prepare("UPDATE issuers SET webhook_url = 'http://127.0.0.1:9/hook' WHERE id = 1").run();
+    await stack.rows("UPDATE issuers SET webhook_url = 'http://127.0.0.1:9/hook' WHERE id = 1");
     const { credentials } = await stack.service.submitCredentials(1, { credentials: Array.from({ length: 2_000 }, (_, j) => badge(`Huge ${j}`)) });
     const change = (await stack.service.requestStatusChange(issuer1, { action: "revoke", statusIndices: credentials.map((c) => c.statusIndex) })).change;
     expect(change.progress.transactions).to.equal(1);
@@ -148,7 +148,7 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
     expect(view.error).to.match(/too large for one transaction/);
     expect(view.progress).to.deep.equal({ transactions: 1, landed: 0, failed: 1 });
     expect((await stack.service.stats()).chainTxsClosed).to.deep.include({ kind: "status", outcome: "failed", failure: "GasLimitExceeded", count: 1 });
-    const hook = stack.db.prepare("SELECT payload FROM webhook_deliveries WHERE event = 'revocation.failed'").pluck().get() as string;
+    const hook = (await stack.rows("SELECT payload FROM webhook_deliveries WHERE event = 'revocation.failed'"))[0]!.payload as string;
     expect(JSON.parse(hook)).to.include({ event: "revocation.failed", revocationId: change.id, failure: "GasLimitExceeded" });
     // Nothing was mined for it, and its credentials can still be revoked (in smaller requests).
     expect((await stack.service.getCredential(issuer1, credentials[0]!.id)).revoked).to.equal(false);
@@ -166,7 +166,7 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
       await stack.pipeline.tick(); // builds the batch, signs and broadcasts anchor(root)
       const batchId = (await stack.service.getCredential(issuer1, ids[0]!)).batchId!;
       firstRoot = (await stack.service.getBatch(issuer1, batchId)).root as Hex;
-      const ours = stack.db.prepare("SELECT max_fee, priority_fee FROM tx_attempts").get() as { max_fee: string; priority_fee: string };
+      const ours = (await stack.rows("SELECT max_fee, priority_fee FROM tx_attempts"))[0] as { max_fee: string; priority_fee: string };
       // Issuer 2 copies the root from the mempool and outbids us.
       frontRun = await send(chain, chain.issuers[1]!.key, "anchor", [firstRoot], {
         gas: 100_000n,
@@ -178,7 +178,7 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
       await rpc(chain, "evm_setAutomine", [true]);
     }
     expect((await chain.publicClient.getTransactionReceipt({ hash: frontRun })).status).to.equal("success");
-    const ourAttempt = stack.db.prepare("SELECT hash FROM tx_attempts").pluck().get() as Hex;
+    const ourAttempt = (await stack.rows("SELECT hash FROM tx_attempts"))[0]!.hash as Hex;
     expect((await chain.publicClient.getTransactionReceipt({ hash: ourAttempt })).status).to.equal("success");
 
     await runUntil(stack, async () => (await Promise.all(ids.map(async (id) => (await stack.service.getCredential(issuer1, id)).state === "confirmed"))).every(Boolean), 30_000);
@@ -204,7 +204,7 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
     await chain.publicClient.waitForTransactionReceipt({ hash: await send(chain, chain.issuers[1]!.key, "anchor", [root]) });
     await runUntil(stack, async () => (await stack.service.getCredential(issuer1, credentials[0]!.id)).state === "confirmed");
     expect((await stack.service.getBatch(issuer1, batchId)).root).to.equal(root);
-    expect(stack.db.prepare("SELECT count(*) FROM tx_attempts").pluck().get()).to.equal(1);
+    expect((await stack.rows("SELECT count(*) AS n FROM tx_attempts"))[0]!.n).to.equal(1);
     await laterWorkLands(stack, "Taken");
   });
 
@@ -232,11 +232,11 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
     // A registry call that always reverts without a reason we can decode (no such function).
     const stuck = await stack.store.outbox.enqueue({ signer, kind: "status", refId: 999_999, data: "0xdeadbeef", at: Date.now() });
     await laterWorkLands(stack, "Stuck");
-    const row = stack.db.prepare("SELECT state, outcome, errors, nonce FROM chain_txs WHERE id = ?").get(stuck) as { state: string; outcome: string | null; errors: number; nonce: number | null };
+    const row = (await stack.rows("SELECT state, outcome, errors, nonce FROM chain_txs WHERE id = ?", stuck))[0] as { state: string; outcome: string | null; errors: number; nonce: number | null };
     expect(row).to.include({ state: "queued", outcome: null, nonce: null }); // still retried, never holding a nonce
     expect(row.errors).to.be.greaterThan(0);
     // No nonce gap: every transaction of the signer was mined in order.
-    const nonces = (stack.db.prepare("SELECT nonce FROM chain_txs WHERE nonce IS NOT NULL ORDER BY nonce").pluck().all() as number[]);
+    const nonces = (await stack.rows("SELECT nonce FROM chain_txs WHERE nonce IS NOT NULL ORDER BY nonce")).map((r) => r.nonce as number);
     expect(nonces).to.deep.equal(nonces.map((_, k) => nonces[0]! + k));
   });
 
@@ -280,7 +280,7 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
     stack = await openStack(chain);
     const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge("C0"), badge("C1"), badge("C2")] });
     const [a, b, c] = credentials.map((x) => x.id) as [string, string, string];
-    const before = stack.db.prepare("SELECT count(*) FROM chain_txs").pluck().get() as number;
+    const before = (await stack.rows("SELECT count(*) AS n FROM chain_txs"))[0]!.n as number;
     // Nothing anchored yet: the batch cannot be revoked as a root, its credentials can.
     await stack.pipeline.closeDueBatches();
     const batchId = (await stack.service.getCredential(issuer1, a)).batchId!;
@@ -294,7 +294,7 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
     await expectCode(() => stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [b] }), "CONFLICT", /already suspended/);
     // All or nothing: one conflicting index refuses the whole request.
     await expectCode(() => stack.service.requestStatusChange(issuer1, { action: "suspend", credentialIds: [c, b] }), "CONFLICT");
-    const queued = stack.db.prepare("SELECT count(*) FROM chain_txs").pluck().get() as number;
+    const queued = (await stack.rows("SELECT count(*) AS n FROM chain_txs"))[0]!.n as number;
     expect(queued).to.equal(before + 3); // the batch's anchor and the two accepted changes
     // Suspended then reinstated, then suspendable again; revoking a suspended one is fine.
     await stack.service.requestStatusChange(issuer1, { action: "reinstate", credentialIds: [b] });

@@ -12,7 +12,9 @@ import { fileURLToPath } from "node:url";
 import { postgresBinDir } from "../helpers/postgres.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const SUITES = ["test/api/api.test.ts", "test/api/vc-api.test.ts", "test/issuer/service.test.ts", "test/issuer/webhook.test.ts"];
+const SHORT = ["test/api/api.test.ts", "test/api/vc-api.test.ts", "test/issuer/service.test.ts", "test/issuer/webhook.test.ts"];
+// `npm run test:postgres` (POSTGRES_PASS=all) adds the suites too slow for every `npm test`.
+const SUITES = process.env.POSTGRES_PASS === "all" ? [...SHORT, "test/issuer/outbox.test.ts"] : SHORT;
 
 describe("PostgreSQL pass: the service suites on the PostgreSQL store", function () {
   this.timeout(900_000);
