@@ -1,15 +1,12 @@
 // `credanchor share` against the real API (in-process service, real HTTP): the issuer makes a
 // holder key; the holder creates, lists and revokes links with it; --help and usage errors.
 import { expect } from "chai";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import type { JsonObject } from "../../src/core/json.ts";
 import type { Principal } from "../../src/issuer/types.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { CLI } from "../helpers/server-process.ts";
+import { cli as runCli } from "../helpers/cli.ts";
 import { openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
 
-const exec = promisify(execFile);
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 
 describe("credanchor share (real API)", function () {
@@ -18,7 +15,7 @@ describe("credanchor share (real API)", function () {
   let stack: Stack;
   let api: Awaited<ReturnType<typeof serveApi>>;
   let id: string;
-  let env: NodeJS.ProcessEnv;
+  let env: Record<string, string>;
 
   before(async function () {
     chain = await startChain();
@@ -28,7 +25,7 @@ describe("credanchor share (real API)", function () {
     (badge.credentialSubject as JsonObject).birthDate = "1815-12-10";
     ({ id } = (await stack.service.submitCredentials(1, { credentials: [badge] })).credentials[0]!);
     await runUntil(stack, async () => (await stack.service.getCredential(issuer1, id)).bundle !== undefined);
-    env = { ...process.env, CREDANCHOR_URL: api.base, CREDANCHOR_API_KEY: stack.tokens[1]!, CREDANCHOR_HOLDER_KEY: "" };
+    env = { CREDANCHOR_URL: api.base, CREDANCHOR_API_KEY: stack.tokens[1]!, CREDANCHOR_HOLDER_KEY: "" };
   });
 
   after(async function () {
@@ -38,15 +35,7 @@ describe("credanchor share (real API)", function () {
     await chain?.stop();
   });
 
-  const cli = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await exec(process.execPath, [CLI, "share", ...args], { env });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const cli = (...args: string[]) => runCli(["share", ...args], env);
 
   it("default: holder-key (issuer), then create --hide / list / revoke as the holder; the link serves no hidden value and stops when revoked", async function () {
     const made = await cli("holder-key", id, "--json");
