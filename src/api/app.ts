@@ -31,7 +31,7 @@ export const AppLimitsSchema = z.strictObject({
   /** Longest a handler may run once the body is read; then `503 TIMEOUT` (default 60 s). */
   handlerTimeoutMs: z.number().int().positive().optional(),
   /**
-   * Per client (IP address, IPv6 by /64) on the public routes that read the chain (POST /v1/verify):
+   * Per client (IP address, IPv6 by /64) on the costly public routes (POST /v1/verify, GET /v1/share/{token}; one bucket for both):
    * `burst` requests at once, refilled at `perMinute`; beyond, `429 RATE_LIMITED` with Retry-After.
    * `perMinute: 0` turns it off. Default 60 and 60.
    */
