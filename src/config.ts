@@ -65,7 +65,7 @@ export const ConfigSchema = z
     statusGasBudget: intIn(200_000, 1_000_000_000).default(10_000_000),
     /** Most credentials in one POST /v1/credentials. */
     maxCredentialsPerRequest: intIn(1, 10_000).default(10_000),
-    /** POST /v1/verify per client: `verifyRateBurst` requests at once, refilled at `verifyRatePerMinute` (0: no limit). */
+    /** POST /v1/verify and GET /v1/share/{token} (one bucket) per client: `verifyRateBurst` requests at once, refilled at `verifyRatePerMinute` (0: no limit). */
     verifyRatePerMinute: intIn(0, 1_000_000).default(60),
     verifyRateBurst: intIn(1, 1_000_000).default(60),
     /** Most bundles in one POST /v1/verify. */

@@ -205,6 +205,37 @@ function fragmentBundle(hash: string): { source: string; text: string }[] {
   }
 }
 
+/** A share link's token in a fragment (`#share=csl_…`): the service serves the disclosed bundle it names. */
+const SHARE_FRAGMENT = /#share=(csl_[0-9a-f]{16}_[A-Za-z0-9_-]{43})$/;
+
+/**
+ * The bundle a share link serves, fetched from the service at `base` (the page's own, or the
+ * link's). The service is only its transport: the page verifies it against the chain like any
+ * file. A refused link (revoked, expired, unknown) is reported with the service's reason.
+ */
+async function sharedBundle(token: string, base: string): Promise<{ source: string; text: string }> {
+  let reason: string;
+  try {
+    const response = await fetch(new URL(`/v1/share/${token}`, base), { cache: "no-store", referrerPolicy: "no-referrer" });
+    const text = await response.text();
+    if (response.ok) return { source: "share link", text };
+    try {
+      reason = (parseJson(text) as { error: { message: string } }).error.message;
+    } catch {
+      reason = `the service answered ${response.status}`;
+    }
+  } catch (error) {
+    reason = `the service could not be reached (${(error as Error).message})`;
+  }
+  return { source: `share link: ${reason}`, text: "" };
+}
+
+/** What a link's fragment carries: a compact bundle (`#b=`) or a share link (`#share=`), resolved against `base`. */
+async function linkedBundles(hash: string, base: string): Promise<{ source: string; text: string }[]> {
+  const token = SHARE_FRAGMENT.exec(hash)?.[1];
+  return token ? [await sharedBundle(token, base)] : fragmentBundle(hash);
+}
+
 async function readFiles(files: FileList | File[]): Promise<{ source: string; text: string }[]> {
   return Promise.all(Array.from(files).map(async (file) => ({ source: file.name, text: await file.text() })));
 }
@@ -213,8 +244,10 @@ async function readFiles(files: FileList | File[]): Promise<{ source: string; te
  * What a QR code holds: a verifier link with the bundle in its fragment (a printed certificate's),
  * or anything else, verified as given so that the format check says it is no bundle.
  */
-function qrInputs(text: string | undefined, source: string): { source: string; text: string }[] {
+async function qrInputs(text: string | undefined, source: string): Promise<{ source: string; text: string }[]> {
   if (text === undefined) return [{ source: `${source}: no QR code could be read`, text: "" }];
+  const share = SHARE_FRAGMENT.exec(text);
+  if (share && URL.canParse(text)) return [await sharedBundle(share[1]!, text)];
   const fragment = /#b=[A-Za-z0-9_-]+$/.exec(text)?.[0];
   return fragment ? fragmentBundle(fragment).map((input) => ({ ...input, source })) : [{ source, text }];
 }
@@ -222,7 +255,7 @@ function qrInputs(text: string | undefined, source: string): { source: string; t
 /** Bundle files, and images of QR codes (decoded in the page). */
 async function readBundleFiles(files: FileList | File[]): Promise<{ source: string; text: string }[]> {
   const read = async (file: File) =>
-    file.type.startsWith("image/") ? qrInputs(await readQrImage(file), `QR code in ${file.name}`) : [{ source: file.name, text: await file.text() }];
+    file.type.startsWith("image/") ? await qrInputs(await readQrImage(file), `QR code in ${file.name}`) : [{ source: file.name, text: await file.text() }];
   return (await Promise.all(Array.from(files).map(read))).flat();
 }
 
@@ -243,7 +276,7 @@ function setUpCamera(): void {
     scan.result
       .then(async (text) => {
         if (text === undefined) $("live").textContent = "Camera stopped.";
-        else await verify(qrInputs(text, "QR code (camera)"));
+        else await verify(await qrInputs(text, "QR code (camera)"));
       })
       .catch((error: Error) => {
         $("live").textContent = `The camera could not be used: ${error.message}`;
@@ -347,8 +380,8 @@ async function init(): Promise<void> {
     $("settings-status").textContent = "Back to the defaults.";
   });
   setUpCamera();
-  window.addEventListener("hashchange", () => void verify(fragmentBundle(location.hash)));
-  const linked = fragmentBundle(location.hash);
+  window.addEventListener("hashchange", () => void linkedBundles(location.hash, location.href).then(verify));
+  const linked = await linkedBundles(location.hash, location.href);
   if (linked.length) await verify(linked);
   document.body.dataset.ready = "true";
 }

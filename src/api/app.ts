@@ -8,6 +8,7 @@ import { CredanchorError, ServiceError, type ErrorDetail } from "../core/errors.
 import { JSON_LIMITS, parseJson } from "../core/json.ts";
 import type { StatusListProvider } from "../issuer/status-lists.ts";
 import type { IssuerService, Principal } from "../issuer/types.ts";
+import { HOLDER_KEY } from "../issuer/use-cases/share-links.ts";
 import type { VerifyOptions } from "../verifier/verify-bundle.ts";
 import { errorBody, sendError } from "./errors.ts";
 import { Metrics } from "./metrics.ts";
@@ -30,7 +31,7 @@ export const AppLimitsSchema = z.strictObject({
   /** Longest a handler may run once the body is read; then `503 TIMEOUT` (default 60 s). */
   handlerTimeoutMs: z.number().int().positive().optional(),
   /**
-   * Per client (IP address, IPv6 by /64) on the public routes that read the chain (POST /v1/verify):
+   * Per client (IP address, IPv6 by /64) on the costly public routes (POST /v1/verify, GET /v1/share/{token}; one bucket for both):
    * `burst` requests at once, refilled at `perMinute`; beyond, `429 RATE_LIMITED` with Retry-After.
    * `perMinute: 0` turns it off. Default 60 and 60.
    */
@@ -69,7 +70,7 @@ const REDACT = ["authorization", "token", "apiKey", "privateKey", "credential", 
 
 /** API tokens and bearer values in free text (an error message, a stack) keep only their public key id. */
 export function scrubSecrets(text: string): string {
-  return text.replace(/\b(cak_[a-z0-9]{16}_)[A-Za-z0-9_-]+/g, "$1[redacted]").replace(/\b(Bearer\s+)(?!\[redacted\])\S+/gi, "$1[redacted]");
+  return text.replace(/\b(cak_[a-z0-9]{16}_|csl_[0-9a-f]{16}_|chk_)[A-Za-z0-9_-]+/g, "$1[redacted]").replace(/\b(Bearer\s+)(?!\[redacted\])\S+/gi, "$1[redacted]");
 }
 
 function scrubDeep(value: unknown, depth = 0): unknown {
@@ -129,6 +130,11 @@ function bearer(req: Request): string | undefined {
 async function authenticate(ctx: RouteContext, route: Route, req: Request, res: Response): Promise<Principal | undefined> {
   if (route.auth === "none") return undefined;
   const token = bearer(req);
+  // A holder key is checked by the use case against the credential the path names.
+  if (route.auth === "holder" && token !== undefined && HOLDER_KEY.test(token)) {
+    res.locals.holderKey = token;
+    return undefined;
+  }
   if (token === undefined) throw new ServiceError("this endpoint needs an API key: Authorization: Bearer <key>", { code: "UNAUTHORIZED" });
   const principal = await ctx.service.authenticate(token);
   if (!principal) throw new ServiceError("the API key is not valid (unknown, revoked or malformed)", { code: "UNAUTHORIZED" });
@@ -295,7 +301,8 @@ export function createApp(options: AppOptions): express.Express {
         }
         const input = await parseInput(route, req, bodyLimit);
         if (route.timeout !== false) deadline(res);
-        await route.handler(ctx, req, res, { ...input, ...(principal ? { principal } : {}) });
+        const holderKey = res.locals.holderKey as string | undefined;
+        await route.handler(ctx, req, res, { ...input, ...(principal ? { principal } : {}), ...(holderKey ? { holderKey } : {}) });
       } catch (error) {
         fail(res, error);
       }

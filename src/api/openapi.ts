@@ -62,7 +62,7 @@ export function openApiDocument(routes: readonly Route[], { version = "0.1.0" }:
       ...(route.body ? { requestBody: { required: !route.bodyOptional, content: { "application/json": { schema: schemaOf(route.body) } } } } : {}),
       responses,
       security: route.auth === "none" ? [] : [{ apiKey: [] }],
-      ...(route.auth === "admin" ? { "x-credanchor-auth": "operator key" } : route.auth === "issuer" ? { "x-credanchor-auth": "issuer key" } : {}),
+      ...(route.auth === "admin" ? { "x-credanchor-auth": "operator key" } : route.auth === "issuer" ? { "x-credanchor-auth": "issuer key" } : route.auth === "holder" ? { "x-credanchor-auth": "API key or the credential's holder key (chk_…)" } : {}),
     };
     (paths[toOpenApiPath(route.path)] ??= {})[route.method] = operation;
   }

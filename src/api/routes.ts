@@ -9,6 +9,7 @@ import { ServiceError } from "../core/errors.ts";
 import type { StatusListProvider } from "../issuer/status-lists.ts";
 import type { IssuerService, Principal } from "../issuer/types.ts";
 import { exportBundleAsVc } from "../vc/export-bundle.ts";
+import type { ShareActor } from "../issuer/use-cases/share-links.ts";
 import type { StatusPurpose } from "../vc/status-entries.ts";
 import { verifyBundles, type VerifyOptions } from "../verifier/verify-bundle.ts";
 import type { Metrics } from "./metrics.ts";
@@ -18,8 +19,11 @@ import { VC_STATUS_ROUTE } from "./vc-status.ts";
 import { etagMatches } from "./status-list-fast-path.ts";
 import * as S from "./schemas.ts";
 
-/** Who may call: none (public), any valid key, an issuer key, or the operator key. */
-export type Auth = "none" | "any" | "issuer" | "admin";
+/**
+ * Who may call: none (public), any valid key, an issuer key, the operator key, or `holder`: any
+ * valid key or the holder key of the credential the path names (`Authorization: Bearer chk_…`).
+ */
+export type Auth = "none" | "any" | "issuer" | "admin" | "holder";
 
 export type RouteContext = {
   service: IssuerService;
@@ -59,7 +63,7 @@ export type Route = {
   headers?: Record<string, { schema: z.ZodType; description: string }>;
   /** Status → description and schema (JSON) or content type for non-JSON bodies. */
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
-  handler: (ctx: RouteContext, req: Request, res: Response, input: { body: unknown; params: Record<string, unknown>; principal?: Principal }) => unknown;
+  handler: (ctx: RouteContext, req: Request, res: Response, input: { body: unknown; params: Record<string, unknown>; principal?: Principal; holderKey?: string }) => unknown;
 };
 
 const MiB = 1024 * 1024;
@@ -81,6 +85,12 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 const idempotency = {
   "Idempotency-Key": { schema: S.IdempotencyKeyHeader, description: "Makes retries safe: same key and body → the same answer; same key, other body → 409." },
 };
+
+/** Who acts on a credential's share links: the holder key given, else the API key's principal. */
+const actorOf = (input: { principal?: Principal; holderKey?: string }): ShareActor => (input.holderKey ? { holderKey: input.holderKey } : { principal: input.principal! });
+
+/** This service's public address (for links it hands out). */
+const baseUrl = (ctx: RouteContext, req: Request) => ctx.publicUrl ?? `${req.protocol}://${req.get("host")}`;
 
 function issuerOf(principal: Principal | undefined): number {
   if (principal?.kind !== "issuer") throw new ServiceError("this action needs an issuer's API key (the operator key cannot issue or revoke)", { code: "FORBIDDEN" });
@@ -178,7 +188,7 @@ export const ROUTES: readonly Route[] = [
     tag: "credentials",
     summary: "A printable one-page certificate (PDF) with a QR code that verifies it",
     description:
-      "Achievement, holder, issuer (its name and identity as the chain records them, with a warning when the credential names another), dates, and a QR code. The QR code opens the verifier page with the compact proof bundle in the URL fragment (`/verify#b=…`), so a phone verifies the paper against the chain without the issuer; a credential too large for a QR code (over 2,200 characters of URL) gets the verifier page's address instead.",
+      "Achievement, holder, issuer (its name and identity as the chain records them, with a warning when the credential names another), dates, and a QR code. The QR code opens the verifier page with the compact proof bundle in the URL fragment (`/verify#b=…`), so a phone verifies the paper against the chain without the issuer; a credential too large for a QR code (over 2,200 characters of URL) gets a share link instead (`/verify#share=…`): each such PDF makes a new link of the whole credential, listed with `createdBy: \"pdf\"` and revocable like any other.",
     auth: "issuer",
     params: { id: S.CredentialIdParam },
     responses: { 200: { description: "The certificate", contentType: "application/pdf" }, ...errors(400, 401, 403, 404, 409, 410, 503) },
@@ -188,8 +198,10 @@ export const ROUTES: readonly Route[] = [
       const ended = new AbortController();
       res.once("close", () => ended.abort());
       const [report] = await verifyBundles([bundle], { ...ctx.verify, signal: ended.signal });
-      const base = ctx.publicUrl ?? `${req.protocol}://${req.get("host")}`;
-      const { pdf } = await certificatePdf({ bundle, credentialId: params.id as string, verifierUrl: `${base}/verify`, ...(report?.issuer ? { issuer: report.issuer } : {}) });
+      const base = baseUrl(ctx, req);
+      // Too large for the code: a new share link of the whole credential (listed as made by "pdf", revocable).
+      const shareUrl = async () => `${base}/verify#share=${(await ctx.service.createShareLink({ principal: principal! }, params.id as string, { createdBy: "pdf" })).token}`;
+      const { pdf } = await certificatePdf({ bundle, credentialId: params.id as string, verifierUrl: `${base}/verify`, shareUrl, ...(report?.issuer ? { issuer: report.issuer } : {}) });
       res.type("application/pdf").setHeader("Content-Disposition", `inline; filename="certificate-${params.id as string}.pdf"`);
       res.send(Buffer.from(pdf));
     },
@@ -203,6 +215,76 @@ export const ROUTES: readonly Route[] = [
     params: { id: S.CredentialIdParam },
     responses: { 200: { description: "Erased", schema: S.TombstoneResponse }, ...errors(400, 401, 403, 404, 410, 503) },
     handler: async (ctx, _req, res, { params, principal }) => res.json(await ctx.service.eraseCredential(principal!, params.id as string)),
+  },
+  {
+    method: "post",
+    path: "/v1/credentials/:id/holder-key",
+    tag: "share links",
+    summary: "A new holder key for the credential (shown once): the holder's key to its share links",
+    description:
+      "Hand it to the holder with the bundle: with it (`Authorization: Bearer chk_…`) the holder creates, lists and revokes the credential's share links, with no account. A new key replaces (revokes) the earlier one. Only its SHA-256 is stored; erasing the credential deletes it.",
+    auth: "any",
+    params: { id: S.CredentialIdParam },
+    responses: { 201: { description: "Created", schema: S.HolderKeyResponse }, ...errors(400, 401, 403, 404, 410, 503) },
+    handler: async (ctx, _req, res, { params, principal }) => res.status(201).json(await ctx.service.createHolderKey(principal!, params.id as string)),
+  },
+  {
+    method: "post",
+    path: "/v1/credentials/:id/share-links",
+    tag: "share links",
+    summary: "Create a share link serving the credential's bundle minus the fields at `hide` (issuer or holder)",
+    description:
+      "The link serves only the derived bundle (the fields at `hide` removed, their salted hashes kept, so it verifies against the same anchor); only that derived bundle is stored for it, and only a SHA-256 of its token. `url` opens the verifier page with it loaded. Expires at `expiresAt` if given (then 410 SHARE_LINK_EXPIRED). Callers: an API key that may see the credential, or its holder key.",
+    auth: "holder",
+    params: { id: S.CredentialIdParam },
+    body: S.CreateShareLinkBody,
+    bodyOptional: true,
+    responses: { 201: { description: "Created; the token is shown only here", schema: S.ShareLinkCreated }, ...errors(400, 401, 403, 404, 409, 410, 413, 415, 422, 503) },
+    handler: async (ctx, req, res, input) => {
+      const created = await ctx.service.createShareLink(actorOf(input), input.params.id as string, input.body as z.infer<typeof S.CreateShareLinkBody>);
+      res.status(201).json({ ...created, url: `${baseUrl(ctx, req)}/verify#share=${created.token}` });
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/credentials/:id/share-links",
+    tag: "share links",
+    summary: "The credential's share links (never a token), oldest first (issuer or holder)",
+    auth: "holder",
+    params: { id: S.CredentialIdParam },
+    responses: { 200: { description: "The links", schema: S.ShareLinkListResponse }, ...errors(400, 401, 403, 404, 503) },
+    handler: async (ctx, _req, res, input) => res.json({ links: await ctx.service.listShareLinks(actorOf(input), input.params.id as string) }),
+  },
+  {
+    method: "delete",
+    path: "/v1/credentials/:id/share-links/:linkId",
+    tag: "share links",
+    summary: "Revoke a share link (issuer or holder): it stops opening at once and its bundle is deleted",
+    auth: "holder",
+    params: { id: S.CredentialIdParam, linkId: S.ShareLinkIdParam },
+    responses: { 200: { description: "Revoked (revoking twice answers the same)", schema: S.ShareLinkInfo }, ...errors(400, 401, 403, 404, 503) },
+    handler: async (ctx, _req, res, input) => res.json(await ctx.service.revokeShareLink(actorOf(input), input.params.id as string, input.params.linkId as string)),
+  },
+  {
+    method: "get",
+    path: "/v1/share/:token",
+    tag: "share links",
+    summary: "Open a share link: the disclosed bundle it serves (public; the token is the capability)",
+    description:
+      "The bundle the holder or issuer chose to disclose, nothing else. The verifier page (`/verify#share=<token>`) fetches it and verifies it against the chain itself: the answer is only the bundle's transport. Unknown or wrong token: 404 NOT_FOUND; revoked: 410 SHARE_LINK_REVOKED; expired: 410 SHARE_LINK_EXPIRED; the credential erased: 404 (its links left no trace). Limited per client like POST /v1/verify (429 with Retry-After). CORS open, so a verifier page saved to disk can fetch it.",
+    auth: "none",
+    rateLimited: true,
+    params: { token: S.ShareTokenParam },
+    responses: {
+      200: { description: "The disclosed bundle (canonical JSON)", schema: S.Bundle },
+      ...errors(400, 404, 429, 503),
+      410: { description: "The link was revoked or has expired (SHARE_LINK_REVOKED, SHARE_LINK_EXPIRED)", schema: S.ErrorResponse },
+    },
+    handler: async (ctx, _req, res, { params }) => {
+      res.setHeader("Access-Control-Allow-Origin", "*");
+      res.setHeader("Referrer-Policy", "no-referrer");
+      res.type("application/json").send(await ctx.service.openShareLink(params.token as string));
+    },
   },
   {
     method: "get",

@@ -254,3 +254,42 @@ export const ReadyResponse = z
     id: "Readiness",
     examples: [{ ready: false, checks: { database: { ok: true, message: "writable" }, chain: { ok: false, message: "JSON-RPC unreachable: connection refused" } } }],
   });
+
+// ── share links (issue 15) ───────────────────────────────────────────────────────────────
+
+export const CreateShareLinkBody = z
+  .strictObject({
+    hide: z
+      .array(z.string(), { error: "must be an array of JSON pointers" })
+      .max(10_000)
+      .optional()
+      .describe("JSON pointers (RFC 6901) of the fields the link must not serve; only the derived bundle is stored for the link. Default: none hidden."),
+    expiresAt: z.iso.datetime({ offset: true, error: "must be an RFC 3339 date-time, e.g. 2027-01-31T00:00:00Z" }).optional().describe("After this instant the link answers 410 SHARE_LINK_EXPIRED. Default: never."),
+  })
+  .meta({ id: "CreateShareLinkRequest", examples: [{ hide: ["/credentialSubject/birthDate"], expiresAt: "2027-01-31T00:00:00Z" }] });
+
+/** A share link's public id (listed; never enough to open it). */
+export const ShareLinkIdParam = z.string().regex(/^[0-9a-f]{16}$/, { error: "must be a share link id (16 lowercase hex digits)" });
+/** A share link's token, as the link carries it. */
+export const ShareTokenParam = z.string().regex(/^csl_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/, { error: "must be a share link token (csl_<id>_<secret>)" });
+
+export const ShareLinkInfo = z
+  .strictObject({
+    id: z.string(),
+    credentialId: z.string(),
+    state: z.enum(["active", "expired", "revoked"]),
+    hidden: z.array(z.string()).describe("The JSON pointers hidden (names, never values)."),
+    createdBy: z.enum(["issuer", "holder", "pdf"]),
+    createdAt: z.string(),
+    expiresAt: z.string().optional(),
+    revokedAt: z.string().optional(),
+  })
+  .meta({ id: "ShareLinkInfo" });
+export const ShareLinkCreated = ShareLinkInfo.extend({
+  token: z.string().describe("Shown once; only its SHA-256 is stored."),
+  url: z.string().describe("The verifier page opening the link: <service>/verify#share=<token> (the token stays in the fragment, out of server logs)."),
+}).meta({ id: "ShareLink" });
+export const ShareLinkListResponse = z.strictObject({ links: z.array(ShareLinkInfo) }).meta({ id: "ShareLinkList" });
+export const HolderKeyResponse = z
+  .strictObject({ credentialId: z.string(), holderKey: z.string().describe("Shown once; only its SHA-256 is stored. Hand it to the holder with the bundle."), createdAt: z.string() })
+  .meta({ id: "HolderKey", examples: [{ credentialId: "0192f0e4-7c1a-7b3e-9d2f-3a4b5c6d7e8f", holderKey: "chk_EXAMPLE-not-a-real-key-EXAMPLE-not-a-real-k", createdAt: "2026-12-02T05:00:00.000Z" }] });

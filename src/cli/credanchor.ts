@@ -12,6 +12,7 @@ import { RPC_TRANSPORT, verifyBundles, type VerificationReport } from "../verifi
 import { discloseCommand, exportVcCommand } from "./holder-commands.ts";
 import { eraseCommand, issueCommand, revokeCommand, statusCommand } from "./issuer-commands.ts";
 import { backupCommand } from "./backup-command.ts";
+import { shareCommand } from "./share-commands.ts";
 import { issuerAdminCommand } from "./issuer-admin-commands.ts";
 import { deployCommand, keysCommand, serveCommand } from "./operator-commands.ts";
 import { statusListCommand } from "./status-list-commands.ts";
@@ -184,6 +185,7 @@ const COMMANDS: { name: string; summary: string; run(argv: string[]): Promise<nu
   { name: "verify", summary: "check proof bundles independently (no issuer needed)", run: verifyCommand },
   discloseCommand,
   exportVcCommand,
+  shareCommand,
   keysCommand,
   statusListCommand,
   issuerAdminCommand,

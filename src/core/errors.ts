@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   RATE_LIMITED: "this client sent more requests than the endpoint allows; retry after the Retry-After header's seconds",
   TIMEOUT: "the request took longer than the server allows; a POST may still take effect: retry with the same Idempotency-Key",
   CONFIG_INVALID: "a setting is missing or wrong; the message names it",
+  SHARE_LINK_REVOKED: "the share link was revoked by the issuer or the holder: ask the holder for a new one",
+  SHARE_LINK_EXPIRED: "the share link has expired: ask the holder for a new one",
 } as const;
 
 /** A stable, machine-readable error code. */

@@ -23,12 +23,17 @@ export type CertificatePdfInput = {
   verifierUrl: string;
   /** The anchoring issuer as the chain names it (from a verification); absent: the chain could not be read. */
   issuer?: IssuerIdentity;
+  /**
+   * Called only when the bundle is too large for the QR code: a share link's page URL
+   * (`…/verify#share=<token>`) for the code to hold instead. Absent: the code holds the page's address.
+   */
+  shareUrl?: () => Promise<string>;
 };
 
 export type CertificatePdf = {
   pdf: Uint8Array;
-  /** What the QR code holds, and the PNG drawn on the page. */
-  qr: { text: string; png: Uint8Array; holdsBundle: boolean };
+  /** What the QR code holds, and the PNG drawn on the page; `viaShareLink`: a share link made for it. */
+  qr: { text: string; png: Uint8Array; holdsBundle: boolean; viaShareLink: boolean };
 };
 
 /**
@@ -157,14 +162,17 @@ export async function certificatePdf(input: CertificatePdfInput): Promise<Certif
   }
 
   const inQr = qrVerifyUrl(input.bundle, input.verifierUrl);
-  const qrText = inQr ?? input.verifierUrl;
+  const shared = inQr === undefined && input.shareUrl ? await input.shareUrl() : undefined;
+  const qrText = inQr ?? shared ?? input.verifierUrl;
   const png = await QRCode.toBuffer(qrText, { errorCorrectionLevel: "L", margin: 4, scale: 4, type: "png" });
   const image = await doc.embedPng(png);
   const side = 198; // 70 mm
   page.drawImage(image, { x: MARGIN, y: MARGIN + 24, width: side, height: side });
   const caption = inQr
     ? "Scan to verify. This code holds the whole proof: the verifier page checks it against the blockchain, without asking the issuer."
-    : "Scan to open the verifier. This credential is too large for a code: verify its proof bundle file there.";
+    : shared
+      ? "Scan to verify. This credential is too large for a code: the code opens a share link, whose proof the verifier page checks against the blockchain."
+      : "Scan to open the verifier. This credential is too large for a code: verify its proof bundle file there.";
   const captionBox = { x: MARGIN + side + 18, width: A4.width - 2 * MARGIN - side - 18 };
   let cy = MARGIN + 24 + side;
   for (const line of wrap(fonts.regular, 10, caption, captionBox.width, 6)) {
@@ -183,5 +191,5 @@ export async function certificatePdf(input: CertificatePdfInput): Promise<Certif
     fonts.regular.draw(page, `${facts.hiddenCount} field(s) withheld by the holder`, { x: captionBox.x, y: cy, size: 8, color: MUTED });
   }
   fonts.regular.draw(page, input.verifierUrl, { x: MARGIN, y: MARGIN + 8, size: 8, color: MUTED });
-  return { pdf: await doc.save(), qr: { text: qrText, png: new Uint8Array(png), holdsBundle: inQr !== undefined } };
+  return { pdf: await doc.save(), qr: { text: qrText, png: new Uint8Array(png), holdsBundle: inQr !== undefined, viaShareLink: shared !== undefined } };
 }

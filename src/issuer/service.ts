@@ -19,6 +19,7 @@ import type { IssuerDeps, ServiceLogger } from "./use-cases/deps.ts";
 import { eraseCredential } from "./use-cases/erase.ts";
 import { readiness, stats } from "./use-cases/health.ts";
 import { purgeIdempotency } from "./use-cases/idempotency.ts";
+import { createHolderKey, createShareLink, listShareLinks, openShareLink, purgeExpiredShareLinks, revokeShareLink } from "./use-cases/share-links.ts";
 import { createOutboxHooks } from "./use-cases/outbox-hooks.ts";
 import { checkChainAndDatabase, servedIssuers, statusAllocators } from "./use-cases/start.ts";
 import { recheckQueuedIndices } from "./use-cases/status-indices.ts";
@@ -111,6 +112,7 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
     runtime: { growing: new Map(), recheckedUpTo: new Map(), latencies: [], purgedAt: 0, onAccepted: undefined },
   };
   await purgeIdempotency(deps);
+  await purgeExpiredShareLinks(deps);
   const hooks = createOutboxHooks(deps);
   const senders = [...issuers.values()].map(
     (account) =>
@@ -159,5 +161,10 @@ function bindService(deps: IssuerDeps): IssuerService {
     eraseCredential: (principal: Principal, id: string) => eraseCredential(deps, principal, id),
     readiness: () => readiness(deps),
     stats: () => stats(deps),
+    createHolderKey: (principal, credentialId) => createHolderKey(deps, principal, credentialId),
+    createShareLink: (actor, credentialId, request) => createShareLink(deps, actor, credentialId, request),
+    listShareLinks: (actor, credentialId) => listShareLinks(deps, actor, credentialId),
+    revokeShareLink: (actor, credentialId, linkId) => revokeShareLink(deps, actor, credentialId, linkId),
+    openShareLink: (token) => openShareLink(deps, token),
   };
 }

@@ -5,6 +5,7 @@ import type { z } from "zod";
 import type { ApiKeyInfo, BatchResponse, ChainTransaction, CredentialResponse, StatusChangeBody, StatusChangeResponse, SubmitBody, TombstoneResponse } from "../api/schemas.ts";
 import type { Bundle } from "../core/bundle.ts";
 import type { JsonObject } from "../core/json.ts";
+import type { CreatedShareLink, ShareActor, ShareLinkOrigin, ShareLinkView } from "./use-cases/share-links.ts";
 
 /**
  * Who is calling: an issuer (by its on-chain issuer id) or the operator. An operator key with
@@ -110,4 +111,12 @@ export interface IssuerService {
   eraseCredential(principal: Principal, id: string): Promise<Tombstone>;
   readiness(): Promise<Readiness>;
   stats(): Promise<ServiceStats>;
+  /** A new holder key for a credential (replacing any earlier one); shown only here. */
+  createHolderKey(principal: Principal, credentialId: string): Promise<{ credentialId: string; holderKey: string; createdAt: string }>;
+  /** A share link serving the credential's bundle minus `hide`; the token is shown only here. */
+  createShareLink(actor: ShareActor, credentialId: string, request: { hide?: readonly string[]; expiresAt?: string; createdBy?: ShareLinkOrigin }): Promise<CreatedShareLink>;
+  listShareLinks(actor: ShareActor, credentialId: string): Promise<ShareLinkView[]>;
+  revokeShareLink(actor: ShareActor, credentialId: string, linkId: string): Promise<ShareLinkView>;
+  /** The disclosed bundle (canonical JSON) a share link's token opens. */
+  openShareLink(token: string): Promise<string>;
 }

@@ -146,6 +146,32 @@ export type IdempotencyRow = { requestMac: Buffer; response: string };
 /** Chain transactions closed without being confirmed, by kind, outcome and error class. */
 export type ClosedTxCount = { kind: string; outcome: string; failure: string; count: number };
 
+/**
+ * A share link (table `share_links`): a holder-facing link serving one disclosed bundle of a
+ * credential. Only a SHA-256 of its secret is stored; the bundle goes (NULL) once the link is
+ * revoked or expired, and the whole row once its credential is erased.
+ */
+export type ShareLinkRow = {
+  /** Public id (16 hex), part of the token; listed, never enough to open the link. */
+  id: string;
+  credential_id: string;
+  /** SHA-256 of the token's secret. */
+  secret_hash: Buffer;
+  /** The disclosed bundle served (canonical JSON); NULL once revoked or expired. */
+  bundle: string | null;
+  /** JSON array of the JSON pointers hidden in it (names, never values). */
+  hidden: string;
+  /** Who made it: `issuer`, `holder` or `pdf` (a certificate whose QR code points at it). */
+  created_by: string;
+  created_at: number;
+  /** NULL: never. */
+  expires_at: number | null;
+  revoked_at: number | null;
+};
+
+/** A credential's holder key (table `holder_keys`): only a SHA-256 of its secret; one per credential. */
+export type HolderKeyRow = { credential_id: string; secret_hash: Buffer; created_at: number };
+
 /** Everything `/metrics` reads from storage, in one call. */
 export type StorageCounts = {
   /** Credentials not in a batch. */
@@ -226,7 +252,8 @@ export interface CredentialRepository {
   /**
    * Erases a credential (GDPR): content and salts become NULL, erased_at is set, and in the same
    * step its id-MAC rows (`credentialIds`) and its signed-credential row (`signedCredentials`)
-   * are deleted, so erasure leaves nothing of it but digest, leaf and proof. An implementation
+   * are deleted (and its share links and holder key: `shareLinks`), so erasure leaves nothing of
+   * it but digest, leaf and proof. An implementation
    * must overwrite, not just unlink, where it can (SQLite: secure_delete). False if it was
    * already erased or does not exist.
    */
@@ -343,6 +370,25 @@ export interface CountsRepository {
   oldestOpenTxAt(): Promise<number | undefined>;
 }
 
+/**
+ * Share links and holder keys. Erasing a credential deletes both kinds of row in the same step
+ * (`credentials.erase`), so an erased credential's links stop at once and leave no trace.
+ */
+export interface ShareLinkRepository {
+  /** Stores a link (revoked_at NULL). Rejects when the id exists. */
+  insert(row: Omit<ShareLinkRow, "revoked_at">): Promise<void>;
+  get(id: string): Promise<ShareLinkRow | undefined>;
+  /** A credential's links, by created_at then id. */
+  list(credentialId: string): Promise<ShareLinkRow[]>;
+  /** Sets revoked_at and drops the bundle of a link not revoked yet; false if none. */
+  revoke(id: string, at: number): Promise<boolean>;
+  /** Drops the bundle of every link expired at `now` (expires_at <= now); returns how many. */
+  purgeExpired(now: number): Promise<number>;
+  /** Sets the credential's holder key, replacing (revoking) any earlier one. */
+  setHolderKey(row: HolderKeyRow): Promise<void>;
+  holderKey(credentialId: string): Promise<HolderKeyRow | undefined>;
+}
+
 /** Every repository; inside `transaction()` these are the transaction's own. */
 export interface Repositories {
   readonly meta: MetaRepository;
@@ -358,6 +404,7 @@ export interface Repositories {
   readonly idempotency: IdempotencyRepository;
   readonly audit: AuditRepository;
   readonly stats: CountsRepository;
+  readonly shareLinks: ShareLinkRepository;
 }
 
 /**

@@ -84,7 +84,25 @@ async function scenario(store: Store): Promise<unknown[]> {
   seen.push(await store.apiKeys.list(), await store.apiKeys.hasActiveAdmin(7), await store.apiKeys.revoke("k1", 8), await store.apiKeys.revoke("k1", 9), await store.apiKeys.findActive("k1", 9));
   await store.idempotency.save({ issuerId: 1, scope: "submit", key: "run-1", requestMac: Buffer.alloc(32, 3), response: JSON.stringify([{ id: "c1" }]), at: 100 });
   seen.push(await store.idempotency.find({ issuerId: 1, scope: "submit", key: "run-1", since: 50 }), await store.idempotency.find({ issuerId: 1, scope: "status", key: "run-1", since: 50 }));
+  const link = (id: string, credentialId: string, expiresAt: number | null) => ({
+    id,
+    credential_id: credentialId,
+    secret_hash: Buffer.alloc(32, id.charCodeAt(0)),
+    bundle: `{"link":"${id}"}`,
+    hidden: '["/name"]',
+    created_by: "holder",
+    created_at: 150,
+    expires_at: expiresAt,
+  });
+  await store.shareLinks.insert(link("l1", "c1", null));
+  await store.shareLinks.insert(link("l2", "c2", 160));
+  await store.shareLinks.insert(link("l3", "c2", null));
+  await store.shareLinks.setHolderKey({ credential_id: "c1", secret_hash: Buffer.alloc(32, 1), created_at: 150 });
+  await store.shareLinks.setHolderKey({ credential_id: "c1", secret_hash: Buffer.alloc(32, 2), created_at: 151 });
+  seen.push(await store.shareLinks.holderKey("c1"), await store.shareLinks.purgeExpired(159), await store.shareLinks.purgeExpired(160), await store.shareLinks.revoke("l3", 170), await store.shareLinks.revoke("l3", 171));
+  seen.push(await store.shareLinks.list("c2"), await store.shareLinks.get("l1"));
   expect(await store.credentials.erase("c1", 200)).to.equal(true);
+  seen.push(await store.shareLinks.get("l1"), await store.shareLinks.list("c1"), await store.shareLinks.holderKey("c1"));
   expect(await store.credentials.erase("c1", 201)).to.equal(false);
   await store.idempotency.forgetErased(1, "c1");
   seen.push(await store.credentials.get("c1"), await store.credentialIds.known(1, [Buffer.alloc(32, 0xaa)]), await store.idempotency.find({ issuerId: 1, scope: "submit", key: "run-1", since: 0 }));
@@ -119,6 +137,28 @@ for (const backend of BACKENDS) {
       expect(c2).to.include({ id: "c2", seq: 2, issuer_id: 1, status_index: 9, revoked: 0, suspended: 0, batch_id: null, erased_at: null });
       expect(c2.content).to.equal(JSON.stringify({ name: "c2", "z-last": 1, a: [2, 1] }), "the text exactly as stored");
       expect(Buffer.isBuffer(c2.digest)).to.equal(true);
+    });
+
+    it("behavior: share links: revoking or expiring drops the bundle, erasing the credential deletes its links and holder key", async function () {
+      await store.issuers.upsert({ id: 1, signer: "0x01", listSize: 1024, at: 1 });
+      await store.credentials.insertMany([credential("a", 1), credential("b", 2)]);
+      const row = { secret_hash: Buffer.alloc(32, 7), bundle: "{}", hidden: "[]", created_by: "issuer", created_at: 10 };
+      await store.shareLinks.insert({ ...row, id: "x1", credential_id: "a", expires_at: 20 });
+      await store.shareLinks.insert({ ...row, id: "x2", credential_id: "a", expires_at: null });
+      await store.shareLinks.insert({ ...row, id: "x3", credential_id: "b", expires_at: null });
+      await store.shareLinks.setHolderKey({ credential_id: "a", secret_hash: Buffer.alloc(32, 8), created_at: 10 });
+      const again = await store.shareLinks.insert({ ...row, id: "x1", credential_id: "b", expires_at: null }).then(() => undefined, (e: Error) => e);
+      expect(again, "a link id is unique").to.be.instanceOf(Error);
+      expect(await store.shareLinks.purgeExpired(19)).to.equal(0);
+      expect(await store.shareLinks.purgeExpired(20)).to.equal(1);
+      expect((await store.shareLinks.get("x1"))?.bundle).to.equal(null);
+      expect(await store.shareLinks.revoke("x2", 30)).to.equal(true);
+      expect(await store.shareLinks.get("x2")).to.include({ bundle: null, revoked_at: 30 });
+      expect(await store.shareLinks.revoke("nope", 30)).to.equal(false);
+      await store.credentials.erase("a", 40);
+      expect(await store.shareLinks.list("a")).to.deep.equal([]);
+      expect(await store.shareLinks.holderKey("a")).to.equal(undefined);
+      expect((await store.shareLinks.get("x3"))?.bundle, "another credential's link stays").to.equal("{}");
     });
 
     it("behavior: insertMany stores all or nothing (a status index already held rejects the whole call)", async function () {

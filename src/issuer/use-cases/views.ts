@@ -69,7 +69,17 @@ function bundleOf(deps: IssuerDeps, row: CredentialRow, batch: BatchRow, tx: Cha
  * const { state, bundle } = await getCredential(deps, principal, "0192…");
  */
 export async function getCredential(deps: IssuerDeps, principal: Principal, id: string): Promise<CredentialView> {
-  const row = await credentialRowFor(deps, principal, id);
+  return credentialViewOf(deps, await credentialRowFor(deps, principal, id));
+}
+
+/**
+ * A stored credential as surfaces show it (the caller checked who may see it), with its bundle
+ * once anchored (and not erased).
+ *
+ * @example
+ * const { bundle } = await credentialViewOf(deps, row);
+ */
+export async function credentialViewOf(deps: IssuerDeps, row: CredentialRow): Promise<CredentialView> {
   const batch = row.batch_id === null ? undefined : await deps.store.batches.get(row.batch_id);
   const state = credentialState(batch ? batchState(batch) : null);
   const view: CredentialView = {

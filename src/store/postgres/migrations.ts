@@ -5,7 +5,7 @@ import type pg from "pg";
 /**
  * Schema migrations, applied in order; `schema_migrations` lists those applied. Never edit a
  * released one: add the next. Migration 1 is SQLite's migrations 1 to 6 as they ended up
- * (PostgreSQL support started there, so it has no history to replay).
+ * (PostgreSQL support started there, so it has no history to replay); migration N > 1 is SQLite's N + 5.
  *
  * Types: unix-millisecond times, ids and counters are `bigint` (read back as numbers), flags
  * `smallint` 0 | 1 (as SQLite's), hashes, salts and MACs `bytea`, and documents `text`: the
@@ -185,6 +185,35 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END $$;
   CREATE TRIGGER credential_erased AFTER UPDATE OF erased_at ON credentials
     FOR EACH ROW WHEN (NEW.erased_at IS NOT NULL) EXECUTE FUNCTION credential_erased();
+  `,
+  `
+  -- Migration 2 is SQLite's migration 7: share links and holder keys (issue 15).
+  CREATE TABLE share_links (
+    id            text PRIMARY KEY,
+    credential_id text NOT NULL REFERENCES credentials(id),
+    secret_hash   bytea NOT NULL,
+    bundle        text,
+    hidden        text NOT NULL,
+    created_by    text NOT NULL CHECK (created_by IN ('issuer','holder','pdf')),
+    created_at    bigint NOT NULL,
+    expires_at    bigint,
+    revoked_at    bigint
+  );
+  CREATE INDEX share_links_credential ON share_links (credential_id, created_at);
+  CREATE INDEX share_links_expiry ON share_links (expires_at) WHERE bundle IS NOT NULL AND expires_at IS NOT NULL;
+  CREATE TABLE holder_keys (
+    credential_id text PRIMARY KEY REFERENCES credentials(id),
+    secret_hash   bytea NOT NULL,
+    created_at    bigint NOT NULL
+  );
+  CREATE FUNCTION share_links_erased() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    DELETE FROM share_links WHERE credential_id = NEW.id;
+    DELETE FROM holder_keys WHERE credential_id = NEW.id;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER share_links_erased AFTER UPDATE OF erased_at ON credentials
+    FOR EACH ROW WHEN (NEW.erased_at IS NOT NULL) EXECUTE FUNCTION share_links_erased();
   `,
 ];
 

@@ -6,6 +6,7 @@ import { postgresApiKeys, postgresAudit, postgresCounts, postgresIdempotency, po
 import { postgresCredentialIds, postgresCredentials, postgresSignedCredentials } from "./credentials.ts";
 import { migratePostgres } from "./migrations.ts";
 import { postgresBatches, postgresOutbox, postgresStatusChanges, postgresWebhooks } from "./pipeline.ts";
+import { postgresShareLinks } from "./share-links.ts";
 import { createPool, isSerializationFailure, sqlOf, storageError, type Sql } from "./sql.ts";
 
 /** Attempts of one transaction before a serialisation conflict is given up on (it is then a 503). */
@@ -26,6 +27,7 @@ function repositoriesOf(sql: Sql): Repositories {
     idempotency: postgresIdempotency(sql),
     audit: postgresAudit(sql),
     stats: postgresCounts(sql),
+    shareLinks: postgresShareLinks(sql),
   };
 }
 
@@ -47,6 +49,7 @@ export class PostgresStore implements Store {
   readonly idempotency: Repositories["idempotency"];
   readonly audit: Repositories["audit"];
   readonly stats: Repositories["stats"];
+  readonly shareLinks: Repositories["shareLinks"];
 
   constructor(pool: pg.Pool) {
     this.pool = pool;
@@ -73,6 +76,7 @@ export class PostgresStore implements Store {
     this.idempotency = r.idempotency;
     this.audit = r.audit;
     this.stats = r.stats;
+    this.shareLinks = r.shareLinks;
   }
 
   async transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
@@ -99,7 +103,7 @@ export class PostgresStore implements Store {
     // PostgreSQL keeps an erased value in the dead row version until VACUUM frees it (and in WAL
     // segments until they are recycled): free the space now. It is not zeroed (docs/threat-model.md).
     try {
-      await this.pool.query("VACUUM credentials, signed_credentials, credential_id_macs, idempotency");
+      await this.pool.query("VACUUM credentials, signed_credentials, credential_id_macs, idempotency, share_links");
       return true;
     } catch {
       return false;

@@ -242,6 +242,36 @@ export const MIGRATIONS: readonly string[] = [
     DELETE FROM legacy_vc_ids WHERE credential_id = NEW.id;
   END;
   `,
+  `
+  -- Share links (issue 15): a holder-facing link per disclosure of a credential. Only a SHA-256
+  -- of the link's secret is kept (a leaked database opens no link); the disclosed bundle (never
+  -- the hidden values) is dropped when the link is revoked or expires, the row when the
+  -- credential is erased (the trigger: no code path can forget it).
+  CREATE TABLE share_links (
+    id            TEXT PRIMARY KEY,              -- public id (16 hex), part of the token
+    credential_id TEXT NOT NULL REFERENCES credentials(id),
+    secret_hash   BLOB NOT NULL,                 -- SHA-256 of the token's secret
+    bundle        TEXT,                          -- the disclosed bundle served; NULL once revoked or expired
+    hidden        TEXT NOT NULL,                 -- JSON array of the hidden JSON pointers
+    created_by    TEXT NOT NULL CHECK (created_by IN ('issuer','holder','pdf')),
+    created_at    INTEGER NOT NULL,
+    expires_at    INTEGER,                       -- unix ms; NULL: never
+    revoked_at    INTEGER
+  ) STRICT;
+  CREATE INDEX share_links_credential ON share_links (credential_id, created_at);
+  CREATE INDEX share_links_expiry ON share_links (expires_at) WHERE bundle IS NOT NULL AND expires_at IS NOT NULL;
+  -- The holder's key to a credential's links (no account: the issuer hands it over with the bundle).
+  CREATE TABLE holder_keys (
+    credential_id TEXT PRIMARY KEY REFERENCES credentials(id),
+    secret_hash   BLOB NOT NULL,                 -- SHA-256 of the key's secret
+    created_at    INTEGER NOT NULL
+  ) STRICT;
+  CREATE TRIGGER share_links_erased AFTER UPDATE OF erased_at ON credentials WHEN NEW.erased_at IS NOT NULL
+  BEGIN
+    DELETE FROM share_links WHERE credential_id = NEW.id;
+    DELETE FROM holder_keys WHERE credential_id = NEW.id;
+  END;
+  `,
 ];
 
 /** Applies the migrations a database has not seen yet, each in its own transaction. */
