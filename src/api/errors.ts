@@ -34,6 +34,8 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   TIMEOUT: 503,
   RATE_LIMITED: 429,
   CONFIG_INVALID: 500,
+  OVERLOADED: 503,
+  WORKER_FAILED: 503,
 };
 
 /** `details` is always there (empty when there is nothing to add), so clients can always iterate it. */

@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   RATE_LIMITED: "this client sent more requests than the endpoint allows; retry after the Retry-After header's seconds",
   TIMEOUT: "the request took longer than the server allows; a POST may still take effect: retry with the same Idempotency-Key",
   CONFIG_INVALID: "a setting is missing or wrong; the message names it",
+  OVERLOADED: "the server has as much work queued as it accepts (e.g. bundles to verify); retry after the Retry-After header's seconds",
+  WORKER_FAILED: "the worker thread doing this request's work stopped twice (a crash): retry",
 } as const;
 
 /** A stable, machine-readable error code. */

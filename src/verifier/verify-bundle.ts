@@ -4,7 +4,7 @@ import { bundleDigest, decodeBundle, parseBundle, type Bundle } from "../core/bu
 import { bytesToHex, hexToBytes } from "../core/encoding.ts";
 import { CredanchorError } from "../core/errors.ts";
 import { proofFromHex, verifyMerkleProof } from "../core/merkle-proof.ts";
-import { checkOnChain, type AnchorFacts, type ClientForChain, type Privacy } from "./chain-checks.ts";
+import { checkOnChain, type AnchorClaim, type AnchorFacts, type ChainCheckResult, type ClientForChain, type Privacy } from "./chain-checks.ts";
 import { claimedIssuerOf, type IssuerIdentity } from "./issuer-identity.ts";
 import { verdictOf, type Check, type CheckCode, type Verdict } from "./result.ts";
 import type { TrustList } from "./trust.ts";
@@ -51,8 +51,17 @@ function describe(error: unknown): { code: CheckCode; message: string } {
   return { code: "INTERNAL", message: (error as Error)?.message ?? String(error) };
 }
 
-/** Checks 1-3 (no chain): format, integrity, inclusion. */
-function checkOffChain(input: unknown): { checks: Check[]; bundle?: Bundle } {
+/** What the checks without the chain found: their outcomes, and the bundle when it parsed. */
+export type OffChainResult = { checks: Check[]; bundle?: Bundle };
+
+/**
+ * Checks 1-3 (no chain): format, integrity, inclusion. Pure CPU work (field hashes, digest,
+ * Merkle proof), so a server may run it on worker threads.
+ *
+ * @example
+ * const { checks, bundle } = checkOffChain(JSON.parse(text));
+ */
+export function checkOffChain(input: unknown): OffChainResult {
   let bundle: Bundle;
   try {
     bundle = typeof input === "string" ? decodeBundle(input) : parseBundle(input);
@@ -110,7 +119,14 @@ function checkValidity(bundle: Bundle, now: number): Check {
  */
 export const RPC_TRANSPORT = { batch: { batchSize: 8 }, retryCount: 1, timeout: 10_000, maxResponseBodySize: 64 * 1024 * 1024 } as const;
 
-function clientFactory(rpc: VerifyOptions["rpc"], signal: AbortSignal | undefined): ClientForChain {
+/**
+ * A viem client per chain id from `rpc` (made once per chain, on first use); with `signal`, its
+ * HTTP reads are cancelled when the signal fires.
+ *
+ * @example
+ * const clientFor = clientFactory({ 31337: "http://127.0.0.1:8545" }, undefined);
+ */
+export function clientFactory(rpc: VerifyOptions["rpc"], signal: AbortSignal | undefined): ClientForChain {
   if (typeof rpc === "function") return rpc;
   const clients = new Map<number, PublicClient>();
   const transport = signal ? { ...RPC_TRANSPORT, fetchOptions: { signal } } : RPC_TRANSPORT;
@@ -124,36 +140,33 @@ function clientFactory(rpc: VerifyOptions["rpc"], signal: AbortSignal | undefine
   };
 }
 
+/** What a bundle claims about its anchor, for the chain checks. */
+function anchorClaimOf(b: Bundle): AnchorClaim {
+  return {
+    chainId: b.chainId,
+    registry: b.registry,
+    root: b.root as Hex,
+    issuerId: BigInt(b.issuerId),
+    statusIndex: BigInt(b.statusIndex),
+    blockNumber: b.blockNumber,
+    txHash: b.txHash as Hex,
+    issuerClaim: claimedIssuerOf(b.credential),
+  };
+}
+
+/** The chain part of a verification: one result per claim, in order (e.g. {@link checkOnChain} bound to a trust list and clients). */
+export type ChainChecker = (claims: readonly AnchorClaim[]) => Promise<ChainCheckResult[]>;
+
 /**
- * Verifies many bundles; chain reads are batched (one `eth_chainId` and one `eth_call` per
- * chain and registry, however many bundles). Never throws for bad input: each report says
- * what failed. RPC trouble gives the verdict `error`, never `valid` or `invalid`.
+ * Finishes reports from the off-chain results: the chain checks of the bundles that held
+ * (through `chain`), then the validity window at `now` (unix seconds).
  *
  * @example
- * const reports = await verifyBundles(texts, { trust, rpc: { 31337: "http://127.0.0.1:8545" } });
+ * const reports = await completeReports(inputs.map(checkOffChain), (claims) => checkOnChain(claims, trust, clientFor), now);
  */
-export async function verifyBundles(inputs: readonly unknown[], options: VerifyOptions): Promise<VerificationReport[]> {
-  const now = options.now?.() ?? Math.floor(Date.now() / 1000);
-  const offChain = inputs.map(checkOffChain);
+export async function completeReports(offChain: readonly OffChainResult[], chain: ChainChecker, now: number): Promise<VerificationReport[]> {
   const onChainIndices = offChain.flatMap((r, i) => (r.bundle && r.checks.every((c) => c.outcome === "pass") ? [i] : []));
-  const onChain = await checkOnChain(
-    onChainIndices.map((i) => {
-      const b = offChain[i]!.bundle!;
-      return {
-        chainId: b.chainId,
-        registry: b.registry,
-        root: b.root as Hex,
-        issuerId: BigInt(b.issuerId),
-        statusIndex: BigInt(b.statusIndex),
-        blockNumber: b.blockNumber,
-        txHash: b.txHash as Hex,
-        issuerClaim: claimedIssuerOf(b.credential),
-      };
-    }),
-    options.trust,
-    clientFactory(options.rpc, options.signal),
-    { privacy: options.privacy ?? "direct", ...(options.signal ? { signal: options.signal } : {}) },
-  );
+  const onChain = onChainIndices.length > 0 ? await chain(onChainIndices.map((i) => anchorClaimOf(offChain[i]!.bundle!))) : [];
   const byIndex = new Map(onChainIndices.map((i, k) => [i, onChain[k]!]));
 
   return offChain.map(({ checks, bundle }, i) => {
@@ -166,6 +179,21 @@ export async function verifyBundles(inputs: readonly unknown[], options: VerifyO
     const anchor = chain?.facts ? { ...chain.facts, txHash: bundle.txHash as Hex, chainId: bundle.chainId, registry: bundle.registry } : undefined;
     return { verdict: verdictOf(all), checks: all, bundle, ...(anchor ? { anchor } : {}), ...(chain?.issuer ? { issuer: chain.issuer } : {}) };
   });
+}
+
+/**
+ * Verifies many bundles; chain reads are batched (one `eth_chainId` and one `eth_call` per
+ * chain and registry, however many bundles). Never throws for bad input: each report says
+ * what failed. RPC trouble gives the verdict `error`, never `valid` or `invalid`.
+ *
+ * @example
+ * const reports = await verifyBundles(texts, { trust, rpc: { 31337: "http://127.0.0.1:8545" } });
+ */
+export async function verifyBundles(inputs: readonly unknown[], options: VerifyOptions): Promise<VerificationReport[]> {
+  const now = options.now?.() ?? Math.floor(Date.now() / 1000);
+  const clientFor = clientFactory(options.rpc, options.signal);
+  const chain: ChainChecker = (claims) => checkOnChain(claims, options.trust, clientFor, { privacy: options.privacy ?? "direct", ...(options.signal ? { signal: options.signal } : {}) });
+  return completeReports(inputs.map(checkOffChain), chain, now);
 }
 
 /**
