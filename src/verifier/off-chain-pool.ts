@@ -64,18 +64,19 @@ export class OffChainPool {
   #send(pending: Pending): void {
     const thread = this.#threads.length < this.#size ? this.#spawn() : this.#threads.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
     thread.jobs.set(pending.job.id, pending);
+    // A worker with jobs keeps the process alive until it answers; an idle one does not.
+    if (thread.jobs.size === 1) thread.worker.ref();
     thread.worker.postMessage(pending.job);
   }
 
   #spawn(): Thread {
     const worker = new Worker(new URL(import.meta.url));
-    // Idle workers must not keep a process (a CLI, a test run) alive.
-    worker.unref();
     const thread: Thread = { worker, jobs: new Map() };
     worker.on("message", (reply: Reply) => {
       const pending = thread.jobs.get(reply.id);
       if (!pending) return;
       thread.jobs.delete(reply.id);
+      if (thread.jobs.size === 0) worker.unref();
       pending.resolve(reply.results);
     });
     // An uncaught error is followed by 'exit': the jobs are handled there, once.
@@ -89,6 +90,8 @@ export class OffChainPool {
         else this.#send(pending);
       }
     });
+    // Idle until its first job: after the listeners, since adding a 'message' listener refs the worker's port again.
+    worker.unref();
     this.#threads.push(thread);
     return thread;
   }

@@ -51,7 +51,7 @@ describe("POST /v1/verify on a long-running server (worker threads, coalesced re
     base = api.base;
     const { credentials } = await stack.service.submitCredentials(1, { credentials: [sampleBadge()] });
     credentialId = credentials[0]!.id;
-    await runUntil(stack, async () => (await call(base, "GET", `/v1/credentials/${credentialId}`, { token: stack.tokens[1] })).body.state === "anchored");
+    await runUntil(stack, async () => ["anchored", "confirmed"].includes((await call(base, "GET", `/v1/credentials/${credentialId}`, { token: stack.tokens[1] })).body.state));
     const got = await call(base, "GET", `/v1/credentials/${credentialId}/bundle`, { token: stack.tokens[1] });
     bundle = got.body as Bundle;
   });
