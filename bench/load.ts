@@ -1,4 +1,4 @@
-// Sustained mixed load (`npm run bench:load [-- --json] [--seconds S | --requests R]`, default 60 s): the real
+// Sustained mixed load (`npm run bench:load [-- --json] [--seconds S | --requests R] [--cpu-prof DIR]`, default 60 s): the real
 // service process on a local hardhat node, loaded at the same time with
 //   - issue:  POST /v1/credentials, 100 credentials per request (2 connections),
 //   - status: GET /v1/credentials/{id} of random earlier credentials (4 connections),
@@ -18,7 +18,7 @@ import { sampleBadge } from "../test/core/helpers.ts";
 import { createKeyIn, startServerProcess } from "../test/helpers/server-process.ts";
 import { startChain } from "../test/helpers/stack.ts";
 
-const { values } = parseArgs({ options: { json: { type: "boolean" }, seconds: { type: "string" }, requests: { type: "string" } } });
+const { values } = parseArgs({ options: { json: { type: "boolean" }, seconds: { type: "string" }, requests: { type: "string" }, "cpu-prof": { type: "string" } } });
 const SECONDS = Number(values.seconds ?? 60);
 const REQUESTS = values.requests === undefined ? undefined : Number(values.requests);
 const phase = () => (REQUESTS === undefined ? { duration: SECONDS } : { amount: REQUESTS });
@@ -42,7 +42,9 @@ function badges(n: number, tag: string): JsonObject[] {
 async function main(): Promise<void> {
   const chain = await startChain();
   const dataDir = mkdtempSync(join(tmpdir(), "credanchor-bench-load-"));
-  const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "warn", BATCH_MAX_WAIT_SECONDS: "1", VERIFY_RATE_PER_MINUTE: "0" }, addressBooks: [chain.addressBook("bench")] });
+  // `--cpu-prof DIR`: the service writes a V8 CPU profile per thread there when it stops.
+  const profile: Record<string, string> = values["cpu-prof"] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values["cpu-prof"]}` } : {};
+  const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "warn", BATCH_MAX_WAIT_SECONDS: "1", VERIFY_RATE_PER_MINUTE: "0", ...profile }, addressBooks: [chain.addressBook("bench")] });
   try {
     const token = await createKeyIn(dataDir, 1);
     const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };

@@ -36,7 +36,7 @@ const cannon = (o: autocannon.Options) => new Promise<Cannon>((res, rej) => auto
 async function main(): Promise<void> {
   const chain = await startChain();
   const dataDir = mkdtempSync(join(tmpdir(), "credanchor-bench-verify-"));
-  const profile = values["cpu-prof"] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values["cpu-prof"]}` } : {};
+  const profile: Record<string, string> = values["cpu-prof"] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values["cpu-prof"]}` } : {};
   const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "warn", VERIFY_RATE_PER_MINUTE: "0", ...profile }, addressBooks: [chain.addressBook("bench")] });
   try {
     // N real bundles through the real pipeline.
