@@ -14,7 +14,7 @@ import { buildCredentialTree } from "../../src/core/merkle.ts";
 import { prepareCredential } from "../../src/core/prepare.ts";
 import { OffChainPool } from "../../src/verifier/off-chain-pool.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
-import { checkOffChain } from "../../src/verifier/verify-bundle.ts";
+import { checkOffChain } from "../../src/verifier/off-chain-checks.ts";
 import { coalesceChainChecks, createVerifier } from "../../src/verifier/verifier.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { startRpcRecorder, type RpcRecorder } from "../helpers/rpc-recorder.ts";
