@@ -1,9 +1,10 @@
-// Sustained mixed load (`npm run bench:load [-- --json] [--seconds S | --requests R]`, default 60 s): the real
+// Sustained mixed load (`npm run bench:load [-- --json] [--seconds S | --requests R] [--cpu-prof DIR]`, default 60 s): the real
 // service process on a local hardhat node, loaded at the same time with
 //   - issue:  POST /v1/credentials, 100 credentials per request (2 connections),
 //   - status: GET /v1/credentials/{id} of random earlier credentials (4 connections),
-//   - verify: POST /v1/verify of one real bundle (2 connections),
-// while the service's RSS is sampled every second. Reports throughput, p50/p99 latency and
+//   - verify: POST /v1/verify of one real bundle (8 connections),
+// while the service's RSS is sampled every second; before it, the same verify stream alone, so
+// verifications/s while issuing read against the same alone in one run. Reports throughput, p50/p99 latency and
 // errors per stream, and RSS over time (first quarter vs the end: memory must stay flat).
 // `--requests R`: each stream sends R requests instead of running S seconds; rates are completed
 // requests over the time they took, so a short run never depends on the machine's speed.
@@ -17,7 +18,7 @@ import { sampleBadge } from "../test/core/helpers.ts";
 import { createKeyIn, startServerProcess } from "../test/helpers/server-process.ts";
 import { startChain } from "../test/helpers/stack.ts";
 
-const { values } = parseArgs({ options: { json: { type: "boolean" }, seconds: { type: "string" }, requests: { type: "string" } } });
+const { values } = parseArgs({ options: { json: { type: "boolean" }, seconds: { type: "string" }, requests: { type: "string" }, "cpu-prof": { type: "string" } } });
 const SECONDS = Number(values.seconds ?? 60);
 const REQUESTS = values.requests === undefined ? undefined : Number(values.requests);
 const phase = () => (REQUESTS === undefined ? { duration: SECONDS } : { amount: REQUESTS });
@@ -41,7 +42,9 @@ function badges(n: number, tag: string): JsonObject[] {
 async function main(): Promise<void> {
   const chain = await startChain();
   const dataDir = mkdtempSync(join(tmpdir(), "credanchor-bench-load-"));
-  const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "warn", BATCH_MAX_WAIT_SECONDS: "1", VERIFY_RATE_PER_MINUTE: "0" }, addressBooks: [chain.addressBook("bench")] });
+  // `--cpu-prof DIR`: the service writes a V8 CPU profile per thread there when it stops.
+  const profile: Record<string, string> = values["cpu-prof"] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values["cpu-prof"]}` } : {};
+  const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "warn", BATCH_MAX_WAIT_SECONDS: "1", VERIFY_RATE_PER_MINUTE: "0", ...profile }, addressBooks: [chain.addressBook("bench")] });
   try {
     const token = await createKeyIn(dataDir, 1);
     const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
@@ -60,12 +63,15 @@ async function main(): Promise<void> {
 
     const probe = (await (await fetch(`${server.url}/v1/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundle }) })).json()) as { results: { verdict: string }[] };
     if (probe.results[0]?.verdict !== "valid") throw new Error(`POST /v1/verify says ${JSON.stringify(probe)}`);
+    const verifyStream = () => cannon({ url: `${server.url}/v1/verify`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundle }), connections: 8, ...phase(), timeout: 30 });
+    log(`verify alone for ${SECONDS} s (8 connections)…`);
+    const alone = await verifyStream();
     const pid = server.child.pid!;
     const samples: { t: number; rss: number }[] = [];
     const started = Date.now();
     const sampler = setInterval(() => samples.push({ t: (Date.now() - started) / 1000, rss: rssMiB(pid) }), 1000);
     samples.push({ t: 0, rss: rssMiB(pid) });
-    log(`mixed load for ${SECONDS} s: issue (2 connections × 100 per request), status (4), verify (2)…`);
+    log(`mixed load for ${SECONDS} s: issue (2 connections × 100 per request), status (4), verify (8)…`);
     let k = 0;
     const [issue, status, verify] = await Promise.all([
       cannon({ url: `${server.url}/v1/credentials`, method: "POST", headers, body: JSON.stringify({ credentials: badges(100, "Load") }), connections: 2, ...phase(), timeout: 30 }),
@@ -76,7 +82,7 @@ async function main(): Promise<void> {
         ...phase(),
         requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: `/v1/credentials/${ids[k++ % ids.length]}` }) }],
       }),
-      cannon({ url: `${server.url}/v1/verify`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundle }), connections: 2, ...phase(), timeout: 30 }),
+      verifyStream(),
     ]);
     clearInterval(sampler);
     samples.push({ t: (Date.now() - started) / 1000, rss: rssMiB(pid) });
@@ -97,7 +103,10 @@ async function main(): Promise<void> {
       verifyPerSecond: Math.round(rate(verify)),
       verifyP50Ms: verify.latency.p50,
       verifyP99Ms: verify.latency.p99,
-      errors: errors(issue) + errors(status) + errors(verify),
+      verifyAlonePerSecond: Math.round(rate(alone)),
+      verifyAloneP50Ms: alone.latency.p50,
+      verifyAloneP99Ms: alone.latency.p99,
+      errors: errors(issue) + errors(status) + errors(verify) + errors(alone),
       issuedCount: issue["2xx"] * 100,
       statusCount: status["2xx"],
       verifyCount: verify["2xx"],
@@ -111,7 +120,8 @@ async function main(): Promise<void> {
     log("|---|---:|---|---:|");
     log(`| issue (100 per request) | ${result.issuedPerSecond.toLocaleString("en")} credentials/s | ${result.issueP50Ms} / ${result.issueP99Ms} ms | ${errors(issue)} |`);
     log(`| status (GET credential) | ${result.statusPerSecond.toLocaleString("en")} requests/s | ${result.statusP50Ms} / ${result.statusP99Ms} ms | ${errors(status)} |`);
-    log(`| verify (POST one bundle) | ${result.verifyPerSecond.toLocaleString("en")} requests/s | ${result.verifyP50Ms} / ${result.verifyP99Ms} ms | ${errors(verify)} |`);
+    log(`| verify (POST one bundle) | ${result.verifyPerSecond.toLocaleString("en")} requests/s (${(result.verifyPerSecond / Math.max(1, result.verifyAlonePerSecond)).toFixed(2)}× alone) | ${result.verifyP50Ms} / ${result.verifyP99Ms} ms | ${errors(verify)} |`);
+    log(`| verify alone, before (POST one bundle) | ${result.verifyAlonePerSecond.toLocaleString("en")} requests/s | ${result.verifyAloneP50Ms} / ${result.verifyAloneP99Ms} ms | ${errors(alone)} |`);
     log("");
     log(`service RSS: start ${result.rssStartMiB} MiB, first quarter ${result.rssFirstQuarterMiB} MiB, last quarter ${result.rssLastQuarterMiB} MiB (${(result.rssLastQuarterMiB / Math.max(1, result.rssFirstQuarterMiB)).toFixed(2)}×), max ${result.rssMaxMiB} MiB`);
     log(`RSS over time (s: MiB): ${samples.filter((_, i) => i % Math.max(1, Math.floor(samples.length / 12)) === 0).map((s) => `${Math.round(s.t)}: ${Math.round(s.rss)}`).join(", ")}`);

@@ -1,8 +1,9 @@
-// Verification benchmark (`npm run bench:verify [-- --json] [--n N] [--seconds S | --requests R]`): N real
+// Verification benchmark (`npm run bench:verify [-- --json] [--n N] [--seconds S | --requests R] [--cpu-prof DIR]`): N real
 // bundles issued by the real service on a local hardhat node, then verified
 //   - through the library: all at once (batched chain reads), one by one, 16 at a time;
 //   - through POST /v1/verify with autocannon: 100 bundles per request, and 1 per request;
-// beside one bare eth_call round trip, so one-by-one latency reads as "RPC round trips".
+// beside one bare eth_call round trip, so one-by-one latency reads as "RPC round trips", and the API's
+// 1 per request beside the library one by one. `--cpu-prof DIR`: the service writes a V8 CPU profile there.
 import autocannon from "autocannon";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,7 +18,7 @@ import { sampleBadge } from "../test/core/helpers.ts";
 import { createKeyIn, startServerProcess } from "../test/helpers/server-process.ts";
 import { startChain } from "../test/helpers/stack.ts";
 
-const { values } = parseArgs({ options: { json: { type: "boolean" }, n: { type: "string" }, seconds: { type: "string" }, requests: { type: "string" } } });
+const { values } = parseArgs({ options: { json: { type: "boolean" }, n: { type: "string" }, seconds: { type: "string" }, requests: { type: "string" }, "cpu-prof": { type: "string" } } });
 /** `--requests R`: each HTTP phase sends R requests instead of running for a time window (counts completed work). */
 const REQUESTS = values.requests === undefined ? undefined : Number(values.requests);
 const N = Number(values.n ?? 1000);
@@ -35,7 +36,8 @@ const cannon = (o: autocannon.Options) => new Promise<Cannon>((res, rej) => auto
 async function main(): Promise<void> {
   const chain = await startChain();
   const dataDir = mkdtempSync(join(tmpdir(), "credanchor-bench-verify-"));
-  const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "warn", VERIFY_RATE_PER_MINUTE: "0" }, addressBooks: [chain.addressBook("bench")] });
+  const profile: Record<string, string> = values["cpu-prof"] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values["cpu-prof"]}` } : {};
+  const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "warn", VERIFY_RATE_PER_MINUTE: "0", ...profile }, addressBooks: [chain.addressBook("bench")] });
   try {
     // N real bundles through the real pipeline.
     const token = await createKeyIn(dataDir, 1);
@@ -141,7 +143,7 @@ async function main(): Promise<void> {
     log(`| library, one by one | ${result.oneByOnePerSecond.toLocaleString("en")} | ${result.p50Ms} / ${result.p99Ms} ms | ${(result.p50Ms / rpcRoundTripMs).toFixed(1)} RPC round trips (${result.rpcRoundTripMs} ms each) |`);
     log(`| library, 16 concurrent | ${result.concurrentPerSecond.toLocaleString("en")} | | ${(result.concurrentPerSecond / result.oneByOnePerSecond).toFixed(1)}× one by one |`);
     log(`| POST /v1/verify, ${per} per request | ${result.apiBatchedPerSecond.toLocaleString("en")} | ${result.apiBatchP50Ms} / ${result.apiBatchP99Ms} ms per request | ${(result.apiBatchedPerSecond / result.apiSinglePerSecond).toFixed(1)}× 1 per request |`);
-    log(`| POST /v1/verify, 1 per request | ${result.apiSinglePerSecond.toLocaleString("en")} | ${result.apiSingleP50Ms} / ${result.apiSingleP99Ms} ms | |`);
+    log(`| POST /v1/verify, 1 per request | ${result.apiSinglePerSecond.toLocaleString("en")} | ${result.apiSingleP50Ms} / ${result.apiSingleP99Ms} ms | ${(result.apiSinglePerSecond / result.oneByOnePerSecond).toFixed(1)}× library one by one |`);
     log(`errors: ${result.apiErrors}`);
     if (values.json) console.log(JSON.stringify(result));
   } finally {

@@ -70,6 +70,8 @@ export const ConfigSchema = z
     verifyRateBurst: intIn(1, 1_000_000).default(60),
     /** Most bundles in one POST /v1/verify. */
     verifyMaxBundles: intIn(1, 1000).default(1000),
+    /** Most bundles POST /v1/verify holds at once (hashing or reading the chain); beyond, 503 OVERLOADED with Retry-After. */
+    verifyMaxQueued: intIn(1, 1_000_000).default(2000),
     /**
      * Server secret (64 hex digits) keying the Idempotency-Key MACs; absent: generated once into
      * `<dataDir>/server-secret` (mode 0600). Set it to keep it out of the data directory's backups.
@@ -115,6 +117,7 @@ const ENV: Record<string, keyof Config> = {
   VERIFY_RATE_PER_MINUTE: "verifyRatePerMinute",
   VERIFY_RATE_BURST: "verifyRateBurst",
   VERIFY_MAX_BUNDLES: "verifyMaxBundles",
+  VERIFY_MAX_QUEUED: "verifyMaxQueued",
   LOG_LEVEL: "logLevel",
   SERVER_SECRET: "serverSecret",
   IDEMPOTENCY_WINDOW_HOURS: "idempotencyWindowHours",

@@ -31,6 +31,7 @@ import { startAnchoringLeader, type LeaderElection } from "./store/postgres/lead
 import { openSqliteStore } from "./store/sqlite/store.ts";
 import type { Store } from "./store/types.ts";
 import { loadTrustList } from "./verifier/trust-files.ts";
+import { createVerifier } from "./verifier/verifier.ts";
 
 export type RunningServer = RunningIssuerService & {
   config: Config;
@@ -229,6 +230,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
       onMayHaveRewound: () => running.pipeline.recheckChain(),
     });
     monitor = chainMonitor;
+    const confirmations = config.confirmations ?? (chainId === DEV_CHAIN_ID ? 0 : 3);
     const running = await createIssuerService({
       store,
       client,
@@ -236,7 +238,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
       registry,
       signers,
       batch: { maxSize: config.batchMaxSize, maxWaitMs: config.batchMaxWaitSeconds * 1000 },
-      confirmations: config.confirmations ?? (chainId === DEV_CHAIN_ID ? 0 : 3),
+      confirmations,
       bumpAfterMs: config.bumpAfterSeconds * 1000,
       statusGasBudget: config.statusGasBudget,
       maxPerRequest: config.maxCredentialsPerRequest,
@@ -300,10 +302,13 @@ export async function startServer(config: Config, { logger: given, notify = () =
     // The address book's deployment block bounds the key-event scan of did:web documents.
     const booked = newestRegistry(deploymentsDir, chainId);
     let publicBaseUrl = config.publicUrl ?? (config.port === 0 ? undefined : `${scheme}://${config.host}:${config.port}`);
+    const verify = { trust: loadTrustList({ dir: deploymentsDir }), rpc: { [chainId]: rpcUrl } };
     const app = createApp({
       service: running.service,
       metrics,
-      verify: { trust: loadTrustList({ dir: deploymentsDir }), rpc: { [chainId]: rpcUrl } },
+      verify,
+      // Verification keeps the anchoring transactions the service itself treats as final.
+      verifier: createVerifier({ ...verify, confirmations, maxQueued: config.verifyMaxQueued }),
       logger,
       routers: [webRoutes({ deploymentsDir, rpcUrls: pageRpcUrls(chainId, rpcUrl, config.publicRpcUrl) })],
       limits: { verifyRate: { perMinute: config.verifyRatePerMinute, burst: config.verifyRateBurst }, verifyMaxBundles: config.verifyMaxBundles },

@@ -10,6 +10,7 @@ import type { StatusListProvider } from "../issuer/status-lists.ts";
 import type { IssuerService, Principal } from "../issuer/types.ts";
 import { HOLDER_KEY } from "../issuer/use-cases/share-links.ts";
 import type { VerifyOptions } from "../verifier/verify-bundle.ts";
+import { createVerifier, type Verifier } from "../verifier/verifier.ts";
 import { errorBody, sendError } from "./errors.ts";
 import { Metrics } from "./metrics.ts";
 import { clientOf, createRateLimiter } from "./rate-limit.ts";
@@ -58,6 +59,11 @@ export type AppOptions = {
   vc?: VcApiContext;
   /** Serves did:web documents (/.well-known/did.json, /issuers/{id}/did.json) built from the chain. */
   didWeb?: DidWebSource;
+  /**
+   * Runs POST /v1/verify (worker threads, coalesced chain reads, bounded queue); default: one over
+   * `verify` that keeps anchoring transactions 3 blocks deep.
+   */
+  verifier?: Verifier;
 };
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -203,6 +209,7 @@ export function createApp(options: AppOptions): express.Express {
   const ctx: RouteContext = {
     service: options.service,
     verify: options.verify,
+    verifier: options.verifier ?? createVerifier({ ...options.verify, confirmations: 3 }),
     verifyMaxBundles: limits.verifyMaxBundles,
     metrics,
     startedAt: Date.now(),

@@ -36,6 +36,8 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   CONFIG_INVALID: 500,
   SHARE_LINK_REVOKED: 410,
   SHARE_LINK_EXPIRED: 410,
+  OVERLOADED: 503,
+  WORKER_FAILED: 503,
 };
 
 /** `details` is always there (empty when there is nothing to add), so clients can always iterate it. */

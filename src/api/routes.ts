@@ -12,6 +12,7 @@ import { exportBundleAsVc } from "../vc/export-bundle.ts";
 import type { ShareActor } from "../issuer/use-cases/share-links.ts";
 import type { StatusPurpose } from "../vc/status-entries.ts";
 import { verifyBundles, type VerifyOptions } from "../verifier/verify-bundle.ts";
+import type { Verifier } from "../verifier/verifier.ts";
 import type { Metrics } from "./metrics.ts";
 import { DID_WEB_ROUTES, type DidWebSource } from "./did-web.ts";
 import { VC_API_ROUTES, type VcApiContext } from "./vc-api.ts";
@@ -28,6 +29,8 @@ export type Auth = "none" | "any" | "issuer" | "admin" | "holder";
 export type RouteContext = {
   service: IssuerService;
   verify: VerifyOptions;
+  /** Runs POST /v1/verify: worker threads, coalesced chain reads, a bounded queue. */
+  verifier: Verifier;
   /** Most bundles one POST /v1/verify may carry. */
   verifyMaxBundles: number;
   metrics: Metrics;
@@ -80,7 +83,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   415: "Body is not JSON (UNSUPPORTED_MEDIA_TYPE)",
   422: "Invalid credential or bundle, with every problem's path (CREDENTIAL_INVALID, ISSUER_MISMATCH, …)",
   429: "Too many requests from this client; retry after the Retry-After header's seconds (RATE_LIMITED)",
-  503: "Cannot store or reach the chain right now, or took too long (STORAGE_UNAVAILABLE, CHAIN_UNAVAILABLE, TIMEOUT)",
+  503: "Cannot store or reach the chain right now, took too long, or too busy: retry after Retry-After (STORAGE_UNAVAILABLE, CHAIN_UNAVAILABLE, TIMEOUT, OVERLOADED, WORKER_FAILED)",
 };
 const idempotency = {
   "Idempotency-Key": { schema: S.IdempotencyKeyHeader, description: "Makes retries safe: same key and body → the same answer; same key, other body → 409." },
@@ -363,7 +366,7 @@ export const ROUTES: readonly Route[] = [
     tag: "verify",
     summary: "Verify proof bundles independently (stateless; the same library as the CLI)",
     description:
-      "Checks format, integrity, inclusion, anchor, issuer authorisation and identity, status and validity window. `error` means it could not decide (e.g. the chain is unreachable), never valid or invalid. Limited per client (429 with Retry-After); chain reads stop when the request ends or times out.",
+      "Checks format, integrity, inclusion, anchor, issuer authorisation and identity, status and validity window. `error` means it could not decide (e.g. the chain is unreachable), never valid or invalid. Limited per client (429 with Retry-After); when the server has too many bundles queued, 503 OVERLOADED with Retry-After. Chain reads stop when the request ends or times out.",
     auth: "none",
     bodyLimit: 16 * MiB,
     rateLimited: true,
@@ -378,9 +381,14 @@ export const ROUTES: readonly Route[] = [
       // The answer's end (sent, timed out, or the client gone) stops the chain reads.
       const ended = new AbortController();
       res.once("close", () => ended.abort());
-      const options: VerifyOptions = { ...ctx.verify, ...(b.private ? { privacy: "private" as const } : {}), signal: ended.signal };
-      const reports = await verifyBundles(inputs, options);
-      res.json({ results: reports.map(reportJson) });
+      try {
+        const reports = await ctx.verifier.verify(inputs, { privacy: b.private ? "private" : "direct", signal: ended.signal });
+        res.json({ results: reports.map(reportJson) });
+      } catch (error) {
+        // A full queue clears within about a second (DEFAULT_MAX_QUEUED bundles of hashing).
+        if ((error as ServiceError).code === "OVERLOADED") res.setHeader("Retry-After", "1");
+        throw error;
+      }
     },
   },
   ...VC_API_ROUTES,

@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   CONFIG_INVALID: "a setting is missing or wrong; the message names it",
   SHARE_LINK_REVOKED: "the share link was revoked by the issuer or the holder: ask the holder for a new one",
   SHARE_LINK_EXPIRED: "the share link has expired: ask the holder for a new one",
+  OVERLOADED: "the server has as much work queued as it accepts (e.g. bundles to verify); retry after the Retry-After header's seconds",
+  WORKER_FAILED: "the worker thread doing this request's work stopped twice (a crash): retry",
 } as const;
 
 /** A stable, machine-readable error code. */

@@ -4,6 +4,7 @@ import { isAssertionKeyValidAt, isBitSet, readAssertionKeys, readStatusWords, re
 import { bytesToHex } from "../core/encoding.ts";
 import { ed25519KeyOfDidKey } from "../core/multibase.ts";
 import { compareIssuer, type IssuerClaim, type IssuerIdentity } from "./issuer-identity.ts";
+import type { AnchorTransaction, ChainReadCache } from "./read-cache.ts";
 import type { Check, CheckCode } from "./result.ts";
 import type { TrustedDeployment, TrustList } from "./trust.ts";
 
@@ -40,7 +41,8 @@ export type ChainCheckResult = { checks: Check[]; facts?: AnchorFacts; issuer?: 
 /** Chain id → a read-only client for it. */
 export type ClientForChain = (chainId: number) => PublicClient | undefined;
 
-const skipAll = (code: CheckCode, message: string): Check[] => [
+/** The three chain checks skipped with one reason (undecided unless the code says otherwise). */
+export const skipAll = (code: CheckCode, message: string): Check[] => [
   { name: "anchored", outcome: "skip", code, message },
   { name: "issuer", outcome: "skip", code, message },
   { name: "status", outcome: "skip", code, message },
@@ -68,7 +70,7 @@ async function chainIdOf(client: PublicClient): Promise<number> {
 export type TxFinding = "match" | string;
 
 /** Checks that `hash` is a call to `registry`, mined in `blockNumber`, whose input carries `root`. */
-function judgeTransaction(tx: { to: Address | null; blockNumber: bigint | null; input: Hex } | undefined, registry: Address, root: Hex, blockNumber: number): TxFinding {
+function judgeTransaction(tx: AnchorTransaction | undefined, registry: Address, root: Hex, blockNumber: number): TxFinding {
   if (!tx) return "no such transaction on this chain";
   if (tx.to?.toLowerCase() !== registry.toLowerCase()) return `it calls ${tx.to ?? "no contract"}, not the registry`;
   if (tx.blockNumber === null || Number(tx.blockNumber) !== blockNumber) return `it is in block ${tx.blockNumber ?? "none (pending)"}, not ${blockNumber}`;
@@ -225,7 +227,7 @@ async function readStatusPrivately(
   return { answers, overLimit };
 }
 
-type Tx = { to: Address | null; blockNumber: bigint | null; input: Hex } | undefined;
+type Tx = AnchorTransaction | undefined;
 
 /** Everything read for one (chain, registry) group. */
 type GroupRead = { answers: OnChainVerification[]; txs: ReadonlyMap<Hex, Tx>; overLimit: ReadonlySet<number>; head?: bigint; assertionKeys: ReadonlyMap<Hex, AssertionKeyRecord> };
@@ -239,15 +241,28 @@ function claimedDidKey(claim: AnchorClaim): Hex | undefined {
 
 class BadResponse extends Error {}
 
+/** A transaction by hash (undefined when the chain has none), handed to `seen` as read. */
+async function readTransaction(client: PublicClient, hash: Hex, seen: (tx: Tx) => void): Promise<Tx> {
+  try {
+    const tx = await client.getTransaction({ hash });
+    seen(tx);
+    return tx;
+  } catch (error) {
+    if ((error as Error).name === "TransactionNotFoundError") return undefined;
+    throw error;
+  }
+}
+
 /**
  * The reads of one group, in two rounds: the `verify` views, then only what their answers make
  * necessary (transactions of anchored roots whose issuer and block fit, private status ranges of
  * anchored roots, the head block when a root is not anchored), so a crafted bundle costs no more
  * than a real one.
  */
-async function readGroup(client: PublicClient, deployment: TrustedDeployment, claims: readonly AnchorClaim[], privacy: Privacy, budget: { words: bigint }, signal: AbortSignal | undefined): Promise<GroupRead> {
+async function readGroup(client: PublicClient, deployment: TrustedDeployment, claims: readonly AnchorClaim[], privacy: Privacy, budget: { words: bigint }, signal: AbortSignal | undefined, cache: ChainReadCache | undefined): Promise<GroupRead> {
   signal?.throwIfAborted();
   const registry = deployment.address;
+  const chainId = claims[0]!.chainId;
   const queries = claims.map((c) => ({ root: c.root, statusIndex: privacy === "private" ? 0n : c.statusIndex, issuerId: c.issuerId }));
   const facts = await readVerifications(client, registry, queries, { version: deployment.version });
   if (facts.length !== claims.length) throw new BadResponse(`the RPC endpoint returned ${facts.length} answers for ${claims.length} questions`);
@@ -258,11 +273,8 @@ async function readGroup(client: PublicClient, deployment: TrustedDeployment, cl
   const didKeys = deployment.version.startsWith("2.") ? claims.flatMap((c, k) => (fits(c, facts[k]!) ? (claimedDidKey(c) ?? []) : [])) : [];
   const [status, found, head, assertionKeys] = await Promise.all([
     privacy === "private" ? readStatusPrivately(client, registry, claims, facts, budget, signal) : { answers: facts, overLimit: new Set<number>() },
-    // One lookup per transaction (a batch's bundles share one).
-    Promise.all(hashes.map((hash) => client.getTransaction({ hash }).catch((error: unknown) => {
-      if ((error as Error).name === "TransactionNotFoundError") return undefined;
-      throw error;
-    }))),
+    // One lookup per transaction (a batch's bundles share one), none for a transaction kept final.
+    Promise.all(hashes.map((hash) => cache?.transaction(chainId, registry, hash) ?? readTransaction(client, hash, (tx) => cache?.offer(chainId, registry, hash, tx, client)))),
     facts.some((v, k) => !v.anchored && claims[k]!.blockNumber !== undefined) ? client.getBlockNumber() : undefined,
     didKeys.length > 0 ? readAssertionKeys(client, registry, didKeys) : new Map<Hex, AssertionKeyRecord>(),
   ]);
@@ -327,6 +339,8 @@ export type CheckOnChainOptions = {
   privacy?: Privacy;
   /** Stops issuing chain reads (and aborts those a cancellable transport has in flight) once aborted. */
   signal?: AbortSignal;
+  /** Remembers what cannot change (final anchoring transactions) across calls; absent: everything is read. */
+  cache?: ChainReadCache;
 };
 
 /**
@@ -342,7 +356,7 @@ export async function checkOnChain(
   claims: readonly AnchorClaim[],
   trust: TrustList,
   clientFor: ClientForChain,
-  { privacy = "direct", signal }: CheckOnChainOptions = {},
+  { privacy = "direct", signal, cache }: CheckOnChainOptions = {},
 ): Promise<ChainCheckResult[]> {
   const results: ChainCheckResult[] = new Array(claims.length);
   const groups = new Map<string, { deployment: TrustedDeployment; indices: number[] }>();
@@ -379,7 +393,7 @@ export async function checkOnChain(
         if (actualChainId !== chainId) {
           return fill("RPC_WRONG_CHAIN", `the RPC endpoint serves chain ${actualChainId}, the bundle is on chain ${chainId}`);
         }
-        read = await readGroup(client, deployment, group, privacy, budget, signal);
+        read = await readGroup(client, deployment, group, privacy, budget, signal, cache);
       } catch (error) {
         if (error instanceof BadResponse) return fill("RPC_BAD_RESPONSE", error.message);
         return fill("RPC_UNAVAILABLE", `could not read chain ${chainId}: ${describeError(error)}`);

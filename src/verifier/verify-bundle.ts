@@ -1,12 +1,10 @@
 // The independent verifier: a proof bundle + the chain + trusted deployments → a typed verdict.
 import { createPublicClient, http, type Hex, type PublicClient } from "viem";
-import { bundleDigest, decodeBundle, parseBundle, type Bundle } from "../core/bundle.ts";
-import { bytesToHex, hexToBytes } from "../core/encoding.ts";
-import { CredanchorError } from "../core/errors.ts";
-import { proofFromHex, verifyMerkleProof } from "../core/merkle-proof.ts";
-import { checkOnChain, type AnchorFacts, type ClientForChain, type Privacy } from "./chain-checks.ts";
+import type { Bundle } from "../core/bundle.ts";
+import { checkOnChain, type AnchorClaim, type AnchorFacts, type ChainCheckResult, type ClientForChain, type Privacy } from "./chain-checks.ts";
 import { claimedIssuerOf, type IssuerIdentity } from "./issuer-identity.ts";
-import { verdictOf, type Check, type CheckCode, type Verdict } from "./result.ts";
+import { checkOffChain, skip, type OffChainResult } from "./off-chain-checks.ts";
+import { verdictOf, type Check, type Verdict } from "./result.ts";
 import type { TrustList } from "./trust.ts";
 
 export type VerifyOptions = {
@@ -41,56 +39,6 @@ export type VerificationReport = {
   issuer?: IssuerIdentity;
 };
 
-const skip = (name: Check["name"], code: CheckCode, message: string): Check => ({ name, outcome: "skip", code, message });
-
-function describe(error: unknown): { code: CheckCode; message: string } {
-  if (error instanceof CredanchorError) {
-    const first = error.details[0];
-    return { code: error.code, message: first ? `${error.shortMessage}: ${first.path || "(root)"}: ${first.message}` : error.shortMessage };
-  }
-  return { code: "INTERNAL", message: (error as Error)?.message ?? String(error) };
-}
-
-/** Checks 1-3 (no chain): format, integrity, inclusion. */
-function checkOffChain(input: unknown): { checks: Check[]; bundle?: Bundle } {
-  let bundle: Bundle;
-  try {
-    bundle = typeof input === "string" ? decodeBundle(input) : parseBundle(input);
-  } catch (error) {
-    const { code, message } = describe(error);
-    return {
-      checks: [
-        { name: "format", outcome: "fail", code, message },
-        ...(["integrity", "inclusion", "anchored", "issuer", "status", "validity"] as const).map((name) =>
-          skip(name, "FORMAT_FAILED", "skipped: the bundle could not be read"),
-        ),
-      ],
-    };
-  }
-  const checks: Check[] = [{ name: "format", outcome: "pass", code: "OK", message: `proof bundle version ${bundle.version}` }];
-  let leaf: Uint8Array | undefined;
-  try {
-    leaf = bundleDigest(bundle).leaf;
-    if (bytesToHex(leaf) !== bundle.leaf) {
-      checks.push({ name: "integrity", outcome: "fail", code: "LEAF_MISMATCH", message: "the credential, salts and hidden hashes do not recompute to the bundle's leaf: the credential was changed" });
-      leaf = undefined;
-    } else {
-      checks.push({ name: "integrity", outcome: "pass", code: "OK", message: "the disclosed fields, salts and hidden hashes recompute the leaf" });
-    }
-  } catch (error) {
-    const { code, message } = describe(error);
-    checks.push({ name: "integrity", outcome: "fail", code, message });
-  }
-  if (!leaf) {
-    checks.push(skip("inclusion", "INTEGRITY_FAILED", "skipped: integrity failed"));
-  } else if (verifyMerkleProof(leaf, proofFromHex(bundle.proof)!, hexToBytes(bundle.root, 32)!)) {
-    checks.push({ name: "inclusion", outcome: "pass", code: "OK", message: `the Merkle proof (${bundle.proof.length} nodes) leads from the leaf to the root` });
-  } else {
-    checks.push({ name: "inclusion", outcome: "fail", code: "PROOF_INVALID", message: "the Merkle proof does not lead from the leaf to the root" });
-  }
-  return { checks, bundle };
-}
-
 function checkValidity(bundle: Bundle, now: number): Check {
   const iso = (t: number) => new Date(t * 1000).toISOString();
   if (bundle.validFrom !== 0 && now < bundle.validFrom) {
@@ -110,7 +58,14 @@ function checkValidity(bundle: Bundle, now: number): Check {
  */
 export const RPC_TRANSPORT = { batch: { batchSize: 8 }, retryCount: 1, timeout: 10_000, maxResponseBodySize: 64 * 1024 * 1024 } as const;
 
-function clientFactory(rpc: VerifyOptions["rpc"], signal: AbortSignal | undefined): ClientForChain {
+/**
+ * A viem client per chain id from `rpc` (made once per chain, on first use); with `signal`, its
+ * HTTP reads are cancelled when the signal fires.
+ *
+ * @example
+ * const clientFor = clientFactory({ 31337: "http://127.0.0.1:8545" }, undefined);
+ */
+export function clientFactory(rpc: VerifyOptions["rpc"], signal: AbortSignal | undefined): ClientForChain {
   if (typeof rpc === "function") return rpc;
   const clients = new Map<number, PublicClient>();
   const transport = signal ? { ...RPC_TRANSPORT, fetchOptions: { signal } } : RPC_TRANSPORT;
@@ -124,36 +79,33 @@ function clientFactory(rpc: VerifyOptions["rpc"], signal: AbortSignal | undefine
   };
 }
 
+/** What a bundle claims about its anchor, for the chain checks. */
+function anchorClaimOf(b: Bundle): AnchorClaim {
+  return {
+    chainId: b.chainId,
+    registry: b.registry,
+    root: b.root as Hex,
+    issuerId: BigInt(b.issuerId),
+    statusIndex: BigInt(b.statusIndex),
+    blockNumber: b.blockNumber,
+    txHash: b.txHash as Hex,
+    issuerClaim: claimedIssuerOf(b.credential),
+  };
+}
+
+/** The chain part of a verification: one result per claim, in order (e.g. {@link checkOnChain} bound to a trust list and clients). */
+export type ChainChecker = (claims: readonly AnchorClaim[]) => Promise<ChainCheckResult[]>;
+
 /**
- * Verifies many bundles; chain reads are batched (one `eth_chainId` and one `eth_call` per
- * chain and registry, however many bundles). Never throws for bad input: each report says
- * what failed. RPC trouble gives the verdict `error`, never `valid` or `invalid`.
+ * Finishes reports from the off-chain results: the chain checks of the bundles that held
+ * (through `chain`), then the validity window at `now` (unix seconds).
  *
  * @example
- * const reports = await verifyBundles(texts, { trust, rpc: { 31337: "http://127.0.0.1:8545" } });
+ * const reports = await completeReports(inputs.map(checkOffChain), (claims) => checkOnChain(claims, trust, clientFor), now);
  */
-export async function verifyBundles(inputs: readonly unknown[], options: VerifyOptions): Promise<VerificationReport[]> {
-  const now = options.now?.() ?? Math.floor(Date.now() / 1000);
-  const offChain = inputs.map(checkOffChain);
+export async function completeReports(offChain: readonly OffChainResult[], chain: ChainChecker, now: number): Promise<VerificationReport[]> {
   const onChainIndices = offChain.flatMap((r, i) => (r.bundle && r.checks.every((c) => c.outcome === "pass") ? [i] : []));
-  const onChain = await checkOnChain(
-    onChainIndices.map((i) => {
-      const b = offChain[i]!.bundle!;
-      return {
-        chainId: b.chainId,
-        registry: b.registry,
-        root: b.root as Hex,
-        issuerId: BigInt(b.issuerId),
-        statusIndex: BigInt(b.statusIndex),
-        blockNumber: b.blockNumber,
-        txHash: b.txHash as Hex,
-        issuerClaim: claimedIssuerOf(b.credential),
-      };
-    }),
-    options.trust,
-    clientFactory(options.rpc, options.signal),
-    { privacy: options.privacy ?? "direct", ...(options.signal ? { signal: options.signal } : {}) },
-  );
+  const onChain = onChainIndices.length > 0 ? await chain(onChainIndices.map((i) => anchorClaimOf(offChain[i]!.bundle!))) : [];
   const byIndex = new Map(onChainIndices.map((i, k) => [i, onChain[k]!]));
 
   return offChain.map(({ checks, bundle }, i) => {
@@ -166,6 +118,21 @@ export async function verifyBundles(inputs: readonly unknown[], options: VerifyO
     const anchor = chain?.facts ? { ...chain.facts, txHash: bundle.txHash as Hex, chainId: bundle.chainId, registry: bundle.registry } : undefined;
     return { verdict: verdictOf(all), checks: all, bundle, ...(anchor ? { anchor } : {}), ...(chain?.issuer ? { issuer: chain.issuer } : {}) };
   });
+}
+
+/**
+ * Verifies many bundles; chain reads are batched (one `eth_chainId` and one `eth_call` per
+ * chain and registry, however many bundles). Never throws for bad input: each report says
+ * what failed. RPC trouble gives the verdict `error`, never `valid` or `invalid`.
+ *
+ * @example
+ * const reports = await verifyBundles(texts, { trust, rpc: { 31337: "http://127.0.0.1:8545" } });
+ */
+export async function verifyBundles(inputs: readonly unknown[], options: VerifyOptions): Promise<VerificationReport[]> {
+  const now = options.now?.() ?? Math.floor(Date.now() / 1000);
+  const clientFor = clientFactory(options.rpc, options.signal);
+  const chain: ChainChecker = (claims) => checkOnChain(claims, options.trust, clientFor, { privacy: options.privacy ?? "direct", ...(options.signal ? { signal: options.signal } : {}) });
+  return completeReports(inputs.map(checkOffChain), chain, now);
 }
 
 /**

@@ -1,0 +1,206 @@
+// POST /v1/verify as a long-running server runs it (issue 11 item 6): hashing on worker threads,
+// coalesced chain reads, final anchoring transactions kept, a bounded queue. What must not change:
+// a status change shows at once, a kept transaction never vouches for another registry, a full
+// queue is a clean 503, a crashed worker neither loses nor hangs a request.
+import { createServer, type Socket } from "node:net";
+import { expect } from "chai";
+import type { Hex } from "viem";
+import { addSignerKey, deployRegistry, registerIssuer } from "../../src/chain/admin.ts";
+import { credentialRegistryAbi } from "../../src/chain/abi.ts";
+import { createBundle, type Bundle } from "../../src/core/bundle.ts";
+import { bytesToHex } from "../../src/core/encoding.ts";
+import type { JsonObject } from "../../src/core/json.ts";
+import { buildCredentialTree } from "../../src/core/merkle.ts";
+import { prepareCredential } from "../../src/core/prepare.ts";
+import { OffChainPool } from "../../src/verifier/off-chain-pool.ts";
+import { createTrustList } from "../../src/verifier/trust.ts";
+import { checkOffChain } from "../../src/verifier/off-chain-checks.ts";
+import { coalesceChainChecks, createVerifier } from "../../src/verifier/verifier.ts";
+import { sampleBadge } from "../core/helpers.ts";
+import { startRpcRecorder, type RpcRecorder } from "../helpers/rpc-recorder.ts";
+import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { call, expectError } from "./http.ts";
+
+type Report = { verdict: string; checks: { name: string; outcome: string; code: string }[] };
+const statusOf = (r: Report) => r.checks.find((c) => c.name === "status")!.code;
+const anchoredOf = (r: Report) => r.checks.find((c) => c.name === "anchored")!.code;
+
+describe("POST /v1/verify on a long-running server (worker threads, coalesced reads, kept transactions, bounded queue)", function () {
+  let chain: Chain;
+  let stack: Stack;
+  let recorder: RpcRecorder;
+  let base: string;
+  let bundle: Bundle;
+  let credentialId: string;
+  const closers: (() => Promise<void>)[] = [];
+
+  async function verify(at: string, b: unknown): Promise<Report> {
+    const r = await call(at, "POST", "/v1/verify", { body: { bundle: b } });
+    expect(r.status, r.text).to.equal(200);
+    return r.body.results[0] as Report;
+  }
+
+  before(async function () {
+    chain = await startChain();
+    stack = await openStack(chain);
+    recorder = await startRpcRecorder(chain.url);
+    // The stack's confirmation depth (0): a transaction is kept once its block is the head.
+    const trust = createTrustList([chain.addressBook()]);
+    const api = await serveApi(stack, { verifier: createVerifier({ trust, rpc: { 31337: recorder.url }, confirmations: 0 }) });
+    closers.push(async () => (api.server.closeAllConnections(), await api.close()));
+    base = api.base;
+    const { credentials } = await stack.service.submitCredentials(1, { credentials: [sampleBadge()] });
+    credentialId = credentials[0]!.id;
+    await runUntil(stack, async () => ["anchored", "confirmed"].includes((await call(base, "GET", `/v1/credentials/${credentialId}`, { token: stack.tokens[1] })).body.state));
+    const got = await call(base, "GET", `/v1/credentials/${credentialId}/bundle`, { token: stack.tokens[1] });
+    bundle = got.body as Bundle;
+  });
+
+  after(async function () {
+    for (const close of closers) await close();
+    await recorder?.close();
+    await stack?.close();
+    if (stack) removeDir(stack.dir);
+    await chain?.stop();
+  });
+
+  it("behavior: a final anchoring transaction is read once, the status for every request; a revocation shows as soon as it is confirmed", async function () {
+    expect((await verify(base, bundle)).verdict).to.equal("valid");
+    // The head is known by now (read in the background after the first lookup): the next lookup is kept.
+    while (recorder.calls.filter((c) => c.method === "eth_blockNumber").length === 0) await new Promise((r) => setTimeout(r, 10));
+    expect((await verify(base, bundle)).verdict).to.equal("valid");
+    recorder.calls.length = 0;
+    for (let k = 0; k < 3; k++) expect((await verify(base, bundle)).verdict).to.equal("valid");
+    const methods = recorder.calls.map((c) => c.method);
+    expect(methods.filter((m) => m === "eth_getTransactionByHash")).to.deep.equal([]);
+    expect(methods.filter((m) => m === "eth_call")).to.have.length(3); // the status, read per request
+
+    const change = await call(base, "POST", "/v1/revocations", { token: stack.tokens[1], body: { action: "revoke", credentialIds: [credentialId] } });
+    expect(change.status, change.text).to.equal(202);
+    await runUntil(stack, async () => (await call(base, "GET", `/v1/revocations/${change.body.id}`, { token: stack.tokens[1] })).body.state === "confirmed");
+    const revoked = await verify(base, bundle);
+    expect(revoked.verdict).to.equal("invalid");
+    expect(statusOf(revoked)).to.equal("REVOKED");
+  });
+
+  it("behavior: concurrent single-bundle requests each get their own bundle's answer (reads coalesced, never more than one eth_call each)", async function () {
+    const tampered = { ...bundle, statusIndex: bundle.statusIndex + 1 };
+    recorder.calls.length = 0;
+    const answers = await Promise.all(Array.from({ length: 16 }, (_, k) => verify(base, k % 2 ? tampered : bundle)));
+    // Revoked (the test before), and the tampered index breaks the leaf.
+    expect(answers.filter((_, k) => k % 2 === 0).map(statusOf)).to.deep.equal(Array(8).fill("REVOKED"));
+    expect(answers.filter((_, k) => k % 2 === 1).map((a) => a.checks.find((c) => c.name === "integrity")!.code)).to.deep.equal(Array(8).fill("LEAF_MISMATCH"));
+    expect(recorder.calls.filter((c) => c.method === "eth_call").length).to.be.within(1, 8);
+  });
+
+  it("behavior: coalescing: requests waiting for a round are read together in the next one, each gets its own results; one whose request ended is not read", async function () {
+    const rounds: number[][] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const read = async (claims: readonly { statusIndex: bigint }[]) => {
+      rounds.push(claims.map((c) => Number(c.statusIndex)));
+      await gate;
+      return claims.map((c) => ({ checks: [{ name: "status" as const, outcome: "pass" as const, code: "ACTIVE" as const, message: String(c.statusIndex) }] }));
+    };
+    const check = coalesceChainChecks(read as never, 1000);
+    const claim = (statusIndex: number) => ({ chainId: 31337, registry: chain.registry, root: bundle.root as Hex, issuerId: 1n, statusIndex: BigInt(statusIndex) });
+    const ended = new AbortController();
+    const pending = [0, 1, 2, 3, 4].map((k) => check([claim(k)], k === 3 ? ended.signal : undefined));
+    ended.abort();
+    expect(rounds).to.deep.equal([[0], [1]]); // two rounds in flight at once; the rest wait
+    open();
+    const results = await Promise.all(pending);
+    expect(rounds).to.deep.equal([[0], [1], [2, 4]]);
+    expect(results.map((r) => r[0]!.checks[0]!.message)).to.deep.equal(["0", "1", "2", results[3]![0]!.checks[0]!.message, "4"]);
+    expect(results[3]![0]!.checks[0]).to.deep.include({ outcome: "skip", code: "RPC_UNAVAILABLE" });
+  });
+
+  it("error: a kept transaction never vouches for another registry's bundle (two deployments on one chain)", async function () {
+    const governance = { publicClient: chain.publicClient, walletClient: chain.wallet(chain.governance), account: chain.governance };
+    const other = await deployRegistry(governance);
+    const issuer = chain.issuers[0]!;
+    const otherIssuerId = await registerIssuer(governance, other.address, issuer.admin.address, ISSUER_IDENTITIES[1], { name: "University" });
+    await addSignerKey({ publicClient: chain.publicClient, walletClient: chain.wallet(issuer.admin), account: issuer.admin }, other.address, issuer.key.address);
+    const book = chain.addressBook();
+    book.deployments.push({ ...book.deployments[0]!, address: other.address, deployBlock: other.blockNumber });
+    const api = await serveApi(stack, { verifier: createVerifier({ trust: createTrustList([book]), rpc: { 31337: chain.url }, confirmations: 0 }) });
+    closers.push(async () => (api.server.closeAllConnections(), await api.close()));
+
+    const [ours, theirs] = [await anchoredBundle(chain.registry, 1), await anchoredBundle(other.address, otherIssuerId)];
+    // Ours is verified (and its transaction kept) first; theirs then names our transaction.
+    for (let k = 0; k < 3; k++) expect((await verify(api.base, ours)).verdict).to.equal("valid");
+    const borrowed = await verify(api.base, { ...theirs, txHash: ours.txHash });
+    expect(anchoredOf(borrowed)).to.equal("TX_MISMATCH");
+    expect((await verify(api.base, theirs)).verdict).to.equal("valid");
+    expect((await verify(api.base, ours)).verdict).to.equal("valid");
+  });
+
+  it("error: a full queue answers 503 OVERLOADED (JSON, Retry-After) at once, and frees its place when the verification ends", async function () {
+    // An RPC endpoint that accepts and never answers holds the first request at its chain reads.
+    const sockets = new Set<Socket>();
+    const silent = createServer((s) => sockets.add(s.on("error", () => {})));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const rpc = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const api = await serveApi(stack, { verifier: createVerifier({ trust: createTrustList([chain.addressBook()]), rpc: { 31337: rpc }, confirmations: 0, maxQueued: 1 }) });
+    closers.push(async () => (api.server.closeAllConnections(), await api.close()));
+
+    const held = call(api.base, "POST", "/v1/verify", { body: { bundle } });
+    while (sockets.size === 0) await new Promise((r) => setTimeout(r, 10));
+    const refused = await call(api.base, "POST", "/v1/verify", { body: { bundle } });
+    expectError(refused, 503, "OVERLOADED");
+    expect(refused.headers.get("retry-after")).to.equal("1");
+
+    // The endpoint goes away: the held verification ends undecided, and its place is free again.
+    silent.close();
+    for (const s of sockets) s.destroy();
+    const first = await held;
+    expect(first.status, first.text).to.equal(200);
+    expect(first.body.results[0].verdict).to.equal("error");
+    const after = await call(api.base, "POST", "/v1/verify", { body: { bundle } });
+    expect(after.status, after.text).to.equal(200);
+  });
+
+  it("error: a worker that dies loses no job (each is answered by a fresh worker); a job that kills two workers is refused with WORKER_FAILED", async function () {
+    const pool = new OffChainPool({ threads: 1 });
+    try {
+      const expected = checkOffChain(bundle);
+      const jobs = Array.from({ length: 20 }, (_, k) => pool.check(k % 2 ? [bundle] : [bundle, { broken: true }]));
+      await pool.crashWorkers();
+      const answers = await Promise.all(jobs);
+      for (const [k, results] of answers.entries()) {
+        expect(results[0]).to.deep.equal(expected);
+        if (k % 2 === 0) expect(results[1]!.checks[0]).to.deep.include({ name: "format", outcome: "fail" });
+      }
+      // With no worker left, the job goes to a fresh one, still loading its modules when it is
+      // ended; then to another, ended the same way: its second death.
+      await pool.crashWorkers();
+      const doomed = pool.check([bundle]);
+      await pool.crashWorkers();
+      await pool.crashWorkers();
+      const failure = await doomed.then(
+        () => undefined,
+        (e: { code?: string }) => e,
+      );
+      expect(failure?.code).to.equal("WORKER_FAILED");
+      expect(await pool.check([bundle])).to.deep.equal([expected]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  /** One badge of issuer `issuerId` anchored alone in `registry` by issuer 1's hot key. */
+  async function anchoredBundle(registry: Hex, issuerId: number): Promise<Bundle> {
+    const credential = sampleBadge();
+    ((credential.credentialSubject as JsonObject).achievement as JsonObject).name = `In ${registry}`;
+    const context = { chainId: 31337, registry, issuerId, statusIndex: 9 };
+    const p = prepareCredential(credential, context);
+    const tree = buildCredentialTree([p.digest, prepareCredential(sampleBadge(), { ...context, statusIndex: 10 }).digest]);
+    const key = chain.issuers[0]!.key;
+    const hash = await chain.wallet(key).writeContract({ address: registry, abi: credentialRegistryAbi, functionName: "anchor", args: [bytesToHex(tree.root) as Hex], chain: null, account: key });
+    const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
+    return createBundle(
+      { credential, salts: p.salts, hiddenFieldHashes: [], hiddenElements: [] },
+      { ...context, validFrom: p.validFrom, validUntil: p.validUntil, leaf: tree.leaf(0), proof: tree.getProof(0), root: tree.root, txHash: Buffer.from(hash.slice(2), "hex"), blockNumber: Number(receipt.blockNumber) },
+    );
+  }
+});
