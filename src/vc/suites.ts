@@ -2,7 +2,7 @@
 import { DataIntegrityProof } from "@digitalbazaar/data-integrity";
 import { Ed25519Signature2020 } from "@digitalbazaar/ed25519-signature-2020";
 import { createVerifyCryptosuite as eddsaJcs2022 } from "@digitalbazaar/eddsa-jcs-2022-cryptosuite";
-import { cryptosuite as eddsaRdfc2022 } from "@digitalbazaar/eddsa-rdfc-2022-cryptosuite";
+import { fastEddsaRdfc2022 as eddsaRdfc2022 } from "./canonize.ts";
 import type { Signer } from "./keys.ts";
 
 /** The cryptosuite of the issuer's signature. */
