@@ -165,14 +165,16 @@ async function contextsOf(document: unknown, documentLoader: DocumentLoader): Pr
       for (const reference of references) await resolve(reference);
     }
   };
-  const visit = async (value: unknown): Promise<void> => {
+  const found: unknown[] = [];
+  const visit = (value: unknown): void => {
     if (Array.isArray(value)) {
-      for (const item of value) await visit(item);
+      for (const item of value) visit(item);
     } else if (value !== null && typeof value === "object") {
-      for (const [k, v] of Object.entries(value)) await (k === "@context" ? resolve(v) : visit(v));
+      for (const [k, v] of Object.entries(value)) (k === "@context" ? found.push(v) : visit(v));
     }
   };
-  await visit(document);
+  visit(document);
+  for (const context of found) await resolve(context);
   const fingerprint = JSON.stringify(parts);
   let names = namesByFingerprint.get(fingerprint);
   if (!names) {
