@@ -106,7 +106,8 @@ export async function issueCredential(input: unknown, options: IssueOptions): Pr
       context.push(CREDANCHOR_CONTEXT_URL);
     }
   }
-  checkStatusEntries(credential);
+  // The input was checked above: only the appended entries are left (a status entry costs a schema parse).
+  if (options.credentialStatus && options.credentialStatus.length > 0) checkStatusEntries({ credentialStatus: [...options.credentialStatus] });
   // A VC-API credential is a VC: the "generic" kind (any JSON, anchor-only /v1) does not apply here.
   if (validateCredential(credential).kind === "generic") throw invalid("type", 'must be an array of strings including "VerifiableCredential"');
   return sign(credential, options.key, now, options.documentLoader);

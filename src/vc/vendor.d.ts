@@ -68,6 +68,10 @@ declare module "jsonld" {
   const jsonld: {
     canonize(input: unknown, options: Record<string, unknown>): Promise<string>;
     expand(input: unknown, options: Record<string, unknown>): Promise<unknown[]>;
+    toRDF(input: unknown, options: Record<string, unknown>): Promise<unknown>;
   };
   export default jsonld;
+}
+declare module "rdf-canonize" {
+  export function canonize(input: unknown, options: Record<string, unknown>): Promise<string>;
 }
