@@ -7,7 +7,6 @@ import { ServiceError } from "../core/errors.ts";
 import { isPlainObject, type JsonObject } from "../core/json.ts";
 import type { Principal } from "../issuer/types.ts";
 import { anchorProofOf } from "../vc/anchor-proof.ts";
-import { keyBindingApplies } from "../vc/export-bundle.ts";
 import { issueCredential } from "../vc/issue.ts";
 import type { AssertionKey } from "../vc/keys.ts";
 import { createStatusEntries, statusListUrlFrom } from "../vc/status-entries.ts";
@@ -163,10 +162,10 @@ async function latest(ctx: RouteContext, principal: Principal, id: string): Prom
   return { verifiableCredential: { ...view.credential, proof: proofs }, state: view.state };
 }
 
-function verifyOptions(ctx: RouteContext, credential?: unknown): VerifyVcOptions {
+function verifyOptions(ctx: RouteContext): VerifyVcOptions {
   const vc = vcApi(ctx);
   const chain = { trust: ctx.verify.trust, rpc: ctx.verify.rpc };
-  return credential === undefined || keyBindingApplies(credential) ? { keyBinding: vc.keyBinding, chain } : { chain };
+  return { keyBinding: vc.keyBinding, chain };
 }
 
 function fields(report: Pick<VcVerificationReport, "verdict" | "checks" | "warnings">) {
@@ -245,7 +244,7 @@ export const VC_API_ROUTES: readonly Route[] = [
     },
     handler: async (ctx, _req, res, { body }) => {
       const credential = (body as { verifiableCredential: JsonObject }).verifiableCredential;
-      const report = await verifyVc(credential, verifyOptions(ctx, credential));
+      const report = await verifyVc(credential, verifyOptions(ctx));
       answer(res, fields(report), report.verdict);
     },
   },

@@ -2,7 +2,6 @@
 import { getAddress, type PublicClient } from "viem";
 import { chainKeyBinding } from "../chain/assertion-keys.ts";
 import { isPlainObject, type JsonObject } from "../core/json.ts";
-import { keyBindingApplies } from "../vc/export-bundle.ts";
 import { chainStatusEntryOf } from "../vc/status-entries.ts";
 import { verifyVc, type VcVerificationReport } from "../vc/verify.ts";
 import { readListStatuses, type ListStatusReading } from "../verifier/list-status.ts";
@@ -38,7 +37,7 @@ export async function verifyVcFile(vc: JsonObject, options: { trust: TrustList; 
   const chainId = entry ? Number(entry.chainId) : undefined;
   const client = chainId !== undefined ? options.clientFor(chainId) : undefined;
   const trusted = entry && chainId !== undefined && options.trust.find(chainId, entry.registry) !== undefined;
-  const keyBinding = client && trusted && keyBindingApplies(vc) ? chainKeyBinding(client, getAddress(entry.registry)) : undefined;
+  const keyBinding = client && trusted ? chainKeyBinding(client, getAddress(entry.registry)) : undefined;
   const [report, lists] = await Promise.all([
     verifyVc(vc, { chain: { trust: options.trust, rpc: options.clientFor }, ...(keyBinding ? { keyBinding } : {}) }),
     readListStatuses(vc, { ...(client ? { client } : {}), trust: options.trust }),

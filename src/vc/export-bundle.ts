@@ -2,7 +2,7 @@
 import { decodeBundle, parseBundle, type Bundle } from "../core/bundle.ts";
 import { ValidationError } from "../core/errors.ts";
 import { isPlainObject, type JsonObject } from "../core/json.ts";
-import { ANCHOR_CRYPTOSUITE, bundleToVc, proofsOf } from "./anchor-proof.ts";
+import { bundleToVc } from "./anchor-proof.ts";
 
 const notAVc = (path: string, message: string) =>
   new ValidationError(`this bundle's credential is not a W3C VC, so it has no VC form: ${message}`, { code: "CREDENTIAL_INVALID", details: [{ path, message }] });
@@ -34,20 +34,3 @@ export function exportBundleAsVc(bundle: Bundle | string): JsonObject {
   return bundleToVc(parsed);
 }
 
-const SIGNATURE_PROOF = (p: JsonObject) => p.type === "Ed25519Signature2020" || (p.type === "DataIntegrityProof" && p.cryptosuite !== ANCHOR_CRYPTOSUITE);
-
-/**
- * Whether a key registry lookup (verifyVc's `keyBinding`) applies to a VC: not to an
- * anchor-only VC whose issuer is no did:key (an exported v1 bundle: `did:web:…`, a URL), which
- * has no key to bind; the anchor's own issuer check binds it instead (the claimed issuer must be
- * the anchoring issuer's on-chain identity, else ISSUER_MISMATCH).
- *
- * @example
- * const report = await verifyVc(vc, { chain, ...(keyBindingApplies(vc) ? { keyBinding } : {}) });
- */
-export function keyBindingApplies(credential: unknown): boolean {
-  if (!isPlainObject(credential)) return true;
-  const issuer = isPlainObject(credential.issuer) ? credential.issuer.id : credential.issuer;
-  const hasAnchor = proofsOf(credential).some((p) => p.cryptosuite === ANCHOR_CRYPTOSUITE);
-  return !hasAnchor || proofsOf(credential).some(SIGNATURE_PROOF) || (typeof issuer === "string" && issuer.startsWith("did:key:"));
-}
