@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import pino, { type Logger } from "pino";
 import { z } from "zod";
 import { CredanchorError, ServiceError, type ErrorDetail } from "../core/errors.ts";
-import { JSON_LIMITS, parseJson } from "../core/json.ts";
+import { JSON_LIMITS, parseJson, type JsonLimits } from "../core/json.ts";
 import type { StatusListProvider } from "../issuer/status-lists.ts";
 import type { IssuerService, Principal } from "../issuer/types.ts";
 import type { VerifyOptions } from "../verifier/verify-bundle.ts";
@@ -14,7 +14,7 @@ import { Metrics } from "./metrics.ts";
 import { clientOf, createRateLimiter } from "./rate-limit.ts";
 import { openApiDocument } from "./openapi.ts";
 import { createStatusListFastPath, setFastPath } from "./status-list-fast-path.ts";
-import { ROUTES, type Route, type RouteContext } from "./routes.ts";
+import { ROUTES, type RawBody, type Route, type RouteContext } from "./routes.ts";
 import type { DidWebSource } from "./did-web.ts";
 import type { VcApiContext } from "./vc-api.ts";
 
@@ -138,7 +138,7 @@ async function authenticate(ctx: RouteContext, route: Route, req: Request, res: 
   return principal;
 }
 
-async function parseInput(route: Route, req: Request, limit: number): Promise<{ body: unknown; params: Record<string, unknown> }> {
+async function parseInput(route: Route, req: Request, limit: number): Promise<{ body: unknown; params: Record<string, unknown>; raw?: RawBody }> {
   const params: Record<string, unknown> = {};
   const details: ErrorDetail[] = [];
   for (const [name, schema] of Object.entries(route.params ?? {})) {
@@ -173,10 +173,15 @@ async function parseInput(route: Route, req: Request, limit: number): Promise<{ 
   }
   if (text.length === 0) throw new ServiceError("the body is empty: send a JSON object", { code: "REQUEST_INVALID" });
   // Credentials nest two levels below the envelope; their own limits are checked one by one.
-  const value = parseJson(text, { maxBytes: limit, maxDepth: JSON_LIMITS.maxDepth + 3, maxFields: Math.max(JSON_LIMITS.maxFields, limit / 8) });
-  const parsed = route.body.safeParse(value);
-  if (!parsed.success) throw new ServiceError("the request body is malformed", { code: "REQUEST_INVALID", details: zodDetails(parsed.error) });
-  return { body: parsed.data, params };
+  const limits: JsonLimits = { maxBytes: limit, maxDepth: JSON_LIMITS.maxDepth + 3, maxFields: Math.max(JSON_LIMITS.maxFields, limit / 8) };
+  const schema = route.body;
+  const parse = () => {
+    const parsed = schema.safeParse(parseJson(text, limits));
+    if (!parsed.success) throw new ServiceError("the request body is malformed", { code: "REQUEST_INVALID", details: zodDetails(parsed.error) });
+    return parsed.data;
+  };
+  if (route.rawBody) return { body: undefined, params, raw: { text, limits, parse } };
+  return { body: parse(), params };
 }
 
 /**
