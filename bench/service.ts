@@ -1,5 +1,5 @@
 // Issuer service benchmark (`npm run bench:service [-- --json] [--seconds S | --requests R] [--n N]
-// [--store sqlite|postgres …] [--replicas K] [--connections C]`): the real service process(es) on a
+// [--store sqlite|postgres …] [--replicas K] [--connections C] [--cpu-prof DIR]`): the real service process(es) on a
 // local hardhat node, loaded over HTTP with autocannon.
 //
 //  1. accepted credentials/s: POST /v1/credentials with 1,000 credentials per request, durable
@@ -36,6 +36,7 @@ const { values } = parseArgs({
     connections: { type: "string" },
     store: { type: "string", multiple: true },
     replicas: { type: "string" },
+    "cpu-prof": { type: "string" },
   },
 });
 const SECONDS = Number(values.seconds ?? 10);
@@ -151,6 +152,8 @@ async function run(chain: Chain, kind: StoreKind, postgres: () => Promise<Postgr
     LOG_LEVEL: "warn",
     POLL_MS: "100",
     ...(db.url ? { DATABASE_URL: db.url, SERVER_SECRET } : {}),
+    // `--cpu-prof DIR`: each serve process (and its worker threads) writes a CPU profile there on exit.
+    ...(values["cpu-prof"] ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${values["cpu-prof"]}`.trim() } : {}),
   };
   const servers: ServerProcess[] = [];
   try {

@@ -164,23 +164,23 @@ async function parseInput(route: Route, req: Request, limit: number): Promise<{ 
   if (!type || !/^application\/(?:[\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
     throw new ServiceError(`the body must be JSON: send Content-Type: application/json${type ? ` (got ${type.slice(0, 80)})` : ""}`, { code: "UNSUPPORTED_MEDIA_TYPE" });
   }
-  const raw = await readBody(req, limit);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
-  } catch {
-    throw new ServiceError("the body is not valid UTF-8", { code: "REQUEST_INVALID" });
-  }
-  if (text.length === 0) throw new ServiceError("the body is empty: send a JSON object", { code: "REQUEST_INVALID" });
+  const bytes = await readBody(req, limit);
+  if (bytes.length === 0) throw new ServiceError("the body is empty: send a JSON object", { code: "REQUEST_INVALID" });
   // Credentials nest two levels below the envelope; their own limits are checked one by one.
   const limits: JsonLimits = { maxBytes: limit, maxDepth: JSON_LIMITS.maxDepth + 3, maxFields: Math.max(JSON_LIMITS.maxFields, limit / 8) };
   const schema = route.body;
   const parse = () => {
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new ServiceError("the body is not valid UTF-8", { code: "REQUEST_INVALID" });
+    }
     const parsed = schema.safeParse(parseJson(text, limits));
     if (!parsed.success) throw new ServiceError("the request body is malformed", { code: "REQUEST_INVALID", details: zodDetails(parsed.error) });
     return parsed.data;
   };
-  if (route.rawBody) return { body: undefined, params, raw: { text, limits, parse } };
+  if (route.rawBody) return { body: undefined, params, raw: { bytes, limits, parse } };
   return { body: parse(), params };
 }
 

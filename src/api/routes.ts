@@ -55,7 +55,7 @@ export type Route = {
   body?: z.ZodType;
   /** The body may be left out entirely (no Content-Type, no bytes): it is then parsed as `{}`. */
   bodyOptional?: true;
-  /** The handler gets the body's text (`input.raw`, its media type and UTF-8 checked) and parses it itself, or off the main thread. */
+  /** The handler gets the body's bytes (`input.raw`, its media type checked) and parses them itself, or off the main thread. */
   rawBody?: true;
   params?: Record<string, z.ZodType>;
   headers?: Record<string, { schema: z.ZodType; description: string }>;
@@ -64,8 +64,8 @@ export type Route = {
   handler: (ctx: RouteContext, req: Request, res: Response, input: { body: unknown; params: Record<string, unknown>; principal?: Principal; raw?: RawBody }) => unknown;
 };
 
-/** A body handed over unparsed (`Route.rawBody`): its text, the JSON limits it obeys, and the usual parse and schema check. */
-export type RawBody = { text: string; limits: JsonLimits; parse: () => unknown };
+/** A body handed over unparsed (`Route.rawBody`): its bytes, the JSON limits it obeys, and the usual decoding, parse and schema check. */
+export type RawBody = { bytes: Uint8Array; limits: JsonLimits; parse: () => unknown };
 
 const MiB = 1024 * 1024;
 const errors = (...statuses: number[]) =>
@@ -128,7 +128,7 @@ export const ROUTES: readonly Route[] = [
       const key = req.get("idempotency-key");
       const idempotencyKey = key !== undefined ? { idempotencyKey: key } : {};
       const result =
-        (await ctx.service.submitCredentialText(issuerId, { text: raw!.text, jsonLimits: raw!.limits, ...idempotencyKey })) ??
+        (await ctx.service.submitCredentialText(issuerId, { body: raw!.bytes, jsonLimits: raw!.limits, ...idempotencyKey })) ??
         (await ctx.service.submitCredentials(issuerId, { credentials: (raw!.parse() as z.infer<typeof S.SubmitBody>).credentials, ...idempotencyKey }));
       if (result.replayed) res.setHeader("Idempotent-Replayed", "true");
       res.status(202).json({ credentials: result.credentials });

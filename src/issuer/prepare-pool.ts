@@ -43,7 +43,7 @@ export type SubmissionParse = {
 
 type Job =
   | { kind: "prepare"; id: number; credentials: unknown[]; contexts: AnchorContext[] }
-  | ({ kind: "parse"; id: number; text: string } & SubmissionParse)
+  | ({ kind: "parse"; id: number; body: Uint8Array } & SubmissionParse)
   | { kind: "prepareHeld"; id: number; heldId: number; positions: number[]; contexts: AnchorContext[] }
   | { kind: "release"; heldId: number };
 type Reply = { id: number; prepared?: Prepared[]; parsed?: ParsedSubmission; fallback?: true; error?: { shortMessage: string; code: string; details: ErrorDetail[]; index: number } };
@@ -62,14 +62,14 @@ function prepareAll(credentials: readonly unknown[], contexts: readonly AnchorCo
 }
 
 /**
- * Parses a submission's body and checks its credentials, as the main thread would; undefined
- * when the body is anything but `{"credentials":[…]}` in strict JSON (the main thread then
- * parses it again and answers with its usual error).
+ * Decodes and parses a submission's body and checks its credentials, as the main thread would;
+ * undefined when the body is anything but `{"credentials":[…]}` in UTF-8 strict JSON (the main
+ * thread then parses it again and answers with its usual error).
  */
-function parseSubmission(job: { text: string } & SubmissionParse): { parsed: ParsedSubmission; credentials: unknown[] } | undefined {
+function parseSubmission(job: { body: Uint8Array } & SubmissionParse): { parsed: ParsedSubmission; credentials: unknown[] } | undefined {
   let value: unknown;
   try {
-    value = parseJson(job.text, job.jsonLimits);
+    value = parseJson(new TextDecoder("utf-8", { fatal: true }).decode(job.body), job.jsonLimits);
   } catch {
     return undefined;
   }
@@ -246,19 +246,19 @@ export class PreparePool {
   }
 
   /**
-   * Parses and checks a submission's JSON body on one worker (strict parse, validation, issuer
+   * Decodes, parses and checks a submission's JSON body on one worker (strict parse, validation, issuer
    * identity, MACs), keeping its credentials there for `prepare`. Undefined without workers or
    * when the body is not a well-formed `{"credentials":[…]}`: the caller takes the main-thread path.
    *
    * @example
-   * const held = await pool.parseSubmission(text, { issuerId: 1, identity, secret, keyed: false, maxPerRequest: 10_000, jsonLimits, macLimits });
+   * const held = await pool.parseSubmission(body, { issuerId: 1, identity, secret, keyed: false, maxPerRequest: 10_000, jsonLimits, macLimits });
    * try { … await held.prepare(positions, contexts) … } finally { held?.release(); }
    */
-  async parseSubmission(text: string, options: SubmissionParse): Promise<HeldSubmission | undefined> {
+  async parseSubmission(body: Uint8Array, options: SubmissionParse): Promise<HeldSubmission | undefined> {
     if (this.#workers.length === 0) return undefined;
     const entry = this.#leastBusy();
     const heldId = this.#next++;
-    const parsed = await this.#send({ kind: "parse", id: heldId, text, ...options }, (reply) => reply.parsed, entry);
+    const parsed = await this.#send({ kind: "parse", id: heldId, body, ...options }, (reply) => reply.parsed, entry);
     if (!parsed) return undefined;
     let released = false;
     return {

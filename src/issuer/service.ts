@@ -151,7 +151,7 @@ function bindService(deps: IssuerDeps): IssuerService {
     listApiKeys: (principal: Principal) => listVisibleApiKeys(deps, principal),
     revokeApiKey: (principal: Principal, keyId: string) => revokeVisibleApiKey(deps, principal, keyId),
     submitCredentials: (issuerId: number, request: SubmitRequest) => submitCredentials(deps, issuerId, request),
-    submitCredentialText: (issuerId: number, request: { text: string; jsonLimits: JsonLimits; idempotencyKey?: string }) => submitCredentialText(deps, issuerId, request),
+    submitCredentialText: (issuerId: number, request: { body: Uint8Array; jsonLimits: JsonLimits; idempotencyKey?: string }) => submitCredentialText(deps, issuerId, request),
     acceptSigned: (issuerId: number, sign: (slot: { id: string; statusIndex: number }) => Promise<JsonObject>) => acceptSigned(deps, issuerId, sign),
     getSignedCredential: (principal: Principal, id: string) => getSignedCredential(deps, principal, id),
     getCredential: (principal: Principal, id: string) => getCredential(deps, principal, id),

@@ -112,11 +112,11 @@ export interface IssuerService {
   revokeApiKey(principal: Principal, keyId: string): Promise<ApiKeyView>;
   submitCredentials(issuerId: number, request: SubmitRequest): Promise<SubmitResult>;
   /**
-   * The same from the body's JSON text `{"credentials":[…]}`, parsed and checked on a worker
+   * The same from the body's UTF-8 JSON `{"credentials":[…]}`, decoded, parsed and checked on a worker
    * thread; undefined when the caller must parse it and call `submitCredentials` (small body, no
    * workers, or a body that is not a well-formed submission: the caller's parse gives the error).
    */
-  submitCredentialText(issuerId: number, request: { text: string; jsonLimits: JsonLimits; idempotencyKey?: string }): Promise<SubmitResult | undefined>;
+  submitCredentialText(issuerId: number, request: { body: Uint8Array; jsonLimits: JsonLimits; idempotencyKey?: string }): Promise<SubmitResult | undefined>;
   /**
    * Issues one signed credential: draws a status index, has `sign` build and sign the VC for it
    * (under the service id `id`), and stores it for anchoring: the content is the VC without its

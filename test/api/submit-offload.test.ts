@@ -52,12 +52,17 @@ describe("POST /v1/credentials: large bodies parsed off the main thread keep eve
     expect(filled.credential.issuer).to.deep.equal({ id: ISSUER_IDENTITIES[1], type: ["Profile"] });
   });
 
-  it("error: strict JSON: a duplicate member deep inside is 400 JSON_DUPLICATE_KEY; bad syntax 400 JSON_SYNTAX; nothing stored", async function () {
+  it("error: strict JSON: a duplicate member deep inside is 400 JSON_DUPLICATE_KEY; bad syntax 400 JSON_SYNTAX; not UTF-8 400 REQUEST_INVALID; nothing stored", async function () {
     const before = await count();
     const raw = JSON.stringify({ credentials: badges("Dup") });
     const at = raw.lastIndexOf('"name":');
     expectError(await post(raw.slice(0, at) + '"name":"x",' + raw.slice(at)), 400, "JSON_DUPLICATE_KEY");
     expectError(await post(raw.slice(0, -2)), 400, "JSON_SYNTAX");
+    const bytes = Buffer.from(raw);
+    bytes[bytes.length - 40] = 0xff; // not UTF-8
+    const notUtf8 = await call(api.base, "POST", "/v1/credentials", { token, raw: bytes, headers: { "content-type": "application/json" } });
+    expectError(notUtf8, 400, "REQUEST_INVALID");
+    expect(notUtf8.body.error.message).to.match(/UTF-8/);
     expect(await count()).to.equal(before);
   });
 

@@ -80,24 +80,24 @@ export function submitCredentials(deps: IssuerDeps, issuerId: number, request: S
 }
 
 /**
- * Accepts a submission from its JSON body text (`{"credentials":[…]}`), parsed and checked on a
- * worker thread so the main thread keeps serving. The same answers and refusals as
+ * Accepts a submission from its body's bytes (UTF-8 JSON `{"credentials":[…]}`), decoded, parsed
+ * and checked on a worker thread so the main thread keeps serving. The same answers and refusals as
  * {@link submitCredentials}; undefined when the caller must parse the body itself (small body,
  * no workers, an issuer not served here, or a body that is not a well-formed submission: the
  * caller's own parse then gives the usual error).
  *
  * @example
- * const result = (await submitCredentialText(deps, 1, { text, jsonLimits })) ?? (await submitCredentials(deps, 1, parse(text)));
+ * const result = (await submitCredentialText(deps, 1, { body, jsonLimits })) ?? (await submitCredentials(deps, 1, parse(body)));
  */
 export async function submitCredentialText(
   deps: IssuerDeps,
   issuerId: number,
-  request: { text: string; jsonLimits: JsonLimits; idempotencyKey?: string },
+  request: { body: Uint8Array; jsonLimits: JsonLimits; idempotencyKey?: string },
 ): Promise<SubmitResult | undefined> {
   const identity = deps.identities.get(issuerId);
-  if (request.text.length < OFFLOAD_FROM_BYTES || !deps.pool.threaded || !deps.issuers.has(issuerId) || identity === undefined) return undefined;
+  if (request.body.length < OFFLOAD_FROM_BYTES || !deps.pool.threaded || !deps.issuers.has(issuerId) || identity === undefined) return undefined;
   const key = request.idempotencyKey;
-  const held = await deps.pool.parseSubmission(request.text, {
+  const held = await deps.pool.parseSubmission(request.body, {
     issuerId,
     identity,
     secret: deps.secret,
