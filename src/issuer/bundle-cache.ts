@@ -28,6 +28,14 @@ export class BundleCache {
     this.#maxBytes = maxBytes;
     this.#maxAgeMs = maxAgeMs;
     this.#now = now;
+    // Entries no one asks for again leave memory too (unref: never keeps the process alive).
+    setInterval(() => this.sweep(), Math.max(1_000, maxAgeMs / 10)).unref();
+  }
+
+  /** Drops every entry older than the maximum age. */
+  sweep(): void {
+    const now = this.#now();
+    for (const [id, entry] of this.#entries) if (now - entry.at > this.#maxAgeMs) this.delete(id);
   }
 
   /** The entry for `id` if it was stored under `stamp` and is young enough (then it becomes the most recent). */
