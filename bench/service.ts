@@ -9,8 +9,8 @@
 //     credentials to all of them anchored with proofs available;
 //  3. GET /v1/credentials/{id}/bundle requests/s and latency p50/p99, beside GET /healthz.
 // `--store` may be given twice (or `sqlite,postgres`): the stores run one after the other on the
-// same chain and are printed side by side. `--replicas K` (PostgreSQL only) starts K serve
-// processes on one database and spreads every phase's load evenly across them.
+// same chain and are printed side by side. `--replicas K` (PostgreSQL only; `1,2` runs both)
+// starts K serve processes on one database and spreads every phase's load evenly across them.
 // `--requests R` replaces every time window by a count of requests (R per phase and replica), so a
 // short run measures completed work whatever the machine's speed (the smoke test in `npm test` uses it).
 import autocannon from "autocannon";
@@ -45,7 +45,8 @@ const REQUESTS = values.requests === undefined ? undefined : Number(values.reque
 const phase = (seconds: number) => (REQUESTS === undefined ? { duration: seconds } : { amount: REQUESTS });
 const ANCHOR_N = Number(values.n ?? values.anchor ?? 100_000);
 const CONNECTIONS = Number(values.connections ?? 4);
-const REPLICAS = Number(values.replicas ?? 1);
+/** Replica counts to run PostgreSQL with (`--replicas 1,2`: both, side by side). */
+const REPLICAS = (values.replicas ?? "1").split(",").map(Number);
 const STORES = (values.store ?? ["sqlite"]).flatMap((s) => s.split(",")).map((s) => s.trim());
 const PER_REQUEST = 1000;
 const SERVER_SECRET = "cd".repeat(32);
@@ -53,8 +54,8 @@ const log = (line: string) => (values.json ? process.stderr : process.stdout).wr
 
 type StoreKind = "sqlite" | "postgres";
 for (const s of STORES) if (s !== "sqlite" && s !== "postgres") throw new Error(`--store ${s}: use sqlite or postgres`);
-if (!Number.isInteger(REPLICAS) || REPLICAS < 1) throw new Error("--replicas must be a positive integer");
-if (REPLICAS > 1 && STORES.includes("sqlite")) throw new Error("--replicas needs --store postgres (replicas share one PostgreSQL database)");
+if (!REPLICAS.every((r) => Number.isInteger(r) && r >= 1)) throw new Error("--replicas must be positive integers (e.g. 2 or 1,2)");
+if (REPLICAS.some((r) => r > 1) && !STORES.includes("postgres")) throw new Error("--replicas needs --store postgres (replicas share one PostgreSQL database)");
 
 function credentials(n: number, tag: string): JsonObject[] {
   return Array.from({ length: n }, (_, k) => {
@@ -106,8 +107,8 @@ type Result = {
 };
 
 /** The service's database for one store: a data directory each, and the PostgreSQL URL they share. */
-async function database(kind: StoreKind, postgres: () => Promise<PostgresServer>): Promise<{ url?: string; dirs: string[] }> {
-  const dirs = Array.from({ length: kind === "postgres" ? REPLICAS : 1 }, () => mkdtempSync(join(tmpdir(), "credanchor-bench-service-")));
+async function database(kind: StoreKind, replicas: number, postgres: () => Promise<PostgresServer>): Promise<{ url?: string; dirs: string[] }> {
+  const dirs = Array.from({ length: replicas }, () => mkdtempSync(join(tmpdir(), "credanchor-bench-service-")));
   return kind === "postgres" ? { url: await (await postgres()).createDatabase(), dirs } : { dirs };
 }
 
@@ -144,8 +145,8 @@ async function inProcess(chain: Chain, kind: StoreKind, postgres: () => Promise<
   }
 }
 
-async function run(chain: Chain, kind: StoreKind, postgres: () => Promise<PostgresServer>): Promise<Result> {
-  const db = await database(kind, postgres);
+async function run(chain: Chain, kind: StoreKind, replicas: number, postgres: () => Promise<PostgresServer>): Promise<Result> {
+  const db = await database(kind, replicas, postgres);
   const env = {
     BATCH_MAX_SIZE: String(Math.min(ANCHOR_N, 100_000)),
     BATCH_MAX_WAIT_SECONDS: "2",
@@ -262,7 +263,7 @@ async function main(): Promise<void> {
   const postgres = () => (pg ??= startPostgres({ durable: true }));
   try {
     const results: Result[] = [];
-    for (const kind of STORES as StoreKind[]) results.push(await run(chain, kind, postgres));
+    for (const kind of STORES as StoreKind[]) for (const replicas of kind === "postgres" ? REPLICAS : [1]) results.push(await run(chain, kind, replicas, postgres));
     table(results);
     if (values.json) console.log(JSON.stringify(results.length === 1 ? results[0] : results));
   } finally {
