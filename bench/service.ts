@@ -20,11 +20,13 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { JsonObject } from "../src/core/json.ts";
 import { createApiKey } from "../src/issuer/api-keys.ts";
+import { createIssuerService } from "../src/issuer/service.ts";
 import { openPostgresStore } from "../src/store/postgres/store.ts";
+import { openSqliteStore } from "../src/store/sqlite/store.ts";
 import { sampleBadge } from "../test/core/helpers.ts";
 import { startPostgres, type PostgresServer } from "../test/helpers/postgres.ts";
 import { createKeyIn, startServerProcess, type ServerProcess } from "../test/helpers/server-process.ts";
-import { openStack, startChain, type Chain } from "../test/helpers/stack.ts";
+import { startChain, type Chain } from "../test/helpers/stack.ts";
 
 const { values } = parseArgs({
   options: {
@@ -125,22 +127,29 @@ async function apiKey(kind: StoreKind, db: { url?: string; dirs: string[] }): Pr
 /** The same acceptance in-process (no HTTP) on a fresh database of the same kind: what the HTTP layer costs. */
 async function inProcess(chain: Chain, kind: StoreKind, postgres: () => Promise<PostgresServer>): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "credanchor-bench-local-"));
-  const store = kind === "postgres" ? { store: await openPostgresStore(await (await postgres()).createDatabase()) } : {};
-  const local = await openStack(chain, { dir, batch: { maxSize: 1e6, maxWaitMs: 1e9 }, ...store });
+  const store = kind === "postgres" ? await openPostgresStore(await (await postgres()).createDatabase()) : openSqliteStore(join(dir, "credanchor.db"));
+  const running = await createIssuerService({
+    store,
+    client: chain.publicClient,
+    chainId: 31337,
+    registry: chain.registry,
+    signers: chain.issuers.map((i) => i.key),
+    batch: { maxSize: 1e6, maxWaitMs: 1e9 },
+  });
   try {
     const batch = credentials(PER_REQUEST, "Local");
-    await local.service.submitCredentials(1, { credentials: batch });
+    await running.service.submitCredentials(1, { credentials: batch });
     const t0 = performance.now();
     let rounds = 0;
     // Completed submissions only (each awaited), for 3 s or `--requests` of them.
     while (REQUESTS === undefined ? performance.now() - t0 < 3_000 : rounds < REQUESTS) {
-      await local.service.submitCredentials(1, { credentials: batch });
+      await running.service.submitCredentials(1, { credentials: batch });
       rounds++;
     }
     return (rounds * PER_REQUEST) / ((performance.now() - t0) / 1000);
   } finally {
-    await local.close();
-    await store.store?.close();
+    await running.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
