@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import pino, { type Logger } from "pino";
 import { z } from "zod";
 import { CredanchorError, ServiceError, type ErrorDetail } from "../core/errors.ts";
-import { JSON_LIMITS, parseJson } from "../core/json.ts";
+import { JSON_LIMITS, parseJson, type JsonLimits } from "../core/json.ts";
 import type { StatusListProvider } from "../issuer/status-lists.ts";
 import type { IssuerService, Principal } from "../issuer/types.ts";
 import { HOLDER_KEY } from "../issuer/use-cases/share-links.ts";
@@ -16,7 +16,7 @@ import { Metrics } from "./metrics.ts";
 import { clientOf, createRateLimiter } from "./rate-limit.ts";
 import { openApiDocument } from "./openapi.ts";
 import { createStatusListFastPath, setFastPath } from "./status-list-fast-path.ts";
-import { ROUTES, type Route, type RouteContext } from "./routes.ts";
+import { ROUTES, type RawBody, type Route, type RouteContext } from "./routes.ts";
 import type { DidWebSource } from "./did-web.ts";
 import type { VcApiContext } from "./vc-api.ts";
 
@@ -150,7 +150,7 @@ async function authenticate(ctx: RouteContext, route: Route, req: Request, res: 
   return principal;
 }
 
-async function parseInput(route: Route, req: Request, limit: number): Promise<{ body: unknown; params: Record<string, unknown> }> {
+async function parseInput(route: Route, req: Request, limit: number): Promise<{ body: unknown; params: Record<string, unknown>; raw?: RawBody }> {
   const params: Record<string, unknown> = {};
   const details: ErrorDetail[] = [];
   for (const [name, schema] of Object.entries(route.params ?? {})) {
@@ -176,19 +176,24 @@ async function parseInput(route: Route, req: Request, limit: number): Promise<{ 
   if (!type || !/^application\/(?:[\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
     throw new ServiceError(`the body must be JSON: send Content-Type: application/json${type ? ` (got ${type.slice(0, 80)})` : ""}`, { code: "UNSUPPORTED_MEDIA_TYPE" });
   }
-  const raw = await readBody(req, limit);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
-  } catch {
-    throw new ServiceError("the body is not valid UTF-8", { code: "REQUEST_INVALID" });
-  }
-  if (text.length === 0) throw new ServiceError("the body is empty: send a JSON object", { code: "REQUEST_INVALID" });
+  const bytes = await readBody(req, limit);
+  if (bytes.length === 0) throw new ServiceError("the body is empty: send a JSON object", { code: "REQUEST_INVALID" });
   // Credentials nest two levels below the envelope; their own limits are checked one by one.
-  const value = parseJson(text, { maxBytes: limit, maxDepth: JSON_LIMITS.maxDepth + 3, maxFields: Math.max(JSON_LIMITS.maxFields, limit / 8) });
-  const parsed = route.body.safeParse(value);
-  if (!parsed.success) throw new ServiceError("the request body is malformed", { code: "REQUEST_INVALID", details: zodDetails(parsed.error) });
-  return { body: parsed.data, params };
+  const limits: JsonLimits = { maxBytes: limit, maxDepth: JSON_LIMITS.maxDepth + 3, maxFields: Math.max(JSON_LIMITS.maxFields, limit / 8) };
+  const schema = route.body;
+  const parse = () => {
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new ServiceError("the body is not valid UTF-8", { code: "REQUEST_INVALID" });
+    }
+    const parsed = schema.safeParse(parseJson(text, limits));
+    if (!parsed.success) throw new ServiceError("the request body is malformed", { code: "REQUEST_INVALID", details: zodDetails(parsed.error) });
+    return parsed.data;
+  };
+  if (route.rawBody) return { body: undefined, params, raw: { bytes, limits, parse } };
+  return { body: parse(), params };
 }
 
 /**

@@ -10,6 +10,7 @@ import type { StatusListProvider } from "../issuer/status-lists.ts";
 import type { IssuerService, Principal } from "../issuer/types.ts";
 import { exportBundleAsVc } from "../vc/export-bundle.ts";
 import type { ShareActor } from "../issuer/use-cases/share-links.ts";
+import type { JsonLimits } from "../core/json.ts";
 import type { StatusPurpose } from "../vc/status-entries.ts";
 import { verifyBundles, type VerifyOptions } from "../verifier/verify-bundle.ts";
 import type { Verifier } from "../verifier/verifier.ts";
@@ -62,12 +63,17 @@ export type Route = {
   body?: z.ZodType;
   /** The body may be left out entirely (no Content-Type, no bytes): it is then parsed as `{}`. */
   bodyOptional?: true;
+  /** The handler gets the body's bytes (`input.raw`, its media type checked) and parses them itself, or off the main thread. */
+  rawBody?: true;
   params?: Record<string, z.ZodType>;
   headers?: Record<string, { schema: z.ZodType; description: string }>;
   /** Status → description and schema (JSON) or content type for non-JSON bodies. */
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
-  handler: (ctx: RouteContext, req: Request, res: Response, input: { body: unknown; params: Record<string, unknown>; principal?: Principal; holderKey?: string }) => unknown;
+  handler: (ctx: RouteContext, req: Request, res: Response, input: { body: unknown; params: Record<string, unknown>; principal?: Principal; holderKey?: string; raw?: RawBody }) => unknown;
 };
+
+/** A body handed over unparsed (`Route.rawBody`): its bytes, the JSON limits it obeys, and the usual decoding, parse and schema check. */
+export type RawBody = { bytes: Uint8Array; limits: JsonLimits; parse: () => unknown };
 
 const MiB = 1024 * 1024;
 const errors = (...statuses: number[]) =>
@@ -127,12 +133,17 @@ export const ROUTES: readonly Route[] = [
     auth: "issuer",
     bodyLimit: 64 * MiB,
     body: S.SubmitBody,
+    // A large body is parsed and checked on a worker thread; anything it cannot take is parsed here as usual.
+    rawBody: true,
     headers: idempotency,
     responses: { 202: { description: "Stored; ids and status indices", schema: S.SubmitResponse }, ...errors(400, 401, 403, 409, 413, 415, 422, 503) },
-    handler: async (ctx, req, res, { body, principal }) => {
+    handler: async (ctx, req, res, { raw, principal }) => {
       const issuerId = issuerOf(principal);
       const key = req.get("idempotency-key");
-      const result = await ctx.service.submitCredentials(issuerId, { credentials: (body as { credentials: unknown[] }).credentials, ...(key !== undefined ? { idempotencyKey: key } : {}) });
+      const idempotencyKey = key !== undefined ? { idempotencyKey: key } : {};
+      const result =
+        (await ctx.service.submitCredentialText(issuerId, { body: raw!.bytes, jsonLimits: raw!.limits, ...idempotencyKey })) ??
+        (await ctx.service.submitCredentials(issuerId, { credentials: (raw!.parse() as z.infer<typeof S.SubmitBody>).credentials, ...idempotencyKey }));
       if (result.replayed) res.setHeader("Idempotent-Replayed", "true");
       res.status(202).json({ credentials: result.credentials });
     },
@@ -154,8 +165,20 @@ export const ROUTES: readonly Route[] = [
     summary: "The proof bundle alone (what the holder keeps)",
     auth: "any",
     params: { id: S.CredentialIdParam },
-    responses: { 200: { description: "The bundle (canonical JSON)", schema: S.Bundle }, ...errors(400, 401, 403, 404, 409, 410, 503) },
-    handler: async (ctx, _req, res, { params, principal }) => res.type("application/json").send(encodeBundle(await anchoredBundle(ctx, principal, params.id as string))),
+    responses: {
+      200: { description: "The bundle (canonical JSON), with an ETag; `Cache-Control: private, no-cache`", schema: S.Bundle },
+      304: { description: "Unchanged since the ETag in If-None-Match (checked after erasure: an erased credential answers 410)" },
+      ...errors(400, 401, 403, 404, 409, 410, 503),
+    },
+    handler: async (ctx, req, res, { params, principal }) => {
+      const { text, etag } = await ctx.service.getBundleText(principal!, params.id as string);
+      // The bytes stay the same until erasure: a holder's copy is revalidated (304), never kept by shared caches.
+      res.setHeader("ETag", etag);
+      res.setHeader("Cache-Control", "private, no-cache");
+      const held = req.get("if-none-match");
+      if (held !== undefined && etagMatches(held, etag)) return res.status(304).end();
+      res.type("application/json").send(text);
+    },
   },
   {
     method: "get",

@@ -1,17 +1,52 @@
-// Salting and hashing on worker threads, so accepting a large request uses every core and the
-// main thread stays free to parse the next one. The same prepareCredential as everywhere.
+// Parsing, checking, salting and hashing on worker threads, so accepting a large request uses
+// every core and the main thread stays free for HTTP and the database. The same strict parser,
+// checks and prepareCredential as everywhere.
+import { createHmac } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { Worker, isMainThread, parentPort } from "node:worker_threads";
+import { canonicalize } from "../core/canonical.ts";
 import type { AnchorContext } from "../core/digest.ts";
 import { CredanchorError, ValidationError, type ErrorDetail } from "../core/errors.ts";
+import { isPlainObject, parseJson, type JsonLimits } from "../core/json.ts";
 import { credentialLeaf } from "../core/leaf.ts";
 import { prepareCredential } from "../core/prepare.ts";
+import { credentialIdMac } from "./dedupe.ts";
+import { checkSubmission } from "./submission-checks.ts";
 
 /** What the service stores per credential (field hashes are not kept: salts and content recompute them). */
 export type Prepared = { content: string; salts: Uint8Array; digest: Uint8Array; leaf: Uint8Array; validFrom: number; validUntil: number };
 
-type Job = { id: number; credentials: unknown[]; contexts: AnchorContext[] };
-type Reply = { id: number; prepared?: Prepared[]; error?: { shortMessage: string; code: string; details: ErrorDetail[]; index: number } };
+/** What a submission's body parsed on a worker says (its credentials stay on that worker until released). */
+export type ParsedSubmission = {
+  /** Credentials in the request. */
+  count: number;
+  /** HMAC of the credentials as submitted (only when an Idempotency-Key was sent and the count is allowed). */
+  requestMac?: Uint8Array;
+  /** Validation problems, then issuer mismatches (see checkSubmission); both empty: the credentials are held. */
+  details: ErrorDetail[];
+  mismatches: ErrorDetail[];
+  /** Per credential: the MAC of its own `id` (null without one). */
+  idMacs: (Uint8Array | null)[];
+};
+
+/** How to parse a submission: the issuer's identity and the MAC key, the limits the main thread would apply. */
+export type SubmissionParse = {
+  issuerId: number;
+  identity: string;
+  secret: Uint8Array;
+  /** An Idempotency-Key came with the request: compute the request's MAC. */
+  keyed: boolean;
+  maxPerRequest: number;
+  jsonLimits: JsonLimits;
+  macLimits: JsonLimits;
+};
+
+type Job =
+  | { kind: "prepare"; id: number; credentials: unknown[]; contexts: AnchorContext[] }
+  | ({ kind: "parse"; id: number; body: Uint8Array } & SubmissionParse)
+  | { kind: "prepareHeld"; id: number; heldId: number; positions: number[]; contexts: AnchorContext[] }
+  | { kind: "release"; heldId: number };
+type Reply = { id: number; prepared?: Prepared[]; parsed?: ParsedSubmission; fallback?: true; error?: { shortMessage: string; code: string; details: ErrorDetail[]; index: number } };
 
 function prepareAll(credentials: readonly unknown[], contexts: readonly AnchorContext[], offset = 0): Prepared[] {
   return credentials.map((credential, i) => {
@@ -26,22 +61,95 @@ function prepareAll(credentials: readonly unknown[], contexts: readonly AnchorCo
   });
 }
 
+/**
+ * Decodes and parses a submission's body and checks its credentials, as the main thread would;
+ * undefined when the body is anything but `{"credentials":[…]}` in UTF-8 strict JSON (the main
+ * thread then parses it again and answers with its usual error).
+ */
+function parseSubmission(job: { body: Uint8Array } & SubmissionParse): { parsed: ParsedSubmission; credentials: unknown[] } | undefined {
+  let value: unknown;
+  try {
+    value = parseJson(new TextDecoder("utf-8", { fatal: true }).decode(job.body), job.jsonLimits);
+  } catch {
+    return undefined;
+  }
+  if (!isPlainObject(value) || Object.keys(value).length !== 1 || !Array.isArray(value.credentials) || value.credentials.length === 0) return undefined;
+  const submitted = value.credentials;
+  if (submitted.length > job.maxPerRequest) return { parsed: { count: submitted.length, details: [], mismatches: [], idMacs: [] }, credentials: [] };
+  const secret = Buffer.from(job.secret);
+  let requestMac: Uint8Array | undefined;
+  if (job.keyed) {
+    try {
+      requestMac = createHmac("sha256", secret).update(canonicalize(submitted, job.macLimits)).digest();
+    } catch {
+      return undefined;
+    }
+  }
+  const { credentials, details, mismatches } = checkSubmission(submitted, job.identity);
+  const idMacs = details.length + mismatches.length > 0 ? [] : credentials.map((c) => credentialIdMac(secret, job.issuerId, c) ?? null);
+  return { parsed: { count: submitted.length, ...(requestMac ? { requestMac } : {}), details, mismatches, idMacs }, credentials };
+}
+
+function errorReply(id: number, error: unknown): Reply {
+  const e = error as CredanchorError & { index?: number };
+  return { id, error: { shortMessage: e.shortMessage ?? e.message, code: e.code ?? "INTERNAL", details: [...(e.details ?? [])], index: e.index ?? 0 } };
+}
+
 if (!isMainThread && parentPort) {
   const port = parentPort;
+  // Parsed submissions' credentials, by parse job id, until the main thread releases them.
+  const held = new Map<number, unknown[]>();
+  const sendPrepared = (id: number, prepared: Prepared[]) =>
+    port.postMessage({ id, prepared } satisfies Reply, prepared.flatMap((p) => [p.salts.buffer, p.digest.buffer, p.leaf.buffer]) as ArrayBuffer[]);
   port.on("message", (job: Job) => {
+    if (job.kind === "release") {
+      held.delete(job.heldId);
+      return;
+    }
     try {
-      const prepared = prepareAll(job.credentials, job.contexts);
-      port.postMessage({ id: job.id, prepared } satisfies Reply, prepared.flatMap((p) => [p.salts.buffer, p.digest.buffer, p.leaf.buffer]) as ArrayBuffer[]);
+      if (job.kind === "prepare") sendPrepared(job.id, prepareAll(job.credentials, job.contexts));
+      else if (job.kind === "prepareHeld") {
+        const credentials = held.get(job.heldId)!;
+        sendPrepared(job.id, prepareAll(job.positions.map((p) => credentials[p]), job.contexts));
+      } else {
+        const result = parseSubmission(job);
+        if (!result) port.postMessage({ id: job.id, fallback: true } satisfies Reply);
+        else {
+          if (result.parsed.details.length + result.parsed.mismatches.length === 0 && result.credentials.length > 0) held.set(job.id, result.credentials);
+          port.postMessage({ id: job.id, parsed: result.parsed } satisfies Reply);
+        }
+      }
     } catch (error) {
-      const e = error as CredanchorError & { index?: number };
-      port.postMessage({ id: job.id, error: { shortMessage: e.shortMessage ?? e.message, code: e.code ?? "INTERNAL", details: [...(e.details ?? [])], index: e.index ?? 0 } } satisfies Reply);
+      if (job.kind === "parse") port.postMessage({ id: job.id, fallback: true } satisfies Reply);
+      else port.postMessage(errorReply(job.id, error));
     }
   });
 }
 
+/** A submission parsed on a worker: what it says, and its credentials held there until `release`. */
+export type HeldSubmission = ParsedSubmission & {
+  /** Prepares the held credentials at `positions` (request order), each with its context. */
+  prepare(positions: readonly number[], contexts: readonly AnchorContext[]): Promise<Prepared[]>;
+  /** Lets the worker forget the credentials (call once, whatever happened). */
+  release(): void;
+};
+
+type Entry = { worker: Worker; busy: number };
+
+/** The error a worker reported while preparing, as the main thread would have thrown it. */
+function preparationError(reply: NonNullable<Reply["error"]>, offset: number): ValidationError {
+  const { shortMessage, code, details, index } = reply;
+  const prefixed = details.map((d) => ({ path: `credentials[${offset + index}]${d.path ? "." + d.path : ""}`, message: d.message }));
+  return new ValidationError(`credentials[${offset + index}] cannot be prepared: ${shortMessage}`, {
+    code: "CREDENTIAL_INVALID",
+    details: prefixed.length ? prefixed : [{ path: `credentials[${offset + index}]`, message: `${code}: ${shortMessage}` }],
+  });
+}
+
 /**
- * A small pool of worker threads running `prepareCredential`. Requests below `inlineBelow`
- * credentials are prepared on the calling thread (a round trip to a worker costs more).
+ * A small pool of worker threads running `prepareCredential` (and, for large bodies, the strict
+ * parse and checks of a whole submission). Requests below `inlineBelow` credentials are
+ * prepared on the calling thread (a round trip to a worker costs more).
  *
  * @example
  * const pool = new PreparePool();
@@ -49,8 +157,8 @@ if (!isMainThread && parentPort) {
  * await pool.close();
  */
 export class PreparePool {
-  readonly #workers: { worker: Worker; busy: number }[] = [];
-  readonly #pending = new Map<number, { resolve: (p: Prepared[]) => void; reject: (e: Error) => void; offset: number }>();
+  readonly #workers: Entry[] = [];
+  readonly #pending = new Map<number, { entry: Entry; settle: (reply: Reply) => void; reject: (e: Error) => void }>();
   readonly #inlineBelow: number;
   #next = 1;
 
@@ -65,26 +173,45 @@ export class PreparePool {
         if (!pending) return;
         this.#pending.delete(reply.id);
         entry.busy--;
-        if (reply.prepared) pending.resolve(reply.prepared);
-        else {
-          const { shortMessage, code, details, index } = reply.error!;
-          const prefixed = details.map((d) => ({ path: `credentials[${pending.offset + index}]${d.path ? "." + d.path : ""}`, message: d.message }));
-          pending.reject(
-            new ValidationError(`credentials[${pending.offset + index}] cannot be prepared: ${shortMessage}`, {
-              code: "CREDENTIAL_INVALID",
-              details: prefixed.length ? prefixed : [{ path: `credentials[${pending.offset + index}]`, message: `${code}: ${shortMessage}` }],
-            }),
-          );
-        }
+        pending.settle(reply);
       });
       worker.on("error", (error) => {
         for (const [id, p] of this.#pending) {
+          if (p.entry !== entry) continue;
           this.#pending.delete(id);
           p.reject(error);
         }
       });
       this.#workers.push(entry);
     }
+  }
+
+  /** Whether worker threads run (else everything is done on the calling thread). */
+  get threaded(): boolean {
+    return this.#workers.length > 0;
+  }
+
+  /** Sends a job to `entry` (default: the least busy worker); `settle` turns the reply into the result. */
+  #send<T>(job: Exclude<Job, { kind: "release" }>, settle: (reply: Reply) => T, entry = this.#leastBusy()): Promise<T> {
+    entry.busy++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(job.id, {
+        entry,
+        reject,
+        settle: (reply) => {
+          try {
+            resolve(settle(reply));
+          } catch (error) {
+            reject(error as Error);
+          }
+        },
+      });
+      entry.worker.postMessage(job);
+    });
+  }
+
+  #leastBusy(): Entry {
+    return this.#workers.reduce((a, b) => (b.busy < a.busy ? b : a));
   }
 
   /** Prepares every credential with its context, split across the workers. */
@@ -108,16 +235,45 @@ export class PreparePool {
       Array.from({ length: parts }, (_, k) => {
         const start = k * size;
         if (start >= credentials.length) return Promise.resolve<Prepared[]>([]);
-        const entry = this.#workers.reduce((a, b) => (b.busy < a.busy ? b : a));
-        entry.busy++;
-        const id = this.#next++;
-        return new Promise<Prepared[]>((resolve, reject) => {
-          this.#pending.set(id, { resolve, reject, offset: start });
-          entry.worker.postMessage({ id, credentials: credentials.slice(start, start + size), contexts: contexts.slice(start, start + size) } satisfies Job);
+        const job = { kind: "prepare" as const, id: this.#next++, credentials: credentials.slice(start, start + size), contexts: contexts.slice(start, start + size) };
+        return this.#send(job, (reply) => {
+          if (reply.error) throw preparationError(reply.error, start);
+          return reply.prepared!;
         });
       }),
     );
     return chunks.flat();
+  }
+
+  /**
+   * Decodes, parses and checks a submission's JSON body on one worker (strict parse, validation, issuer
+   * identity, MACs), keeping its credentials there for `prepare`. Undefined without workers or
+   * when the body is not a well-formed `{"credentials":[…]}`: the caller takes the main-thread path.
+   *
+   * @example
+   * const held = await pool.parseSubmission(body, { issuerId: 1, identity, secret, keyed: false, maxPerRequest: 10_000, jsonLimits, macLimits });
+   * try { … await held.prepare(positions, contexts) … } finally { held?.release(); }
+   */
+  async parseSubmission(body: Uint8Array, options: SubmissionParse): Promise<HeldSubmission | undefined> {
+    if (this.#workers.length === 0) return undefined;
+    const entry = this.#leastBusy();
+    const heldId = this.#next++;
+    const parsed = await this.#send({ kind: "parse", id: heldId, body, ...options }, (reply) => reply.parsed, entry);
+    if (!parsed) return undefined;
+    let released = false;
+    return {
+      ...parsed,
+      prepare: (positions, contexts) =>
+        this.#send({ kind: "prepareHeld", id: this.#next++, heldId, positions: [...positions], contexts: [...contexts] }, (reply) => {
+          if (reply.error) throw preparationError(reply.error, 0);
+          return reply.prepared!;
+        }, entry),
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.worker.postMessage({ kind: "release", heldId } satisfies Job);
+      },
+    };
   }
 
   async close(): Promise<void> {

@@ -3,10 +3,11 @@
 // IssuerService surfaces (HTTP, CLI) call.
 import { randomBytes } from "node:crypto";
 import type { Address, LocalAccount, PublicClient } from "viem";
-import type { JsonObject } from "../core/json.ts";
+import type { JsonLimits, JsonObject } from "../core/json.ts";
 import { TxSender } from "../chain/sender.ts";
 import type { Repositories, Store } from "../store/types.ts";
 import { credentialIdMac } from "./dedupe.ts";
+import { BundleCache } from "./bundle-cache.ts";
 import { BatchPipeline } from "./pipeline.ts";
 import { PreparePool } from "./prepare-pool.ts";
 import { loadServerSecret } from "./server-secret.ts";
@@ -23,8 +24,8 @@ import { createHolderKey, createShareLink, listShareLinks, openShareLink, purgeE
 import { createOutboxHooks } from "./use-cases/outbox-hooks.ts";
 import { checkChainAndDatabase, servedIssuers, statusAllocators } from "./use-cases/start.ts";
 import { recheckQueuedIndices } from "./use-cases/status-indices.ts";
-import { submitCredentials } from "./use-cases/submit.ts";
-import { getBatch, getCredential, getSignedCredential, getStatusChange } from "./use-cases/views.ts";
+import { submitCredentials, submitCredentialText } from "./use-cases/submit.ts";
+import { getBatch, getBundleText, getCredential, getSignedCredential, getStatusChange } from "./use-cases/views.ts";
 
 export type IssuerServiceOptions = {
   store: Store;
@@ -109,7 +110,7 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
       idempotencyWindowMs: options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS,
     },
     chainCheck: options.chainCheck,
-    runtime: { growing: new Map(), recheckedUpTo: new Map(), latencies: [], purgedAt: 0, onAccepted: undefined },
+    runtime: { growing: new Map(), recheckedUpTo: new Map(), latencies: [], purgedAt: 0, onAccepted: undefined, bundles: new BundleCache() },
   };
   await purgeIdempotency(deps);
   await purgeExpiredShareLinks(deps);
@@ -152,9 +153,11 @@ function bindService(deps: IssuerDeps): IssuerService {
     listApiKeys: (principal: Principal) => listVisibleApiKeys(deps, principal),
     revokeApiKey: (principal: Principal, keyId: string) => revokeVisibleApiKey(deps, principal, keyId),
     submitCredentials: (issuerId: number, request: SubmitRequest) => submitCredentials(deps, issuerId, request),
+    submitCredentialText: (issuerId: number, request: { body: Uint8Array; jsonLimits: JsonLimits; idempotencyKey?: string }) => submitCredentialText(deps, issuerId, request),
     acceptSigned: (issuerId: number, sign: (slot: { id: string; statusIndex: number }) => Promise<JsonObject>) => acceptSigned(deps, issuerId, sign),
     getSignedCredential: (principal: Principal, id: string) => getSignedCredential(deps, principal, id),
     getCredential: (principal: Principal, id: string) => getCredential(deps, principal, id),
+    getBundleText: (principal: Principal, id: string) => getBundleText(deps, principal, id),
     getBatch: (principal: Principal, id: number) => getBatch(deps, principal, id),
     requestStatusChange: (principal: Principal, request: StatusChangeRequest) => requestStatusChange(deps, principal, request),
     getStatusChange: (principal: Principal, id: number) => getStatusChange(deps, principal, id),

@@ -4,7 +4,7 @@
 import type { z } from "zod";
 import type { ApiKeyInfo, BatchResponse, ChainTransaction, CredentialResponse, StatusChangeBody, StatusChangeResponse, SubmitBody, TombstoneResponse } from "../api/schemas.ts";
 import type { Bundle } from "../core/bundle.ts";
-import type { JsonObject } from "../core/json.ts";
+import type { JsonLimits, JsonObject } from "../core/json.ts";
 import type { CreatedShareLink, ShareActor, ShareLinkOrigin, ShareLinkView } from "./use-cases/share-links.ts";
 
 /**
@@ -97,6 +97,12 @@ export interface IssuerService {
   revokeApiKey(principal: Principal, keyId: string): Promise<ApiKeyView>;
   submitCredentials(issuerId: number, request: SubmitRequest): Promise<SubmitResult>;
   /**
+   * The same from the body's UTF-8 JSON `{"credentials":[…]}`, decoded, parsed and checked on a worker
+   * thread; undefined when the caller must parse it and call `submitCredentials` (small body, no
+   * workers, or a body that is not a well-formed submission: the caller's parse gives the error).
+   */
+  submitCredentialText(issuerId: number, request: { body: Uint8Array; jsonLimits: JsonLimits; idempotencyKey?: string }): Promise<SubmitResult | undefined>;
+  /**
    * Issues one signed credential: draws a status index, has `sign` build and sign the VC for it
    * (under the service id `id`), and stores it for anchoring: the content is the VC without its
    * proofs (what the anchor proof will cover), the issuer's proof beside it.
@@ -105,6 +111,8 @@ export interface IssuerService {
   /** A signed credential (by service id or VC id) with its issuer's proof; NOT_FOUND for anything else (or another issuer's). */
   getSignedCredential(principal: Principal, id: string): Promise<{ view: CredentialView; proof: JsonObject }>;
   getCredential(principal: Principal, id: string): Promise<CredentialView>;
+  /** An anchored credential's bundle as served (canonical JSON) and its ETag; GONE once erased, CONFLICT before anchoring. */
+  getBundleText(principal: Principal, id: string): Promise<{ text: string; etag: string }>;
   getBatch(principal: Principal, id: number): Promise<BatchView>;
   requestStatusChange(principal: Principal, request: StatusChangeRequest): Promise<{ change: StatusChangeView; replayed: boolean }>;
   getStatusChange(principal: Principal, id: number): Promise<StatusChangeView>;

@@ -51,14 +51,15 @@ function postgresUserIds(): { uid: number; gid: number } {
 
 /**
  * Starts a throwaway PostgreSQL server: data and socket in a new temp directory, listening on
- * 127.0.0.1 on a free port, fsync off (a test database need not survive a power cut).
+ * 127.0.0.1 on a free port, fsync off (a test database need not survive a power cut) unless
+ * `durable` (benchmarks: commits reach the disk as in production).
  *
  * @example
  * const server = await startPostgres();
  * const url = await server.createDatabase(); // postgres://postgres@127.0.0.1:PORT/test_1
  * await server.stop();
  */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres({ durable = false }: { durable?: boolean } = {}): Promise<PostgresServer> {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), "credanchor-pg-"));
   const data = join(dir, "data");
@@ -75,7 +76,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     throw new Error(`initdb failed (${init.status}): ${init.stderr || init.stdout || init.error?.message}`);
   }
   const port = await getFreePort();
-  const settings = ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=300", "listen_addresses=127.0.0.1", `unix_socket_directories=${dir}`];
+  const settings = [...(durable ? [] : ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]), "max_connections=300", "listen_addresses=127.0.0.1", `unix_socket_directories=${dir}`];
   const [command, args] = asServerUser(join(bin, "postgres"), ["-D", data, "-p", String(port), ...settings.flatMap((s) => ["-c", s])]);
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

@@ -1,5 +1,5 @@
 // The SQLite store (real files): the shared Store contract, transactions that span awaits never
-// interleaving with other statements of the process, and a database from before migration 6
+// interleaving with other statements of the process, group commit, and a database from before migration 6
 // opening with its signed credentials' VC ids sealed into MACs, erasable to nothing.
 import { expect } from "chai";
 import Database from "better-sqlite3";
@@ -50,6 +50,32 @@ describe("src/store/sqlite: one queue for the connection", function () {
     await outside;
     expect(await store.meta.get("inside")).to.equal(undefined);
     expect(await store.meta.get("outside")).to.equal("1");
+  });
+
+  it("behavior: transactions called together commit together (one fsync); one that fails is rolled back alone; each settles after the COMMIT", async function () {
+    const events: string[] = [];
+    const a = store.transaction(async (tx) => {
+      await tx.meta.set("a", "1");
+      events.push("a ran");
+      return "A";
+    });
+    const b = store.transaction(async (tx) => {
+      await tx.meta.set("b", "1");
+      throw new Error("b fails");
+    });
+    const c = store.transaction(async (tx) => {
+      await tx.meta.set("c", "1");
+      events.push("c ran");
+      return "C";
+    });
+    void a.then(() => events.push("a settled"));
+    expect(await a).to.equal("A");
+    expect(await b.then(() => undefined, (e: Error) => e.message)).to.equal("b fails");
+    expect(await c).to.equal("C");
+    expect(events.slice(0, 3)).to.deep.equal(["a ran", "c ran", "a settled"]);
+    expect([await store.meta.get("a"), await store.meta.get("b"), await store.meta.get("c")]).to.deep.equal(["1", undefined, "1"]);
+    // The next transaction starts a new group.
+    expect(await store.transaction(async (tx) => (await tx.meta.set("d", "1"), "D"))).to.equal("D");
   });
 
   it("error: calling the store itself inside its own transaction rejects instead of waiting forever", async function () {

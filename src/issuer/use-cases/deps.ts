@@ -3,6 +3,7 @@
 import type { Address, LocalAccount, PublicClient } from "viem";
 import { ServiceError } from "../../core/errors.ts";
 import type { Store } from "../../store/types.ts";
+import type { BundleCache } from "../bundle-cache.ts";
 import type { PreparePool } from "../prepare-pool.ts";
 import type { StatusIndexAllocator } from "../status-index.ts";
 import type { BatchState, CredentialState, Principal } from "../types.ts";
@@ -43,6 +44,8 @@ export type Runtime = {
   purgedAt: number;
   /** Called after credentials are stored (the pipeline wakes up to check for a full batch). */
   onAccepted: ((issuerId: number, count: number) => void) | undefined;
+  /** Serialised bundles served recently (checked against the database on every request). */
+  bundles: BundleCache;
 };
 
 /** Unix ms → RFC 3339, or undefined. */

@@ -26,6 +26,8 @@ export async function eraseCredential(deps: IssuerDeps, principal: Principal, id
     // The MAC of the request that carried it is derived from the erased content: drop it too.
     await tx.idempotency.forgetErased(row.issuer_id, id);
   });
+  // Other replicas see erased_at before they serve their copy (and let it age out).
+  deps.runtime.bundles.delete(row.id);
   if (!(await deps.store.afterErasure())) deps.log?.("warn", "the erased text may stay in the write-ahead log until the next checkpoint", { id });
   return tombstone;
 }

@@ -1,54 +1,66 @@
 // Accepting credentials: validate, deduplicate by the credential's own id, draw status indices,
-// salt and hash them off the main thread, and store them all in one transaction before the 202.
-import { credentialIssues } from "../../core/credential.ts";
-import { CredanchorError, ServiceError, ValidationError, type ErrorDetail } from "../../core/errors.ts";
+// salt and hash them off the main thread (a large body is parsed and checked there too), and
+// store them all in one transaction before the 202.
+import type { AnchorContext } from "../../core/digest.ts";
+import { ServiceError } from "../../core/errors.ts";
+import type { JsonLimits } from "../../core/json.ts";
 import { crashPoint } from "../../chain/crash-points.ts";
 import type { NewCredential } from "../../store/types.ts";
 import { acceptedInOrder, credentialIdMac, planSubmission } from "../dedupe.ts";
 import { newCredentialId } from "../ids.ts";
-import { issuerClaimIssues, withIssuer } from "../issuer-claim.ts";
+import type { HeldSubmission, Prepared } from "../prepare-pool.ts";
+import { checkSubmission, refuseUnlessValid } from "../submission-checks.ts";
 import type { AcceptedCredential, SubmitRequest, SubmitResult } from "../types.ts";
 import { assertServedIssuer, type IssuerDeps } from "./deps.ts";
 import { purgeIdempotencyIfDue, remember, replay, requestMac } from "./idempotency.ts";
 import { drawIndices, retryIndexRaces } from "./status-indices.ts";
 
-const MAX_DETAILS = 100;
+/** Bounds of the canonical text an Idempotency-Key's request MAC covers. */
+const MAC_LIMITS: JsonLimits = { maxBytes: 64 * 2 ** 20, maxDepth: 34, maxFields: 10_000_000 };
 
-/** Every validation problem of the credentials (at most MAX_DETAILS), paths relative to the request. */
-function validationDetails(credentials: readonly unknown[]): ErrorDetail[] {
-  const details: ErrorDetail[] = [];
-  for (let i = 0; i < credentials.length && details.length < MAX_DETAILS; i++) {
-    try {
-      for (const issue of credentialIssues(credentials[i]).issues) details.push({ path: `credentials[${i}]${issue.path ? "." + issue.path : ""}`, message: issue.message });
-    } catch (error) {
-      if (!(error instanceof CredanchorError)) throw error;
-      details.push({ path: `credentials[${i}]`, message: error.shortMessage });
-    }
-  }
-  return details;
+/** Bodies from this size on are parsed and checked on a worker thread (smaller ones cost less inline). */
+export const OFFLOAD_FROM_BYTES = 32 * 1024;
+
+/**
+ * One submission, wherever its credentials were parsed: on the main thread (in memory) or on a
+ * worker (held there). The steps run in the order the refusals are promised in.
+ */
+type Submission = {
+  count: number;
+  /** The request's MAC (called only with an Idempotency-Key). */
+  mac(): Buffer;
+  /** Throws CREDENTIAL_INVALID / ISSUER_MISMATCH; else each credential's id MAC. */
+  check(): (Buffer | undefined)[];
+  /** Salts and hashes the credentials at `positions` (after `check`). */
+  prepare(positions: readonly number[], contexts: readonly AnchorContext[]): Promise<Prepared[]>;
+};
+
+function inMemory(deps: IssuerDeps, issuerId: number, submitted: readonly unknown[]): Submission {
+  let credentials: unknown[] = [];
+  return {
+    count: submitted.length,
+    mac: () => requestMac(deps, submitted, MAC_LIMITS),
+    check: () => {
+      const identity = deps.identities.get(issuerId)!;
+      const checked = checkSubmission(submitted, identity);
+      refuseUnlessValid(checked, identity);
+      credentials = checked.credentials;
+      return credentials.map((c) => credentialIdMac(deps.secret, issuerId, c));
+    },
+    prepare: (positions, contexts) => deps.pool.prepare(positions.map((i) => credentials[i]!), contexts),
+  };
 }
 
-/** The request's credentials with the issuer's identity filled in; throws unless every one is valid and names this issuer. */
-function checkedCredentials(deps: IssuerDeps, issuerId: number, request: SubmitRequest): unknown[] {
-  // A credential without an issuer is issued under the issuer's on-chain identity (filled in);
-  // one naming anyone else is refused (ISSUER_MISMATCH) after the validation problems, if any.
-  const identity = deps.identities.get(issuerId)!;
-  const credentials = request.credentials.map((c) => withIssuer(c, identity));
-  const details = validationDetails(credentials);
-  if (details.length > 0) {
-    throw new ValidationError(`${details.length >= MAX_DETAILS ? "at least " : ""}${details.length} problem${details.length === 1 ? "" : "s"} in the credentials; nothing was accepted`, {
-      code: "CREDENTIAL_INVALID",
-      details: details.slice(0, MAX_DETAILS),
-    });
-  }
-  const mismatches = issuerClaimIssues(credentials, identity, MAX_DETAILS);
-  if (mismatches.length > 0) {
-    throw new ServiceError(`${mismatches.length} credential${mismatches.length === 1 ? " names" : "s name"} another issuer than this issuer's on-chain identity ${identity}; nothing was accepted`, {
-      code: "ISSUER_MISMATCH",
-      details: mismatches,
-    });
-  }
-  return credentials;
+function onWorker(deps: IssuerDeps, issuerId: number, held: HeldSubmission): Submission {
+  return {
+    count: held.count,
+    mac: () => Buffer.from(held.requestMac ?? []),
+    check: () => {
+      refuseUnlessValid(held, deps.identities.get(issuerId)!);
+      return held.idMacs.map((m) => (m ? Buffer.from(m) : undefined));
+    },
+    prepare: (positions, contexts) => held.prepare(positions, contexts),
+  };
 }
 
 /**
@@ -62,23 +74,58 @@ function checkedCredentials(deps: IssuerDeps, issuerId: number, request: SubmitR
  * const { credentials } = await submitCredentials(deps, 1, { credentials: [credential], idempotencyKey: "run-42" });
  */
 export function submitCredentials(deps: IssuerDeps, issuerId: number, request: SubmitRequest): Promise<SubmitResult> {
-  return retryIndexRaces(deps, issuerId, () => submitOnce(deps, issuerId, request));
+  assertServedIssuer(deps, issuerId);
+  const submission = inMemory(deps, issuerId, request.credentials);
+  return retryIndexRaces(deps, issuerId, () => submitOnce(deps, issuerId, submission, request.idempotencyKey));
 }
 
-async function submitOnce(deps: IssuerDeps, issuerId: number, request: SubmitRequest): Promise<SubmitResult> {
-  assertServedIssuer(deps, issuerId);
-  const { idempotencyKey: key } = request;
-  const max = deps.limits.maxPerRequest;
-  if (request.credentials.length === 0 || request.credentials.length > max) {
-    throw new ServiceError(`send between 1 and ${max} credentials per request (got ${request.credentials.length})`, { code: "REQUEST_INVALID" });
+/**
+ * Accepts a submission from its body's bytes (UTF-8 JSON `{"credentials":[…]}`), decoded, parsed
+ * and checked on a worker thread so the main thread keeps serving. The same answers and refusals as
+ * {@link submitCredentials}; undefined when the caller must parse the body itself (small body,
+ * no workers, an issuer not served here, or a body that is not a well-formed submission: the
+ * caller's own parse then gives the usual error).
+ *
+ * @example
+ * const result = (await submitCredentialText(deps, 1, { body, jsonLimits })) ?? (await submitCredentials(deps, 1, parse(body)));
+ */
+export async function submitCredentialText(
+  deps: IssuerDeps,
+  issuerId: number,
+  request: { body: Uint8Array; jsonLimits: JsonLimits; idempotencyKey?: string },
+): Promise<SubmitResult | undefined> {
+  const identity = deps.identities.get(issuerId);
+  if (request.body.length < OFFLOAD_FROM_BYTES || !deps.pool.threaded || !deps.issuers.has(issuerId) || identity === undefined) return undefined;
+  const key = request.idempotencyKey;
+  const held = await deps.pool.parseSubmission(request.body, {
+    issuerId,
+    identity,
+    secret: deps.secret,
+    keyed: key !== undefined,
+    maxPerRequest: deps.limits.maxPerRequest,
+    jsonLimits: request.jsonLimits,
+    macLimits: MAC_LIMITS,
+  });
+  if (!held) return undefined;
+  try {
+    const submission = onWorker(deps, issuerId, held);
+    return await retryIndexRaces(deps, issuerId, () => submitOnce(deps, issuerId, submission, key));
+  } finally {
+    held.release();
   }
-  const mac = key === undefined ? Buffer.alloc(0) : requestMac(deps, request.credentials, { maxBytes: 64 * 2 ** 20, maxDepth: 34, maxFields: 10_000_000 });
+}
+
+async function submitOnce(deps: IssuerDeps, issuerId: number, submission: Submission, key: string | undefined): Promise<SubmitResult> {
+  const max = deps.limits.maxPerRequest;
+  if (submission.count === 0 || submission.count > max) {
+    throw new ServiceError(`send between 1 and ${max} credentials per request (got ${submission.count})`, { code: "REQUEST_INVALID" });
+  }
+  const mac = key === undefined ? Buffer.alloc(0) : submission.mac();
   const replayed = await replay(deps, deps.store.idempotency, { issuerId, scope: "submit", key, mac });
   if (replayed) return { credentials: JSON.parse(replayed) as AcceptedCredential[], replayed: true };
-  const credentials = checkedCredentials(deps, issuerId, request);
 
   // Credentials whose own id this issuer submitted before are not issued again (issue 14, F3).
-  const macs = credentials.map((c) => credentialIdMac(deps.secret, issuerId, c));
+  const macs = submission.check();
   const plan = planSubmission(macs, await deps.store.credentialIds.known(issuerId, macs.filter((m): m is Buffer => m !== undefined)));
   const fresh = plan.flatMap((earlier, i) => (earlier === undefined ? [i] : []));
   const allocator = deps.allocators.get(issuerId)!;
@@ -86,7 +133,7 @@ async function submitOnce(deps: IssuerDeps, issuerId: number, request: SubmitReq
   const unused = new Set(indices);
   try {
     const { chainId, registry } = deps;
-    const prepared = fresh.length === 0 ? [] : await deps.pool.prepare(fresh.map((i) => credentials[i]!), indices.map((statusIndex) => ({ chainId, registry, issuerId, statusIndex })));
+    const prepared = fresh.length === 0 ? [] : await submission.prepare(fresh, indices.map((statusIndex) => ({ chainId, registry, issuerId, statusIndex })));
     const createdAt = deps.now();
     const candidates = fresh.map((at, k): NewCredential & { at: number } => ({ at, id: newCredentialId(createdAt), issuerId, statusIndex: indices[k]!, ...prepared[k]!, createdAt }));
     // Computed afresh from what it reads: the store may run it again (see Store.transaction).

@@ -2,12 +2,13 @@
 // (with their cost), status changes (with their transactions). Another issuer's record is
 // answered exactly like a missing one: ids reveal nothing.
 import { formatEther } from "viem";
-import { createBundle, type Bundle } from "../../core/bundle.ts";
+import { createBundle, encodeBundle, type Bundle } from "../../core/bundle.ts";
 import { bytesToHex } from "../../core/encoding.ts";
 import { ServiceError } from "../../core/errors.ts";
 import type { JsonObject } from "../../core/json.ts";
 import type { BatchRow, ChainTxRow, CredentialRow } from "../../store/types.ts";
 import { credentialIdMac } from "../dedupe.ts";
+import type { CachedBundle } from "../bundle-cache.ts";
 import type { BatchView, ChainTxView, CredentialView, Principal, StatusChangeView } from "../types.ts";
 import { batchState, credentialState, iso, mayAct, type IssuerDeps } from "./deps.ts";
 
@@ -99,6 +100,34 @@ export async function credentialViewOf(deps: IssuerDeps, row: CredentialRow): Pr
     if (tx?.tx_hash && tx.block_number !== null) view.bundle = bundleOf(deps, row, batch, tx);
   }
   return view;
+}
+
+/**
+ * The proof bundle of an anchored credential `principal` may read, as served (canonical JSON)
+ * with its ETag. The database is asked every time whether it is erased and how it is anchored;
+ * only the bytes come from this process's cache (see BundleCache).
+ *
+ * @throws ServiceError `NOT_FOUND`, `GONE` (erased), `CONFLICT` (not anchored yet).
+ *
+ * @example
+ * const { text, etag } = await getBundleText(deps, principal, "0192…");
+ */
+export async function getBundleText(deps: IssuerDeps, principal: Principal, id: string): Promise<CachedBundle> {
+  const row = await credentialRowFor(deps, principal, id);
+  if (row.erased_at !== null) {
+    deps.runtime.bundles.delete(row.id);
+    throw new ServiceError(`credential ${row.id} was erased at ${iso(row.erased_at)!}`, { code: "GONE" });
+  }
+  const batch = row.batch_id === null ? undefined : await deps.store.batches.get(row.batch_id);
+  const state = credentialState(batch ? batchState(batch) : null);
+  const tx = batch && (state === "anchored" || state === "confirmed") ? await txRow(deps, batch.tx_id) : undefined;
+  if (!batch || !tx?.tx_hash || tx.block_number === null) {
+    deps.runtime.bundles.delete(row.id);
+    throw new ServiceError(`credential ${row.id} is ${state}: its bundle exists once it is anchored`, { code: "CONFLICT" });
+  }
+  // The bytes change only if the anchor does (a reorganisation moved the transaction).
+  const stamp = `${batch.id}:${tx.tx_hash}:${tx.block_number}`;
+  return deps.runtime.bundles.get(row.id, stamp) ?? deps.runtime.bundles.set(row.id, stamp, encodeBundle(bundleOf(deps, row, batch, tx)));
 }
 
 /**

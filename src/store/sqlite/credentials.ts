@@ -20,6 +20,9 @@ function atomic<T>(db: Db, fn: () => T): T {
 
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 
+/** Rows claimed for a batch between two turns of the event loop. */
+const CLAIM_SLICE = 2_000;
+
 /** The flag each status action sets. */
 const STATUS_SET: Record<StatusAction, string> = { revoke: "revoked = 1", suspend: "suspended = 1", reinstate: "suspended = 0" };
 
@@ -98,7 +101,17 @@ export function sqliteCredentials(db: Db): CredentialRepository {
       return next.all(issuerId, limit) as { seq: number; digest: Buffer }[];
     },
     async claimForBatch(batchId, claims: readonly BatchClaim[]) {
-      return atomic(db, () => claims.reduce((n, c) => n + claim.run(batchId, c.leafIndex, asBuffer(c.proof), c.seq).changes, 0));
+      const claimAll = (part: readonly BatchClaim[]) => part.reduce((n, c) => n + claim.run(batchId, c.leafIndex, asBuffer(c.proof), c.seq).changes, 0);
+      if (!db.inTransaction) return atomic(db, () => claimAll(claims));
+      // Inside the caller's transaction (nothing else runs on the connection until it ends): a
+      // batch of 100,000 rows is claimed in slices with the event loop let through between them,
+      // so HTTP requests keep being read and answered (their sockets' timeouts keep running).
+      let claimed = 0;
+      for (let k = 0; k < claims.length; k += CLAIM_SLICE) {
+        if (k > 0) await new Promise((resolve) => setImmediate(resolve));
+        claimed += claimAll(claims.slice(k, k + CLAIM_SLICE));
+      }
+      return claimed;
     },
     async queuedAfter(issuerId, afterSeq) {
       return queuedAfter.all(issuerId, afterSeq) as QueuedCredential[];

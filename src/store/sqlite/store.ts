@@ -1,6 +1,7 @@
 // The SQLite store: one better-sqlite3 connection whose every statement and transaction goes
 // through one queue, so an async transaction (BEGIN IMMEDIATE … COMMIT around awaits) never
-// interleaves with anything else the process runs on the connection.
+// interleaves with anything else the process runs on the connection. Transactions waiting
+// together commit together (one fsync), each in its own savepoint.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { dirname, resolve } from "node:path";
 import type { Repositories, Store } from "../types.ts";
@@ -55,6 +56,8 @@ export class SqliteStore implements Store {
   readonly directory: string | undefined;
   readonly db: Db;
   readonly #queue = new Queue();
+  /** Transactions called but not started: the next group commit runs them together. */
+  readonly #waiting: { fn: (tx: Repositories) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
   readonly #tx: Repositories;
   readonly meta: Repositories["meta"];
   readonly issuers: Repositories["issuers"];
@@ -102,19 +105,51 @@ export class SqliteStore implements Store {
   }
 
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.#run(async () => {
+    if (insideTransaction.getStore() === this) return Promise.reject(new Error("the store was called inside its own transaction: use the transaction's repositories (tx)"));
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      // The first transaction of a group queues it; the ones called before it starts join it.
+      if (this.#waiting.length === 1) void this.#queue.run(() => this.#commitGroup());
+    });
+  }
+
+  /**
+   * Group commit: every transaction waiting when the group starts runs in one BEGIN IMMEDIATE …
+   * COMMIT, each inside its own savepoint (one that fails is rolled back alone), so concurrent
+   * requests share one fsync of the write-ahead log. Each promise settles after the COMMIT: what
+   * a transaction wrote is durable before its caller hears of it.
+   */
+  async #commitGroup(): Promise<void> {
+    const group = this.#waiting.splice(0);
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
       // IMMEDIATE: take the write lock now, so no other connection (another process on the same
       // file) can make this transaction fail later with SQLITE_BUSY on its first write.
       this.db.exec("BEGIN IMMEDIATE");
-      try {
-        const result = await insideTransaction.run(this, () => fn(this.#tx));
-        this.db.exec("COMMIT");
-        return result;
-      } catch (error) {
-        // SQLite may have rolled back already (a full disk does).
-        if (this.db.inTransaction) this.db.exec("ROLLBACK");
-        throw error;
+      for (const member of group) {
+        this.db.exec("SAVEPOINT member");
+        try {
+          const value = await insideTransaction.run(this, () => member.fn(this.#tx));
+          this.db.exec("RELEASE member");
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          // SQLite may have rolled back the whole transaction already (a full disk does): then nothing of the group stays.
+          if (!this.db.inTransaction) throw error;
+          this.db.exec("ROLLBACK TO member");
+          this.db.exec("RELEASE member");
+          outcomes.push({ ok: false, error });
+        }
       }
+      this.db.exec("COMMIT");
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      for (const member of group) member.reject(storageError(error));
+      return;
+    }
+    group.forEach((member, k) => {
+      const outcome = outcomes[k]!;
+      if (outcome.ok) member.resolve(outcome.value);
+      else member.reject(storageError(outcome.error));
     });
   }
 
