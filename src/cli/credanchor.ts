@@ -12,6 +12,7 @@ import { RPC_TRANSPORT, verifyBundles, type VerificationReport } from "../verifi
 import { discloseCommand } from "./holder-commands.ts";
 import { eraseCommand, issueCommand, revokeCommand, statusCommand } from "./issuer-commands.ts";
 import { backupCommand } from "./backup-command.ts";
+import { reconcileCommand, restoreCommand } from "./restore-command.ts";
 import { issuerAdminCommand } from "./issuer-admin-commands.ts";
 import { deployCommand, keysCommand, serveCommand } from "./operator-commands.ts";
 import { statusListCommand } from "./status-list-commands.ts";
@@ -187,6 +188,8 @@ const COMMANDS: { name: string; summary: string; run(argv: string[]): Promise<nu
   statusListCommand,
   issuerAdminCommand,
   backupCommand,
+  restoreCommand,
+  reconcileCommand,
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -6,6 +6,7 @@ import { postgresApiKeys, postgresAudit, postgresCounts, postgresIdempotency, po
 import { postgresCredentialIds, postgresCredentials, postgresSignedCredentials } from "./credentials.ts";
 import { migratePostgres } from "./migrations.ts";
 import { postgresBatches, postgresOutbox, postgresStatusChanges, postgresWebhooks } from "./pipeline.ts";
+import { postgresRegistries } from "./registries.ts";
 import { createPool, isSerializationFailure, sqlOf, storageError, type Sql } from "./sql.ts";
 
 /** Attempts of one transaction before a serialisation conflict is given up on (it is then a 503). */
@@ -26,6 +27,7 @@ function repositoriesOf(sql: Sql): Repositories {
     idempotency: postgresIdempotency(sql),
     audit: postgresAudit(sql),
     stats: postgresCounts(sql),
+    registries: postgresRegistries(sql),
   };
 }
 
@@ -47,6 +49,7 @@ export class PostgresStore implements Store {
   readonly idempotency: Repositories["idempotency"];
   readonly audit: Repositories["audit"];
   readonly stats: Repositories["stats"];
+  readonly registries: Repositories["registries"];
 
   constructor(pool: pg.Pool) {
     this.pool = pool;
@@ -73,6 +76,7 @@ export class PostgresStore implements Store {
     this.idempotency = r.idempotency;
     this.audit = r.audit;
     this.stats = r.stats;
+    this.registries = r.registries;
   }
 
   async transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {

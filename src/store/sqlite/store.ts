@@ -7,6 +7,7 @@ import type { Repositories, Store } from "../types.ts";
 import { sqliteApiKeys, sqliteAudit, sqliteCounts, sqliteIdempotency, sqliteIssuers, sqliteMeta } from "./admin.ts";
 import { sqliteCredentialIds, sqliteCredentials, sqliteSignedCredentials } from "./credentials.ts";
 import { openDatabase, storageError, type Db } from "./database.ts";
+import { sqliteRegistries } from "./registries.ts";
 import { sqliteBatches, sqliteOutbox, sqliteStatusChanges, sqliteWebhooks } from "./pipeline.ts";
 
 /** The store whose transaction the current async call chain runs in (calling the store itself there would wait forever). */
@@ -38,6 +39,7 @@ function repositoriesOf(db: Db): Repositories {
     idempotency: sqliteIdempotency(db),
     audit: sqliteAudit(db),
     stats: sqliteCounts(db),
+    registries: sqliteRegistries(db),
   };
 }
 
@@ -67,6 +69,7 @@ export class SqliteStore implements Store {
   readonly idempotency: Repositories["idempotency"];
   readonly audit: Repositories["audit"];
   readonly stats: Repositories["stats"];
+  readonly registries: Repositories["registries"];
 
   constructor(db: Db) {
     this.db = db;
@@ -87,6 +90,7 @@ export class SqliteStore implements Store {
     this.idempotency = routed(t.idempotency, run);
     this.audit = routed(t.audit, run);
     this.stats = routed(t.stats, run);
+    this.registries = routed(t.registries, run);
   }
 
   /** One step outside any transaction: queued behind every transaction and step before it. */
