@@ -395,6 +395,10 @@ export interface RegistryRepository {
   raiseIndexFloor(issuerId: number, floor: number): Promise<void>;
   /** Every issuer the database has a row for (whose anchors a reconciliation scans), ascending. */
   issuerIds(): Promise<number[]>;
+  /** The issuer's reconciled batch (`reconciled` 1) with this root, if any. */
+  reconciledBatch(issuerId: number, root: Uint8Array): Promise<BatchRow | undefined>;
+  /** A reconciled batch whose credentials the database holds after all (queued in the backup): records its size, `reconciled` back to 0. */
+  adopt(batchId: number, size: number): Promise<void>;
 }
 
 /** Aggregates for metrics. */

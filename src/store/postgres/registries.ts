@@ -1,5 +1,5 @@
 // PostgreSQL repository of registry upgrades and restore reconciliation (issue 14, F9 and F11), as SQLite's.
-import type { RegistryRepository, RegistryRow } from "../types.ts";
+import type { BatchRow, RegistryRepository, RegistryRow } from "../types.ts";
 import { asBuffer, type Sql } from "./sql.ts";
 
 const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString("hex")}`;
@@ -68,6 +68,12 @@ export function postgresRegistries(sql: Sql): RegistryRepository {
     },
     async raiseIndexFloor(issuerId, value) {
       await sql("UPDATE issuers SET index_floor = $1 WHERE id = $2 AND index_floor < $1", [value, issuerId]);
+    },
+    async reconciledBatch(issuerId, root) {
+      return (await sql<BatchRow>("SELECT * FROM batches WHERE issuer_id = $1 AND root = $2 AND reconciled = 1", [issuerId, asBuffer(root)])).rows[0];
+    },
+    async adopt(batchId, size) {
+      await sql("UPDATE batches SET size = $1, reconciled = 0 WHERE id = $2 AND reconciled = 1", [size, batchId]);
     },
     async issuerIds() {
       return (await sql<{ id: number }>("SELECT id FROM issuers ORDER BY id")).rows.map((row) => row.id);

@@ -1,5 +1,5 @@
 // SQLite repository of registry upgrades and restore reconciliation (issue 14, F9 and F11).
-import type { RegistryRepository, RegistryRow } from "../types.ts";
+import type { BatchRow, RegistryRepository, RegistryRow } from "../types.ts";
 import type { Db } from "./database.ts";
 
 const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString("hex")}`;
@@ -30,6 +30,8 @@ export function sqliteRegistries(db: Db): RegistryRepository {
   const reconciledRegistry = db.prepare("SELECT registry FROM batches WHERE issuer_id = ? AND reconciled = 1 ORDER BY id DESC LIMIT 1");
   const floor = db.prepare("SELECT index_floor FROM issuers WHERE id = ?").pluck();
   const issuerIds = db.prepare("SELECT id FROM issuers ORDER BY id").pluck();
+  const reconciledBatch = db.prepare("SELECT * FROM batches WHERE issuer_id = ? AND root = ? AND reconciled = 1");
+  const adopt = db.prepare("UPDATE batches SET size = ?, reconciled = 0 WHERE id = ? AND reconciled = 1");
   const raise = db.prepare("UPDATE issuers SET index_floor = ? WHERE id = ? AND index_floor < ?");
   return {
     async history() {
@@ -72,6 +74,12 @@ export function sqliteRegistries(db: Db): RegistryRepository {
     },
     async issuerIds() {
       return issuerIds.all() as number[];
+    },
+    async reconciledBatch(issuerId, root) {
+      return reconciledBatch.get(issuerId, Buffer.from(root)) as BatchRow | undefined;
+    },
+    async adopt(batchId, size) {
+      adopt.run(size, batchId);
     },
   };
 }
