@@ -1,6 +1,5 @@
 // `credanchor restore <backup>` (SQLite) and `credanchor reconcile` (any store): a restored database
 // learns from the chain the anchors made after its backup (issue 14, F9).
-import Database from "better-sqlite3";
 import { existsSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -9,7 +8,7 @@ import { loadConfig, type Config } from "../config.ts";
 import { CredanchorError } from "../core/errors.ts";
 import { reconcileWithChain, type ReconcileReport } from "../issuer/use-cases/reconcile.ts";
 import { openStore } from "../store/open.ts";
-import { backupDatabase } from "../store/sqlite/backup.ts";
+import { restoreDatabase } from "../store/sqlite/backup.ts";
 import type { Store } from "../store/types.ts";
 import type { Command } from "./issuer-commands.ts";
 
@@ -107,15 +106,12 @@ export const restoreCommand: Command = {
     if (!existsSync(backup)) return console.error(`error: no backup at ${resolve(backup)}`), 1;
     const dbPath = join(resolve(parsed.config.dataDir), "credanchor.db");
     try {
-      const source = new Database(resolve(backup), { readonly: true, fileMustExist: true });
-      try {
-        if (source.pragma("integrity_check", { simple: true }) !== "ok") return console.error(`error: ${backup} fails SQLite's integrity check`), 1;
-        const replaced = moveAside(dbPath);
-        await backupDatabase(source, dbPath);
-        console.log(`restored ${resolve(backup)} to ${dbPath} (mode 0600)${replaced ? `; the database it replaces is now ${replaced}` : ""}`);
-      } finally {
-        source.close();
-      }
+      // Checked and copied first: a damaged backup leaves the current database where it is.
+      const staged = `${dbPath}.restoring-${process.pid}`;
+      await restoreDatabase(resolve(backup), staged);
+      const replaced = moveAside(dbPath);
+      renameSync(staged, dbPath);
+      console.log(`restored ${resolve(backup)} to ${dbPath} (mode 0600)${replaced ? `; the database it replaces is now ${replaced}` : ""}`);
     } catch (error) {
       return console.error(`error: ${error instanceof CredanchorError ? error.shortMessage : (error as Error).message}`), 1;
     }

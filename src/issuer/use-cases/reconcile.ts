@@ -4,12 +4,18 @@
 import { encodeFunctionData, type Address, type Hex, type PublicClient } from "viem";
 import { credentialRegistryAbi } from "../../chain/abi.ts";
 import { readStatusWords } from "../../chain/read-registry.ts";
+import { ServiceError } from "../../core/errors.ts";
 import type { Store } from "../../store/types.ts";
 import { MAX_LIST_SIZE } from "../status-index.ts";
 import { setStatusBits } from "./status-indices.ts";
 
 /** Blocks per `eth_getLogs` call (public RPC providers refuse much wider ranges). */
 const LOG_RANGE = 10_000n;
+/**
+ * The highest floor set (2^26 indices: an 8 MiB bitmap at start). Above it, lost batches are too
+ * many to fence off at BATCH_MAX_SIZE each: the operator must say how large they were.
+ */
+export const MAX_INDEX_FLOOR = 2 ** 26;
 /** Words per `getStatusWords` call (as the allocator reads them). */
 const WORDS_PER_CALL = 2048;
 
@@ -61,12 +67,15 @@ export async function reconcileWithChain(store: Store, options: ReconcileOptions
   const reports: ReconcileReport[] = [];
   for (const issuerId of options.issuerIds) {
     const report: ReconcileReport = { issuerId, scanned: [], found: [], indexFloor: await store.registries.indexFloor(issuerId), statusesSynced: 0 };
+    const unknown: UnknownAnchor[] = [];
     for (const registry of registries) {
       const fromBlock = BigInt((await store.meta.get(watermarkKey(registry))) ?? "-1") + 1n;
       report.scanned.push({ registry, fromBlock: Number(fromBlock), toBlock: Number(head) });
-      report.found.push(...(await recordUnknownAnchors(store, options, issuerId, registry as Address, fromBlock, head)));
+      unknown.push(...(await unknownAnchors(store, options, issuerId, registry as Address, fromBlock, head)));
     }
-    if (report.found.length > 0) report.indexFloor = await raiseFloor(store, options, issuerId, report.found.length);
+    // The floor first: an anchor is recorded (and found no more) only once its indices are fenced off.
+    if (unknown.length > 0) report.indexFloor = await raiseFloor(store, options, issuerId, unknown.length);
+    for (const anchor of unknown) report.found.push(await recordAnchor(store, options, issuerId, anchor));
     if (options.syncStatuses || report.found.length > 0) report.statusesSynced = await syncStatuses(store, options, issuerId);
     reports.push(report);
   }
@@ -74,8 +83,11 @@ export async function reconcileWithChain(store: Store, options: ReconcileOptions
   return reports;
 }
 
-async function recordUnknownAnchors(store: Store, o: ReconcileOptions, issuerId: number, registry: Address, fromBlock: bigint, head: bigint): Promise<ReconciledBatch[]> {
-  const found: ReconciledBatch[] = [];
+type UnknownAnchor = { registry: Address; root: Hex; signer: Address; txHash: Hex; blockNumber: bigint; blockHash: Hex };
+
+/** The issuer's `RootAnchored` events in [fromBlock, head] on `registry` whose root the database has no batch for. */
+async function unknownAnchors(store: Store, o: ReconcileOptions, issuerId: number, registry: Address, fromBlock: bigint, head: bigint): Promise<UnknownAnchor[]> {
+  const found: UnknownAnchor[] = [];
   for (let from = fromBlock; from <= head; from += LOG_RANGE) {
     const to = from + LOG_RANGE - 1n < head ? from + LOG_RANGE - 1n : head;
     const events = await o.client.getContractEvents({ address: registry, abi: credentialRegistryAbi, eventName: "RootAnchored", args: { issuerId: BigInt(issuerId) }, fromBlock: from, toBlock: to });
@@ -84,28 +96,34 @@ async function recordUnknownAnchors(store: Store, o: ReconcileOptions, issuerId:
     for (const event of events) {
       const root = event.args.root!;
       if (known.has(root.toLowerCase())) continue;
-      const block = await o.client.getBlock({ blockHash: event.blockHash });
-      const data = encodeFunctionData({ abi: credentialRegistryAbi, functionName: "anchor", args: [root] });
-      const batchId = await store.transaction((tx) =>
-        tx.registries.insertReconciled({
-          issuerId,
-          root: bytesOf(root),
-          registry,
-          signer: event.args.signer!,
-          data,
-          txHash: event.transactionHash,
-          blockNumber: Number(event.blockNumber),
-          blockHash: event.blockHash,
-          blockTime: Number(block.timestamp),
-          at: o.now(),
-        }),
-      );
       known.add(root.toLowerCase());
-      found.push({ batchId, root, registry: registry.toLowerCase(), txHash: event.transactionHash, blockNumber: Number(event.blockNumber) });
-      await store.audit.append({ at: o.now(), actor: "reconcile", action: "batch.reconciled", subject: `batch:${batchId}`, details: JSON.stringify({ issuerId, root, registry, txHash: event.transactionHash }) });
+      found.push({ registry, root, signer: event.args.signer!, txHash: event.transactionHash, blockNumber: event.blockNumber, blockHash: event.blockHash });
     }
   }
   return found;
+}
+
+/** Records an unknown anchor as a reconciled batch with its transaction, and in the audit log. */
+async function recordAnchor(store: Store, o: ReconcileOptions, issuerId: number, anchor: UnknownAnchor): Promise<ReconciledBatch> {
+  const { registry, root, txHash } = anchor;
+  const block = await o.client.getBlock({ blockHash: anchor.blockHash });
+  const data = encodeFunctionData({ abi: credentialRegistryAbi, functionName: "anchor", args: [root] });
+  const batchId = await store.transaction((tx) =>
+    tx.registries.insertReconciled({
+      issuerId,
+      root: bytesOf(root),
+      registry,
+      signer: anchor.signer,
+      data,
+      txHash,
+      blockNumber: Number(anchor.blockNumber),
+      blockHash: anchor.blockHash,
+      blockTime: Number(block.timestamp),
+      at: o.now(),
+    }),
+  );
+  await store.audit.append({ at: o.now(), actor: "reconcile", action: "batch.reconciled", subject: `batch:${batchId}`, details: JSON.stringify({ issuerId, root, registry, txHash }) });
+  return { batchId, root, registry: registry.toLowerCase(), txHash, blockNumber: Number(anchor.blockNumber) };
 }
 
 /**
@@ -121,6 +139,12 @@ async function raiseFloor(store: Store, o: ReconcileOptions, issuerId: number, l
   let size = listSize;
   while (2 * (taken.size + lost * o.maxBatchSize) > size && size < MAX_LIST_SIZE) size *= 2;
   const floor = Math.min(size * 2, MAX_LIST_SIZE / 2);
+  if (floor > MAX_INDEX_FLOOR) {
+    throw new ServiceError(
+      `issuer ${issuerId} has ${lost} anchors on-chain this database does not know: fencing off ${lost} × ${o.maxBatchSize} (BATCH_MAX_SIZE) status indices needs a floor of ${floor}, above ${MAX_INDEX_FLOOR}; run credanchor reconcile with --batch-max-size set to the largest batch those anchors held (docs/operations.md, "Restore")`,
+      { code: "CONFIG_INVALID" },
+    );
+  }
   await store.registries.raiseIndexFloor(issuerId, floor);
   return Math.max(floor, await store.registries.indexFloor(issuerId));
 }
