@@ -46,6 +46,11 @@ export const ConfigSchema = z
     chainId: intIn(1, Number.MAX_SAFE_INTEGER).optional(),
     /** CredentialRegistry address; absent: the newest deployment in deployments/*.json for the chain. */
     registryAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be 0x followed by 40 hex digits").optional(),
+    /**
+     * Registry upgrade: the registry the database was bound to. At start, a database bound to it
+     * moves to `registryAddress` (new batches there; earlier ones keep theirs). docs/operations.md.
+     */
+    registryUpgradeFrom: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be 0x followed by 40 hex digits").optional(),
     /** Extra address-book directory (default: the package's deployments/). */
     deploymentsDir: z.string().optional(),
     /** Signer private keys, one per issuer served (0x + 64 hex), comma-separated in the environment. */
@@ -103,6 +108,7 @@ const ENV: Record<string, keyof Config> = {
   TLS_KEY_FILE: "tlsKeyFile",
   CHAIN_ID: "chainId",
   REGISTRY_ADDRESS: "registryAddress",
+  REGISTRY_UPGRADE_FROM: "registryUpgradeFrom",
   DEPLOYMENTS_DIR: "deploymentsDir",
   SIGNER_PRIVATE_KEYS: "signerKeys",
   SIGNER_KEYSTORE: "signerKeystore",

@@ -246,6 +246,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
       chainCheck: () => chainMonitor.check(),
       secret: loadServerSecret(dataDir, config.serverSecret),
       idempotencyWindowMs: config.idempotencyWindowHours * 3600_000,
+      ...(config.registryUpgradeFrom ? { upgradeFrom: config.registryUpgradeFrom as Address } : {}),
       log,
     });
     let assertionKeys: Awaited<ReturnType<typeof loadAssertionKeys>>;

@@ -42,10 +42,12 @@ export type ChainTxRow = {
   failure: string | null;
   /** Mined reverts so far (each one cost a fee). */
   reverts: number;
+  /** The registry it calls, lower case; NULL: the sender's (current) registry. Migration 8. */
+  target: string | null;
 };
 
 /** The columns of a chain transaction the sender changes (`updated_at` is set by the store). */
-export type ChainTxChange = Partial<Omit<ChainTxRow, "id" | "signer" | "kind" | "ref_id" | "data" | "created_at">>;
+export type ChainTxChange = Partial<Omit<ChainTxRow, "id" | "signer" | "kind" | "ref_id" | "data" | "created_at" | "target">>;
 
 /** One signed transaction (table `tx_attempts`), stored before it is broadcast. */
 export type TxAttemptRow = { hash: Hex; nonce: number; raw: Hex; max_fee: string; priority_fee: string; sent_at: number };
@@ -62,7 +64,7 @@ export interface OutboxRepository {
    * Queues a call (state `queued`, no nonce); returns its id. Ids grow with insertion order, and a
    * signer's calls are sent in id order (the sender relies on it).
    */
-  enqueue(call: { signer: string; kind: ChainTxKind; refId: number; data: Hex; at: number }): Promise<number>;
+  enqueue(call: { signer: string; kind: ChainTxKind; refId: number; data: Hex; at: number; target?: string | null }): Promise<number>;
   /** One transaction by id. */
   get(id: number): Promise<ChainTxRow | undefined>;
   /** A signer's transactions neither confirmed nor closed (`outcome` NULL), in id order. `signer` is compared lower case. */

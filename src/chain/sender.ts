@@ -25,6 +25,7 @@ export type SenderOptions<Tx extends { outbox: OutboxRepository }> = {
   client: PublicClient;
   account: LocalAccount;
   chainId: number;
+  /** The current registry: where transactions without a `target` of their own go. */
   registry: Address;
   /** Blocks on top of the mined one, counting it, before "confirmed" (0: confirmed when mined). */
   confirmations: number;
@@ -232,11 +233,11 @@ export class TxSender<Tx extends { outbox: OutboxRepository } = { outbox: Outbox
   }
 
   async #signAndSend(tx: ChainTxRow): Promise<boolean> {
-    const { client, account, registry } = this.#o;
+    const { client, account } = this.#o;
     // Simulate first: a call that would revert is not worth a fee (and says why).
     let gas: bigint;
     try {
-      gas = await client.estimateGas({ account, to: registry, data: tx.data });
+      gas = await client.estimateGas({ account, to: this.#to(tx), data: tx.data });
     } catch (error) {
       const verdict = classifyChainError(tx.kind, error);
       if (verdict.class === "taken") {
@@ -269,7 +270,7 @@ export class TxSender<Tx extends { outbox: OutboxRepository } = { outbox: Outbox
       type: "eip1559",
       chainId: this.#o.chainId,
       nonce,
-      to: this.#o.registry,
+      to: this.#to(tx),
       data: tx.data,
       gas,
       maxFeePerGas: maxFee,
@@ -341,7 +342,7 @@ export class TxSender<Tx extends { outbox: OutboxRepository } = { outbox: Outbox
     const priority = [bump(latest.priority_fee), market.priority].reduce((a, b) => (a > b ? a : b));
     let maxFee = [bump(latest.max_fee), market.maxFee].reduce((a, b) => (a > b ? a : b));
     if (maxFee < priority) maxFee = priority;
-    const gas = await this.#o.client.estimateGas({ account: this.#o.account, to: this.#o.registry, data: tx.data }).catch(() => 500_000n);
+    const gas = await this.#o.client.estimateGas({ account: this.#o.account, to: this.#to(tx), data: tx.data }).catch(() => 500_000n);
     const attempt = await this.#sign(tx, latest.nonce, gas + gas / 5n + 10_000n, maxFee, priority);
     const replaced = await this.#o.store.transaction(async (t) => {
       await t.outbox.addAttempt(tx.id, attempt);
@@ -387,7 +388,8 @@ export class TxSender<Tx extends { outbox: OutboxRepository } = { outbox: Outbox
    * record, and replacing the batch's root would leave holders' bundles on a root we no longer track.
    */
   async #ownAnchorReceipt(tx: ChainTxRow): Promise<TransactionReceipt | undefined> {
-    const { client, registry, account } = this.#o;
+    const { client, account } = this.#o;
+    const registry = this.#to(tx);
     const [root] = decodeFunctionData({ abi: credentialRegistryAbi, data: tx.data }).args as readonly [Hex];
     const key = await client.readContract({ address: registry, abi: credentialRegistryAbi, functionName: "getSignerKey", args: [account.address] });
     // v2 keys anchors by (issuer, root): an anchor under our issuer id is ours by construction.
@@ -413,6 +415,11 @@ export class TxSender<Tx extends { outbox: OutboxRepository } = { outbox: Outbox
     });
     this.#log(outcome === "failed" ? "error" : "warn", `registry call closed: ${outcome}`, { txId: tx.id, kind: tx.kind, failure: verdict.failure, reason: verdict.reason });
     return true;
+  }
+
+  /** The registry a transaction calls: its own (one recorded before a registry upgrade) or the current one. */
+  #to(tx: ChainTxRow): Address {
+    return (tx.target ?? this.#o.registry) as Address;
   }
 
   #log(level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>): void {

@@ -13,6 +13,7 @@ import { discloseCommand, exportVcCommand } from "./holder-commands.ts";
 import { eraseCommand, issueCommand, revokeCommand, statusCommand } from "./issuer-commands.ts";
 import { backupCommand } from "./backup-command.ts";
 import { shareCommand } from "./share-commands.ts";
+import { reconcileCommand, restoreCommand } from "./restore-command.ts";
 import { issuerAdminCommand } from "./issuer-admin-commands.ts";
 import { deployCommand, keysCommand, serveCommand } from "./operator-commands.ts";
 import { statusListCommand } from "./status-list-commands.ts";
@@ -190,6 +191,8 @@ const COMMANDS: { name: string; summary: string; run(argv: string[]): Promise<nu
   statusListCommand,
   issuerAdminCommand,
   backupCommand,
+  restoreCommand,
+  reconcileCommand,
 ];
 
 async function main(argv: string[]): Promise<number> {

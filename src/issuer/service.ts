@@ -22,6 +22,7 @@ import { readiness, stats } from "./use-cases/health.ts";
 import { purgeIdempotency } from "./use-cases/idempotency.ts";
 import { createHolderKey, createShareLink, listShareLinks, openShareLink, purgeExpiredShareLinks, revokeShareLink } from "./use-cases/share-links.ts";
 import { createOutboxHooks } from "./use-cases/outbox-hooks.ts";
+import { reconcileWithChain } from "./use-cases/reconcile.ts";
 import { checkChainAndDatabase, servedIssuers, statusAllocators } from "./use-cases/start.ts";
 import { recheckQueuedIndices } from "./use-cases/status-indices.ts";
 import { submitCredentials, submitCredentialText } from "./use-cases/submit.ts";
@@ -55,6 +56,8 @@ export type IssuerServiceOptions = {
   secret?: Buffer;
   /** How long an Idempotency-Key is remembered (default 24 h); older rows are purged. */
   idempotencyWindowMs?: number;
+  /** A database bound to this registry moves to `registry` (a registry upgrade, REGISTRY_UPGRADE_FROM). */
+  upgradeFrom?: Address;
 };
 
 const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 3600_000;
@@ -85,8 +88,18 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
   const { store, client, chainId, registry } = options;
   const now = options.now ?? Date.now;
   const chain = { client, chainId, registry };
-  await checkChainAndDatabase(store, chain);
+  await checkChainAndDatabase(store, chain, options.upgradeFrom);
   const { issuers, identities } = await servedIssuers(store, chain, options.signers, { listSize: options.statusListSize ?? DEFAULT_LIST_SIZE, at: now() });
+  // A database restored from a backup may lack anchors made after it: the chain has them.
+  const maxBatchSize = options.batch?.maxSize ?? 100_000;
+  for (const report of await reconcileWithChain(store, { client, registry, issuerIds: [...issuers.keys()], maxBatchSize, syncStatuses: false, now })) {
+    if (report.found.length === 0) continue;
+    options.log?.("warn", "anchors found on-chain that this database did not know (a restored backup?): recorded as batches of unknown content", {
+      issuerId: report.issuerId,
+      batches: report.found.map((b) => ({ batchId: b.batchId, root: b.root, txHash: b.txHash })),
+      indexFloor: report.indexFloor,
+    });
+  }
   const allocators = await statusAllocators(store, chain, issuers.keys());
   const secret = options.secret ?? (store.directory ? loadServerSecret(store.directory) : randomBytes(32));
   // VC ids kept in clear by databases from before the MACs (migration 6) are sealed now.
@@ -133,7 +146,7 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
   const pipeline = new BatchPipeline({
     store,
     senders,
-    maxSize: options.batch?.maxSize ?? 100_000,
+    maxSize: maxBatchSize,
     maxWaitMs: options.batch?.maxWaitMs ?? 5_000,
     buildBatch: (issuerId, maxSize) => buildBatch(deps, issuerId, maxSize),
     beforeBuild: () => recheckQueuedIndices(deps),

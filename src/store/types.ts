@@ -94,6 +94,10 @@ export type BatchRow = {
   error: string | null;
   /** Times an older version gave the batch a new root (a root taken on the v1 registry); 0 now. */
   rebuilds: number;
+  /** The registry it is anchored on, lower case; NULL: the current one (meta `registry`). Migration 8. */
+  registry: string | null;
+  /** 1: found on-chain by a reconciliation (a restored backup did not know it); its credentials are not here. */
+  reconciled: 0 | 1;
 };
 
 /** A revoke / suspend / reinstate request, or a whole-root revocation (table `status_changes`). */
@@ -363,6 +367,67 @@ export interface AuditRepository {
   append(entry: { at: number; actor: string; action: string; subject: string; details: string }): Promise<void>;
 }
 
+/** A registry the database anchored to (table `registries`): the upgrade history. */
+export type RegistryRow = {
+  /** Lower case. */
+  address: string;
+  /** When the service started anchoring to it (unix ms; 0: from the start of the database). */
+  since: number;
+  /** When an upgrade replaced it; NULL: the current registry. */
+  until: number | null;
+};
+
+/** An anchor of the issuer found on-chain that the database did not know (a restored backup). */
+export type ReconciledAnchor = {
+  issuerId: number;
+  root: Uint8Array;
+  /** Lower case. */
+  registry: string;
+  signer: string;
+  /** The anchor call's calldata (recorded as the batch's transaction). */
+  data: string;
+  txHash: string;
+  blockNumber: number;
+  blockHash: string;
+  /** Unix seconds. */
+  blockTime: number;
+  at: number;
+};
+
+/**
+ * Registry upgrades (F11) and reconciliation with the chain after a restore (F9): which registry
+ * each batch and transaction belongs to, anchors known only from the chain, and the status
+ * index floor below which no new credential draws (indices of credentials the database lost).
+ */
+export interface RegistryRepository {
+  /** Every registry the database anchored to, oldest first; empty until the first upgrade. */
+  history(): Promise<RegistryRow[]>;
+  /**
+   * Upgrade from registry `from` to `to`, in one step: every batch and chain transaction with no
+   * registry yet is stamped `from` (they stay on it: their credentials' digests name it), `from`
+   * is closed at `at` (recorded since 0 if it had no row) and `to` becomes the current one.
+   */
+  upgrade(u: { from: string; to: string; at: number }): Promise<void>;
+  /** The registry of the batch holding each of these of the issuer's indices (null: the current one); indices in no batch are absent. */
+  registriesOf(issuerId: number, indices: readonly number[]): Promise<Map<number, string | null>>;
+  /** Which of these roots (lower-case 0x hex in the result) the issuer has a batch for. */
+  knownRoots(issuerId: number, roots: readonly Uint8Array[]): Promise<Set<string>>;
+  /** Stores an anchor found on-chain as a confirmed batch of unknown size (0, `reconciled` 1) with its confirmed anchor transaction; returns the batch id. */
+  insertReconciled(anchor: ReconciledAnchor): Promise<number>;
+  /** The registry (null: current) of the issuer's newest reconciled batch; undefined: none. */
+  reconciledRegistry(issuerId: number): Promise<string | null | undefined>;
+  /** No new credential of the issuer draws a status index below this (0: none). */
+  indexFloor(issuerId: number): Promise<number>;
+  /** Raises the floor to `floor`; never lowers it. */
+  raiseIndexFloor(issuerId: number, floor: number): Promise<void>;
+  /** Every issuer the database has a row for (whose anchors a reconciliation scans), ascending. */
+  issuerIds(): Promise<number[]>;
+  /** The issuer's reconciled batch (`reconciled` 1) with this root, if any. */
+  reconciledBatch(issuerId: number, root: Uint8Array): Promise<BatchRow | undefined>;
+  /** A reconciled batch whose credentials the database holds after all (queued in the backup): records its size, `reconciled` back to 0. */
+  adopt(batchId: number, size: number): Promise<void>;
+}
+
 /** Aggregates for metrics. */
 export interface CountsRepository {
   counts(): Promise<StorageCounts>;
@@ -405,6 +470,7 @@ export interface Repositories {
   readonly audit: AuditRepository;
   readonly stats: CountsRepository;
   readonly shareLinks: ShareLinkRepository;
+  readonly registries: RegistryRepository;
 }
 
 /**

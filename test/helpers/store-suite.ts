@@ -102,5 +102,48 @@ export function describeStore(name: string, open: () => Promise<{ store: Store; 
       expect(await store.credentialIds.known(1, [mac])).to.deep.equal(new Map());
       expect(await store.signedCredentials.find("a", [mac])).to.deep.equal([]);
     });
+
+    it("behavior: registries: an upgrade stamps the old registry on what exists; new rows follow the current one", async function () {
+      await store.meta.set("registry", "0xAA");
+      await store.credentials.insertMany([credentialRow("a", 1), credentialRow("b", 2)]);
+      const old = await store.batches.insert({ issuerId: 1, root: new Uint8Array(32).fill(1), size: 1, at: 1 });
+      const [a] = await store.credentials.nextForBatch(1, 1);
+      await store.credentials.claimForBatch(old, [{ seq: a!.seq, leafIndex: 0, proof: new Uint8Array(0) }]);
+      const oldTx = await store.outbox.enqueue({ signer: "0x01", kind: "anchor", refId: old, data: "0x", at: 1 });
+      await store.transaction(async (tx) => {
+        await tx.registries.upgrade({ from: "0xAA", to: "0xBB", at: 5 });
+        await tx.meta.set("registry", "0xBB");
+      });
+      const newTx = await store.outbox.enqueue({ signer: "0x01", kind: "status", refId: 1, data: "0x", at: 6, target: "0xAA" });
+      expect(await store.registries.history()).to.deep.equal([
+        { address: "0xaa", since: 0, until: 5 },
+        { address: "0xbb", since: 5, until: null },
+      ]);
+      expect((await store.batches.get(old))!.registry).to.equal("0xaa");
+      expect((await store.outbox.get(oldTx))!.target).to.equal("0xaa");
+      expect((await store.outbox.get(newTx))!.target).to.equal("0xaa");
+      expect(await store.registries.registriesOf(1, [1, 2])).to.deep.equal(new Map([[1, "0xaa"]]));
+    });
+
+    it("behavior: registries: a reconciled anchor is a confirmed batch with its transaction, known by root, adoptable; the index floor only rises", async function () {
+      await store.meta.set("registry", "0xAA");
+      const root = new Uint8Array(32).fill(4);
+      const at = { issuerId: 1, root, registry: "0xAA", signer: "0x01", data: "0x1234", txHash: `0x${"ab".repeat(32)}`, blockNumber: 7, blockHash: `0x${"cd".repeat(32)}`, blockTime: 100, at: 9 };
+      const id = await store.transaction((tx) => tx.registries.insertReconciled(at));
+      const batch = (await store.batches.get(id))!;
+      expect(batch).to.include({ state: "confirmed", size: 0, reconciled: 1, registry: null, mined_at: 100_000 });
+      expect(await store.outbox.get(batch.tx_id!)).to.include({ state: "confirmed", kind: "anchor", tx_hash: at.txHash, block_number: 7, outcome: "done" });
+      expect(await store.registries.knownRoots(1, [root, new Uint8Array(32)])).to.deep.equal(new Set([`0x${"04".repeat(32)}`]));
+      expect(await store.registries.reconciledRegistry(1)).to.equal(null);
+      expect((await store.registries.reconciledBatch(1, root))!.id).to.equal(id);
+      await store.registries.adopt(id, 3);
+      expect(await store.batches.get(id)).to.include({ size: 3, reconciled: 0 });
+      expect(await store.registries.reconciledBatch(1, root)).to.equal(undefined);
+      expect(await store.registries.indexFloor(1)).to.equal(0);
+      await store.registries.raiseIndexFloor(1, 4096);
+      await store.registries.raiseIndexFloor(1, 2048);
+      expect(await store.registries.indexFloor(1)).to.equal(4096);
+      expect(await store.registries.issuerIds()).to.deep.equal([1]);
+    });
   });
 }

@@ -6,6 +6,7 @@ import { crashPoint } from "../../chain/crash-points.ts";
 import { bytesToHex } from "../../core/encoding.ts";
 import { CredanchorError } from "../../core/errors.ts";
 import { buildCredentialTree } from "../../core/merkle.ts";
+import type { BatchClaim, Repositories } from "../../store/types.ts";
 import type { IssuerDeps } from "./deps.ts";
 
 /**
@@ -28,6 +29,9 @@ export async function buildBatch(deps: IssuerDeps, issuerId: number, maxSize: nu
   const data = encodeFunctionData({ abi: credentialRegistryAbi, functionName: "anchor", args: [bytesToHex(tree.root)] });
   const id = await deps.store.transaction(async (tx) => {
     const at = deps.now();
+    // Credentials queued in a restored backup and anchored after it: the batch found on-chain is theirs.
+    const adopted = await tx.registries.reconciledBatch(issuerId, tree.root);
+    if (adopted) return adoptBatch(tx, adopted.id, claims);
     const batchId = await tx.batches.insert({ issuerId, root: tree.root, size: rows.length, at });
     const txId = await tx.outbox.enqueue({ signer, kind: "anchor", refId: batchId, data, at });
     await tx.batches.setTx(batchId, txId);
@@ -37,4 +41,12 @@ export async function buildBatch(deps: IssuerDeps, issuerId: number, maxSize: nu
   });
   crashPoint("batch:after-build");
   return { id, size: rows.length };
+}
+
+/** Claims the credentials into a reconciled batch with their root (already anchored: nothing to send). */
+async function adoptBatch(tx: Repositories, batchId: number, claims: readonly BatchClaim[]): Promise<number> {
+  const claimed = await tx.credentials.claimForBatch(batchId, claims);
+  if (claimed !== claims.length) throw new CredanchorError(`${claims.length - claimed} of the credentials were claimed by another batch while batch ${batchId} was adopted`);
+  await tx.registries.adopt(batchId, claims.length);
+  return batchId;
 }

@@ -25,7 +25,11 @@ function assertWellFormed(request: StatusChangeRequest): void {
   }
 }
 
-/** The status indices a request names (by id or index), all the issuer's; NOT_FOUND names the first that is not. */
+/**
+ * The status indices a request names (by id or index), all the issuer's; NOT_FOUND names the first
+ * that is not. An index below the issuer's floor that no stored credential holds may be one of a
+ * credential only the chain knows (a batch found by reconcileWithChain): it is accepted by index.
+ */
 async function namedIndices(deps: IssuerDeps, issuerId: number, credentialIds: readonly string[], statusIndices: readonly number[]): Promise<number[]> {
   const indices = new Set<number>();
   const located = await deps.store.credentials.locate(credentialIds);
@@ -35,13 +39,32 @@ async function namedIndices(deps: IssuerDeps, issuerId: number, credentialIds: r
     indices.add(found.statusIndex);
   }
   const held = await deps.store.credentials.heldIndices(issuerId, statusIndices);
+  const floor = statusIndices.some((i) => !held.has(i)) ? await deps.store.registries.indexFloor(issuerId) : 0;
   for (const index of statusIndices) {
-    if (!held.has(index)) {
+    if (!held.has(index) && index >= floor) {
       throw new ServiceError(`no credential of issuer ${issuerId} has status index ${index}`, { code: "NOT_FOUND", details: [{ path: "statusIndices", message: String(index) }] });
     }
     indices.add(index);
   }
   return [...indices].sort((a, b) => a - b);
+}
+
+/**
+ * The indices grouped by the registry their credentials are anchored on (null: the current one;
+ * registry upgrades). A stored credential in no batch yet is on the current one; an index no
+ * stored credential holds (one only the chain knows) goes where the issuer's newest batch found
+ * on-chain is.
+ */
+async function byRegistry(deps: IssuerDeps, issuerId: number, indices: readonly number[]): Promise<Map<string | null, number[]>> {
+  const registries = await deps.store.registries.registriesOf(issuerId, indices);
+  const held = await deps.store.credentials.heldIndices(issuerId, indices);
+  const orphans = indices.some((i) => !held.has(i)) ? ((await deps.store.registries.reconciledRegistry(issuerId)) ?? null) : null;
+  const groups = new Map<string | null, number[]>();
+  for (const index of indices) {
+    const registry = registries.get(index) ?? (held.has(index) ? null : orphans);
+    groups.set(registry, [...(groups.get(registry) ?? []), index]);
+  }
+  return groups;
 }
 
 /**
@@ -70,10 +93,10 @@ export async function requestStatusChange(deps: IssuerDeps, principal: Principal
     if (!batch || batch.issuer_id !== issuerId) throw new ServiceError(`no batch ${batchId}`, { code: "NOT_FOUND" });
   }
   const signer = deps.issuers.get(issuerId)!.address;
-  // A bulk change becomes several transactions, each under the gas budget.
+  // A bulk change becomes several transactions, each under the gas budget, each to the registry its credentials are on.
   const calls = batch
-    ? [encodeFunctionData({ abi: credentialRegistryAbi, functionName: "revokeRoot", args: [bytesToHex(batch.root), reason] })]
-    : statusCalls(action, indices, reason, deps.limits.statusGasBudget);
+    ? [{ target: batch.registry, data: encodeFunctionData({ abi: credentialRegistryAbi, functionName: "revokeRoot", args: [bytesToHex(batch.root), reason] }) }]
+    : [...(await byRegistry(deps, issuerId, indices))].flatMap(([target, part]) => statusCalls(action, part, reason, deps.limits.statusGasBudget).map((data) => ({ target, data })));
   const id = await deps.store.transaction(async (tx) => {
     // Checked inside the transaction: two requests can never both pass against the same state.
     if (batch) await assertBatchRevocable(tx, issuerId, (await tx.batches.get(batch.id))!);
@@ -81,7 +104,7 @@ export async function requestStatusChange(deps: IssuerDeps, principal: Principal
     const at = deps.now();
     const changeId = await tx.statusChanges.insert({ issuerId, action, reason, indices, batchId: batchId ?? null, at });
     const txIds: number[] = [];
-    for (const data of calls) txIds.push(await tx.outbox.enqueue({ signer, kind: batch ? "revokeRoot" : "status", refId: changeId, data, at }));
+    for (const { target, data } of calls) txIds.push(await tx.outbox.enqueue({ signer, kind: batch ? "revokeRoot" : "status", refId: changeId, data, at, target }));
     await tx.statusChanges.setTx(changeId, txIds[0]!);
     await remember(deps, tx.idempotency, { issuerId, scope: "status", key, mac, response: changeId });
     return changeId;

@@ -32,14 +32,15 @@ export async function chainFingerprint(client: PublicClient): Promise<string | u
 
 /**
  * Checks that the endpoint serves `chainId` with registry code at `registry`, and that the
- * database belongs to them (binding a new database to them).
+ * database belongs to them (binding a new database to them). A database bound to registry
+ * `upgradeFrom` is upgraded to `registry` (see {@link upgradeRegistry}).
  *
  * @throws ServiceError `CHAIN_UNAVAILABLE`, `CONFIG_INVALID` (details `CHAIN_RESET` for a reset chain).
  *
  * @example
  * await checkChainAndDatabase(store, { client, chainId: 31337, registry });
  */
-export async function checkChainAndDatabase(store: Store, { client, chainId, registry }: Chain): Promise<void> {
+export async function checkChainAndDatabase(store: Store, { client, chainId, registry }: Chain, upgradeFrom?: Address): Promise<void> {
   let actualChainId: number;
   try {
     actualChainId = await client.getChainId();
@@ -56,10 +57,11 @@ export async function checkChainAndDatabase(store: Store, { client, chainId, reg
     });
   }
   const boundChain = await store.meta.get("chainId");
-  const boundRegistry = await store.meta.get("registry");
-  if ((boundChain && Number(boundChain) !== chainId) || (boundRegistry && boundRegistry.toLowerCase() !== registry.toLowerCase())) {
-    throw new ServiceError(`this database belongs to registry ${boundRegistry} on chain ${boundChain}, not ${registry} on chain ${chainId}: use another data directory`, { code: "CONFIG_INVALID" });
+  if (boundChain && Number(boundChain) !== chainId) {
+    throw new ServiceError(`this database belongs to chain ${boundChain}, not chain ${chainId}: use another data directory`, { code: "CONFIG_INVALID" });
   }
+  const boundRegistry = await store.meta.get("registry");
+  if (boundRegistry && boundRegistry.toLowerCase() !== registry.toLowerCase()) await upgradeRegistry(store, client, boundRegistry as Address, registry, upgradeFrom);
   const fingerprint = await chainFingerprint(client);
   const boundFingerprint = await store.meta.get("chainFingerprint");
   if (boundFingerprint && fingerprint && boundFingerprint !== fingerprint) {
@@ -71,6 +73,36 @@ export async function checkChainAndDatabase(store: Store, { client, chainId, reg
   await store.meta.set("chainId", String(chainId));
   await store.meta.set("registry", registry);
   if (fingerprint) await store.meta.set("chainFingerprint", fingerprint);
+}
+
+/**
+ * Moves the database from registry `from` to `to` when the operator asked for it (REGISTRY_UPGRADE_FROM
+ * names `from`): new batches anchor to `to`; every batch and transaction recorded so far stays on
+ * `from` (its credentials' digests name it), so their status changes still go there. Refused when
+ * not asked for, when `to` was an earlier registry of this database, while credentials prepared
+ * for `from` wait to be batched, or when `from` has no code any more.
+ */
+async function upgradeRegistry(store: Store, client: PublicClient, from: Address, to: Address, upgradeFrom: Address | undefined): Promise<void> {
+  const history = await store.registries.history();
+  if (history.some((r) => r.address === to.toLowerCase())) {
+    throw new ServiceError(`registry ${to} was replaced by ${from} in this database: a database never goes back to an earlier registry; configure ${from}`, { code: "CONFIG_INVALID" });
+  }
+  if (upgradeFrom?.toLowerCase() !== from.toLowerCase()) {
+    throw new ServiceError(
+      `this database belongs to registry ${from}, not ${to}: to move it to the new registry, set REGISTRY_UPGRADE_FROM=${from} (docs/operations.md, "Registry upgrade"); otherwise use another data directory`,
+      { code: "CONFIG_INVALID" },
+    );
+  }
+  const queued = [...(await store.credentials.queueDepths()).values()].reduce((a, b) => a + b, 0);
+  if (queued > 0) {
+    throw new ServiceError(`${queued} credentials are queued for registry ${from} (their digests name it): start once more with REGISTRY_ADDRESS=${from} until the queue is empty, then upgrade`, { code: "CONFIG_INVALID" });
+  }
+  const code = await client.getCode({ address: from });
+  if (!code || code === "0x") throw new ServiceError(`no contract code at the old registry ${from}: its credentials' status changes could not be sent`, { code: "CONFIG_INVALID" });
+  await store.transaction(async (tx) => {
+    await tx.registries.upgrade({ from, to, at: Date.now() });
+    await tx.meta.set("registry", to);
+  });
 }
 
 /**
@@ -128,10 +160,19 @@ export async function statusAllocators(store: Store, { client, registry }: Chain
   const allocators = new Map<number, StatusIndexAllocator>();
   for (const issuerId of issuerIds) {
     const taken = await store.credentials.allIndices(issuerId);
-    const listSize = listSizeCovering((await store.issuers.listSize(issuerId))!, taken);
+    // Below the floor lie indices of credentials only the chain knows (reconcileWithChain): the list covers it.
+    const floor = await store.registries.indexFloor(issuerId);
+    const listSize = listSizeCovering((await store.issuers.listSize(issuerId))!, floor > 0 ? [...taken, floor - 1] : taken);
     await store.issuers.growListSize(issuerId, listSize);
     const onChain = await setStatusBits(client, registry, issuerId, 0, listSize);
-    allocators.set(issuerId, new StatusIndexAllocator(listSize, [...taken, ...onChain]));
+    const allocator = new StatusIndexAllocator(listSize, [...taken, ...onChain]);
+    allocator.markTaken(range(floor));
+    allocators.set(issuerId, allocator);
   }
   return allocators;
+}
+
+/** 0, 1, …, end - 1, without an array. */
+function* range(end: number): Generator<number> {
+  for (let i = 0; i < end; i++) yield i;
 }

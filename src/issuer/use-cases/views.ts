@@ -1,7 +1,7 @@
 // What surfaces show of stored records: credentials (with their bundle once anchored), batches
 // (with their cost), status changes (with their transactions). Another issuer's record is
 // answered exactly like a missing one: ids reveal nothing.
-import { formatEther } from "viem";
+import { formatEther, type Address } from "viem";
 import { createBundle, encodeBundle, type Bundle } from "../../core/bundle.ts";
 import { bytesToHex } from "../../core/encoding.ts";
 import { ServiceError } from "../../core/errors.ts";
@@ -44,7 +44,9 @@ async function txView(deps: IssuerDeps, tx: ChainTxRow | undefined): Promise<Cha
 }
 
 function bundleOf(deps: IssuerDeps, row: CredentialRow, batch: BatchRow, tx: ChainTxRow): Bundle {
-  const { chainId, registry } = deps;
+  const { chainId } = deps;
+  // A batch anchored before a registry upgrade stays on its own registry (its leaves name it).
+  const registry = (batch.registry ?? deps.registry) as Address;
   return createBundle(
     { credential: JSON.parse(row.content!) as JsonObject, salts: row.salts!, hiddenFieldHashes: [], hiddenElements: [] },
     {

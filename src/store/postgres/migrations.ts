@@ -215,6 +215,18 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER share_links_erased AFTER UPDATE OF erased_at ON credentials
     FOR EACH ROW WHEN (NEW.erased_at IS NOT NULL) EXECUTE FUNCTION share_links_erased();
   `,
+  `
+  -- Migration 3 is SQLite's migration 8: registry upgrades and restore reconciliation.
+  CREATE TABLE registries (
+    address       text PRIMARY KEY,
+    since         bigint NOT NULL,
+    until         bigint
+  );
+  ALTER TABLE batches ADD COLUMN registry text;
+  ALTER TABLE batches ADD COLUMN reconciled smallint NOT NULL DEFAULT 0;
+  ALTER TABLE chain_txs ADD COLUMN target text;
+  ALTER TABLE issuers ADD COLUMN index_floor bigint NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** Any constant: the advisory lock that makes replicas starting together migrate one at a time. */

@@ -84,8 +84,8 @@ export function postgresOutbox(sql: Sql): OutboxRepository {
   return {
     async enqueue(c) {
       const { rows } = await sql<{ id: number }>(
-        "INSERT INTO chain_txs (signer, kind, ref_id, data, state, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', $5, $5) RETURNING id",
-        [c.signer.toLowerCase(), c.kind, c.refId, c.data, c.at],
+        "INSERT INTO chain_txs (signer, kind, ref_id, data, state, created_at, updated_at, target) VALUES ($1, $2, $3, $4, 'queued', $5, $5, $6) RETURNING id",
+        [c.signer.toLowerCase(), c.kind, c.refId, c.data, c.at, c.target?.toLowerCase() ?? null],
       );
       return rows[0]!.id;
     },

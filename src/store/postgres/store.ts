@@ -7,6 +7,7 @@ import { postgresCredentialIds, postgresCredentials, postgresSignedCredentials }
 import { migratePostgres } from "./migrations.ts";
 import { postgresBatches, postgresOutbox, postgresStatusChanges, postgresWebhooks } from "./pipeline.ts";
 import { postgresShareLinks } from "./share-links.ts";
+import { postgresRegistries } from "./registries.ts";
 import { createPool, isSerializationFailure, sqlOf, storageError, type Sql } from "./sql.ts";
 
 /** Attempts of one transaction before a serialisation conflict is given up on (it is then a 503). */
@@ -28,6 +29,7 @@ function repositoriesOf(sql: Sql): Repositories {
     audit: postgresAudit(sql),
     stats: postgresCounts(sql),
     shareLinks: postgresShareLinks(sql),
+    registries: postgresRegistries(sql),
   };
 }
 
@@ -50,6 +52,7 @@ export class PostgresStore implements Store {
   readonly audit: Repositories["audit"];
   readonly stats: Repositories["stats"];
   readonly shareLinks: Repositories["shareLinks"];
+  readonly registries: Repositories["registries"];
 
   constructor(pool: pg.Pool) {
     this.pool = pool;
@@ -77,6 +80,7 @@ export class PostgresStore implements Store {
     this.audit = r.audit;
     this.stats = r.stats;
     this.shareLinks = r.shareLinks;
+    this.registries = r.registries;
   }
 
   async transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {

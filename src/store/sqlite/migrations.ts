@@ -272,6 +272,22 @@ export const MIGRATIONS: readonly string[] = [
     DELETE FROM holder_keys WHERE credential_id = NEW.id;
   END;
   `,
+  `
+  -- Migration 8 (7 is the share links'; issue 14, F9 and F11). Registry upgrades: each batch and
+  -- chain transaction remembers its registry (NULL: the current one, meta 'registry'), the
+  -- registries table is the upgrade history. Restore reconciliation: anchors found on-chain that
+  -- a restored backup did not know become batches of unknown content, and a per-issuer floor
+  -- keeps new status indices above every index those lost credentials may hold.
+  CREATE TABLE registries (
+    address       TEXT PRIMARY KEY,             -- lower case
+    since         INTEGER NOT NULL,             -- unix ms (0: from the database's start)
+    until         INTEGER                       -- NULL: the current registry
+  ) STRICT;
+  ALTER TABLE batches ADD COLUMN registry TEXT;                          -- lower case; NULL: the current registry
+  ALTER TABLE batches ADD COLUMN reconciled INTEGER NOT NULL DEFAULT 0;  -- 1: known from the chain only
+  ALTER TABLE chain_txs ADD COLUMN target TEXT;                          -- the registry called; NULL: the current one
+  ALTER TABLE issuers ADD COLUMN index_floor INTEGER NOT NULL DEFAULT 0; -- no new status index below it
+  `,
 ];
 
 /** Applies the migrations a database has not seen yet, each in its own transaction. */

@@ -96,7 +96,7 @@ export function sqliteStatusChanges(db: Db): StatusChangeRepository {
  * const txId = await sqliteOutbox(db).enqueue({ signer, kind: "anchor", refId: batchId, data, at: Date.now() });
  */
 export function sqliteOutbox(db: Db): OutboxRepository {
-  const enqueue = db.prepare("INSERT INTO chain_txs (signer, kind, ref_id, data, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)");
+  const enqueue = db.prepare("INSERT INTO chain_txs (signer, kind, ref_id, data, state, created_at, updated_at, target) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)");
   const get = db.prepare("SELECT * FROM chain_txs WHERE id = ?");
   const open = db.prepare("SELECT * FROM chain_txs WHERE signer = ? AND state <> 'confirmed' AND outcome IS NULL ORDER BY id");
   const addAttempt = db.prepare("INSERT INTO tx_attempts (hash, tx_id, nonce, raw, max_fee, priority_fee, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -124,7 +124,7 @@ export function sqliteOutbox(db: Db): OutboxRepository {
   const byOwner = new Map<string, Statement>();
   return {
     async enqueue(c) {
-      return Number(enqueue.run(c.signer.toLowerCase(), c.kind, c.refId, c.data, c.at, c.at).lastInsertRowid);
+      return Number(enqueue.run(c.signer.toLowerCase(), c.kind, c.refId, c.data, c.at, c.at, c.target?.toLowerCase() ?? null).lastInsertRowid);
     },
     async get(id) {
       return get.get(id) as ChainTxRow | undefined;

@@ -9,6 +9,7 @@ import { sqliteApiKeys, sqliteAudit, sqliteCounts, sqliteIdempotency, sqliteIssu
 import { sqliteCredentialIds, sqliteCredentials, sqliteSignedCredentials } from "./credentials.ts";
 import { sqliteShareLinks } from "./share-links.ts";
 import { openDatabase, storageError, type Db } from "./database.ts";
+import { sqliteRegistries } from "./registries.ts";
 import { sqliteBatches, sqliteOutbox, sqliteStatusChanges, sqliteWebhooks } from "./pipeline.ts";
 
 /** The store whose transaction the current async call chain runs in (calling the store itself there would wait forever). */
@@ -41,6 +42,7 @@ function repositoriesOf(db: Db): Repositories {
     audit: sqliteAudit(db),
     stats: sqliteCounts(db),
     shareLinks: sqliteShareLinks(db),
+    registries: sqliteRegistries(db),
   };
 }
 
@@ -73,6 +75,7 @@ export class SqliteStore implements Store {
   readonly audit: Repositories["audit"];
   readonly stats: Repositories["stats"];
   readonly shareLinks: Repositories["shareLinks"];
+  readonly registries: Repositories["registries"];
 
   constructor(db: Db) {
     this.db = db;
@@ -94,6 +97,7 @@ export class SqliteStore implements Store {
     this.audit = routed(t.audit, run);
     this.stats = routed(t.stats, run);
     this.shareLinks = routed(t.shareLinks, run);
+    this.registries = routed(t.registries, run);
   }
 
   /** One step outside any transaction: queued behind every transaction and step before it. */
