@@ -17,14 +17,11 @@ import { parseArgs } from "node:util";
 import pino from "pino";
 import { loadConfig } from "../src/config.ts";
 import { startServer } from "../src/server.ts";
-import { CREDANCHOR_CONTEXT_URL } from "../src/vc/contexts.ts";
 import { importAssertionKey } from "../src/vc/keys.ts";
 import { selfSignedCertificate } from "../test/helpers/tls.ts";
 
 const MIRRORS = process.env.W3C_MIRROR_DIR ?? "/work/.mirror";
 const SUITES_DIR = process.env.W3C_SUITES_DIR ?? "/work/w3c-suites";
-/** The host of our JSON-LD context's URL: the suites' connections to it are sent to the service under test (contextAlias). */
-const CONTEXT_HOST = new URL(CREDANCHOR_CONTEXT_URL).hostname;
 
 /** A suite: its repository, the endpoints' tags its tests filter on, and whether it needs Node ≤ 20 to load. */
 type Suite = { name: string; repo: string; issuerTags: string[]; verifierTags: string[]; node20?: true };
@@ -115,39 +112,13 @@ function node20(): string | undefined {
 
 type Counts = { suite: string; passes: number; failures: number; pending: number; failed: { title: string; message: string }[]; error?: string };
 
-/**
- * A preload (`--require`) for the suite processes: TLS connections to credanchor.dev go to the
- * service under test instead, so a suite whose JSON-LD loader fetches our context
- * (https://credanchor.dev/contexts/v1.jsonld) gets the copy the service serves at that path.
- * Only the connection is redirected: the URL, and so everything the suite checks, stays the same.
- */
-function contextAlias(work: string, serviceUrl: string): string {
-  const { hostname, port } = new URL(serviceUrl);
-  const file = join(work, "credanchor-context-alias.cjs");
-  writeFileSync(
-    file,
-    `// Written by credanchor's scripts/w3c-suites.ts: TLS connections to ${CONTEXT_HOST} reach the service under test at ${serviceUrl}.
-const tls = require("node:tls");
-const connect = tls.connect;
-tls.connect = function (...args) {
-  const options = args[0];
-  if (options && typeof options === "object" && (options.host === ${JSON.stringify(CONTEXT_HOST)} || options.hostname === ${JSON.stringify(CONTEXT_HOST)})) {
-    args[0] = { ...options, host: ${JSON.stringify(hostname)}, hostname: ${JSON.stringify(hostname)}, port: ${Number(port)}, servername: undefined, rejectUnauthorized: false };
-  }
-  return connect.apply(this, args);
-};
-`,
-  );
-  return file;
-}
-
 /** Runs one suite's mocha tests with the JSON reporter; resolves with its counts. */
-function runSuite(suite: Suite, dir: string, caFile: string, outDir: string, preload: string): Promise<Counts> {
+function runSuite(suite: Suite, dir: string, caFile: string, outDir: string): Promise<Counts> {
   const out = join(outDir, `${suite.name}.json`);
   rmSync(out, { force: true });
   const testDir = existsSync(join(dir, "tests")) ? "tests/" : "test/";
   const args = [join(dir, "node_modules/mocha/bin/mocha.js"), testDir, "--reporter", "json", "--reporter-option", `output=${out}`, "--timeout", "30000", "--preserve-symlinks", "--exit"];
-  const env = { ...process.env, APP_ROOT_PATH: dir, NODE_EXTRA_CA_CERTS: caFile, NODE_TLS_REJECT_UNAUTHORIZED: "0", NODE_NO_WARNINGS: "1", NODE_OPTIONS: `--require ${preload}` };
+  const env = { ...process.env, APP_ROOT_PATH: dir, NODE_EXTRA_CA_CERTS: caFile, NODE_TLS_REJECT_UNAUTHORIZED: "0", NODE_NO_WARNINGS: "1" };
   const node = suite.node20 ? node20() : process.execPath;
   if (!node) return Promise.resolve({ suite: suite.name, passes: 0, failures: 0, pending: 0, failed: [], error: "needs Node 18–20 (set W3C_NODE20 to one): it structuredClones URL objects, which Node ≥ 21 refuses" });
   return new Promise((resolve) => {
@@ -194,14 +165,13 @@ async function main(): Promise<void> {
     const demoKeys = JSON.parse(readFileSync(join(config.dataDir, "demo-keys.json"), "utf8")) as { assertionKey: string };
     const issuerDid = (await importAssertionKey(demoKeys.assertionKey)).did;
     console.log(`credanchor at ${server.url} (issuer ${demo.issuerId}, ${issuerDid})`);
-    const preload = contextAlias(work, server.url);
     const outDir = join(SUITES_DIR, "results");
     mkdirSync(outDir, { recursive: true });
     for (const suite of suites) {
       const dir = dirs.get(suite.name)!;
       writeFileSync(join(dir, "localConfig.cjs"), localConfig(suite, server.url, issuerDid, demo.issuerApiKey));
       console.log(`running ${suite.repo} …`);
-      const counts = await runSuite(suite, dir, tls.certFile, outDir, preload);
+      const counts = await runSuite(suite, dir, tls.certFile, outDir);
       results.push(counts);
       console.log(`  ${counts.suite}: ${counts.passes} passed, ${counts.failures} failed, ${counts.pending} pending${counts.error ? `\n  could not run: ${counts.error}` : ""}`);
     }
