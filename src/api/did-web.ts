@@ -1,4 +1,4 @@
-// did:web documents for issuers whose on-chain identity is a did:web of this service, built from the chain's assertion keys valid now.
+// did:web documents for issuers whose on-chain identity is a did:web of this service, built from the assertion keys valid at the chain's head, once per block.
 // They are for standard verifiers: credanchor's own verifier binds keys through the registry and never reads them.
 import { createHash } from "node:crypto";
 import type { Address, PublicClient } from "viem";
