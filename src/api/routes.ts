@@ -15,6 +15,7 @@ import type { StatusPurpose } from "../vc/status-entries.ts";
 import { verifyBundles, type VerifyOptions } from "../verifier/verify-bundle.ts";
 import type { Verifier } from "../verifier/verifier.ts";
 import type { Metrics } from "./metrics.ts";
+import { CONTEXT_ROUTE } from "./context-route.ts";
 import { DID_WEB_ROUTES, type DidWebSource } from "./did-web.ts";
 import { VC_API_ROUTES, type VcApiContext } from "./vc-api.ts";
 import { VC_STATUS_ROUTE } from "./vc-status.ts";
@@ -417,6 +418,7 @@ export const ROUTES: readonly Route[] = [
   ...VC_API_ROUTES,
   VC_STATUS_ROUTE,
   ...DID_WEB_ROUTES,
+  CONTEXT_ROUTE,
   {
     method: "get",
     path: "/status-lists/:issuerId/:purpose/:list",

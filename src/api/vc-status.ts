@@ -54,11 +54,15 @@ function actionOf(purpose: StatusPurpose, status: boolean): StatusAction {
   });
 }
 
-/** The credential's BitstringStatusListEntry for `purpose`, when its content is still stored. */
-function entryOf(credential: JsonObject | undefined, purpose: StatusPurpose): JsonObject | undefined {
+/**
+ * The credential's BitstringStatusListEntry for `purpose`, when its content is still stored: the
+ * one with the given `id` if it has it (the chain entry is a second revocation entry on the same
+ * list and index), else the first.
+ */
+function entryOf(credential: JsonObject | undefined, purpose: StatusPurpose, id: string | undefined): JsonObject | undefined {
   const status = credential?.credentialStatus;
-  const entries = Array.isArray(status) ? status : status === undefined ? [] : [status];
-  return entries.find((e): e is JsonObject => isPlainObject(e) && e.type === "BitstringStatusListEntry" && e.statusPurpose === purpose);
+  const entries = (Array.isArray(status) ? status : status === undefined ? [] : [status]).filter((e): e is JsonObject => isPlainObject(e) && e.type === "BitstringStatusListEntry" && e.statusPurpose === purpose);
+  return entries.find((e) => id !== undefined && e.id === id) ?? entries[0];
 }
 
 /** Refuses members of the request's entry that are not the credential's (a request for another entry must not touch this one). */
@@ -91,7 +95,7 @@ export async function updateCredentialStatus(
   const given = Array.isArray(request.credentialStatus) ? request.credentialStatus[0]! : request.credentialStatus;
   const { view } = await service.getSignedCredential(principal, request.credentialId);
   const within = String(view.statusIndex % STATUS_LIST_LENGTH);
-  const own = entryOf(view.credential, given.statusPurpose) ?? { type: "BitstringStatusListEntry", statusPurpose: given.statusPurpose, statusListIndex: within };
+  const own = entryOf(view.credential, given.statusPurpose, given.id) ?? { type: "BitstringStatusListEntry", statusPurpose: given.statusPurpose, statusListIndex: within };
   assertSameEntry(given, own, view.statusIndex);
   const action = actionOf(given.statusPurpose, request.status);
   const { change, replayed } = await service.requestStatusChange(principal, { action, credentialIds: [view.id], ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });

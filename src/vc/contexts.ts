@@ -19,17 +19,26 @@ export const VC_V1_CONTEXT_URL = "https://www.w3.org/2018/credentials/v1";
 /** The type of credanchor's on-chain status entry (see {@link CREDANCHOR_CONTEXT}). */
 export const CHAIN_STATUS_ENTRY_TYPE = "CredanchorChainStatusEntry";
 
+/**
+ * The property of a BitstringStatusListEntry that carries credanchor's on-chain entry (a node typed
+ * {@link CHAIN_STATUS_ENTRY_TYPE}): the chain entry rides inside a standard entry, so every
+ * `credentialStatus` member stays a BitstringStatusListEntry for standard verifiers.
+ */
+export const CHAIN_STATUS_PROPERTY = "chainStatus";
+
 /** The type of the `evidence` item of a status list credential: the chain read the list was built from (see {@link CREDANCHOR_CONTEXT}). */
 export const STATUS_LIST_SOURCE_TYPE = "CredanchorStatusListSource";
 
 /**
- * credanchor's context, version 1: defines the on-chain status entry and the status list's source, protected like
+ * credanchor's context, version 1: defines the on-chain status entry (and the property carrying it
+ * inside a BitstringStatusListEntry) and the status list's source, protected like
  * the VC 2.0 context, so a later context cannot redefine it. Every value is a string
  * (decimal numbers, like `statusListIndex` in a BitstringStatusListEntry).
  */
 export const CREDANCHOR_CONTEXT = Object.freeze({
   "@context": {
     "@protected": true,
+    [CHAIN_STATUS_PROPERTY]: `${CREDANCHOR_VOCAB}${CHAIN_STATUS_PROPERTY}`,
     [CHAIN_STATUS_ENTRY_TYPE]: {
       "@id": `${CREDANCHOR_VOCAB}${CHAIN_STATUS_ENTRY_TYPE}`,
       "@context": {

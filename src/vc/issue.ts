@@ -4,11 +4,11 @@ import { canonicalize } from "../core/canonical.ts";
 import { credentialIssues, validateCredential } from "../core/credential.ts";
 import { ValidationError } from "../core/errors.ts";
 import { isPlainObject, type JsonObject, type JsonValue } from "../core/json.ts";
-import { CREDANCHOR_CONTEXT_URL, CHAIN_STATUS_ENTRY_TYPE, VC_V1_CONTEXT_URL, VC_V2_CONTEXT_URL } from "./contexts.ts";
+import { CREDANCHOR_CONTEXT_URL, VC_V1_CONTEXT_URL, VC_V2_CONTEXT_URL } from "./contexts.ts";
 import { defaultDocumentLoader, type DocumentLoader } from "./document-loader.ts";
 import { asJsonLdError } from "./jsonld-errors.ts";
 import type { AssertionKey } from "./keys.ts";
-import { checkStatusEntries } from "./status-entries.ts";
+import { checkStatusEntries, usesCredanchorContext } from "./status-entries.ts";
 import { signingSuite } from "./suites.ts";
 
 export type IssueOptions = {
@@ -102,7 +102,7 @@ export async function issueCredential(input: unknown, options: IssueOptions): Pr
     const given = credential.credentialStatus;
     credential.credentialStatus = [...(given === undefined ? [] : Array.isArray(given) ? given : [given]), ...options.credentialStatus];
     const context = credential["@context"];
-    if (options.credentialStatus.some((e) => e.type === CHAIN_STATUS_ENTRY_TYPE) && Array.isArray(context) && !context.includes(CREDANCHOR_CONTEXT_URL)) {
+    if (usesCredanchorContext(options.credentialStatus) && Array.isArray(context) && !context.includes(CREDANCHOR_CONTEXT_URL)) {
       context.push(CREDANCHOR_CONTEXT_URL);
     }
   }

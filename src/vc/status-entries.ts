@@ -3,7 +3,7 @@ import { isAddress } from "viem";
 import { z } from "zod";
 import { ValidationError, type ErrorDetail } from "../core/errors.ts";
 import { isPlainObject, type JsonObject, type JsonValue } from "../core/json.ts";
-import { CHAIN_STATUS_ENTRY_TYPE } from "./contexts.ts";
+import { CHAIN_STATUS_ENTRY_TYPE, CHAIN_STATUS_PROPERTY } from "./contexts.ts";
 
 /** Entries per status list credential: the W3C minimum (16 KiB of bits), i.e. 512 contract words. */
 export const STATUS_LIST_LENGTH = 131_072;
@@ -40,6 +40,8 @@ export const BitstringStatusListEntrySchema = z.looseObject({
   statusSize: z.number().int().min(1).optional(),
   statusMessage: z.array(z.looseObject({ status: z.string(), message: z.string() })).optional(),
   statusReference: z.union([url, z.array(url)]).optional(),
+  // Only its type here: the node itself is checked against ChainStatusEntrySchema like any typed node.
+  [CHAIN_STATUS_PROPERTY]: z.looseObject({ type: z.literal(CHAIN_STATUS_ENTRY_TYPE) }).optional(),
 });
 
 /** credanchor's on-chain entry: where the status bits live (chain, registry, issuer, index). */
@@ -63,9 +65,11 @@ export type StatusEntriesInput = {
 };
 
 /**
- * The three `credentialStatus` entries of a credanchor VC: a BitstringStatusListEntry for
- * revocation and one for suspension (list `⌊index / 131,072⌋`, `statusListIndex` the
- * remainder, as a string), and the on-chain entry standard verifiers ignore and ours read.
+ * The three `credentialStatus` entries of a credanchor VC, every one a BitstringStatusListEntry
+ * (so standard verifiers and the W3C suite read each of them): one for revocation and one for
+ * suspension (list `⌊index / 131,072⌋`, `statusListIndex` the remainder, as a string), and the
+ * chain entry: a revocation entry on the same list and index, carrying credanchor's on-chain
+ * entry under `chainStatus` (chain, registry, issuer, index), which our verifiers read.
  *
  * @example
  * createStatusEntries({ chainId: 31337, registry, issuerId: 1, statusIndex: 7, statusListUrl: statusListUrlFrom("https://issuer.example", 1) });
@@ -73,9 +77,9 @@ export type StatusEntriesInput = {
 export function createStatusEntries(input: StatusEntriesInput): JsonObject[] {
   const list = Math.floor(input.statusIndex / STATUS_LIST_LENGTH);
   const within = String(input.statusIndex % STATUS_LIST_LENGTH);
-  const bsl = (statusPurpose: StatusPurpose): JsonObject => {
+  const bsl = (statusPurpose: StatusPurpose, fragment: string): JsonObject => {
     const listUrl = input.statusListUrl(statusPurpose, list);
-    return { id: `${listUrl}#${within}`, type: "BitstringStatusListEntry", statusPurpose, statusListIndex: within, statusListCredential: listUrl };
+    return { id: `${listUrl}#${fragment}`, type: "BitstringStatusListEntry", statusPurpose, statusListIndex: within, statusListCredential: listUrl };
   };
   const chain: JsonObject = {
     type: CHAIN_STATUS_ENTRY_TYPE,
@@ -84,9 +88,19 @@ export function createStatusEntries(input: StatusEntriesInput): JsonObject[] {
     issuerId: String(input.issuerId),
     statusIndex: String(input.statusIndex),
   };
-  const entries = [bsl("revocation"), bsl("suspension"), chain];
+  const entries = [bsl("revocation", within), bsl("suspension", within), { ...bsl("revocation", `chain-${within}`), [CHAIN_STATUS_PROPERTY]: chain }];
   checkStatusEntries({ credentialStatus: entries });
   return entries;
+}
+
+/**
+ * Whether status entries need credanchor's context: one is (v1) or carries (v2) the on-chain entry.
+ *
+ * @example
+ * if (usesCredanchorContext(entries)) context.push(CREDANCHOR_CONTEXT_URL);
+ */
+export function usesCredanchorContext(entries: readonly JsonValue[]): boolean {
+  return entries.some((e) => isPlainObject(e) && (typesOf(e).includes(CHAIN_STATUS_ENTRY_TYPE) || CHAIN_STATUS_PROPERTY in e));
 }
 
 function typesOf(value: JsonObject): string[] {
@@ -95,10 +109,25 @@ function typesOf(value: JsonObject): string[] {
 }
 
 /**
+ * A BitstringStatusListEntry carrying the on-chain entry must read the same bit as it: the
+ * revocation list, at the on-chain index's place in its list (else standard verifiers and ours
+ * would read different bits).
+ */
+function carrierIssues(node: JsonObject, path: string): ErrorDetail[] {
+  const chain = ChainStatusEntrySchema.safeParse(node[CHAIN_STATUS_PROPERTY]);
+  if (!chain.success || !typesOf(node).includes("BitstringStatusListEntry")) return [];
+  const issues: ErrorDetail[] = [];
+  if (node.statusPurpose !== "revocation") issues.push({ path: `${path}/statusPurpose`, message: `must be "revocation" in the entry carrying ${CHAIN_STATUS_PROPERTY}` });
+  const within = String(BigInt(chain.data.statusIndex) % BigInt(STATUS_LIST_LENGTH));
+  if (node.statusListIndex !== within) issues.push({ path: `${path}/statusListIndex`, message: `must be "${within}" (${CHAIN_STATUS_PROPERTY}.statusIndex mod ${STATUS_LIST_LENGTH})` });
+  return issues;
+}
+
+/**
  * Refuses a malformed status entry anywhere in `value`: every `credentialStatus` member at
- * any depth must be an object or array of objects with a `type`, and every object typed
+ * any depth must be an object or array of objects with a `type`, every object typed
  * `BitstringStatusListEntry` or `CredanchorChainStatusEntry` (wherever it sits) must match its
- * schema. Collects every problem.
+ * schema, and an entry carrying `chainStatus` must agree with it. Collects every problem.
  *
  * @throws ValidationError `CREDENTIAL_INVALID` with one detail per problem (JSON pointer paths).
  *
@@ -115,6 +144,7 @@ export function checkStatusEntries(value: unknown): void {
     if (schema) {
       const result = schema.safeParse(node);
       if (!result.success) for (const issue of result.error.issues) issues.push({ path: [path, ...issue.path.map(String)].join("/"), message: issue.message });
+      else issues.push(...carrierIssues(node, path));
     }
     for (const [key, child] of Object.entries(node)) {
       const at = `${path}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
@@ -132,16 +162,27 @@ export function checkStatusEntries(value: unknown): void {
   if (issues.length > 0) throw new ValidationError(`malformed status entr${issues.length === 1 ? "y" : "ies"}`, { code: "CREDENTIAL_INVALID", details: issues });
 }
 
+/** The on-chain entries of a status entry list: entries of that type (first form) and those a BitstringStatusListEntry carries (current form). */
+function chainEntriesIn(entries: readonly JsonValue[]): JsonValue[] {
+  return entries.flatMap((e) => {
+    if (!isPlainObject(e)) return [];
+    if (typesOf(e).includes(CHAIN_STATUS_ENTRY_TYPE)) return [e];
+    const carried = e[CHAIN_STATUS_PROPERTY];
+    return typesOf(e).includes("BitstringStatusListEntry") && isPlainObject(carried) && typesOf(carried).includes(CHAIN_STATUS_ENTRY_TYPE) ? [carried] : [];
+  });
+}
+
 /**
- * The on-chain entry of a credential, when it has exactly one (checked).
+ * The on-chain entry of a credential, when it has exactly one (checked): carried under
+ * `chainStatus` by a BitstringStatusListEntry, or (credentials issued before that form) an
+ * entry of its own.
  *
  * @example
  * const entry = chainStatusEntryOf(vc); // { chainId: "31337", registry, issuerId: "1", statusIndex: "7", … }
  */
 export function chainStatusEntryOf(credential: JsonObject): ChainStatusEntry | undefined {
   const status = credential.credentialStatus;
-  const list = Array.isArray(status) ? status : status === undefined ? [] : [status];
-  const found = list.filter((e) => isPlainObject(e) && typesOf(e).includes(CHAIN_STATUS_ENTRY_TYPE));
+  const found = chainEntriesIn(Array.isArray(status) ? status : status === undefined ? [] : [status]);
   if (found.length !== 1) return undefined;
   const parsed = ChainStatusEntrySchema.safeParse(found[0]);
   return parsed.success ? parsed.data : undefined;

@@ -59,17 +59,21 @@ export type ListReadOptions = {
 
 type Entry = { purpose: StatusPurpose; url: string; index: number };
 
-/** The credential's BitstringStatusListEntry for revocation and suspension (well-formed ones only). */
+/**
+ * The credential's BitstringStatusListEntry for revocation and suspension (well-formed ones only;
+ * the entry carrying the on-chain entry repeats the revocation entry's list and index: read once).
+ */
 export function listEntriesOf(credential: JsonObject): Entry[] {
   const status = credential.credentialStatus;
   const list = Array.isArray(status) ? status : status === undefined ? [] : [status];
-  return list.flatMap((e) => {
+  const entries = list.flatMap((e) => {
     if (!isPlainObject(e) || e.type !== "BitstringStatusListEntry") return [];
     const purpose = PURPOSES.find((p) => p === e.statusPurpose);
     const index = typeof e.statusListIndex === "string" && /^(0|[1-9][0-9]{0,9})$/.test(e.statusListIndex) ? Number(e.statusListIndex) : undefined;
     if (!purpose || index === undefined || typeof e.statusListCredential !== "string" || !/^https?:\/\//.test(e.statusListCredential)) return [];
     return [{ purpose, url: e.statusListCredential, index }];
   });
+  return entries.filter((e, i) => entries.findIndex((o) => o.purpose === e.purpose && o.url === e.url && o.index === e.index) === i);
 }
 
 const issuerOf = (credential: JsonObject): string | undefined => {

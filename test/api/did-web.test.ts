@@ -8,7 +8,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { createPublicClient, http, type Hex, type LocalAccount, type PublicClient } from "viem";
 import { createApp } from "../../src/api/app.ts";
-import { createDidWebSource } from "../../src/api/did-web.ts";
+import { createDidWebSource, documentAtHead } from "../../src/api/did-web.ts";
 import { listenApi } from "../../src/api/listen.ts";
 import { credentialRegistryV2Abi } from "../../src/chain/abi.ts";
 import { addSignerKey, registerIssuer } from "../../src/chain/admin.ts";
@@ -20,6 +20,7 @@ import { bytesToHex } from "../../src/core/encoding.ts";
 import type { JsonObject } from "../../src/core/json.ts";
 import { createApiKey } from "../../src/issuer/api-keys.ts";
 import { startServer, type RunningServer } from "../../src/server.ts";
+import { CREDANCHOR_CONTEXT_URL, PINNED_CONTEXTS } from "../../src/vc/contexts.ts";
 import { DID_DOCUMENT_CONTEXT } from "../../src/vc/did-web.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { didKeyOfPublicKey, generateAssertionKey, type AssertionKey } from "../../src/vc/keys.ts";
@@ -136,6 +137,43 @@ describe("src/api: HTTPS and did:web documents built from the chain (real servic
     expect(r.status, r.text).to.equal(200);
     expect(r.body.id).to.equal(`did:web:${host}`);
     expect(r.body.verificationMethod.map((m: { publicKeyMultibase: string }) => `did:key:${m.publicKeyMultibase}`)).to.deep.equal([keys[4]!.did]);
+  });
+
+  it("default: /contexts/v1.jsonld is our pinned context, byte for byte: application/ld+json, immutable, CORS open, 304 on its ETag", async () => {
+    const r = await get("/contexts/v1.jsonld");
+    expect(r.status, r.text).to.equal(200);
+    expect(r.headers.get("content-type")).to.match(/^application\/ld\+json/);
+    expect(r.headers.get("cache-control")).to.equal("public, max-age=31536000, immutable");
+    expect(r.headers.get("access-control-allow-origin")).to.equal("*");
+    expect(r.body).to.deep.equal(PINNED_CONTEXTS.get(CREDANCHOR_CONTEXT_URL));
+    expect(new URL(CREDANCHOR_CONTEXT_URL).pathname).to.equal("/contexts/v1.jsonld");
+    const again = await httpsCall(tls.cert, base, "GET", "/contexts/v1.jsonld", { headers: { "if-none-match": r.headers.get("etag")! } });
+    expect(again.status).to.equal(304);
+    expectError(await get("/contexts/v2.jsonld"), 404, "NOT_FOUND");
+  });
+
+  it("behavior: a document is built once per head block (the next request at that block reads only the head); a key added on-chain shows at the next block", async () => {
+    const real = createDidWebSource({ client: chain.publicClient, registry: chain.registry, fromBlock: 0n, servedIssuers: () => [3], publicBaseUrl: () => base });
+    let builds = 0;
+    const counted = { ...real, activeKeysOf: (issuerId: number) => (builds++, real.activeKeysOf(issuerId)) };
+    const did = `did:web:${host}:issuers:3`;
+    const first = await documentAtHead(counted, 3, did);
+    expect(await documentAtHead(counted, 3, did)).to.deep.equal(first);
+    expect(builds, "one build for two requests at one block").to.equal(1);
+    // Over HTTPS: the ETag is the content's; If-None-Match answers 304 until the chain changes the document.
+    const r = await get("/issuers/3/did.json");
+    expect(r.headers.get("cache-control")).to.equal("public, no-cache");
+    const etag = r.headers.get("etag")!;
+    expect((await httpsCall(tls.cert, base, "GET", "/issuers/3/did.json", { headers: { "if-none-match": etag } })).status).to.equal(304);
+    const added = await generateAssertionKey();
+    await adminCall(3, "addAssertionKey", [keyHex(added)]); // mined in the next block
+    const after = await httpsCall(tls.cert, base, "GET", "/issuers/3/did.json", { headers: { "if-none-match": etag } });
+    expect(after.status, after.text).to.equal(200);
+    expect(after.headers.get("etag")).to.not.equal(etag);
+    expect(after.body.verificationMethod.map((m: { publicKeyMultibase: string }) => m.publicKeyMultibase)).to.include(added.publicKeyMultibase);
+    expect(JSON.parse((await documentAtHead(counted, 3, did))!.bytes).verificationMethod).to.have.length(2);
+    expect(builds).to.equal(2);
+    await adminCall(3, "retireAssertionKey", [keyHex(added)]);
   });
 
   it("behavior: a key added appears, a retired key and a compromised key leave the document at once", async () => {

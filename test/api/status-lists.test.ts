@@ -90,6 +90,9 @@ describe("src/api: status lists built from the chain (GET /status-lists, status-
       const result = await checkStatus({ credential, documentLoader, suite: verifyingSuites(), verifyBitstringStatusListCredential: true, verifyMatchingIssuers: true });
       expect(result.verified, String(result.error)).to.equal(true);
       const results = (result as unknown as { results: Array<{ status: boolean; credentialStatus: { statusPurpose: string } }> }).results;
+      // Every entry is a BitstringStatusListEntry: the chain entry (third) reads the revocation list at the same index.
+      expect(results.map((r) => r.credentialStatus.statusPurpose)).to.deep.equal(["revocation", "suspension", "revocation"]);
+      expect(results[2]!.status).to.equal(results[0]!.status);
       return Object.fromEntries(results.map((r) => [r.credentialStatus.statusPurpose, r.status]));
     }
 

@@ -85,10 +85,10 @@ describe("src/api: VC-API (real service, real chain)", function () {
     expect(credential.issuer).to.deep.include({ id: key.did, name: "University" });
     expect(String(credential.id)).to.match(new RegExp(`^${BASE_URL}/credentials/[0-9a-f-]{36}$`));
     const status = credential.credentialStatus as JsonObject[];
-    expect(status.map((s) => s.type)).to.deep.equal(["BitstringStatusListEntry", "BitstringStatusListEntry", "CredanchorChainStatusEntry"]);
+    expect(status.map((s) => s.type)).to.deep.equal(["BitstringStatusListEntry", "BitstringStatusListEntry", "BitstringStatusListEntry"]);
     expect(status[0]!.statusListCredential).to.equal(`${BASE_URL}/status-lists/1/revocation/0`);
     expect(status[1]!.statusListCredential).to.equal(`${BASE_URL}/status-lists/1/suspension/0`);
-    expect(status[2]).to.deep.include({ registry: chain.registry, issuerId: "1" });
+    expect(status[2]!.chainStatus).to.deep.include({ type: "CredanchorChainStatusEntry", registry: chain.registry, issuerId: "1" });
     const result = await dbVerify(credential);
     expect(result.verified, JSON.stringify(result.error ?? result.results)).to.equal(true);
     // Before anchoring: GET shows the same credential, verify passes the signature (no anchor yet).

@@ -110,10 +110,14 @@ describe("src/api: POST /credentials/status (VC-API update status, real chain)",
     await confirmed(await update(id, "suspension", false));
     expect(await statuses(credential)).to.deep.equal({ revocation: false, suspension: false });
 
-    // By the service's id, with the entry's own members given (they must be the credential's).
-    const revocation = (credential.credentialStatus as JsonObject[])[0]!;
+    // By the service's id, with the entry's own members given (they must be the credential's): here the
+    // entry carrying the on-chain entry, a revocation entry too (same list and index, its own id).
+    const revocation = (credential.credentialStatus as JsonObject[])[2]!;
+    expect(revocation.chainStatus).to.be.an("object");
     const serviceId = id.split("/").at(-1)!;
-    await confirmed(await update(serviceId, "revocation", true, stack.tokens[1]!, { id: revocation.id!, statusListIndex: revocation.statusListIndex!, statusListCredential: revocation.statusListCredential! }));
+    const revoked = await update(serviceId, "revocation", true, stack.tokens[1]!, { id: revocation.id!, statusListIndex: revocation.statusListIndex!, statusListCredential: revocation.statusListCredential! });
+    expect(revoked.body.credentialStatus).to.deep.equal(revocation);
+    await confirmed(revoked);
     expect(await statuses(credential)).to.deep.equal({ revocation: true, suspension: false });
     expect(await stack.service.getCredential(ISSUER_1, serviceId)).to.include({ revoked: true, suspended: false });
   });

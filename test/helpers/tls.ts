@@ -20,10 +20,10 @@ export function selfSignedCertificate(dir: string): SelfSigned {
 }
 
 /** One HTTPS request trusting `ca` only, answered in the shape of test/api/http.ts's `call`. */
-export function httpsCall(ca: Buffer, base: string, method: string, path: string, { token, body }: { token?: string; body?: unknown } = {}): Promise<Call> {
+export function httpsCall(ca: Buffer, base: string, method: string, path: string, { token, body, headers: extra = {} }: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Call> {
   return new Promise((resolve, reject) => {
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(base + path, { method, ca, headers: { ...(text ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) }, timeout: 60_000 }, (res) => {
+    const req = request(base + path, { method, ca, headers: { ...(text ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra }, timeout: 60_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {

@@ -21,8 +21,8 @@ const PINNED: Record<string, string> = {
   "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json": "3b7ee3db2a81386e",
   "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json": "e407ae98563c7b47",
   "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json": "f9767b4f07e2c92e",
-  // v1 gained CredanchorStatusListSource (the evidence of a status list credential): an addition, no term changed
-  "https://credanchor.dev/contexts/v1.jsonld": "2ad0dcdf6e124bca",
+  // v1 gained CredanchorStatusListSource (the evidence of a status list credential), then chainStatus (the on-chain entry inside a BitstringStatusListEntry): additions, no term changed
+  "https://credanchor.dev/contexts/v1.jsonld": "f1b7211a4cba1224",
   // the W3C VC 2.0 examples context as published (one @vocab): the specification's examples and the W3C suites use it
   "https://www.w3.org/ns/credentials/examples/v2": "8a675bead391be98",
 };

@@ -18,9 +18,10 @@ import { defaultDocumentLoader } from "../../src/vc/document-loader.ts";
 import { issueCredential } from "../../src/vc/issue.ts";
 import { JsonLdError } from "../../src/vc/jsonld-errors.ts";
 import { decryptAssertionKeystore, didKeyOfPublicKey, encryptAssertionKeystore, generateAssertionKey, importAssertionKey, publicKeyOfDidKey, type AssertionKey } from "../../src/vc/keys.ts";
+import { chainStatusEntryOf } from "../../src/vc/status-entries.ts";
 import { signingSuite, verifyingSuites } from "../../src/vc/suites.ts";
 import { verifyVc, verifyVp, type KeyBinding, type VcVerificationReport } from "../../src/vc/verify.ts";
-import { ANCHOR_CONTEXT, ISSUED_AT, NOW, anchorOffChain, fixedKey, issuedBadge, openBadge, statusEntries } from "./fixtures.ts";
+import { ANCHOR_CONTEXT, ISSUED_AT, NOW, REGISTRY, anchorOffChain, fixedKey, issuedBadge, openBadge, statusEntries } from "./fixtures.ts";
 
 const documentLoader = defaultDocumentLoader();
 const noStatusCheck = async () => ({ verified: true });
@@ -123,7 +124,9 @@ describe("vc: issuing", () => {
     const { id: _given, ...withoutId } = openBadge();
     const fresh = await issueCredential(withoutId, { key, newId: () => "https://issuer.example/credentials/42" });
     expect(fresh.id).to.equal("https://issuer.example/credentials/42");
-    expect((signed.credentialStatus as JsonObject[]).map((e) => e.statusPurpose ?? e.type)).to.deep.equal(["revocation", "suspension", "CredanchorChainStatusEntry"]);
+    const status = signed.credentialStatus as JsonObject[];
+    expect(status.map((e) => [e.type, e.statusPurpose])).to.deep.equal([["BitstringStatusListEntry", "revocation"], ["BitstringStatusListEntry", "suspension"], ["BitstringStatusListEntry", "revocation"]]);
+    expect(status[2]).to.deep.include({ statusListCredential: status[0]!.statusListCredential, statusListIndex: "7", chainStatus: { type: "CredanchorChainStatusEntry", chainId: "31337", registry: REGISTRY, issuerId: "1", statusIndex: "7" } });
     expect(signed.proof).to.include({ type: "DataIntegrityProof", cryptosuite: "eddsa-rdfc-2022", verificationMethod: key.verificationMethod, created: "2024-06-01T12:00:00Z" });
   });
 
@@ -152,6 +155,30 @@ describe("vc: issuing", () => {
     other.credentialStatus = [{ type: "CredanchorChainStatusEntry", chainId: "1", registry: "0xnope", issuerId: "1", statusIndex: "1" }];
     expect((await rejection(issueCredential(other, { key }))).details.map((d) => d.path)).to.deep.equal(["/credentialStatus/0/registry"]);
     expect((await rejection(issueCredential({ ...openBadge(), credentialStatus: "revoked" }, { key }))).details[0]!.message).to.match(/must be an object/);
+  });
+
+  it("error: an entry carrying chainStatus must read the same bit (revocation, the index's place in its list), and carry a typed node", async () => {
+    const [revocation, suspension, carrier] = statusEntries(131_079);
+    const refused = async (changed: JsonObject) => (await rejection(issueCredential({ ...openBadge(), credentialStatus: [revocation!, suspension!, changed] }, { key }))).details.map((d) => d.path);
+    expect(carrier!.statusListIndex).to.equal("7");
+    expect(await refused({ ...carrier!, statusListIndex: "8" })).to.deep.equal(["/credentialStatus/2/statusListIndex"]);
+    expect(await refused({ ...carrier!, statusPurpose: "suspension" })).to.deep.equal(["/credentialStatus/2/statusPurpose"]);
+    expect(await refused({ ...carrier!, chainStatus: { chainId: "1" } })).to.deep.equal(["/credentialStatus/2/chainStatus/type"]);
+    expect(await refused({ ...carrier!, chainStatus: { ...(carrier!.chainStatus as JsonObject), registry: "0xnope" } })).to.deep.equal(["/credentialStatus/2/chainStatus/registry"]);
+  });
+
+  it("behavior: the first form (the on-chain entry as an entry of its own, in VCs issued before) is still read and verified; two on-chain entries are none", async () => {
+    const [revocation, suspension, carrier] = statusEntries();
+    const chainEntry = carrier!.chainStatus as JsonObject;
+    expect(chainStatusEntryOf({ credentialStatus: statusEntries() })).to.deep.include({ chainId: "31337", issuerId: "1", statusIndex: "7" });
+    expect(chainStatusEntryOf({ credentialStatus: [revocation!, suspension!, chainEntry] })).to.deep.include({ chainId: "31337", issuerId: "1", statusIndex: "7" });
+    expect(chainStatusEntryOf({ credentialStatus: [...statusEntries(), chainEntry] })).to.equal(undefined);
+    const first = await issueCredential(openBadge(), { key, credentialStatus: [revocation!, suspension!, chainEntry], now: () => ISSUED_AT, newId: () => "urn:uuid:6f1a3c2e-0000-4000-8000-000000000003" });
+    expect(first["@context"]).to.include("https://credanchor.dev/contexts/v1.jsonld");
+    expect((await dbVerify(first)).verified).to.equal(true);
+    expect((await verifyVc(anchorOffChain(first), { now: NOW })).verdict).to.equal("valid");
+    const other = anchorOffChain(await issueCredential(openBadge(), { key, credentialStatus: [revocation!, suspension!, { ...chainEntry, statusIndex: "8" }], now: () => ISSUED_AT }));
+    expect(outcome(await verifyVc(other, { now: NOW }), "identity")!.code).to.equal("STATUS_ENTRY_MISMATCH");
   });
 
   it("error: input with a proof, or that is no VC, is refused", async () => {
