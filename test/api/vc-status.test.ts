@@ -3,19 +3,15 @@
 // or another issuer's credentials, 409 for impossible changes, 400 for an entry that is not the credential's.
 import { checkStatus } from "@digitalbazaar/vc-bitstring-status-list";
 import { expect } from "chai";
-import { createVcApiContext } from "../../src/api/vc-api.ts";
-import { addAssertionKey } from "../../src/chain/assertion-keys.ts";
 import type { JsonObject } from "../../src/core/json.ts";
-import { StatusListPublisher } from "../../src/issuer/status-lists.ts";
 import type { Principal } from "../../src/issuer/types.ts";
 import { createDocumentLoader } from "../../src/vc/document-loader.ts";
-import { generateAssertionKey, type AssertionKey } from "../../src/vc/keys.ts";
 import { verifyingSuites } from "../../src/vc/suites.ts";
 import { openBadge } from "../vc/fixtures.ts";
-import { openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { serveVcApi, type VcService } from "../helpers/vc-service.ts";
 import { call as callHttp, expectDocumented, expectError, type Call, type CallOptions } from "./http.ts";
 
-const REFRESH_MS = 60_000;
 const ISSUER_1: Principal = { kind: "issuer", issuerId: 1, keyId: "test" };
 
 const badge = (): JsonObject => {
@@ -27,30 +23,15 @@ describe("src/api: POST /credentials/status (VC-API update status, real chain)",
   this.timeout(180_000);
   let chain: Chain;
   let stack: Stack;
-  let key: AssertionKey;
-  let api: Awaited<ReturnType<typeof serveApi>>;
+  let api: VcService;
   let doc: unknown;
-  // The publisher's clock: a step past REFRESH_MS is the next poll. An hour behind the real one,
-  // so the lists are valid to the library that judges them by the real clock.
-  let clock = Date.now() - 3600_000;
-  const nextPoll = () => (clock += REFRESH_MS);
+  const nextPoll = () => api.nextPoll();
 
   before(async function () {
     chain = await startChain();
     stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
-    key = await generateAssertionKey();
-    const admin = chain.issuers[0]!.admin;
-    await addAssertionKey({ publicClient: chain.publicClient, walletClient: chain.wallet(admin), account: admin }, chain.registry, key.publicKey);
-    // A key is valid from its block's time, which runs ahead of the clock on this node.
-    const { timestamp } = await chain.publicClient.getBlock();
-    while (Date.now() / 1000 < Number(timestamp) + 1) await new Promise((r) => setTimeout(r, 100));
-    let base = "";
-    const keys = new Map([[1, key]]);
-    const publisher = new StatusListPublisher({ client: chain.publicClient, chainId: 31337, registry: chain.registry, keys, baseUrl: () => base, refreshMs: REFRESH_MS, now: () => clock });
-    const vc = createVcApiContext({ client: chain.publicClient, chainId: 31337, registry: chain.registry, keys, publicBaseUrl: () => base });
-    api = await serveApi(stack, { vc, statusLists: publisher });
-    base = api.base;
-    doc = (await callHttp(base, "GET", "/openapi.json")).body;
+    api = await serveVcApi(chain, stack);
+    doc = (await callHttp(api.base, "GET", "/openapi.json")).body;
   });
 
   after(async function () {

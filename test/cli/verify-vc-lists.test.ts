@@ -5,43 +5,28 @@ import { expect } from "chai";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createVcApiContext } from "../../src/api/vc-api.ts";
-import { addAssertionKey } from "../../src/chain/assertion-keys.ts";
 import type { JsonObject } from "../../src/core/json.ts";
-import { StatusListPublisher } from "../../src/issuer/status-lists.ts";
 import type { Principal } from "../../src/issuer/types.ts";
-import { generateAssertionKey } from "../../src/vc/keys.ts";
 import { call } from "../api/http.ts";
 import { openBadge } from "../vc/fixtures.ts";
-import { openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { serveVcApi, type VcService } from "../helpers/vc-service.ts";
 import { cli } from "../helpers/cli.ts";
 
 const ISSUER_1: Principal = { kind: "issuer", issuerId: 1, keyId: "test" };
-const REFRESH_MS = 60_000;
 
 describe("credanchor verify on a standard VC: status from its lists beside the chain (CLI, real service)", function () {
   this.timeout(180_000);
   let chain: Chain;
   let stack: Stack;
-  let api: Awaited<ReturnType<typeof serveApi>>;
+  let api: VcService;
   let dir: string;
   let args: string[];
-  // The publisher's clock: lists are rebuilt only when the test says a poll interval passed.
-  let clock = Date.now() - 3600_000;
 
   before(async function () {
     chain = await startChain();
     stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
-    const key = await generateAssertionKey();
-    const admin = chain.issuers[0]!.admin;
-    await addAssertionKey({ publicClient: chain.publicClient, walletClient: chain.wallet(admin), account: admin }, chain.registry, key.publicKey);
-    const { timestamp } = await chain.publicClient.getBlock();
-    while (Date.now() / 1000 < Number(timestamp) + 1) await new Promise((r) => setTimeout(r, 100));
-    let base = "";
-    const keys = new Map([[1, key]]);
-    const publisher = new StatusListPublisher({ client: chain.publicClient, chainId: 31337, registry: chain.registry, keys, baseUrl: () => base, refreshMs: REFRESH_MS, now: () => clock });
-    api = await serveApi(stack, { vc: createVcApiContext({ client: chain.publicClient, chainId: 31337, registry: chain.registry, keys, publicBaseUrl: () => base }), statusLists: publisher });
-    base = api.base;
+    api = await serveVcApi(chain, stack);
     dir = mkdtempSync(join(tmpdir(), "credanchor-vc-lists-"));
     const book = join(dir, "book.json");
     writeFileSync(book, JSON.stringify(chain.addressBook("vc-lists-test")));
@@ -97,7 +82,7 @@ describe("credanchor verify on a standard VC: status from its lists beside the c
     expect(r.stdout).to.include("DISAGREES with the chain");
     expect(r.stdout).to.include(`⚠ warning: the published list ${url} says not revoked, the chain revoked: the chain was used`);
     // One poll later the list is rebuilt from the chain and agrees.
-    clock += REFRESH_MS;
+    api.nextPoll();
     const later = await cli(["verify", file, ...args]);
     expect(later.stdout).to.include("revocation: revoked").and.not.include("warning");
   });

@@ -9,24 +9,20 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { webRoutes } from "../../src/api/web.ts";
-import { createVcApiContext } from "../../src/api/vc-api.ts";
-import { addAssertionKey } from "../../src/chain/assertion-keys.ts";
 import type { JsonObject } from "../../src/core/json.ts";
-import { StatusListPublisher } from "../../src/issuer/status-lists.ts";
 import type { Principal } from "../../src/issuer/types.ts";
 import { ANCHOR_CRYPTOSUITE, deriveCredential, proofsOf } from "../../src/vc/anchor-proof.ts";
 import { exportBundleAsVc } from "../../src/vc/export-bundle.ts";
-import { generateAssertionKey } from "../../src/vc/keys.ts";
 import { buildWebPage } from "../../scripts/build-web.ts";
 import { call } from "../api/http.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { openBadge } from "../vc/fixtures.ts";
-import { openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { serveVcApi, type VcService } from "../helpers/vc-service.ts";
 
 const OUT = fileURLToPath(new URL("../../test-output/web-screens/", import.meta.url));
 mkdirSync(OUT, { recursive: true });
 const ISSUER_1: Principal = { kind: "issuer", issuerId: 1, keyId: "test" };
-const REFRESH_MS = 60_000;
 const SCREENS = [
   { kind: "desktop", width: 1280, height: 800 },
   { kind: "phone", width: 390, height: 844 },
@@ -36,33 +32,18 @@ describe("web/verify.html on W3C VCs (headless Chromium, real service)", functio
   this.timeout(240_000);
   let chain: Chain;
   let stack: Stack;
-  let api: Awaited<ReturnType<typeof serveApi>>;
+  let api: VcService;
   let browser: Browser;
   let page: Page;
   let booksDir: string;
-  // The list publisher's clock: lists are rebuilt only when the test says a poll interval passed.
-  let clock = Date.now() - 3600_000;
 
   before(async function () {
     await buildWebPage();
     chain = await startChain();
     stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
-    const key = await generateAssertionKey();
-    const admin = chain.issuers[0]!.admin;
-    await addAssertionKey({ publicClient: chain.publicClient, walletClient: chain.wallet(admin), account: admin }, chain.registry, key.publicKey);
-    const { timestamp } = await chain.publicClient.getBlock();
-    while (Date.now() / 1000 < Number(timestamp) + 1) await new Promise((r) => setTimeout(r, 100));
-    let base = "";
-    const keys = new Map([[1, key]]);
     booksDir = mkdtempSync(join(tmpdir(), "credanchor-web-vc-books-"));
     writeFileSync(join(booksDir, "web-vc-test.json"), JSON.stringify(chain.addressBook("web-vc-test")));
-    const statusLists = new StatusListPublisher({ client: chain.publicClient, chainId: 31337, registry: chain.registry, keys, baseUrl: () => base, refreshMs: REFRESH_MS, now: () => clock });
-    api = await serveApi(stack, {
-      vc: createVcApiContext({ client: chain.publicClient, chainId: 31337, registry: chain.registry, keys, publicBaseUrl: () => base }),
-      statusLists,
-      routers: [webRoutes({ deploymentsDir: booksDir, rpcUrls: { 31337: chain.url } })],
-    });
-    base = api.base;
+    api = await serveVcApi(chain, stack, { routers: [webRoutes({ deploymentsDir: booksDir, rpcUrls: { 31337: chain.url } })] });
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
   });
 
@@ -155,7 +136,7 @@ describe("web/verify.html on W3C VCs (headless Chromium, real service)", functio
     expect(await list("revocation").textContent()).to.include("DISAGREES with the chain");
     expect(await page.locator("#results .list-warning").textContent()).to.equal(`Warning: the published list ${url} says not revoked, the blockchain revoked: the blockchain's answer was used.`);
     await screenshots("list-disagrees");
-    clock += REFRESH_MS;
+    api.nextPoll();
     expect(await verifyPasted(vc)).to.equal("Invalid: revoked");
     expect(await list("revocation").textContent()).to.include("revocation: revoked").and.include("agrees with the chain");
     expect(await page.locator("#results .list-warning").count()).to.equal(0);
