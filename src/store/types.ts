@@ -262,6 +262,18 @@ export interface CredentialRepository {
    * already erased or does not exist.
    */
   erase(id: string, at: number): Promise<boolean>;
+  /**
+   * Reserves freshly drawn status indices before credentials are prepared with them, so that
+   * replicas sharing the database never prepare two credentials with the same index. Returns
+   * those now reserved for the caller: not reserved by another draw, not held by a credential.
+   * PostgreSQL: one reservation row each. SQLite (one process, whose allocator is the
+   * authority): all of them.
+   */
+  reserveIndices(issuerId: number, indices: readonly number[], at: number): Promise<Set<number>>;
+  /** Drops reservations: their credentials are stored (the index is now held) or the draw was given back. */
+  releaseIndices(issuerId: number, indices: readonly number[]): Promise<void>;
+  /** Drops reservations made before `before` (left by a process that stopped mid-draw); returns how many. */
+  expireReservations(before: number): Promise<number>;
 }
 
 /** Which credential ids an issuer submitted, as keyed MACs (deduplication of re-runs). */
