@@ -24,7 +24,7 @@ import { createHolderKey, createShareLink, listShareLinks, openShareLink, purgeE
 import { createOutboxHooks } from "./use-cases/outbox-hooks.ts";
 import { reconcileWithChain } from "./use-cases/reconcile.ts";
 import { checkChainAndDatabase, servedIssuers, statusAllocators } from "./use-cases/start.ts";
-import { recheckQueuedIndices, RESERVATION_TTL_MS } from "./use-cases/status-indices.ts";
+import { recheckQueuedIndices } from "./use-cases/status-indices.ts";
 import { submitCredentials, submitCredentialText } from "./use-cases/submit.ts";
 import { getBatch, getBundleText, getCredential, getSignedCredential, getStatusChange } from "./use-cases/views.ts";
 
@@ -123,12 +123,10 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
       idempotencyWindowMs: options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS,
     },
     chainCheck: options.chainCheck,
-    runtime: { growing: new Map(), recheckedUpTo: new Map(), latencies: [], purgedAt: 0, onAccepted: undefined, bundles: new BundleCache() },
+    runtime: { growing: new Map(), recheckedUpTo: new Map(), latencies: [], purgedAt: 0, reservationsExpiredAt: 0, onAccepted: undefined, bundles: new BundleCache() },
   };
   await purgeIdempotency(deps);
   await purgeExpiredShareLinks(deps);
-  // Reservations left by a replica that stopped mid-draw (their indices were never used).
-  await store.credentials.expireReservations(now() - RESERVATION_TTL_MS);
   const hooks = createOutboxHooks(deps);
   const senders = [...issuers.values()].map(
     (account) =>

@@ -270,10 +270,13 @@ export interface CredentialRepository {
    * authority): all of them.
    */
   reserveIndices(issuerId: number, indices: readonly number[], at: number): Promise<Set<number>>;
-  /** Drops reservations: their credentials are stored (the index is now held) or the draw was given back. */
+  /** Drops reservations of indices given back unused (no credential was stored with them). */
   releaseIndices(issuerId: number, indices: readonly number[]): Promise<void>;
-  /** Drops reservations made before `before` (left by a process that stopped mid-draw); returns how many. */
-  expireReservations(before: number): Promise<number>;
+  /**
+   * Drops reservations made before `heldBefore` whose index a credential now holds, and any made
+   * before `before` (left by a process that stopped mid-draw); returns how many.
+   */
+  expireReservations(heldBefore: number, before: number): Promise<number>;
 }
 
 /** Which credential ids an issuer submitted, as keyed MACs (deduplication of re-runs). */

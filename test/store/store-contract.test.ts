@@ -178,15 +178,17 @@ for (const backend of BACKENDS) {
       if (store.kind === "sqlite") {
         // One process: its allocator alone decides, so the store grants every index asked.
         expect(await reserve([2, 3, 4, 5])).to.deep.equal([2, 3, 4, 5]);
-        expect(await store.credentials.expireReservations(1_000)).to.equal(0);
+        expect(await store.credentials.expireReservations(1_000, 1_000)).to.equal(0);
         return;
       }
       expect(await reserve([2, 3, 4, 5]), "reserved by the first draw, or held by credential a").to.deep.equal([4]);
       expect(await store.credentials.reserveIndices(2, [2], 100), "another issuer's list").to.deep.equal(new Set([2]));
       await store.credentials.releaseIndices(1, [2]);
       expect(await reserve([2, 3], 500)).to.deep.equal([2]);
-      expect(await store.credentials.expireReservations(500), "made before 500: 1, 3, 4 and issuer 2's 2").to.equal(4);
-      expect(await reserve([1, 2, 3, 4])).to.deep.equal([1, 3, 4]);
+      await store.credentials.insertMany([credential("b", 3)]);
+      expect(await store.credentials.expireReservations(200, 50), "held by credential b since before 200: 3").to.equal(1);
+      expect(await store.credentials.expireReservations(0, 500), "made before 500: 1, 4 and issuer 2's 2").to.equal(3);
+      expect(await reserve([1, 2, 3, 4])).to.deep.equal([1, 4]);
     });
 
     it("behavior: a credential is never claimed by two batches (the second claim counts 0)", async function () {

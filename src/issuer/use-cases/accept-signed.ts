@@ -4,7 +4,7 @@ import type { JsonObject } from "../../core/json.ts";
 import { credentialIdMac } from "../dedupe.ts";
 import { newCredentialId } from "../ids.ts";
 import { assertServedIssuer, type IssuerDeps } from "./deps.ts";
-import { drawIndices, endDraw, retryIndexRaces } from "./status-indices.ts";
+import { drawIndices, giveBackIndices, retryIndexRaces } from "./status-indices.ts";
 
 /**
  * Draws a status index, has `sign` build and sign the VC for it (under the service id `id`), and
@@ -46,6 +46,6 @@ async function acceptSignedOnce(
     deps.runtime.onAccepted?.(issuerId, 1);
     return { id, statusIndex: statusIndex!, credential };
   } finally {
-    await endDraw(deps, issuerId, [statusIndex!], stored ? [] : [statusIndex!]);
+    if (!stored) await giveBackIndices(deps, issuerId, [statusIndex!]);
   }
 }

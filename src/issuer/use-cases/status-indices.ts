@@ -69,7 +69,12 @@ export async function retryIndexRaces<T>(deps: IssuerDeps, issuerId: number, att
   }
 }
 
-/** Age after which a reservation is dropped at start: its process stopped mid-draw (no request takes this long). */
+/**
+ * Ages after which a reservation is dropped: once its credential holds the index (kept a while
+ * rather than dropped at commit, so that another replica's reservation statement that began
+ * before the commit still meets it), or in any case (its process stopped mid-draw).
+ */
+export const RESERVATION_HELD_MS = 60_000;
 export const RESERVATION_TTL_MS = 3600_000;
 
 /**
@@ -79,12 +84,13 @@ export const RESERVATION_TTL_MS = 3600_000;
  * drawn again, so a race costs a redraw of the collided indices, before any is prepared. A new
  * range is read on-chain before any of it is handed out (bits the issuer's keys set outside
  * this service stay taken), and the new size is stored, so a restart checks the whole list
- * again. The caller ends the draw with {@link endDraw}.
+ * again. The caller gives back what it does not store with {@link giveBackIndices}.
  *
  * @example
  * const indices = await drawIndices(deps, 1, 100);
  */
 export async function drawIndices(deps: IssuerDeps, issuerId: number, count: number): Promise<number[]> {
+  await expireReservationsIfDue(deps);
   const reserved: number[] = [];
   try {
     while (reserved.length < count) {
@@ -97,24 +103,39 @@ export async function drawIndices(deps: IssuerDeps, issuerId: number, count: num
     }
     return reserved;
   } catch (error) {
-    await endDraw(deps, issuerId, reserved, reserved);
+    await giveBackIndices(deps, issuerId, reserved);
     throw error;
   }
 }
 
 /**
- * Ends a draw: the `unused` indices go back to the issuer's allocator and every reservation of
- * `drawn` is dropped (a stored credential now holds its index). A reservation that cannot be
- * dropped now is only logged: it expires ({@link RESERVATION_TTL_MS}).
+ * Gives back drawn indices that no credential was stored with: to the issuer's allocator, and
+ * their reservations are dropped (one that cannot be dropped now is only logged: it expires).
+ * The reservations of stored indices expire on their own ({@link RESERVATION_HELD_MS}).
  *
  * @example
- * await endDraw(deps, 1, indices, notStored);
+ * await giveBackIndices(deps, 1, notStored);
  */
-export async function endDraw(deps: IssuerDeps, issuerId: number, drawn: readonly number[], unused: readonly number[]): Promise<void> {
-  if (unused.length > 0) deps.allocators.get(issuerId)!.release(unused);
-  if (drawn.length === 0) return;
-  await deps.store.credentials.releaseIndices(issuerId, drawn).catch((error: unknown) => {
-    deps.log?.("warn", "status index reservations not dropped (they expire)", { issuerId, count: drawn.length, error: String(error) });
+export async function giveBackIndices(deps: IssuerDeps, issuerId: number, unused: readonly number[]): Promise<void> {
+  if (unused.length === 0) return;
+  deps.allocators.get(issuerId)!.release(unused);
+  await deps.store.credentials.releaseIndices(issuerId, unused).catch((error: unknown) => {
+    deps.log?.("warn", "status index reservations not dropped (they expire)", { issuerId, count: unused.length, error: String(error) });
+  });
+}
+
+/**
+ * Drops expired reservations (of every issuer, by any replica) at most once a minute per process.
+ *
+ * @example
+ * await expireReservationsIfDue(deps);
+ */
+export async function expireReservationsIfDue(deps: IssuerDeps): Promise<void> {
+  const now = deps.now();
+  if (now - deps.runtime.reservationsExpiredAt < RESERVATION_HELD_MS) return;
+  deps.runtime.reservationsExpiredAt = now;
+  await deps.store.credentials.expireReservations(now - RESERVATION_HELD_MS, now - RESERVATION_TTL_MS).catch((error: unknown) => {
+    deps.log?.("warn", "dropping expired status index reservations failed; retried in a minute", { error: String(error) });
   });
 }
 
@@ -203,8 +224,9 @@ async function reindex(deps: IssuerDeps, issuerId: number, hit: readonly (Queued
       for (const [k, q] of hit.entries()) if (await tx.credentials.reindexQueued(q.seq, { statusIndex: indices[k]!, ...prepared[k]! })) count++;
       return count;
     });
-  } finally {
-    await endDraw(deps, issuerId, indices, []);
+  } catch (error) {
+    await giveBackIndices(deps, issuerId, indices);
+    throw error;
   }
   deps.log?.("warn", "status indices set on-chain before anchoring: credentials re-indexed", { issuerId, count: moved, ids: hit.slice(0, 10).map((q) => q.id) });
   return moved;

@@ -13,7 +13,7 @@ import { checkSubmission, refuseUnlessValid } from "../submission-checks.ts";
 import type { AcceptedCredential, SubmitRequest, SubmitResult } from "../types.ts";
 import { assertServedIssuer, type IssuerDeps } from "./deps.ts";
 import { purgeIdempotencyIfDue, remember, replay, requestMac } from "./idempotency.ts";
-import { drawIndices, endDraw, retryIndexRaces } from "./status-indices.ts";
+import { drawIndices, giveBackIndices, retryIndexRaces } from "./status-indices.ts";
 
 /** Bounds of the canonical text an Idempotency-Key's request MAC covers. */
 const MAC_LIMITS: JsonLimits = { maxBytes: 64 * 2 ** 20, maxDepth: 34, maxFields: 10_000_000 };
@@ -172,6 +172,6 @@ async function submitOnce(deps: IssuerDeps, issuerId: number, submission: Submis
     if (key !== undefined) await purgeIdempotencyIfDue(deps);
     return { credentials: outcome.credentials, replayed: outcome.replayed };
   } finally {
-    await endDraw(deps, issuerId, indices, [...unused]);
+    await giveBackIndices(deps, issuerId, [...unused]);
   }
 }

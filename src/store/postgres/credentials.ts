@@ -102,8 +102,14 @@ export function postgresCredentials(sql: Sql): CredentialRepository {
       if (indices.length === 0) return;
       await sql("DELETE FROM status_index_reservations WHERE issuer_id = $1 AND status_index = ANY($2::bigint[])", [issuerId, indices]);
     },
-    async expireReservations(before) {
-      return (await sql("DELETE FROM status_index_reservations WHERE reserved_at < $1", [before])).rowCount ?? 0;
+    async expireReservations(heldBefore, before) {
+      const result = await sql(
+        `DELETE FROM status_index_reservations r
+          WHERE r.reserved_at < $2
+             OR (r.reserved_at < $1 AND EXISTS (SELECT 1 FROM credentials c WHERE c.issuer_id = r.issuer_id AND c.status_index = r.status_index))`,
+        [heldBefore, before],
+      );
+      return result.rowCount ?? 0;
     },
   };
 }
