@@ -88,11 +88,13 @@ export function postgresCredentials(sql: Sql): CredentialRepository {
     },
     async reserveIndices(issuerId, indices, at) {
       if (indices.length === 0) return new Set();
-      // A row locked by another replica's uncommitted reservation makes this one wait, then skip it.
+      // A row another replica's statement inserted and has not committed makes this one wait, then
+      // skip it; inserting in ascending order, two replicas' statements never wait on each other (deadlock).
       const { rows } = await sql<{ status_index: number }>(
         `INSERT INTO status_index_reservations (issuer_id, status_index, reserved_at)
          SELECT $1, u.i, $3 FROM unnest($2::bigint[]) AS u(i)
           WHERE NOT EXISTS (SELECT 1 FROM credentials c WHERE c.issuer_id = $1 AND c.status_index = u.i)
+          ORDER BY u.i
          ON CONFLICT DO NOTHING RETURNING status_index`,
         [issuerId, indices, at],
       );
