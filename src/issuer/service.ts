@@ -123,7 +123,7 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
       idempotencyWindowMs: options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS,
     },
     chainCheck: options.chainCheck,
-    runtime: { growing: new Map(), recheckedUpTo: new Map(), latencies: [], purgedAt: 0, onAccepted: undefined, bundles: new BundleCache() },
+    runtime: { growing: new Map(), recheckedUpTo: new Map(), latencies: [], purgedAt: 0, reservationsExpiredAt: 0, onAccepted: undefined, bundles: new BundleCache() },
   };
   await purgeIdempotency(deps);
   await purgeExpiredShareLinks(deps);

@@ -262,6 +262,21 @@ export interface CredentialRepository {
    * already erased or does not exist.
    */
   erase(id: string, at: number): Promise<boolean>;
+  /**
+   * Reserves freshly drawn status indices before credentials are prepared with them, so that
+   * replicas sharing the database never prepare two credentials with the same index. Returns
+   * those now reserved for the caller: not reserved by another draw, not held by a credential.
+   * PostgreSQL: one reservation row each. SQLite (one process, whose allocator is the
+   * authority): all of them.
+   */
+  reserveIndices(issuerId: number, indices: readonly number[], at: number): Promise<Set<number>>;
+  /** Drops reservations of indices given back unused (no credential was stored with them). */
+  releaseIndices(issuerId: number, indices: readonly number[]): Promise<void>;
+  /**
+   * Drops reservations made before `heldBefore` whose index a credential now holds, and any made
+   * before `before` (left by a process that stopped mid-draw); returns how many.
+   */
+  expireReservations(heldBefore: number, before: number): Promise<number>;
 }
 
 /** Which credential ids an issuer submitted, as keyed MACs (deduplication of re-runs). */

@@ -8,8 +8,8 @@ import { sharedPostgres } from "../helpers/postgres.ts";
 
 /** SQLite tables PostgreSQL has no need for: ids kept in clear before SQLite's migration 6. */
 const SQLITE_ONLY = new Set(["legacy_vc_ids"]);
-/** PostgreSQL columns SQLite has implicitly (a rowid: the order attempts were stored in). */
-const POSTGRES_ONLY = new Set(["tx_attempts.seq"]);
+/** PostgreSQL columns SQLite has implicitly (a rowid: the order attempts were stored in), and the reservations between replicas (one process serves SQLite). */
+const POSTGRES_ONLY = new Set(["tx_attempts.seq", ...["issuer_id", "status_index", "reserved_at"].map((c) => `status_index_reservations.${c}`)]);
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });

@@ -170,6 +170,27 @@ for (const backend of BACKENDS) {
       expect([...(await store.credentials.queueDepths())]).to.deep.equal([[1, 1]]);
     });
 
+    it("behavior: status index reservations: a reserved or held index is not reserved again; released or expired, it is", async function () {
+      await store.issuers.upsert({ id: 1, signer: "0x01", listSize: 1024, at: 1 });
+      await store.credentials.insertMany([credential("a", 5)]);
+      const reserve = async (indices: number[], at = 100) => [...(await store.credentials.reserveIndices(1, indices, at))].sort((x, y) => x - y);
+      expect(await reserve([1, 2, 3])).to.deep.equal([1, 2, 3]);
+      if (store.kind === "sqlite") {
+        // One process: its allocator alone decides, so the store grants every index asked.
+        expect(await reserve([2, 3, 4, 5])).to.deep.equal([2, 3, 4, 5]);
+        expect(await store.credentials.expireReservations(1_000, 1_000)).to.equal(0);
+        return;
+      }
+      expect(await reserve([2, 3, 4, 5]), "reserved by the first draw, or held by credential a").to.deep.equal([4]);
+      expect(await store.credentials.reserveIndices(2, [2], 100), "another issuer's list").to.deep.equal(new Set([2]));
+      await store.credentials.releaseIndices(1, [2]);
+      expect(await reserve([2, 3], 500)).to.deep.equal([2]);
+      await store.credentials.insertMany([credential("b", 3)]);
+      expect(await store.credentials.expireReservations(200, 50), "held by credential b since before 200: 3").to.equal(1);
+      expect(await store.credentials.expireReservations(0, 500), "made before 500: 1, 4 and issuer 2's 2").to.equal(3);
+      expect(await reserve([1, 2, 3, 4])).to.deep.equal([1, 4]);
+    });
+
     it("behavior: a credential is never claimed by two batches (the second claim counts 0)", async function () {
       await store.issuers.upsert({ id: 1, signer: "0x01", listSize: 1024, at: 1 });
       await store.credentials.insertMany([credential("a", 1)]);

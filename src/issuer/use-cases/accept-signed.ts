@@ -4,7 +4,7 @@ import type { JsonObject } from "../../core/json.ts";
 import { credentialIdMac } from "../dedupe.ts";
 import { newCredentialId } from "../ids.ts";
 import { assertServedIssuer, type IssuerDeps } from "./deps.ts";
-import { drawIndices, retryIndexRaces } from "./status-indices.ts";
+import { drawIndices, giveBackIndices, retryIndexRaces } from "./status-indices.ts";
 
 /**
  * Draws a status index, has `sign` build and sign the VC for it (under the service id `id`), and
@@ -28,7 +28,6 @@ async function acceptSignedOnce(
   sign: (slot: { id: string; statusIndex: number }) => Promise<JsonObject>,
 ): Promise<{ id: string; statusIndex: number; credential: JsonObject }> {
   assertServedIssuer(deps, issuerId);
-  const allocator = deps.allocators.get(issuerId)!;
   const [statusIndex] = await drawIndices(deps, issuerId, 1);
   let stored = false;
   try {
@@ -47,6 +46,6 @@ async function acceptSignedOnce(
     deps.runtime.onAccepted?.(issuerId, 1);
     return { id, statusIndex: statusIndex!, credential };
   } finally {
-    if (!stored) allocator.release([statusIndex!]);
+    if (!stored) await giveBackIndices(deps, issuerId, [statusIndex!]);
   }
 }

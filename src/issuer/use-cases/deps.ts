@@ -42,6 +42,8 @@ export type Runtime = {
   latencies: number[];
   /** When Idempotency-Key rows were last purged. */
   purgedAt: number;
+  /** When expired status index reservations were last dropped (see expireReservationsIfDue). */
+  reservationsExpiredAt: number;
   /** Called after credentials are stored (the pipeline wakes up to check for a full batch). */
   onAccepted: ((issuerId: number, count: number) => void) | undefined;
   /** Serialised bundles served recently (checked against the database on every request). */

@@ -46,13 +46,14 @@ export function listSizeCovering(size: number, taken: readonly number[]): number
   return size;
 }
 
-/** Draws lost to another replica before the request is answered 503 (the client retries). */
+/** Stores lost to another replica before the request is answered 503 (the client retries); reservations make them rare. */
 const MAX_INDEX_RACES = 5;
 
 /**
  * Runs `attempt` (which draws indices and stores them) again when another replica stored one of
- * its indices first (replicas on PostgreSQL each draw from their own view of the list): before
- * the next draw, the issuer's allocator learns every index stored.
+ * its indices first: the backstop behind the reservations of {@link drawIndices} (a reservation
+ * checked just as another replica's credential committed and its reservation was dropped).
+ * Before the next draw, the issuer's allocator learns every index stored.
  *
  * @example
  * const result = await retryIndexRaces(deps, 1, () => submitOnce(deps, 1, request));
@@ -69,15 +70,77 @@ export async function retryIndexRaces<T>(deps: IssuerDeps, issuerId: number, att
 }
 
 /**
- * Draws `count` status indices, first growing the list if it would pass half full. A new range
- * is read on-chain before any of it is handed out (bits the issuer's keys set outside this
- * service stay taken), and the new size is stored, so a restart checks the whole list again.
- * The caller gives back (allocator.release) the indices it does not store.
+ * Ages after which a reservation is dropped: once its credential holds the index (kept a while
+ * rather than dropped at commit, so that another replica's reservation statement that began
+ * before the commit still meets it), or in any case (its process stopped mid-draw).
+ */
+export const RESERVATION_HELD_MS = 60_000;
+export const RESERVATION_TTL_MS = 3600_000;
+
+/**
+ * Draws `count` status indices and reserves them in the store, first growing the list if it
+ * would pass half full. Replicas on PostgreSQL each draw from their own view of the list: an
+ * index another replica reserved or stored meanwhile is kept taken here and only that one is
+ * drawn again, so a race costs a redraw of the collided indices, before any is prepared. A new
+ * range is read on-chain before any of it is handed out (bits the issuer's keys set outside
+ * this service stay taken), and the new size is stored, so a restart checks the whole list
+ * again. The caller gives back what it does not store with {@link giveBackIndices}.
  *
  * @example
  * const indices = await drawIndices(deps, 1, 100);
  */
 export async function drawIndices(deps: IssuerDeps, issuerId: number, count: number): Promise<number[]> {
+  await expireReservationsIfDue(deps);
+  const reserved: number[] = [];
+  try {
+    while (reserved.length < count) {
+      const drawn = await drawFree(deps, issuerId, count - reserved.length);
+      const won = await deps.store.credentials.reserveIndices(issuerId, drawn, deps.now()).catch((error: unknown) => {
+        deps.allocators.get(issuerId)!.release(drawn);
+        throw error;
+      });
+      for (const index of drawn) if (won.has(index)) reserved.push(index);
+    }
+    return reserved;
+  } catch (error) {
+    await giveBackIndices(deps, issuerId, reserved);
+    throw error;
+  }
+}
+
+/**
+ * Gives back drawn indices that no credential was stored with: to the issuer's allocator, and
+ * their reservations are dropped (one that cannot be dropped now is only logged: it expires).
+ * The reservations of stored indices expire on their own ({@link RESERVATION_HELD_MS}).
+ *
+ * @example
+ * await giveBackIndices(deps, 1, notStored);
+ */
+export async function giveBackIndices(deps: IssuerDeps, issuerId: number, unused: readonly number[]): Promise<void> {
+  if (unused.length === 0) return;
+  deps.allocators.get(issuerId)!.release(unused);
+  await deps.store.credentials.releaseIndices(issuerId, unused).catch((error: unknown) => {
+    deps.log?.("warn", "status index reservations not dropped (they expire)", { issuerId, count: unused.length, error: String(error) });
+  });
+}
+
+/**
+ * Drops expired reservations (of every issuer, by any replica) at most once a minute per process.
+ *
+ * @example
+ * await expireReservationsIfDue(deps);
+ */
+export async function expireReservationsIfDue(deps: IssuerDeps): Promise<void> {
+  const now = deps.now();
+  if (now - deps.runtime.reservationsExpiredAt < RESERVATION_HELD_MS) return;
+  deps.runtime.reservationsExpiredAt = now;
+  await deps.store.credentials.expireReservations(now - RESERVATION_HELD_MS, now - RESERVATION_TTL_MS).catch((error: unknown) => {
+    deps.log?.("warn", "dropping expired status index reservations failed; retried in a minute", { error: String(error) });
+  });
+}
+
+/** Draws `count` indices free in this process's view, growing the list first when needed. */
+async function drawFree(deps: IssuerDeps, issuerId: number, count: number): Promise<number[]> {
   for (;;) {
     const allocator = deps.allocators.get(issuerId)!;
     const size = allocator.sizeFor(count);
@@ -150,15 +213,21 @@ async function setBitsInWords(deps: IssuerDeps, issuerId: number, words: readonl
 async function reindex(deps: IssuerDeps, issuerId: number, hit: readonly (QueuedCredential & { content: string })[]): Promise<number> {
   const indices = await drawIndices(deps, issuerId, hit.length);
   const { chainId, registry } = deps;
-  const prepared = await deps.pool.prepare(
-    hit.map((q) => JSON.parse(q.content) as JsonObject),
-    indices.map((statusIndex) => ({ chainId, registry, issuerId, statusIndex })),
-  );
-  const moved = await deps.store.transaction(async (tx) => {
-    let count = 0;
-    for (const [k, q] of hit.entries()) if (await tx.credentials.reindexQueued(q.seq, { statusIndex: indices[k]!, ...prepared[k]! })) count++;
-    return count;
-  });
+  let moved: number;
+  try {
+    const prepared = await deps.pool.prepare(
+      hit.map((q) => JSON.parse(q.content) as JsonObject),
+      indices.map((statusIndex) => ({ chainId, registry, issuerId, statusIndex })),
+    );
+    moved = await deps.store.transaction(async (tx) => {
+      let count = 0;
+      for (const [k, q] of hit.entries()) if (await tx.credentials.reindexQueued(q.seq, { statusIndex: indices[k]!, ...prepared[k]! })) count++;
+      return count;
+    });
+  } catch (error) {
+    await giveBackIndices(deps, issuerId, indices);
+    throw error;
+  }
   deps.log?.("warn", "status indices set on-chain before anchoring: credentials re-indexed", { issuerId, count: moved, ids: hit.slice(0, 10).map((q) => q.id) });
   return moved;
 }

@@ -13,7 +13,7 @@ import { checkSubmission, refuseUnlessValid } from "../submission-checks.ts";
 import type { AcceptedCredential, SubmitRequest, SubmitResult } from "../types.ts";
 import { assertServedIssuer, type IssuerDeps } from "./deps.ts";
 import { purgeIdempotencyIfDue, remember, replay, requestMac } from "./idempotency.ts";
-import { drawIndices, retryIndexRaces } from "./status-indices.ts";
+import { drawIndices, giveBackIndices, retryIndexRaces } from "./status-indices.ts";
 
 /** Bounds of the canonical text an Idempotency-Key's request MAC covers. */
 const MAC_LIMITS: JsonLimits = { maxBytes: 64 * 2 ** 20, maxDepth: 34, maxFields: 10_000_000 };
@@ -128,7 +128,6 @@ async function submitOnce(deps: IssuerDeps, issuerId: number, submission: Submis
   const macs = submission.check();
   const plan = planSubmission(macs, await deps.store.credentialIds.known(issuerId, macs.filter((m): m is Buffer => m !== undefined)));
   const fresh = plan.flatMap((earlier, i) => (earlier === undefined ? [i] : []));
-  const allocator = deps.allocators.get(issuerId)!;
   const indices = fresh.length > 0 ? await drawIndices(deps, issuerId, fresh.length) : [];
   const unused = new Set(indices);
   try {
@@ -173,6 +172,6 @@ async function submitOnce(deps: IssuerDeps, issuerId: number, submission: Submis
     if (key !== undefined) await purgeIdempotencyIfDue(deps);
     return { credentials: outcome.credentials, replayed: outcome.replayed };
   } finally {
-    if (unused.size > 0) allocator.release([...unused]);
+    await giveBackIndices(deps, issuerId, [...unused]);
   }
 }

@@ -86,6 +86,33 @@ export function postgresCredentials(sql: Sql): CredentialRepository {
       const result = await sql("UPDATE credentials SET content = NULL, salts = NULL, erased_at = $1 WHERE id = $2 AND erased_at IS NULL", [at, id]);
       return result.rowCount === 1;
     },
+    async reserveIndices(issuerId, indices, at) {
+      if (indices.length === 0) return new Set();
+      // A row another replica's statement inserted and has not committed makes this one wait, then
+      // skip it; inserting in ascending order, two replicas' statements never wait on each other (deadlock).
+      const { rows } = await sql<{ status_index: number }>(
+        `INSERT INTO status_index_reservations (issuer_id, status_index, reserved_at)
+         SELECT $1, u.i, $3 FROM unnest($2::bigint[]) AS u(i)
+          WHERE NOT EXISTS (SELECT 1 FROM credentials c WHERE c.issuer_id = $1 AND c.status_index = u.i)
+          ORDER BY u.i
+         ON CONFLICT DO NOTHING RETURNING status_index`,
+        [issuerId, indices, at],
+      );
+      return new Set(rows.map((r) => r.status_index));
+    },
+    async releaseIndices(issuerId, indices) {
+      if (indices.length === 0) return;
+      await sql("DELETE FROM status_index_reservations WHERE issuer_id = $1 AND status_index = ANY($2::bigint[])", [issuerId, indices]);
+    },
+    async expireReservations(heldBefore, before) {
+      const result = await sql(
+        `DELETE FROM status_index_reservations r
+          WHERE r.reserved_at < $2
+             OR (r.reserved_at < $1 AND EXISTS (SELECT 1 FROM credentials c WHERE c.issuer_id = r.issuer_id AND c.status_index = r.status_index))`,
+        [heldBefore, before],
+      );
+      return result.rowCount ?? 0;
+    },
   };
 }
 

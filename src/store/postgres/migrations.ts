@@ -5,7 +5,8 @@ import type pg from "pg";
 /**
  * Schema migrations, applied in order; `schema_migrations` lists those applied. Never edit a
  * released one: add the next. Migration 1 is SQLite's migrations 1 to 6 as they ended up
- * (PostgreSQL support started there, so it has no history to replay); migration N > 1 is SQLite's N + 5.
+ * (PostgreSQL support started there, so it has no history to replay); migrations 2 and 3 are SQLite's 7 and 8;
+ * migration 4 is PostgreSQL's own (status index reservations between replicas); each later one says which SQLite one it is.
  *
  * Types: unix-millisecond times, ids and counters are `bigint` (read back as numbers), flags
  * `smallint` 0 | 1 (as SQLite's), hashes, salts and MACs `bytea`, and documents `text`: the
@@ -226,6 +227,17 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE batches ADD COLUMN reconciled smallint NOT NULL DEFAULT 0;
   ALTER TABLE chain_txs ADD COLUMN target text;
   ALTER TABLE issuers ADD COLUMN index_floor bigint NOT NULL DEFAULT 0;
+  `,
+  `
+  -- Migration 4 has no SQLite counterpart: status indices reserved by a replica between its draw
+  -- and the commit of its credentials (SQLite serves one process, whose allocator decides alone).
+  CREATE TABLE status_index_reservations (
+    issuer_id    bigint NOT NULL,
+    status_index bigint NOT NULL,
+    reserved_at  bigint NOT NULL,
+    PRIMARY KEY (issuer_id, status_index)
+  );
+  CREATE INDEX status_index_reservations_age ON status_index_reservations (reserved_at);
   `,
 ];
 

@@ -125,6 +125,14 @@ export function sqliteCredentials(db: Db): CredentialRepository {
     async erase(id, at) {
       return erase.run(at, id).changes === 1;
     },
+    // One process serves a SQLite database: its in-memory allocator alone decides who holds an index.
+    async reserveIndices(_issuerId, indices) {
+      return new Set(indices);
+    },
+    async releaseIndices() {},
+    async expireReservations() {
+      return 0;
+    },
   };
 }
 
