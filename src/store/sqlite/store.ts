@@ -8,6 +8,7 @@ import type { Repositories, Store } from "../types.ts";
 import { sqliteApiKeys, sqliteAudit, sqliteCounts, sqliteIdempotency, sqliteIssuers, sqliteMeta } from "./admin.ts";
 import { sqliteCredentialIds, sqliteCredentials, sqliteSignedCredentials } from "./credentials.ts";
 import { sqliteShareLinks } from "./share-links.ts";
+import { FALLBACK_CHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from "./checkpointer.ts";
 import { openDatabase, storageError, type Db } from "./database.ts";
 import { sqliteRegistries } from "./registries.ts";
 import { sqliteBatches, sqliteOutbox, sqliteStatusChanges, sqliteWebhooks } from "./pipeline.ts";
@@ -61,6 +62,8 @@ export class SqliteStore implements Store {
   /** Transactions called but not started: the next group commit runs them together. */
   readonly #waiting: { fn: (tx: Repositories) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
   readonly #tx: Repositories;
+  /** Copies the WAL into the file off the event loop (a file database only). */
+  readonly checkpointer: Checkpointer | undefined;
   readonly meta: Repositories["meta"];
   readonly issuers: Repositories["issuers"];
   readonly credentials: Repositories["credentials"];
@@ -77,10 +80,17 @@ export class SqliteStore implements Store {
   readonly shareLinks: Repositories["shareLinks"];
   readonly registries: Repositories["registries"];
 
-  constructor(db: Db) {
+  /** `background`: a long-running service; its WAL is checkpointed on a thread of its own ({@link startCheckpointer}). */
+  constructor(db: Db, { background = false }: { background?: boolean } = {}) {
     this.db = db;
     this.directory = db.memory ? undefined : dirname(resolve(db.name));
     this.#tx = repositoriesOf(db);
+    if (background && !db.memory) {
+      this.checkpointer = startCheckpointer(db.name);
+      // The COMMIT on the event loop then only appends to the log and fsyncs it; copying pages
+      // back (and the file's fsync) happens on the checkpointer's thread.
+      db.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`);
+    }
     const run = <T>(task: () => Promise<T>) => this.#run(task);
     const t = this.#tx;
     this.meta = routed(t.meta, run);
@@ -171,6 +181,7 @@ export class SqliteStore implements Store {
 
   close(): Promise<void> {
     return this.#queue.run(async () => {
+      await this.checkpointer?.stop();
       if (this.db.open) this.db.close();
     });
   }
@@ -178,7 +189,8 @@ export class SqliteStore implements Store {
 
 /**
  * Opens (creating if needed) the SQLite store at `path` (`:memory:` for throwaway use), its
- * schema brought up to date.
+ * schema brought up to date. `background: true` for a long-running service (its write-ahead log
+ * is checkpointed on a worker thread instead of inside COMMITs on the event loop).
  *
  * @throws ServiceError `STORAGE_UNAVAILABLE` when the file cannot be opened or written.
  *
@@ -186,6 +198,6 @@ export class SqliteStore implements Store {
  * const store = openSqliteStore("data/credanchor.db");
  * console.log(await store.meta.get("chainId"));
  */
-export function openSqliteStore(path: string): SqliteStore {
-  return new SqliteStore(openDatabase(path));
+export function openSqliteStore(path: string, options: { background?: boolean } = {}): SqliteStore {
+  return new SqliteStore(openDatabase(path), options);
 }
