@@ -32,6 +32,33 @@ type Job = { id: number; body: Uint8Array };
 type Abort = { abort: number };
 type Failure = { code: ErrorCode; message: string; details: readonly ErrorDetail[] };
 type Reply = { id: number; body?: Uint8Array; error?: Failure };
+/** Messages go in batches: the requests (or answers) of one event-loop turn cross in one message, one wake-up. */
+type Jobs = { jobs: Job[] };
+type Replies = { replies: Reply[] };
+
+/**
+ * Collects items and posts them together once the current event-loop turn's I/O is handled
+ * (`setImmediate`): under load, many requests arrive in one turn and cost one message.
+ */
+function batcher<T>(post: (items: T[], transfer: ArrayBuffer[]) => void): { add(item: T, transfer?: ArrayBuffer): void; clear(): void } {
+  let items: T[] = [];
+  let transfer: ArrayBuffer[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const [sent, moved] = [items, transfer];
+    [items, transfer] = [[], []];
+    if (sent.length > 0) post(sent, moved);
+  };
+  return {
+    add(item, buffer) {
+      items.push(item);
+      if (buffer) transfer.push(buffer);
+      if (!scheduled) (scheduled = true), setImmediate(flush);
+    },
+    clear: () => void ([items, transfer] = [[], []]),
+  };
+}
 
 /** How often a request is tried on a fresh thread after its thread died under it. */
 const ATTEMPTS = 2;
@@ -52,15 +79,18 @@ function serve(port: MessagePort, { options, queued, slot }: ThreadData): void {
     transport: (url) => keepAliveTransport(url),
   });
   const running = new Map<number, AbortController>();
-  port.on("message", (message: Job | Abort) => {
-    if ("abort" in message) return void running.get(message.abort)?.abort();
-    const { id, body } = message;
+  const replies = batcher<Reply>((items, transfer) => port.postMessage({ replies: items } satisfies Replies, transfer));
+  const run = ({ id, body }: Job) => {
     const ended = new AbortController();
     running.set(id, ended);
     answerVerify(body, verifier, options.limits, ended.signal).then(
-      (answer) => port.postMessage({ id, body: answer } satisfies Reply, [answer.buffer as ArrayBuffer]),
-      (error: unknown) => port.postMessage({ id, error: failureOf(error) } satisfies Reply),
+      (answer) => replies.add({ id, body: answer }, answer.buffer as ArrayBuffer),
+      (error: unknown) => replies.add({ id, error: failureOf(error) }),
     ).finally(() => running.delete(id));
+  };
+  port.on("message", (message: Jobs | Abort) => {
+    if ("abort" in message) return void running.get(message.abort)?.abort();
+    message.jobs.forEach(run);
   });
 }
 
@@ -70,7 +100,7 @@ function failureOf(error: unknown): Failure {
 }
 
 type Pending = { job: Job; attempts: number; thread?: Thread; resolve: (body: Uint8Array) => void; reject: (e: Error) => void };
-type Thread = { worker: Worker; slot: number; jobs: Map<number, Pending>; bytes: number };
+type Thread = { worker: Worker; slot: number; jobs: Map<number, Pending>; bytes: number; outbox: ReturnType<typeof batcher<Job>> };
 
 /**
  * The verification threads (the main thread's side). A request goes to the thread with the fewest
@@ -148,22 +178,25 @@ export class VerifyThreads implements VerifyEndpoint {
     // A thread with requests keeps the process alive until it answers; an idle one does not.
     if (thread.jobs.size === 1) thread.worker.ref();
     // Copied, not transferred: a request is sent again if its thread dies.
-    thread.worker.postMessage(pending.job);
+    thread.outbox.add(pending.job);
   }
 
   #spawn(): Thread {
     const slot = [...Array(this.#size).keys()].find((k) => !this.#threads.some((t) => t.slot === k))!;
     const worker = new Worker(new URL(import.meta.url), { workerData: { role: ROLE, options: this.#options, queued: this.#queued, slot } satisfies ThreadData });
-    const thread: Thread = { worker, slot, jobs: new Map(), bytes: 0 };
-    worker.on("message", (reply: Reply) => {
+    const thread: Thread = { worker, slot, jobs: new Map(), bytes: 0, outbox: batcher<Job>((jobs) => worker.postMessage({ jobs } satisfies Jobs)) };
+    const settle = (reply: Reply) => {
       const pending = thread.jobs.get(reply.id);
       if (!pending) return;
       thread.jobs.delete(reply.id);
       thread.bytes -= pending.job.body.byteLength;
-      if (thread.jobs.size === 0) worker.unref();
       if (reply.body) pending.resolve(reply.body);
       else if (reply.error?.code === "INTERNAL") pending.reject(new Error(reply.error.message));
       else pending.reject(new ServiceError(reply.error!.message, { code: reply.error!.code, details: [...reply.error!.details] }));
+    };
+    worker.on("message", ({ replies }: Replies) => {
+      replies.forEach(settle);
+      if (thread.jobs.size === 0) worker.unref();
     });
     // An uncaught error is followed by 'exit': the requests are handled there, once.
     worker.on("error", () => {});
@@ -171,6 +204,7 @@ export class VerifyThreads implements VerifyEndpoint {
       const at = this.#threads.indexOf(thread);
       if (at >= 0) this.#threads.splice(at, 1);
       Atomics.store(new Int32Array(this.#queued), slot, 0);
+      thread.outbox.clear();
       if (this.#closed) return;
       for (const pending of thread.jobs.values()) {
         if (++pending.attempts >= ATTEMPTS) pending.reject(new ServiceError("the verification thread stopped twice on this request (a crash): retry", { code: "WORKER_FAILED" }));
