@@ -61,18 +61,20 @@ export function keepAliveTransport(url: string, { timeoutMs = 10_000, maxRespons
     new Promise((resolve, reject) => {
       const body = JSON.stringify({ jsonrpc: "2.0", id: ++next, method, params: params ?? [] });
       const req = send(target, { method: "POST", agent, headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, timeout: timeoutMs }, (res) => {
-        readAnswer(res, maxResponseBytes).then((bytes) => {
-          if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode} from the RPC endpoint`));
-          const answer = JSON.parse(bytes.toString("utf8")) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
-          if (answer.error) reject(new JsonRpcError(answer.error));
-          else resolve(answer.result);
-        }, reject);
+        readAnswer(res, maxResponseBytes)
+          .then((bytes) => {
+            if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode} from the RPC endpoint`);
+            const answer = JSON.parse(bytes.toString("utf8")) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+            if (answer.error) throw new JsonRpcError(answer.error);
+            resolve(answer.result);
+          })
+          .catch(reject);
       });
       req.once("timeout", () => req.destroy(new Error(`the RPC endpoint did not answer within ${timeoutMs} ms`)));
       req.once("error", reject);
       req.end(body);
     }).catch((error: unknown) => {
-      throw error instanceof JsonRpcError || error instanceof SyntaxError ? error : new Error(`could not reach the RPC endpoint: ${(error as Error).message}`);
+      throw error instanceof JsonRpcError ? error : new Error(`the RPC endpoint failed: ${(error as Error).message}`);
     });
 
   return custom({ request: ({ method, params }) => call(method, params) }, { retryCount, key: "keepAlive", name: "Keep-alive JSON-RPC" });
