@@ -2,7 +2,8 @@
 // (with their cost), status changes (with their transactions). Another issuer's record is
 // answered exactly like a missing one: ids reveal nothing.
 import { formatEther, type Address } from "viem";
-import { createBundle, encodeBundle, type Bundle } from "../../core/bundle.ts";
+import { BUNDLE_LIMITS, createBundle, type Bundle } from "../../core/bundle.ts";
+import { canonicalize } from "../../core/canonical.ts";
 import { bytesToHex } from "../../core/encoding.ts";
 import { ServiceError } from "../../core/errors.ts";
 import type { JsonObject } from "../../core/json.ts";
@@ -154,7 +155,10 @@ export async function getBundleText(deps: IssuerDeps, principal: Principal, id: 
   }
   // The bytes change only if the anchor does (a reorganisation moved the transaction).
   const stamp = `${batch.id}:${tx.tx_hash}:${tx.block_number}`;
-  return deps.runtime.bundles.get(row.id, stamp) ?? deps.runtime.bundles.set(row.id, stamp, encodeBundle(await bundleOf(deps, row, { batch, tx })));
+  const cached = deps.runtime.bundles.get(row.id, stamp);
+  if (cached) return cached;
+  // encodeBundle's bytes without its second schema check: createBundle has just made the same one.
+  return deps.runtime.bundles.set(row.id, stamp, canonicalize(await bundleOf(deps, row, { batch, tx }), BUNDLE_LIMITS));
 }
 
 /**
