@@ -137,7 +137,8 @@ async function inProcess(chain: Chain, kind: StoreKind, postgres: () => Promise<
     chainId: 31337,
     registry: chain.registry,
     signers: chain.issuers.map((i) => i.key),
-    batch: { maxSize: 1e6, maxWaitMs: 1e9 },
+    // BATCH_MAX_SIZE as the serve processes: reconciliation fences off the earlier runs' anchors on this chain by it.
+    batch: { maxSize: Math.min(ANCHOR_N, 100_000), maxWaitMs: 1e9 },
   });
   try {
     const batch = credentials(PER_REQUEST, "Local");

@@ -10,6 +10,7 @@ import type { IssuerService, Principal } from "../issuer/types.ts";
 import { HOLDER_KEY } from "../issuer/use-cases/share-links.ts";
 import type { VerifyOptions } from "../verifier/verify-bundle.ts";
 import { createVerifier, type Verifier } from "../verifier/verifier.ts";
+import { apiKeyPrincipal, bearerToken, createBundleFastPath } from "./bundle-fast-path.ts";
 import { inThreadEndpoint, type VerifyEndpoint, type VerifyRequestLimits } from "./verify-endpoint.ts";
 import { createVerifyFastPath } from "./verify-fast-path.ts";
 import { VerifyThreads } from "./verify-threads.ts";
@@ -128,24 +129,15 @@ function readBody(req: Request, limit: number): Promise<Buffer> {
 const tooLarge = (limit: number) =>
   new ServiceError(`the request body is larger than this endpoint accepts (${limit.toLocaleString("en")} bytes)`, { code: "PAYLOAD_TOO_LARGE" });
 
-function bearer(req: Request): string | undefined {
-  const header = req.get("authorization");
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1] ?? "";
-}
-
 async function authenticate(ctx: RouteContext, route: Route, req: Request, res: Response): Promise<Principal | undefined> {
   if (route.auth === "none") return undefined;
-  const token = bearer(req);
+  const token = bearerToken(req.get("authorization"));
   // A holder key is checked by the use case against the credential the path names.
   if (route.auth === "holder" && token !== undefined && HOLDER_KEY.test(token)) {
     res.locals.holderKey = token;
     return undefined;
   }
-  if (token === undefined) throw new ServiceError("this endpoint needs an API key: Authorization: Bearer <key>", { code: "UNAUTHORIZED" });
-  const principal = await ctx.service.authenticate(token);
-  if (!principal) throw new ServiceError("the API key is not valid (unknown, revoked or malformed)", { code: "UNAUTHORIZED" });
+  const principal = await apiKeyPrincipal(ctx.service, token);
   res.locals.principal = principal;
   if (route.auth === "admin" && principal.kind !== "admin") throw new ServiceError("this endpoint needs the operator's key", { code: "FORBIDDEN" });
   if (route.auth === "issuer" && principal.kind !== "issuer") throw new ServiceError("this endpoint needs an issuer's API key (the operator key cannot issue or revoke)", { code: "FORBIDDEN" });
@@ -216,9 +208,12 @@ export function createApp(options: AppOptions): express.Express {
     ...(options.didWeb ? { didWeb: options.didWeb } : {}),
   };
   const limiter = createRateLimiter(limits.verifyRate);
-  // Answered before express when served through listenApi (the routes answer the rest): cached
-  // status lists, and verification requests (handed to their threads as bytes).
-  const fast: FastPath[] = [createVerifyFastPath({ endpoint: ctx.verifyEndpoint, limiter, bodyLimit: verifyBodyLimit, handlerTimeoutMs: limits.handlerTimeoutMs, metrics, log })];
+  // Answered before express when served through listenApi (the routes answer the rest): bundle
+  // GETs, cached status lists, and verification requests (handed to their threads as bytes).
+  const fast: FastPath[] = [
+    createBundleFastPath({ service: options.service, metrics, log, handlerTimeoutMs: limits.handlerTimeoutMs }),
+    createVerifyFastPath({ endpoint: ctx.verifyEndpoint, limiter, bodyLimit: verifyBodyLimit, handlerTimeoutMs: limits.handlerTimeoutMs, metrics, log }),
+  ];
   if (options.statusLists) fast.unshift(createStatusListFastPath(options.statusLists, metrics));
   setFastPath(app, (req, res) => fast.some((f) => f(req, res)));
 

@@ -368,7 +368,7 @@ export const ROUTES: readonly Route[] = [
     method: "delete",
     path: "/v1/admin/api-keys/:keyId",
     tag: "admin",
-    summary: "Revoke an API key (operator only); it stops authenticating at once",
+    summary: "Revoke an API key (operator only); it stops authenticating at once (on other replicas sharing the database, within 1 s)",
     auth: "admin",
     params: { keyId: S.ApiKeyIdParam },
     responses: { 200: { description: "Revoked (revoking twice answers the same)", schema: S.ApiKeyInfo }, ...errors(400, 401, 403, 404, 503) },

@@ -53,7 +53,7 @@ function principalOf(row: ApiKeyRow): Principal {
  * @example
  * const who = await authenticateApiKey(store.apiKeys, request.headers.authorization?.slice(7) ?? "");
  */
-export async function authenticateApiKey(keys: ApiKeyRepository, token: string, now = Date.now()): Promise<Principal | undefined> {
+export async function authenticateApiKey(keys: Pick<ApiKeyRepository, "findActive">, token: string, now = Date.now()): Promise<Principal | undefined> {
   const match = TOKEN.exec(token);
   const presented = hashSecret(match?.[2] ?? token);
   if (!match) return undefined;

@@ -7,6 +7,7 @@ import type { JsonLimits, JsonObject } from "../core/json.ts";
 import { TxSender } from "../chain/sender.ts";
 import type { Repositories, Store } from "../store/types.ts";
 import { credentialIdMac } from "./dedupe.ts";
+import { BatchTrees } from "./batch-trees.ts";
 import { BundleCache } from "./bundle-cache.ts";
 import { BatchPipeline } from "./pipeline.ts";
 import { PreparePool } from "./prepare-pool.ts";
@@ -123,7 +124,7 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
       idempotencyWindowMs: options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS,
     },
     chainCheck: options.chainCheck,
-    runtime: { growing: new Map(), recheckedUpTo: new Map(), latencies: [], purgedAt: 0, reservationsExpiredAt: 0, onAccepted: undefined, bundles: new BundleCache() },
+    runtime: { growing: new Map(), recheckedUpTo: new Map(), latencies: [], purgedAt: 0, reservationsExpiredAt: 0, onAccepted: undefined, bundles: new BundleCache(), trees: new BatchTrees(), apiKeys: new Map() },
   };
   await purgeIdempotency(deps);
   await purgeExpiredShareLinks(deps);

@@ -39,7 +39,10 @@ export type CredentialRow = {
   created_at: number;
   batch_id: number | null;
   leaf_index: number | null;
-  /** Sibling hashes, 32 bytes each. */
+  /**
+   * Sibling hashes, 32 bytes each: only in rows claimed before migration 9 (SQLite; PostgreSQL
+   * 5). Newer rows have NULL and their proof is computed from the batch's leaves (`batches.leaves`).
+   */
   proof: Buffer | null;
   /** As confirmed on-chain by this service. */
   revoked: 0 | 1;
@@ -67,8 +70,15 @@ export type Reindexing = { statusIndex: number; salts: Uint8Array; digest: Uint8
 /** A queued credential without its content (the status-index re-check reads these). */
 export type QueuedCredential = { seq: number; id: string; status_index: number };
 
-/** A credential's place in a batch: set once, when the batch claims it. */
-export type BatchClaim = { seq: number; leafIndex: number; proof: Uint8Array };
+/**
+ * What a bundle needs of a credential's batch and anchor transaction, read with the credential in
+ * one query (`credentials.getAnchored`); null when the credential is in no batch (or the batch has
+ * no transaction yet).
+ */
+export type AnchorOfCredential = {
+  batch: Pick<BatchRow, "id" | "root" | "state" | "tx_id" | "root_revoked" | "failed_at" | "registry"> | null;
+  tx: Pick<ChainTxRow, "tx_hash" | "block_number"> | null;
+};
 
 /** A stored credential found by its own id's MAC, with its pipeline state. */
 export type KnownCredential = { id: string; statusIndex: number; state: CredentialState };
@@ -224,6 +234,8 @@ export interface CredentialRepository {
   insertMany(credentials: readonly NewCredential[]): Promise<void>;
   /** One credential by the service's id. */
   get(id: string): Promise<CredentialRow | undefined>;
+  /** One credential by the service's id with its batch and anchor transaction, in one query (what serving a bundle reads). */
+  getAnchored(id: string): Promise<(CredentialRow & AnchorOfCredential) | undefined>;
   /** Issuer and status index of each of these ids that exists (ids not found are absent from the map). */
   locate(ids: readonly string[]): Promise<Map<string, { issuerId: number; statusIndex: number }>>;
   /** Which of these status indices an issuer's credentials hold. */
@@ -241,12 +253,13 @@ export interface CredentialRepository {
   /** The issuer's oldest unbatched credentials (ascending seq), at most `limit`: a batch's candidates. */
   nextForBatch(issuerId: number, limit: number): Promise<{ seq: number; digest: Buffer }[]>;
   /**
-   * Claims credentials for batch `batchId`: sets batch_id, leaf_index and proof on each one still
-   * unbatched (`batch_id IS NULL`, checked per row). Returns how many it claimed; a credential
-   * already in a batch is left alone and not counted, so a credential is never in two batches.
-   * The caller aborts its transaction when the count falls short.
+   * Claims credentials for batch `batchId`: the credential with seq `seqs[k]` gets batch_id and
+   * leaf_index k, if still unbatched (`batch_id IS NULL`, checked per row). Set-based (one
+   * statement per slice, not one per row). Returns how many it claimed; a credential already in a
+   * batch is left alone and not counted, so a credential is never in two batches. The caller
+   * aborts its transaction when the count falls short.
    */
-  claimForBatch(batchId: number, claims: readonly BatchClaim[]): Promise<number>;
+  claimForBatch(batchId: number, seqs: readonly number[]): Promise<number>;
   /** The issuer's unbatched credentials with seq > afterSeq, ascending (without content). */
   queuedAfter(issuerId: number, afterSeq: number): Promise<QueuedCredential[]>;
   /** A credential's content by seq (null once erased or unknown). */
@@ -257,7 +270,8 @@ export interface CredentialRepository {
    * Erases a credential (GDPR): content and salts become NULL, erased_at is set, and in the same
    * step its id-MAC rows (`credentialIds`) and its signed-credential row (`signedCredentials`)
    * are deleted (and its share links and holder key: `shareLinks`), so erasure leaves nothing of
-   * it but digest, leaf and proof. An implementation
+   * it but digest, leaf and (rows claimed before migration 9) proof; its digest also stays among
+   * its batch's leaves (`batches.leaves`). An implementation
    * must overwrite, not just unlink, where it can (SQLite: secure_delete). False if it was
    * already erased or does not exist.
    */
@@ -321,6 +335,10 @@ export interface BatchRepository {
   /** The anchor will never land: failed_at and error set (state stays). */
   markFailed(id: number, at: number, error: string | null): Promise<void>;
   markRootRevoked(id: number): Promise<void>;
+  /** Stores the batch's credential digests in leaf order (32 bytes each), from which any proof is computed. Once per batch. */
+  setLeaves(id: number, digests: Uint8Array): Promise<void>;
+  /** The batch's digests in leaf order; undefined for a batch built before migration 9 (its rows hold their proofs) or a reconciled one. */
+  leaves(id: number): Promise<Buffer | undefined>;
 }
 
 /** Status changes (revocation requests). */

@@ -53,10 +53,8 @@ async function scenario(store: Store): Promise<unknown[]> {
   seen.push(await store.credentials.get("c2"), await store.credentials.queueDepths(), await store.credentials.nextForBatch(1, 2));
   const batchId = await store.transaction(async (tx) => {
     const id = await tx.batches.insert({ issuerId: 1, root: new Uint8Array(32).fill(9), size: 2, at: 50 });
-    const claimed = await tx.credentials.claimForBatch(id, [
-      { seq: 1, leafIndex: 0, proof: new Uint8Array(32).fill(1) },
-      { seq: 2, leafIndex: 1, proof: new Uint8Array(32).fill(2) },
-    ]);
+    await tx.batches.setLeaves(id, new Uint8Array(64).fill(4));
+    const claimed = await tx.credentials.claimForBatch(id, [1, 2]);
     const txId = await tx.outbox.enqueue({ signer: SIGNER, kind: "anchor", refId: id, data: "0xabcd", at: 60 });
     await tx.batches.setTx(id, txId);
     seen.push(claimed);
@@ -71,6 +69,7 @@ async function scenario(store: Store): Promise<unknown[]> {
   await store.batches.markMined(batchId, 81);
   seen.push(await store.outbox.attempts(open!.id), await store.outbox.recordedBlocks(SIGNER, 100, 5), await store.outbox.landedSince(SIGNER, 12), await store.outbox.byOwner(["anchor", "status"], batchId));
   seen.push(await store.batches.get(batchId), await store.credentials.queueDepths(), await store.credentials.queuedAfter(1, 0));
+  seen.push(await store.batches.leaves(batchId), await store.batches.leaves(batchId + 1), await store.credentials.getAnchored("c2"), await store.credentials.getAnchored("c3"), await store.credentials.getAnchored("nope"));
   const changeId = await store.statusChanges.insert({ issuerId: 1, action: "revoke", reason: 2, indices: [5, 9], batchId: null, at: 90 });
   await store.credentials.applyStatus(1, "revoke", [5]);
   await store.statusChanges.noteError(changeId, "busy");
@@ -197,7 +196,7 @@ for (const backend of BACKENDS) {
       const claim = async (fill: number) =>
         store.transaction(async (tx) => {
           const id = await tx.batches.insert({ issuerId: 1, root: new Uint8Array(32).fill(fill), size: 1, at: 1 });
-          return tx.credentials.claimForBatch(id, [{ seq: 1, leafIndex: 0, proof: new Uint8Array(0) }]);
+          return tx.credentials.claimForBatch(id, [1]);
         });
       expect(await claim(1)).to.equal(1);
       expect(await claim(2)).to.equal(0);

@@ -2,17 +2,43 @@
 // (limited to the issuers in its scope; an issuer outside it is answered like one not served).
 import { ServiceError } from "../../core/errors.ts";
 import { apiKeyView, authenticateApiKey, createApiKey, listApiKeys } from "../api-keys.ts";
+import type { ApiKeyRow } from "../../store/types.ts";
 import type { ApiKeyView, CreateApiKeyRequest, Principal } from "../types.ts";
 import { assertOperator, mayAct, type IssuerDeps } from "./deps.ts";
 
 /**
- * The principal behind an API token, or undefined; constant-time.
+ * How long an active key read from the store is trusted without reading it again. A key revoked
+ * through this process stops at once; revoked by another replica or by the CLI on the database,
+ * it stops within this time (docs/operations.md, "API keys"). Expiry is checked on every request.
+ */
+export const API_KEY_CACHE_MS = 1_000;
+/** Most keys remembered (a flood of distinct valid keys cannot grow memory beyond it). */
+const API_KEY_CACHE_MAX = 10_000;
+
+/**
+ * The principal behind an API token, or undefined; constant-time (the secret's hash is compared
+ * on every request, cached key or not).
  *
  * @example
  * const principal = await authenticate(deps, "cak_…_…");
  */
 export function authenticate(deps: IssuerDeps, token: string): Promise<Principal | undefined> {
-  return authenticateApiKey(deps.store.apiKeys, token, deps.now());
+  return authenticateApiKey({ findActive: (keyId, now) => activeKey(deps, keyId, now) }, token, deps.now());
+}
+
+/** The key if active at `now`: from this process's memory if read within API_KEY_CACHE_MS, else from the store. */
+async function activeKey(deps: IssuerDeps, keyId: string, now: number): Promise<ApiKeyRow | undefined> {
+  const cache = deps.runtime.apiKeys;
+  const held = cache.get(keyId);
+  if (held && now - held.at >= 0 && now - held.at < API_KEY_CACHE_MS && (held.row.expires_at === null || held.row.expires_at > now)) return held.row;
+  const row = await deps.store.apiKeys.findActive(keyId, now);
+  if (!row) {
+    cache.delete(keyId);
+    return undefined;
+  }
+  if (cache.size >= API_KEY_CACHE_MAX) cache.clear();
+  cache.set(keyId, { row, at: now });
+  return row;
 }
 
 /** Whether an operator key may see key `view`: keys of issuers in its scope; operator keys only if unlimited. */
@@ -66,5 +92,6 @@ export async function revokeVisibleApiKey(deps: IssuerDeps, principal: Principal
   const row = await deps.store.apiKeys.get(keyId);
   if (!row || !keyVisible(principal, apiKeyView(row))) throw new ServiceError(`no API key ${keyId}`, { code: "NOT_FOUND" });
   await deps.store.apiKeys.revoke(keyId, deps.now());
+  deps.runtime.apiKeys.delete(keyId);
   return apiKeyView((await deps.store.apiKeys.get(keyId))!, deps.now());
 }

@@ -1,19 +1,21 @@
-// Building a batch: the oldest queued credentials of an issuer, their Merkle tree, every proof and
-// the queued anchor call, stored in one transaction.
+// Building a batch: the oldest queued credentials of an issuer, their Merkle tree's root, its
+// ordered leaf digests (proofs are computed from them when served) and the queued anchor call,
+// stored in one transaction.
 import { encodeFunctionData } from "viem";
 import { credentialRegistryAbi } from "../../chain/abi.ts";
 import { crashPoint } from "../../chain/crash-points.ts";
 import { bytesToHex } from "../../core/encoding.ts";
 import { CredanchorError } from "../../core/errors.ts";
 import { buildCredentialTree } from "../../core/merkle.ts";
-import type { BatchClaim, Repositories } from "../../store/types.ts";
+import type { Repositories } from "../../store/types.ts";
 import type { IssuerDeps } from "./deps.ts";
 
 /**
  * Claims the oldest queued credentials of `issuerId` (up to `maxSize`), builds their tree, and in
- * ONE transaction stores the batch, every proof and the queued anchor transaction. A credential
- * is claimed only if still unclaimed, so it can never be in two batches. Returns the batch's id
- * and size, or undefined when nothing is queued.
+ * ONE transaction stores the batch with its leaf digests in order, each credential's place in it
+ * (one set-based claim, no per-row proof) and the queued anchor transaction. A credential is
+ * claimed only if still unclaimed, so it can never be in two batches. Returns the batch's id and
+ * size, or undefined when nothing is queued.
  *
  * @example
  * const built = await buildBatch(deps, 1, 100_000); // { id: 3, size: 812 }
@@ -24,19 +26,18 @@ export async function buildBatch(deps: IssuerDeps, issuerId: number, maxSize: nu
   const digests = new Uint8Array(rows.length * 32);
   rows.forEach((r, k) => digests.set(r.digest, 32 * k));
   const tree = buildCredentialTree(digests);
-  const claims = rows.map((r, k) => ({ seq: r.seq, leafIndex: k, proof: tree.getProof(k) }));
+  const seqs = rows.map((r) => r.seq);
   const signer = deps.issuers.get(issuerId)!.address;
   const data = encodeFunctionData({ abi: credentialRegistryAbi, functionName: "anchor", args: [bytesToHex(tree.root)] });
   const id = await deps.store.transaction(async (tx) => {
     const at = deps.now();
     // Credentials queued in a restored backup and anchored after it: the batch found on-chain is theirs.
     const adopted = await tx.registries.reconciledBatch(issuerId, tree.root);
-    if (adopted) return adoptBatch(tx, adopted.id, claims);
+    if (adopted) return adoptBatch(tx, adopted.id, seqs, digests);
     const batchId = await tx.batches.insert({ issuerId, root: tree.root, size: rows.length, at });
     const txId = await tx.outbox.enqueue({ signer, kind: "anchor", refId: batchId, data, at });
     await tx.batches.setTx(batchId, txId);
-    const claimed = await tx.credentials.claimForBatch(batchId, claims);
-    if (claimed !== claims.length) throw new CredanchorError(`${claims.length - claimed} of the credentials were claimed by another batch while batch ${batchId} was built`);
+    await claim(tx, batchId, seqs, digests);
     return batchId;
   });
   crashPoint("batch:after-build");
@@ -44,9 +45,15 @@ export async function buildBatch(deps: IssuerDeps, issuerId: number, maxSize: nu
 }
 
 /** Claims the credentials into a reconciled batch with their root (already anchored: nothing to send). */
-async function adoptBatch(tx: Repositories, batchId: number, claims: readonly BatchClaim[]): Promise<number> {
-  const claimed = await tx.credentials.claimForBatch(batchId, claims);
-  if (claimed !== claims.length) throw new CredanchorError(`${claims.length - claimed} of the credentials were claimed by another batch while batch ${batchId} was adopted`);
-  await tx.registries.adopt(batchId, claims.length);
+async function adoptBatch(tx: Repositories, batchId: number, seqs: readonly number[], digests: Uint8Array): Promise<number> {
+  await claim(tx, batchId, seqs, digests);
+  await tx.registries.adopt(batchId, seqs.length);
   return batchId;
+}
+
+/** Stores the batch's leaves and claims its credentials; throws (the transaction aborts) if any was claimed by another batch meanwhile. */
+async function claim(tx: Repositories, batchId: number, seqs: readonly number[], digests: Uint8Array): Promise<void> {
+  await tx.batches.setLeaves(batchId, digests);
+  const claimed = await tx.credentials.claimForBatch(batchId, seqs);
+  if (claimed !== seqs.length) throw new CredanchorError(`${seqs.length - claimed} of the credentials were claimed by another batch while batch ${batchId} was built`);
 }

@@ -2,7 +2,8 @@
 // and the little state one process keeps between calls (status index allocators, caches).
 import type { Address, LocalAccount, PublicClient } from "viem";
 import { ServiceError } from "../../core/errors.ts";
-import type { Store } from "../../store/types.ts";
+import type { ApiKeyRow, Store } from "../../store/types.ts";
+import type { BatchTrees } from "../batch-trees.ts";
 import type { BundleCache } from "../bundle-cache.ts";
 import type { PreparePool } from "../prepare-pool.ts";
 import type { StatusIndexAllocator } from "../status-index.ts";
@@ -48,6 +49,10 @@ export type Runtime = {
   onAccepted: ((issuerId: number, count: number) => void) | undefined;
   /** Serialised bundles served recently (checked against the database on every request). */
   bundles: BundleCache;
+  /** Batches' Merkle trees, from which bundles' proofs are computed (a batch's leaves never change). */
+  trees: BatchTrees;
+  /** Active API keys as read from the store, by key id, with when they were read (see `authenticate`). */
+  apiKeys: Map<string, { row: ApiKeyRow; at: number }>;
 };
 
 /** Unix ms → RFC 3339, or undefined. */

@@ -2,11 +2,12 @@
 // (with their cost), status changes (with their transactions). Another issuer's record is
 // answered exactly like a missing one: ids reveal nothing.
 import { formatEther, type Address } from "viem";
-import { createBundle, encodeBundle, type Bundle } from "../../core/bundle.ts";
+import { BUNDLE_LIMITS, createBundle, type Bundle } from "../../core/bundle.ts";
+import { canonicalize } from "../../core/canonical.ts";
 import { bytesToHex } from "../../core/encoding.ts";
 import { ServiceError } from "../../core/errors.ts";
 import type { JsonObject } from "../../core/json.ts";
-import type { BatchRow, ChainTxRow, CredentialRow } from "../../store/types.ts";
+import type { AnchorOfCredential, ChainTxRow, CredentialRow } from "../../store/types.ts";
 import { credentialIdMac } from "../dedupe.ts";
 import type { CachedBundle } from "../bundle-cache.ts";
 import type { BatchView, ChainTxView, CredentialView, Principal, StatusChangeView } from "../types.ts";
@@ -43,7 +44,25 @@ async function txView(deps: IssuerDeps, tx: ChainTxRow | undefined): Promise<Cha
   return view;
 }
 
-function bundleOf(deps: IssuerDeps, row: CredentialRow, batch: BatchRow, tx: ChainTxRow): Bundle {
+type Anchor = { batch: NonNullable<AnchorOfCredential["batch"]>; tx: NonNullable<AnchorOfCredential["tx"]> };
+
+/** The credential's batch and anchor transaction, read separately (a row read without `getAnchored`). */
+async function anchorOf(deps: IssuerDeps, row: CredentialRow): Promise<AnchorOfCredential> {
+  const batch = row.batch_id === null ? undefined : await deps.store.batches.get(row.batch_id);
+  return { batch: batch ?? null, tx: (await txRow(deps, batch?.tx_id ?? null)) ?? null };
+}
+
+/**
+ * The credential's Merkle proof: stored in its row if it was claimed before migration 9, else
+ * computed from its batch's tree (built from the batch's stored leaves, kept per process).
+ */
+async function proofOf(deps: IssuerDeps, row: CredentialRow, batch: Anchor["batch"]): Promise<Uint8Array> {
+  if (row.proof !== null) return row.proof;
+  const tree = await deps.runtime.trees.get(batch.id, () => deps.store.batches.leaves(batch.id), batch.root);
+  return tree.getProof(row.leaf_index!);
+}
+
+async function bundleOf(deps: IssuerDeps, row: CredentialRow, { batch, tx }: Anchor): Promise<Bundle> {
   const { chainId } = deps;
   // A batch anchored before a registry upgrade stays on its own registry (its leaves name it).
   const registry = (batch.registry ?? deps.registry) as Address;
@@ -57,7 +76,7 @@ function bundleOf(deps: IssuerDeps, row: CredentialRow, batch: BatchRow, tx: Cha
       validFrom: row.valid_from,
       validUntil: row.valid_until,
       leaf: row.leaf,
-      proof: row.proof ?? new Uint8Array(0),
+      proof: await proofOf(deps, row, batch),
       root: batch.root,
       txHash: Buffer.from(tx.tx_hash!.slice(2), "hex"),
       blockNumber: tx.block_number!,
@@ -72,7 +91,14 @@ function bundleOf(deps: IssuerDeps, row: CredentialRow, batch: BatchRow, tx: Cha
  * const { state, bundle } = await getCredential(deps, principal, "0192…");
  */
 export async function getCredential(deps: IssuerDeps, principal: Principal, id: string): Promise<CredentialView> {
-  return credentialViewOf(deps, await credentialRowFor(deps, principal, id));
+  return credentialViewOf(deps, await anchoredRowFor(deps, principal, id));
+}
+
+/** The credential row `principal` may see with its batch and transaction (one query), or NOT_FOUND. */
+async function anchoredRowFor(deps: IssuerDeps, principal: Principal, id: string): Promise<CredentialRow & AnchorOfCredential> {
+  const row = await deps.store.credentials.getAnchored(id);
+  if (!row || !mayAct(principal, row.issuer_id)) throw new ServiceError(`no credential ${id}`, { code: "NOT_FOUND" });
+  return row;
 }
 
 /**
@@ -82,8 +108,8 @@ export async function getCredential(deps: IssuerDeps, principal: Principal, id: 
  * @example
  * const { bundle } = await credentialViewOf(deps, row);
  */
-export async function credentialViewOf(deps: IssuerDeps, row: CredentialRow): Promise<CredentialView> {
-  const batch = row.batch_id === null ? undefined : await deps.store.batches.get(row.batch_id);
+export async function credentialViewOf(deps: IssuerDeps, row: CredentialRow & Partial<AnchorOfCredential>): Promise<CredentialView> {
+  const { batch, tx } = row.batch === undefined ? await anchorOf(deps, row) : { batch: row.batch, tx: row.tx ?? null };
   const state = credentialState(batch ? batchState(batch) : null);
   const view: CredentialView = {
     id: row.id,
@@ -98,8 +124,7 @@ export async function credentialViewOf(deps: IssuerDeps, row: CredentialRow): Pr
   if (row.erased_at !== null) view.erasedAt = iso(row.erased_at)!;
   else view.credential = JSON.parse(row.content!) as JsonObject;
   if (batch && row.erased_at === null && (state === "anchored" || state === "confirmed")) {
-    const tx = await txRow(deps, batch.tx_id);
-    if (tx?.tx_hash && tx.block_number !== null) view.bundle = bundleOf(deps, row, batch, tx);
+    if (tx?.tx_hash && tx.block_number !== null) view.bundle = await bundleOf(deps, row, { batch, tx });
   }
   return view;
 }
@@ -115,21 +140,25 @@ export async function credentialViewOf(deps: IssuerDeps, row: CredentialRow): Pr
  * const { text, etag } = await getBundleText(deps, principal, "0192…");
  */
 export async function getBundleText(deps: IssuerDeps, principal: Principal, id: string): Promise<CachedBundle> {
-  const row = await credentialRowFor(deps, principal, id);
+  // One query: the credential, its batch and its anchor transaction.
+  const row = await anchoredRowFor(deps, principal, id);
   if (row.erased_at !== null) {
     deps.runtime.bundles.delete(row.id);
     throw new ServiceError(`credential ${row.id} was erased at ${iso(row.erased_at)!}`, { code: "GONE" });
   }
-  const batch = row.batch_id === null ? undefined : await deps.store.batches.get(row.batch_id);
+  const { batch } = row;
   const state = credentialState(batch ? batchState(batch) : null);
-  const tx = batch && (state === "anchored" || state === "confirmed") ? await txRow(deps, batch.tx_id) : undefined;
+  const tx = batch && (state === "anchored" || state === "confirmed") ? row.tx : null;
   if (!batch || !tx?.tx_hash || tx.block_number === null) {
     deps.runtime.bundles.delete(row.id);
     throw new ServiceError(`credential ${row.id} is ${state}: its bundle exists once it is anchored`, { code: "CONFLICT" });
   }
   // The bytes change only if the anchor does (a reorganisation moved the transaction).
   const stamp = `${batch.id}:${tx.tx_hash}:${tx.block_number}`;
-  return deps.runtime.bundles.get(row.id, stamp) ?? deps.runtime.bundles.set(row.id, stamp, encodeBundle(bundleOf(deps, row, batch, tx)));
+  const cached = deps.runtime.bundles.get(row.id, stamp);
+  if (cached) return cached;
+  // encodeBundle's bytes without its second schema check: createBundle has just made the same one.
+  return deps.runtime.bundles.set(row.id, stamp, canonicalize(await bundleOf(deps, row, { batch, tx }), BUNDLE_LIMITS));
 }
 
 /**

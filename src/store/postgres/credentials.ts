@@ -2,6 +2,7 @@
 // calls are one statement each (arrays through unnest / ANY), so each is atomic on its own.
 import type { StatusAction } from "../../issuer/types.ts";
 import type { NewCredential, CredentialIdRepository, CredentialRepository, CredentialRow, KnownCredential, QueuedCredential, SignedCredentialRepository, SignedCredentialRow } from "../types.ts";
+import { ANCHOR_COLUMNS, splitAnchor, type JoinedAnchorRow } from "../anchor-row.ts";
 import { StatusIndexTakenError } from "../errors.ts";
 import { asBuffer, type Sql } from "./sql.ts";
 
@@ -24,6 +25,13 @@ export function postgresCredentials(sql: Sql): CredentialRepository {
     },
     async get(id) {
       return (await sql<CredentialRow>("SELECT * FROM credentials WHERE id = $1", [id])).rows[0];
+    },
+    async getAnchored(id) {
+      const { rows } = await sql<JoinedAnchorRow>(
+        `SELECT c.*, ${ANCHOR_COLUMNS} FROM credentials c LEFT JOIN batches b ON b.id = c.batch_id LEFT JOIN chain_txs t ON t.id = b.tx_id WHERE c.id = $1`,
+        [id],
+      );
+      return rows[0] && splitAnchor(rows[0]);
     },
     async locate(ids) {
       const { rows } = await sql<{ id: string; issuer_id: number; status_index: number }>("SELECT id, issuer_id, status_index FROM credentials WHERE id = ANY($1::text[])", [ids]);
@@ -57,14 +65,14 @@ export function postgresCredentials(sql: Sql): CredentialRepository {
     async nextForBatch(issuerId, limit) {
       return (await sql<{ seq: number; digest: Buffer }>("SELECT seq, digest FROM credentials WHERE issuer_id = $1 AND batch_id IS NULL ORDER BY seq LIMIT $2", [issuerId, limit])).rows;
     },
-    async claimForBatch(batchId, claims) {
-      if (claims.length === 0) return 0;
+    async claimForBatch(batchId, seqs) {
+      if (seqs.length === 0) return 0;
       // Re-checked per row under its lock: a credential another transaction claimed first is not counted.
       const result = await sql(
-        `UPDATE credentials c SET batch_id = $1, leaf_index = u.leaf_index, proof = u.proof
-           FROM unnest($2::bigint[], $3::bigint[], $4::bytea[]) AS u(seq, leaf_index, proof)
+        `UPDATE credentials c SET batch_id = $1, leaf_index = u.n - 1
+           FROM unnest($2::bigint[]) WITH ORDINALITY AS u(seq, n)
           WHERE c.seq = u.seq AND c.batch_id IS NULL`,
-        [batchId, claims.map((c) => c.seq), claims.map((c) => c.leafIndex), claims.map((c) => asBuffer(c.proof))],
+        [batchId, seqs],
       );
       return result.rowCount ?? 0;
     },

@@ -239,6 +239,14 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX status_index_reservations_age ON status_index_reservations (reserved_at);
   `,
+  `
+  -- Migration 5 is SQLite's migration 9: a batch's ordered leaf digests (32 bytes each), from
+  -- which proofs are computed when served; rows claimed before keep their stored proof.
+  CREATE TABLE batch_leaves (
+    batch_id      bigint PRIMARY KEY REFERENCES batches(id),
+    digests       bytea NOT NULL
+  );
+  `,
 ];
 
 /** Any constant: the advisory lock that makes replicas starting together migrate one at a time. */

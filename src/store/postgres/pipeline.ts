@@ -27,6 +27,10 @@ export function postgresBatches(sql: Sql): BatchRepository {
     markUnmined: (id) => run("UPDATE batches SET state = 'sending', mined_at = NULL WHERE id = $1", [id]),
     markFailed: (id, at, error) => run("UPDATE batches SET failed_at = $1, error = $2 WHERE id = $3", [at, error, id]),
     markRootRevoked: (id) => run("UPDATE batches SET root_revoked = 1 WHERE id = $1", [id]),
+    setLeaves: (id, digests) => run("INSERT INTO batch_leaves (batch_id, digests) VALUES ($1, $2)", [id, asBuffer(digests)]),
+    async leaves(id) {
+      return (await sql<{ digests: Buffer }>("SELECT digests FROM batch_leaves WHERE batch_id = $1", [id])).rows[0]?.digests;
+    },
   };
 }
 

@@ -1,7 +1,6 @@
 // SQLite repositories of accepted credentials, their id MACs and their signed proofs.
 import type { StatusAction } from "../../issuer/types.ts";
 import type {
-  BatchClaim,
   CredentialIdRepository,
   CredentialRepository,
   CredentialRow,
@@ -11,14 +10,13 @@ import type {
   SignedCredentialRow,
   StoredStatus,
 } from "../types.ts";
+import { ANCHOR_COLUMNS, splitAnchor, type JoinedAnchorRow } from "../anchor-row.ts";
 import type { Db, Statement } from "./database.ts";
 
 /** Runs `fn` atomically: inside the caller's transaction if one is open, else in its own. */
 function atomic<T>(db: Db, fn: () => T): T {
   return db.inTransaction ? fn() : db.transaction(fn)();
 }
-
-const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 
 /** Rows claimed for a batch between two turns of the event loop. */
 const CLAIM_SLICE = 2_000;
@@ -49,7 +47,17 @@ export function sqliteCredentials(db: Db): CredentialRepository {
   const depths = db.prepare("SELECT issuer_id, count(*) AS n FROM credentials WHERE batch_id IS NULL GROUP BY issuer_id");
   const oldest = db.prepare("SELECT created_at FROM credentials WHERE issuer_id = ? AND batch_id IS NULL ORDER BY seq LIMIT 1").pluck();
   const next = db.prepare("SELECT seq, digest FROM credentials WHERE issuer_id = ? AND batch_id IS NULL ORDER BY seq LIMIT ?");
-  const claim = db.prepare("UPDATE credentials SET batch_id = ?, leaf_index = ?, proof = ? WHERE seq = ? AND batch_id IS NULL");
+  // One statement per slice: leaf_index = offset + position in the JSON array of seqs. The unary
+  // `+` keeps the planner off the batch_id index (it would scan every queued row per seq): the
+  // plan walks the array and finds each row by its rowid.
+  const claim = db.prepare(
+    "UPDATE credentials SET batch_id = ?, leaf_index = ? + j.key FROM json_each(?) AS j WHERE credentials.seq = j.value AND +credentials.batch_id IS NULL",
+  );
+  const anchored = db.prepare(
+    `SELECT c.*, ${ANCHOR_COLUMNS}
+       FROM credentials c LEFT JOIN batches b ON b.id = c.batch_id LEFT JOIN chain_txs t ON t.id = b.tx_id
+      WHERE c.id = ?`,
+  );
   const queuedAfter = db.prepare("SELECT seq, id, status_index FROM credentials WHERE issuer_id = ? AND batch_id IS NULL AND seq > ? ORDER BY seq");
   const content = db.prepare("SELECT content FROM credentials WHERE seq = ?").pluck();
   const reindex = db.prepare("UPDATE credentials SET status_index = ?, salts = ?, digest = ?, leaf = ?, valid_from = ?, valid_until = ? WHERE seq = ? AND batch_id IS NULL");
@@ -63,6 +71,10 @@ export function sqliteCredentials(db: Db): CredentialRepository {
     },
     async get(id) {
       return byId.get(id) as CredentialRow | undefined;
+    },
+    async getAnchored(id) {
+      const row = anchored.get(id) as JoinedAnchorRow | undefined;
+      return row && splitAnchor(row);
     },
     async locate(ids) {
       const found = new Map<string, { issuerId: number; statusIndex: number }>();
@@ -100,16 +112,22 @@ export function sqliteCredentials(db: Db): CredentialRepository {
     async nextForBatch(issuerId, limit) {
       return next.all(issuerId, limit) as { seq: number; digest: Buffer }[];
     },
-    async claimForBatch(batchId, claims: readonly BatchClaim[]) {
-      const claimAll = (part: readonly BatchClaim[]) => part.reduce((n, c) => n + claim.run(batchId, c.leafIndex, asBuffer(c.proof), c.seq).changes, 0);
-      if (!db.inTransaction) return atomic(db, () => claimAll(claims));
+    async claimForBatch(batchId, seqs) {
+      const claimFrom = (k: number) => claim.run(batchId, k, JSON.stringify(seqs.slice(k, k + CLAIM_SLICE))).changes;
+      if (!db.inTransaction) {
+        return atomic(db, () => {
+          let claimed = 0;
+          for (let k = 0; k < seqs.length; k += CLAIM_SLICE) claimed += claimFrom(k);
+          return claimed;
+        });
+      }
       // Inside the caller's transaction (nothing else runs on the connection until it ends): a
       // batch of 100,000 rows is claimed in slices with the event loop let through between them,
       // so HTTP requests keep being read and answered (their sockets' timeouts keep running).
       let claimed = 0;
-      for (let k = 0; k < claims.length; k += CLAIM_SLICE) {
+      for (let k = 0; k < seqs.length; k += CLAIM_SLICE) {
         if (k > 0) await new Promise((resolve) => setImmediate(resolve));
-        claimed += claimAll(claims.slice(k, k + CLAIM_SLICE));
+        claimed += claimFrom(k);
       }
       return claimed;
     },

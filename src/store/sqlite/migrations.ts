@@ -288,6 +288,16 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE chain_txs ADD COLUMN target TEXT;                          -- the registry called; NULL: the current one
   ALTER TABLE issuers ADD COLUMN index_floor INTEGER NOT NULL DEFAULT 0; -- no new status index below it
   `,
+  `
+  -- Migration 9 (issue 11): a batch keeps its ordered leaf digests, and proofs are computed from
+  -- them when a bundle is served, instead of a proof stored per credential (batch_id and
+  -- leaf_index are still set on each row, by one statement). Rows claimed before keep their
+  -- stored proof and are served from it. A table of its own: SELECT * FROM batches never reads it.
+  CREATE TABLE batch_leaves (
+    batch_id      INTEGER PRIMARY KEY REFERENCES batches(id),
+    digests       BLOB NOT NULL                 -- the credentials' digests in leaf order, 32 bytes each
+  ) STRICT;
+  `,
 ];
 
 /** Applies the migrations a database has not seen yet, each in its own transaction. */

@@ -19,6 +19,8 @@ export function sqliteBatches(db: Db): BatchRepository {
   const unmined = db.prepare("UPDATE batches SET state = 'sending', mined_at = NULL WHERE id = ?");
   const failed = db.prepare("UPDATE batches SET failed_at = ?, error = ? WHERE id = ?");
   const rootRevoked = db.prepare("UPDATE batches SET root_revoked = 1 WHERE id = ?");
+  const setLeaves = db.prepare("INSERT INTO batch_leaves (batch_id, digests) VALUES (?, ?)");
+  const leaves = db.prepare("SELECT digests FROM batch_leaves WHERE batch_id = ?").pluck();
   return {
     async insert(b) {
       return Number(insert.run(b.issuerId, b.root, b.size, b.at).lastInsertRowid);
@@ -46,6 +48,12 @@ export function sqliteBatches(db: Db): BatchRepository {
     },
     async markRootRevoked(id) {
       rootRevoked.run(id);
+    },
+    async setLeaves(id, digests) {
+      setLeaves.run(id, Buffer.from(digests.buffer, digests.byteOffset, digests.length));
+    },
+    async leaves(id) {
+      return leaves.get(id) as Buffer | undefined;
     },
   };
 }
