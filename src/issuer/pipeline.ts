@@ -26,6 +26,8 @@ export type PipelineOptions = {
 
 const WEBHOOK_MAX_ATTEMPTS = 12;
 const WEBHOOK_TIMEOUT_MS = 10_000;
+/** How often the queue depths kept in memory are counted again from the store. */
+const RECOUNT_MS = 10_000;
 
 /**
  * Runs the batcher, the chain senders and webhook delivery in one loop. `start()` runs it in the
@@ -53,17 +55,29 @@ export class BatchPipeline {
     return this.#lastChainError;
   }
 
-  /** Queued credentials per issuer, counted once from the store and then kept up to date. */
+  /** Queued credentials per issuer, counted from the store now and then and kept up to date in between. */
   #queued: Map<number, number> | undefined;
+  /** An acceptance was told while the count was being read (the count may or may not hold it). */
+  #toldWhileCounting = false;
+  #countedAt = 0;
 
   async #queueDepths(): Promise<Map<number, number>> {
-    this.#queued ??= await this.#o.store.credentials.queueDepths();
-    return this.#queued;
+    // Counted afresh now and then: a count that fell short would leave credentials queued (never
+    // due) until the next acceptance, so a drift must not outlive one recount.
+    if (this.#queued && this.#now() - this.#countedAt >= RECOUNT_MS) this.#queued = undefined;
+    if (this.#queued) return this.#queued;
+    this.#toldWhileCounting = false;
+    const counted = await this.#o.store.credentials.queueDepths();
+    // An acceptance told during the read is either in it or not: use it for this round, but count again next round.
+    if (this.#toldWhileCounting) return counted;
+    this.#countedAt = this.#now();
+    return (this.#queued = counted);
   }
 
   /** Tells the pipeline that `count` credentials of `issuerId` were stored (and wakes it). */
   accepted(issuerId: number, count: number): void {
     if (this.#queued) this.#queued.set(issuerId, (this.#queued.get(issuerId) ?? 0) + count);
+    else this.#toldWhileCounting = true;
     this.poke();
   }
 

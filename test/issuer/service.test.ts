@@ -96,6 +96,36 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
     }
   });
 
+  it("behavior: credentials accepted while the pipeline counts the queue are not lost from its count (they batch next round)", async function () {
+    const small = await openStack(chain, { batch: { maxSize: 4, maxWaitMs: 60_000 } });
+    try {
+      await small.service.submitCredentials(1, { credentials: Array.from({ length: 4 }, (_, k) => badge(`C${k}`)) });
+      // The count is read (4 queued), and before the pipeline sees it 4 more are stored and told.
+      const count = small.store.credentials.queueDepths.bind(small.store.credentials);
+      let release!: () => void;
+      let counted!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const read = new Promise<void>((resolve) => (counted = resolve));
+      small.store.credentials.queueDepths = async () => {
+        const depths = await count();
+        counted();
+        await gate;
+        return depths;
+      };
+      const round = small.pipeline.closeDueBatches();
+      await read;
+      await small.service.submitCredentials(1, { credentials: Array.from({ length: 4 }, (_, k) => badge(`D${k}`)) });
+      release();
+      expect(await round).to.have.length(1);
+      small.store.credentials.queueDepths = count;
+      expect(await small.pipeline.closeDueBatches(), "the 4 told during the count are due too").to.have.length(1);
+      expect((await small.service.stats()).credentialsByState.queued).to.equal(0);
+    } finally {
+      await small.close();
+      removeDir(small.dir);
+    }
+  });
+
   it("behavior: Idempotency-Key: same body → same answer, other body → IDEMPOTENCY_CONFLICT", async function () {
     const body = [badge("Idem")];
     const first = await stack.service.submitCredentials(1, { credentials: body, idempotencyKey: "k-1" });
