@@ -12,7 +12,7 @@ import { z } from "zod";
 import type { JsonObject } from "../../src/core/json.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { openStack, removeDir, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call as callHttp, expectDocumented, expectError, type Call } from "./http.ts";
 
 const badge = (name: string) => {
@@ -35,7 +35,7 @@ describe("src/api (HTTP, real service)", function () {
   let admin: string;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
     issuer1 = stack.tokens[1]!;
     issuer2 = stack.tokens[2]!;

@@ -14,7 +14,7 @@ import { openPostgresStore, type PostgresStore } from "../../src/store/postgres/
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { sharedPostgres } from "../helpers/postgres.ts";
-import { openStack, removeDir, runUntil, serveApi, startChain, type Chain } from "../helpers/stack.ts";
+import { openStack, removeDir, runUntil, serveApi, sharedChain, type Chain } from "../helpers/stack.ts";
 import { call, expectError } from "./http.ts";
 
 const badge = (name: string) => {
@@ -44,7 +44,7 @@ describe("bundle cache: served bytes, revalidation, erasure at once", function (
   let chain: Chain;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
   });
   after(async function () {
     await chain?.stop();

@@ -25,7 +25,7 @@ import { DID_DOCUMENT_CONTEXT } from "../../src/vc/did-web.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { didKeyOfPublicKey, generateAssertionKey, type AssertionKey } from "../../src/vc/keys.ts";
 import { openBadge } from "../vc/fixtures.ts";
-import { openStack, removeDir, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { openStack, removeDir, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { httpsCall, selfSignedCertificate, type SelfSigned } from "../helpers/tls.ts";
 import { call, expectError } from "./http.ts";
 
@@ -51,7 +51,7 @@ describe("src/api: HTTPS and did:web documents built from the chain (real servic
   const keyHex = (key: AssertionKey) => bytesToHex(key.publicKey) as Hex;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     const port = await getFreePort();
     base = `https://127.0.0.1:${port}`;
     host = `127.0.0.1%3A${port}`;

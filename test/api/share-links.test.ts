@@ -6,7 +6,7 @@ import type { JsonObject } from "../../src/core/json.ts";
 import * as S from "../../src/api/schemas.ts";
 import { certificatePdf } from "../../src/issuer/certificate-pdf.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { openStack, removeDir, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call as callHttp, expectDocumented, expectError, type Call } from "./http.ts";
 
 /** A value that must never leave the server through a link that hides it. */
@@ -45,7 +45,7 @@ describe("share links (HTTP, real service)", function () {
   const open = (token: string) => call("GET", `/v1/share/${token}`);
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain, { now: () => Date.now() + offset });
     issuer = stack.tokens[1]!;
     api = await serveApi(stack, { publicUrl: "https://issuer.example" });

@@ -5,7 +5,7 @@ import { expect } from "chai";
 import type { JsonObject } from "../../src/core/json.ts";
 import { OFFLOAD_FROM_BYTES } from "../../src/issuer/use-cases/submit.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, serveApi, startChain, ISSUER_IDENTITIES, type Chain, type Stack } from "../helpers/stack.ts";
+import { openStack, removeDir, serveApi, sharedChain, ISSUER_IDENTITIES, type Chain, type Stack } from "../helpers/stack.ts";
 import { call, expectError } from "./http.ts";
 
 const N = 60;
@@ -26,7 +26,7 @@ describe("POST /v1/credentials: large bodies parsed off the main thread keep eve
   const post = (raw: string, headers: Record<string, string> = {}) => call(api.base, "POST", "/v1/credentials", { token, raw, headers: { "content-type": "application/json", ...headers } });
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     api = await serveApi(stack);
     token = stack.tokens[1]!;

@@ -16,7 +16,7 @@ import { PRIVATE_MAX_WORDS, PRIVATE_MAX_WORDS_PER_REQUEST, WORDS_PER_CALL } from
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { startRpcRecorder, type RpcRecorder } from "../helpers/rpc-recorder.ts";
-import { openStack, removeDir, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { openStack, removeDir, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call, expectError } from "./http.ts";
 
 const STATUS_WORDS = toFunctionSelector("getStatusWords(uint64,uint256,uint256)");
@@ -68,7 +68,7 @@ describe("POST /v1/verify: bounded chain work per request (real node, calls coun
   }
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     recorder = await startRpcRecorder(chain.url);
   });

@@ -18,7 +18,7 @@ import { checkOffChain } from "../../src/verifier/off-chain-checks.ts";
 import { coalesceChainChecks, createVerifier } from "../../src/verifier/verifier.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { startRpcRecorder, type RpcRecorder } from "../helpers/rpc-recorder.ts";
-import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call, expectError } from "./http.ts";
 
 type Report = { verdict: string; checks: { name: string; outcome: string; code: string }[] };
@@ -41,7 +41,7 @@ describe("POST /v1/verify on a long-running server (worker threads, coalesced re
   }
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     recorder = await startRpcRecorder(chain.url);
     // The stack's confirmation depth (0): a transaction is kept once its block is the head.

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import type { JsonObject } from "../../src/core/json.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { CLI, createKeyIn, startServerProcess, type ServerProcess } from "../helpers/server-process.ts";
-import { startChain, type Chain } from "../helpers/stack.ts";
+import { sharedChain, type Chain } from "../helpers/stack.ts";
 
 const exec = promisify(execFile);
 
@@ -23,7 +23,7 @@ describe("credanchor issue / status / revoke / erase / keys (real service proces
   let env: NodeJS.ProcessEnv;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     dataDir = mkdtempSync(join(tmpdir(), "credanchor-cli-data-"));
     dir = mkdtempSync(join(tmpdir(), "credanchor-cli-files-"));
     server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir });

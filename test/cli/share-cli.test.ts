@@ -5,7 +5,7 @@ import type { JsonObject } from "../../src/core/json.ts";
 import type { Principal } from "../../src/issuer/types.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { cli as runCli } from "../helpers/cli.ts";
-import { openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { openStack, removeDir, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 
@@ -18,7 +18,7 @@ describe("credanchor share (real API)", function () {
   let env: Record<string, string>;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     api = await serveApi(stack);
     const badge = sampleBadge();

@@ -11,7 +11,7 @@ import { devPrivateKey } from "../../src/chain/dev-accounts.ts";
 import type { JsonObject } from "../../src/core/json.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { createKeyIn, startServerProcess } from "../helpers/server-process.ts";
-import { openStack, removeDir, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { openStack, removeDir, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 const badge = (name: string) => {
   const c = sampleBadge();
@@ -24,7 +24,7 @@ describe("storage faults and secrets", function () {
   let chain: Chain;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
   });
   after(async function () {
     await chain?.stop();

@@ -16,6 +16,7 @@ import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/store.
 import { openPostgresStore, type PostgresStore } from "../../src/store/postgres/store.ts";
 import { sharedPostgres } from "./postgres.ts";
 import type { Server } from "node:http";
+import type { Socket } from "node:net";
 import pino from "pino";
 import { createApp, type AppOptions } from "../../src/api/app.ts";
 import { listenApi } from "../../src/api/listen.ts";
@@ -78,6 +79,39 @@ export async function startChain({ node: given }: { node?: LocalNode } = {}): Pr
     return { node, url: node.url, publicClient, governance, registry, deployBlock, issuers, wallet, addressBook, stop: () => node.stop() };
   } catch (error) {
     await node.stop();
+    throw error;
+  }
+}
+
+// One `hardhat node` for the whole test process: starting one costs seconds of CPU, and most
+// test files need only a registry of their own on some chain, not a chain of their own.
+let sharedNode: Promise<LocalNode> | undefined;
+
+/** The test process's shared node: started on first use, killed when the process exits (it never keeps the process alive). */
+function sharedLocalNode(): Promise<LocalNode> {
+  sharedNode ??= startLocalNode().then((node) => {
+    node.process.unref();
+    for (const pipe of [node.process.stdout, node.process.stderr]) (pipe as Socket | null)?.unref();
+    process.once("exit", () => node.process.kill("SIGKILL"));
+    return node;
+  });
+  return sharedNode;
+}
+
+/**
+ * A fresh registry (two issuers, as `startChain`) on the test process's shared `hardhat node`;
+ * `stop()` leaves the node running for the next file. For tests that only read and write their own
+ * registry: a test that snapshots, reverts, pauses mining or stops the chain takes `startChain()`.
+ *
+ * @example
+ * before(async function () { chain = await sharedChain(); });
+ */
+export async function sharedChain(): Promise<Chain> {
+  try {
+    const chain = await startChain({ node: await sharedLocalNode() });
+    return { ...chain, stop: async () => {} };
+  } catch (error) {
+    sharedNode = undefined; // startChain stopped it (or it never started): the next file starts another
     throw error;
   }
 }

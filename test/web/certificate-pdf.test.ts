@@ -26,7 +26,7 @@ import { verifyBundle, type VerifyOptions } from "../../src/verifier/verify-bund
 import { buildWebPage } from "../../scripts/build-web.ts";
 import { call, expectDocumented, expectError } from "../api/http.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 // A CommonJS module: its default export sits on `default` (and is the module itself at run time).
 const jsQR = jsQRModule.default;
@@ -110,7 +110,7 @@ describe("the printable certificate (PDF with a verifying QR code)", function ()
 
   before(async function () {
     await buildWebPage();
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     const deploymentsDir = mkdtempSync(join(tmpdir(), "credanchor-pdf-books-"));
     writeFileSync(join(deploymentsDir, "pdf-test.json"), JSON.stringify(chain.addressBook("pdf-test")));

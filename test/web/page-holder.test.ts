@@ -18,7 +18,7 @@ import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundle } from "../../src/verifier/verify-bundle.ts";
 import { buildWebPage } from "../../scripts/build-web.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { openStack, removeDir, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 const BIRTH_DATE = "1815-12-10";
@@ -68,7 +68,7 @@ describe("web/verify.html: the holder's tools in headless Chromium", function ()
 
   before(async function () {
     await buildWebPage();
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     const deploymentsDir = mkdtempSync(join(tmpdir(), "credanchor-holder-books-"));
     writeFileSync(join(deploymentsDir, "holder-test.json"), JSON.stringify(chain.addressBook("holder-test")));

@@ -17,7 +17,7 @@ import { buildWebPage } from "../../scripts/build-web.ts";
 import { call } from "../api/http.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { openBadge } from "../vc/fixtures.ts";
-import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { openStack, removeDir, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { serveVcApi, type VcService } from "../helpers/vc-service.ts";
 
 const OUT = fileURLToPath(new URL("../../test-output/web-screens/", import.meta.url));
@@ -39,7 +39,7 @@ describe("web/verify.html on W3C VCs (headless Chromium, real service)", functio
 
   before(async function () {
     await buildWebPage();
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
     booksDir = mkdtempSync(join(tmpdir(), "credanchor-web-vc-books-"));
     writeFileSync(join(booksDir, "web-vc-test.json"), JSON.stringify(chain.addressBook("web-vc-test")));

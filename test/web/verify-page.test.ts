@@ -21,7 +21,7 @@ import type { Principal } from "../../src/issuer/types.ts";
 import { loadTrustList } from "../../src/verifier/trust-files.ts";
 import { buildWebPage, shippedBooks } from "../../scripts/build-web.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 /** Screenshots go to test-output/web-screens/ (ignored by git), replaced at every run. */
 const OUT = fileURLToPath(new URL("../../test-output/web-screens/", import.meta.url));
@@ -108,7 +108,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
   before(async function () {
     console.log(`      screenshots: ${OUT}`);
     page_path = (await buildWebPage()).path;
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     deploymentsDir = mkdtempSync(join(tmpdir(), "credanchor-web-books-"));
     const book = chain.addressBook("web-test");
