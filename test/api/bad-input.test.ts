@@ -18,7 +18,7 @@ import { StatusListPublisher } from "../../src/issuer/status-lists.ts";
 import { generateAssertionKey } from "../../src/vc/keys.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call as callHttp, expectDocumented, expectError, type Call, type CallOptions } from "./http.ts";
 
 const UUID = "00000000-0000-4000-8000-000000000000";
@@ -141,9 +141,7 @@ describe("src/api: bad input on every endpoint (real service)", function () {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
     }
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   const call = async (method: string, path: string, options: CallOptions = {}, at = base): Promise<Call> => {

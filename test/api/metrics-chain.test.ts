@@ -30,7 +30,6 @@ describe("/metrics: chain gauges and costs in the chain's currency (real service
 
   after(async function () {
     await server?.kill("SIGTERM");
-    await chain?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -6,7 +6,7 @@ import type { JsonObject } from "../../src/core/json.ts";
 import * as S from "../../src/api/schemas.ts";
 import { certificatePdf } from "../../src/issuer/certificate-pdf.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call as callHttp, expectDocumented, expectError, type Call } from "./http.ts";
 
 /** A value that must never leave the server through a link that hides it. */
@@ -60,9 +60,7 @@ describe("share links (HTTP, real service)", function () {
 
   after(async function () {
     await api?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   it("default: the issuer creates a link hiding a field; it opens (no key) to a bundle that verifies and holds no hidden value, nor does its row", async function () {

@@ -61,7 +61,6 @@ describe("src/api: status lists built from the chain (GET /status-lists, status-
   after(async function () {
     await api?.close();
     await stack?.close();
-    await chain?.stop();
     if (dir) removeDir(dir);
   });
 

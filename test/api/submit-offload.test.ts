@@ -5,7 +5,7 @@ import { expect } from "chai";
 import type { JsonObject } from "../../src/core/json.ts";
 import { OFFLOAD_FROM_BYTES } from "../../src/issuer/use-cases/submit.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, serveApi, sharedChain, ISSUER_IDENTITIES, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, serveApi, sharedChain, ISSUER_IDENTITIES, type Chain, type Stack } from "../helpers/stack.ts";
 import { call, expectError } from "./http.ts";
 
 const N = 60;
@@ -33,9 +33,7 @@ describe("POST /v1/credentials: large bodies parsed off the main thread keep eve
   });
   after(async function () {
     await api?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   it("default: a large valid body is stored as submitted (issuer filled in), ids in order", async function () {

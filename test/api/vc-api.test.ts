@@ -15,7 +15,7 @@ import { generateAssertionKey, type AssertionKey } from "../../src/vc/keys.ts";
 import { createStatusEntries, statusListUrlFrom } from "../../src/vc/status-entries.ts";
 import { signingSuite } from "../../src/vc/suites.ts";
 import { openBadge } from "../vc/fixtures.ts";
-import { openStack, removeDir, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call as callHttp, expectDocumented, expectError, type Call, type CallOptions } from "./http.ts";
 
 const BASE_URL = "https://issuer.credanchor.test";
@@ -55,9 +55,7 @@ describe("src/api: VC-API (real service, real chain)", function () {
 
   after(async function () {
     await close?.();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   const call = async (method: string, path: string, options: CallOptions = {}): Promise<Call> => {

@@ -24,7 +24,6 @@ describe("GET /verify-config.json: only public RPC URLs (real service)", functio
 
   after(async function () {
     await recorder?.close();
-    await chain?.stop();
     dirs.forEach(removeDir);
   });
 

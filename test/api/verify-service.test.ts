@@ -18,7 +18,7 @@ import { checkOffChain } from "../../src/verifier/off-chain-checks.ts";
 import { coalesceChainChecks, createVerifier } from "../../src/verifier/verifier.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { startRpcRecorder, type RpcRecorder } from "../helpers/rpc-recorder.ts";
-import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, ISSUER_IDENTITIES, openStack, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call, expectError } from "./http.ts";
 
 type Report = { verdict: string; checks: { name: string; outcome: string; code: string }[] };
@@ -59,9 +59,7 @@ describe("POST /v1/verify on a long-running server (worker threads, coalesced re
   after(async function () {
     for (const close of closers) await close();
     await recorder?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   it("behavior: a final anchoring transaction is read once, the status for every request; a revocation shows as soon as it is confirmed", async function () {

@@ -33,7 +33,6 @@ describe("credanchor issue: re-runs deduplicated by the credential's own id (rea
 
   after(async function () {
     await server?.kill("SIGTERM");
-    await chain?.stop();
     for (const d of [dataDir, dir]) if (d) rmSync(d, { recursive: true, force: true });
   });
 

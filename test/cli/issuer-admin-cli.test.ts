@@ -32,7 +32,6 @@ describe("credanchor issuer (real chain)", function () {
   });
 
   after(async function () {
-    await chain?.stop();
     if (books) rmSync(books, { recursive: true, force: true });
   });
 

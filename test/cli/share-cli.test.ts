@@ -5,7 +5,7 @@ import type { JsonObject } from "../../src/core/json.ts";
 import type { Principal } from "../../src/issuer/types.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { cli as runCli } from "../helpers/cli.ts";
-import { openStack, removeDir, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 
@@ -30,9 +30,7 @@ describe("credanchor share (real API)", function () {
 
   after(async function () {
     await api?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   const cli = (...args: string[]) => runCli(["share", ...args], env);

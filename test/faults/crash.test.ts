@@ -38,9 +38,6 @@ describe("crash safety: SIGKILL the service at every step, restart, nothing lost
   before(async function () {
     chain = await sharedChain();
   });
-  after(async function () {
-    await chain?.stop();
-  });
 
   const start = (dataDir: string, env: Record<string, string> = {}, signers = [1]) => startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env, signers });
 

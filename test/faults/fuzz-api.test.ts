@@ -9,7 +9,7 @@ import { ErrorResponse } from "../../src/api/schemas.ts";
 import type { JsonObject } from "../../src/core/json.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { rng } from "../helpers/rng.ts";
 
 const COUNT = Number(process.env.FUZZ_REQUESTS ?? 3_000);
@@ -31,9 +31,7 @@ describe("fuzz: malformed requests on every endpoint (real API)", function () {
   });
   after(async function () {
     await api?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   it(`behavior: ${COUNT.toLocaleString("en")} seeded malformed requests: no 5xx, one error shape, nothing stored`, async function () {

@@ -21,9 +21,6 @@ describe(`RPC outage of ${OUTAGE_SECONDS} s under submissions (real service proc
   before(async function () {
     chain = await sharedChain();
   });
-  after(async function () {
-    await chain?.stop();
-  });
 
   it("behavior: accepts during the outage, not ready, then anchors everything by itself", async function () {
     const proxy = await startTcpProxy(chain.url);

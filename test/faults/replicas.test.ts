@@ -66,9 +66,6 @@ describe("replicas on PostgreSQL: SIGKILL the anchoring leader, the other replic
   before(async function () {
     chain = await sharedChain();
   });
-  after(async function () {
-    await chain?.stop();
-  });
 
   for (const point of POINTS) {
     it(`behavior: leader killed at ${point} while both replicas accept`, async function () {

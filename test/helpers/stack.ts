@@ -159,16 +159,9 @@ async function rowsOf(store: SqliteStore, sql: string, params: unknown[]): Promi
   return result.rows as Record<string, unknown>[];
 }
 
-/**
- * Opens the issuer service over a fresh SQLite file on `chain` (started if not given), serving
- * both issuers. The pipeline is not started: call `pipeline.tick()` or `pipeline.start()`.
- */
-export async function openStack(chain: Chain, overrides: Partial<IssuerServiceOptions> & { dir?: string } = {}): Promise<Stack> {
-  const dir = overrides.dir ?? mkdtempSync(join(tmpdir(), "credanchor-stack-"));
-  const dbPath = join(dir, "credanchor.db");
-  const store = await openTestStore(dbPath);
-  const options: IssuerServiceOptions = {
-    store,
+/** The issuer service's options for `chain` (both issuers' signer keys, batches sent at once, no confirmations), with `overrides` on top. */
+export function serviceOptions(chain: Chain, overrides: Partial<IssuerServiceOptions> & Pick<IssuerServiceOptions, "store">): IssuerServiceOptions {
+  return {
     client: chain.publicClient,
     chainId: 31337,
     registry: chain.registry,
@@ -177,6 +170,17 @@ export async function openStack(chain: Chain, overrides: Partial<IssuerServiceOp
     confirmations: 0,
     ...overrides,
   };
+}
+
+/**
+ * Opens the issuer service over a fresh SQLite file on `chain` (started if not given), serving
+ * both issuers. The pipeline is not started: call `pipeline.tick()` or `pipeline.start()`.
+ */
+export async function openStack(chain: Chain, overrides: Partial<IssuerServiceOptions> & { dir?: string } = {}): Promise<Stack> {
+  const dir = overrides.dir ?? mkdtempSync(join(tmpdir(), "credanchor-stack-"));
+  const dbPath = join(dir, "credanchor.db");
+  const store = await openTestStore(dbPath);
+  const options = serviceOptions(chain, { store, ...overrides });
   const running = await createIssuerService(options);
   const adminToken = (await createApiKey(store.apiKeys, null, "test admin")).token;
   const tokens: Record<number, string> = {};
@@ -200,8 +204,8 @@ export async function openStack(chain: Chain, overrides: Partial<IssuerServiceOp
   };
 }
 
-/** The HTTP API over a stack's service on 127.0.0.1 (a free port); trusts the stack's chain by default. */
-export async function serveApi(stack: Stack, options: Partial<AppOptions> = {}): Promise<{ base: string; server: Server; close(): Promise<void> }> {
+/** The HTTP API over a stack's (or any) service on 127.0.0.1 (a free port); trusts the stack's chain by default. */
+export async function serveApi(stack: Pick<Stack, "service" | "chain">, options: Partial<AppOptions> = {}): Promise<{ base: string; server: Server; close(): Promise<void> }> {
   const app = createApp({
     service: stack.service,
     verify: { trust: createTrustList([stack.chain.addressBook()]), rpc: { 31337: stack.chain.url } },
@@ -211,6 +215,13 @@ export async function serveApi(stack: Stack, options: Partial<AppOptions> = {}):
   const server = await listenApi(app, { host: "127.0.0.1", port: 0 });
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   return { base, server, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** Closes a stack (if it was opened) and removes its temp dir: what every file's `after` does with its stack. */
+export async function closeStack(stack: Stack | undefined): Promise<void> {
+  if (!stack) return;
+  await stack.close();
+  removeDir(stack.dir);
 }
 
 /** Removes a stack's temp dir. */

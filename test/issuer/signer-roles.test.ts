@@ -12,9 +12,6 @@ describe("src/issuer/service.ts signer keys (v2 roles)", function () {
   before(async function () {
     chain = await sharedChain();
   });
-  after(async function () {
-    await chain?.stop();
-  });
 
   it("error: CONFIG_INVALID when the issuer's admin key is configured as a signer (keep the admin cold)", async function () {
     const admin = chain.issuers[0]!.admin;

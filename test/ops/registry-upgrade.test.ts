@@ -58,7 +58,6 @@ describe("registry upgrade (real chain)", function () {
   after(async function () {
     await stack?.close();
     if (dir) removeDir(dir);
-    await chain?.stop();
   });
 
   const anchored = (ids: readonly string[]) => async () =>

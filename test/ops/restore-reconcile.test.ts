@@ -45,7 +45,6 @@ describe("credanchor restore: reconciliation with the chain (real chain, real CL
   after(async function () {
     await stack?.close();
     if (dir) removeDir(dir);
-    await chain?.stop();
   });
 
   const cli = async (...args: string[]) => {

@@ -30,7 +30,6 @@ describe("PostgreSQL replicas: status indices drawn by two replicas at once", fu
       await running.close();
       await store.close();
     }
-    await chain?.stop();
   });
 
   async function replica(url: string) {

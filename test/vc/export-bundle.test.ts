@@ -18,7 +18,7 @@ import { createTrustList } from "../../src/verifier/trust.ts";
 import { call } from "../api/http.ts";
 import { expectCode, sampleBadge } from "../core/helpers.ts";
 import { cli } from "../helpers/cli.ts";
-import { openStack, removeDir, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, removeDir, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 const ISSUER_1: Principal = { kind: "issuer", issuerId: 1, keyId: "test" };
 
@@ -58,9 +58,7 @@ describe("a v1 bundle exported in the VC form (library, CLI, HTTP)", function ()
 
   after(async function () {
     await api?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
     if (dir) removeDir(dir);
   });
 
