@@ -98,6 +98,46 @@ export function canonicalize(value: unknown, limits: JsonLimits = JSON_LIMITS): 
   return write(value, "", 0);
 }
 
+/**
+ * Throws exactly what {@link canonicalize} would throw for `value`, without building its text:
+ * a check that allocates nothing for valid JSON (the common case) and asks canonicalize for the
+ * error (and its pointer) only when there is one.
+ *
+ * @throws JsonError as {@link canonicalize}.
+ *
+ * @example
+ * assertCanonicalizable({ a: [1, "x"] }); // returns
+ * assertCanonicalizable({ a: NaN }); // throws JSON_UNSUPPORTED_VALUE at /a
+ */
+export function assertCanonicalizable(value: unknown, limits: JsonLimits = JSON_LIMITS): void {
+  let fields = 0;
+  const ok = (v: unknown, depth: number): boolean => {
+    if (++fields > limits.maxFields) return false;
+    switch (typeof v) {
+      case "string":
+        return !hasLoneSurrogate(v);
+      case "number":
+        return Number.isFinite(v);
+      case "boolean":
+        return true;
+      case "object": {
+        if (v === null) return true;
+        if (depth >= limits.maxDepth) return false;
+        if (Array.isArray(v)) {
+          for (let i = 0; i < v.length; i++) if (!(i in v) || !ok(v[i], depth + 1)) return false;
+          return true;
+        }
+        if (!isPlainObject(v)) return false;
+        for (const key of Object.keys(v)) if (hasLoneSurrogate(key) || !ok(v[key], depth + 1)) return false;
+        return true;
+      }
+      default:
+        return false;
+    }
+  };
+  if (!ok(value, 0)) canonicalize(value, limits);
+}
+
 function unsupported(path: string, message: string): never {
   throw new JsonError(message, { code: "JSON_UNSUPPORTED_VALUE", details: [{ path, message }] });
 }

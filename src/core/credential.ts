@@ -1,5 +1,5 @@
 // Validation of credentials: W3C VC 2.0, Open Badges 3.0 (OpenBadgeCredential), or any JSON object.
-import { canonicalize } from "./canonical.ts";
+import { assertCanonicalizable } from "./canonical.ts";
 import { ValidationError, type ErrorDetail } from "./errors.ts";
 import { isPlainObject, type JsonObject, type JsonValue } from "./json.ts";
 import { readValidity, type ValidityWindow } from "./validity.ts";
@@ -32,7 +32,7 @@ const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
  * // [{ path: "@context", message: "required" }, { path: "issuer", message: "required" }, …]
  */
 export function credentialIssues(value: unknown): { kind: CredentialKind; issues: ErrorDetail[] } {
-  canonicalize(value); // throws JsonError for anything JSON cannot carry
+  assertCanonicalizable(value); // throws JsonError for anything JSON cannot carry
   if (!isPlainObject(value)) return { kind: "generic", issues: [{ path: "", message: "a credential must be a JSON object" }] };
   const issues: ErrorDetail[] = [];
   const add = (path: string, message: string) => issues.push({ path, message });

@@ -16,16 +16,19 @@ export type ParsedDateTime = { ok: true; seconds: number } | { ok: false; messag
  * parseDateTimeStamp("2024-01-01"); // { ok: false, message: "…" }
  */
 export function parseDateTimeStamp(value: string): Readonly<ParsedDateTime> {
-  // A batch's credentials mostly share their dates: remember the last answer.
-  if (value === lastValue) return lastResult;
-  const result = parseUncached(value);
-  lastValue = value;
-  lastResult = Object.freeze(result);
-  return lastResult;
+  // A batch's credentials mostly share a few dates (validFrom, validUntil, …): remember them.
+  let result = recent.get(value);
+  if (result === undefined) {
+    if (recent.size >= RECENT_MAX) recent.clear();
+    result = Object.freeze(parseUncached(value));
+    recent.set(value, result);
+  }
+  return result;
 }
 
-let lastValue: string | undefined;
-let lastResult: Readonly<ParsedDateTime> = { ok: false, message: "" };
+/** Distinct strings remembered; the memory is dropped whole when full (cheap, and a batch refills it). */
+const RECENT_MAX = 256;
+const recent = new Map<string, Readonly<ParsedDateTime>>();
 
 function parseUncached(value: string): ParsedDateTime {
   const m = DATE_TIME_STAMP.exec(value);

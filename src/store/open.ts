@@ -5,13 +5,14 @@ import { openSqliteStore } from "./sqlite/store.ts";
 import type { Store } from "./types.ts";
 
 /**
- * Opens the configured store, its schema brought up to date.
+ * Opens the configured store, its schema brought up to date. `background: true` for the
+ * long-running service (see openSqliteStore).
  *
  * @throws ServiceError `STORAGE_UNAVAILABLE` when the database cannot be opened or reached.
  *
  * @example
  * const store = await openStore({ databaseUrl: process.env.DATABASE_URL, sqlitePath: "data/credanchor.db" });
  */
-export async function openStore(options: { databaseUrl?: string | undefined; sqlitePath: string }): Promise<Store> {
-  return options.databaseUrl ? openPostgresStore(options.databaseUrl) : openSqliteStore(options.sqlitePath);
+export async function openStore(options: { databaseUrl?: string | undefined; sqlitePath: string; background?: boolean }): Promise<Store> {
+  return options.databaseUrl ? openPostgresStore(options.databaseUrl) : openSqliteStore(options.sqlitePath, { background: options.background ?? false });
 }

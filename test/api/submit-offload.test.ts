@@ -4,8 +4,10 @@
 import { expect } from "chai";
 import type { JsonObject } from "../../src/core/json.ts";
 import { OFFLOAD_FROM_BYTES } from "../../src/issuer/use-cases/submit.ts";
+import { createTrustList } from "../../src/verifier/trust.ts";
+import { verifyBundles } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { closeStack, openStack, serveApi, sharedChain, ISSUER_IDENTITIES, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, serveApi, sharedChain, ISSUER_IDENTITIES, type Chain, type Stack } from "../helpers/stack.ts";
 import { call, expectError } from "./http.ts";
 
 const N = 60;
@@ -48,6 +50,16 @@ describe("POST /v1/credentials: large bodies parsed off the main thread keep eve
     expect(view.credential).to.deep.equal(credentials[3]);
     const filled = (await call(api.base, "GET", `/v1/credentials/${r.body.credentials[7].id}`, { token })).body;
     expect(filled.credential.issuer).to.deep.equal({ id: ISSUER_IDENTITIES[1], type: ["Profile"] });
+    // Salts, digests and leaves came back from the worker packed in one buffer: every credential
+    // of the request anchors under its own status index and verifies against the chain.
+    const ids = (r.body.credentials as { id: string; statusIndex: number }[]).map((c) => c.id);
+    const bundleOf = async (id: string) => (await call(api.base, "GET", `/v1/credentials/${id}/bundle`, { token })).body;
+    await runUntil(stack, async () => (await call(api.base, "GET", `/v1/credentials/${ids.at(-1)}`, { token })).body.state !== "queued");
+    await runUntil(stack, async () => ["anchored", "confirmed"].includes((await call(api.base, "GET", `/v1/credentials/${ids.at(-1)}`, { token })).body.state));
+    const bundles = await Promise.all(ids.map(bundleOf));
+    expect(bundles.map((b) => b.statusIndex)).to.deep.equal(r.body.credentials.map((c: { statusIndex: number }) => c.statusIndex));
+    const reports = await verifyBundles(bundles, { trust: createTrustList([chain.addressBook()]), rpc: { 31337: chain.url } });
+    expect(reports.map((report) => report.verdict)).to.deep.equal(ids.map(() => "valid"));
   });
 
   it("error: strict JSON: a duplicate member deep inside is 400 JSON_DUPLICATE_KEY; bad syntax 400 JSON_SYNTAX; not UTF-8 400 REQUEST_INVALID; nothing stored", async function () {

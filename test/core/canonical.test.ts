@@ -1,7 +1,7 @@
 // Pins RFC 8785 canonicalisation (the RFC's own examples) and the strict JSON parser's refusals and limits.
 import { expect } from "chai";
 import fc from "fast-check";
-import { canonicalize, canonicalNumber } from "../../src/core/canonical.ts";
+import { assertCanonicalizable, canonicalize, canonicalNumber } from "../../src/core/canonical.ts";
 import { JsonError } from "../../src/core/errors.ts";
 import { JSON_LIMITS, parseJson, utf8Length } from "../../src/core/json.ts";
 
@@ -128,6 +128,45 @@ describe("core/canonical (RFC 8785)", () => {
       fc.property(fc.jsonValue({ maxDepth: 5 }), (v) => {
         const text = JSON.stringify(v, null, 1);
         expect(canonicalize(parseJson(text))).to.equal(canonicalize(JSON.parse(text)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("core/canonical assertCanonicalizable (the check without the text)", () => {
+  /** What canonicalize throws for `v` (code and pointer), or undefined; assertCanonicalizable must match it. */
+  const outcome = (fn: () => unknown) => {
+    try {
+      fn();
+      return undefined;
+    } catch (error) {
+      expect(error).to.be.instanceOf(JsonError);
+      return { code: (error as JsonError).code, path: (error as JsonError).details[0]?.path, message: (error as JsonError).message };
+    }
+  };
+  const cycle: Record<string, unknown> = {};
+  cycle.self = cycle;
+  const nested = (depth: number): unknown => (depth === 0 ? 1 : [nested(depth - 1)]);
+  const bad: unknown[] = [
+    { a: [1, -Infinity] }, { a: "x\uD800" }, { ["k\uDC00"]: 1 }, [1, , 3], cycle, nested(33), { z: NaN, a: NaN },
+    ...[undefined, () => 1, Symbol("s"), 1n, new Date(0), new Map(), new Uint8Array(1)].map((x) => ({ x: [x] })),
+  ];
+
+  it("error: throws what canonicalize throws (code, pointer, message) for every refused value", () => {
+    for (const v of bad) {
+      const expected = outcome(() => canonicalize(v));
+      expect(expected, String(v)).to.not.equal(undefined);
+      expect(outcome(() => assertCanonicalizable(v))).to.deep.equal(expected);
+    }
+    const few = { maxBytes: 1e6, maxDepth: 32, maxFields: 3 };
+    expect(outcome(() => assertCanonicalizable({ a: 1, b: 2, c: 3 }, few))).to.deep.equal(outcome(() => canonicalize({ a: 1, b: 2, c: 3 }, few)));
+  });
+
+  it("behavior: accepts what canonicalize accepts (property)", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), (v) => {
+        expect(outcome(() => assertCanonicalizable(v))).to.equal(outcome(() => canonicalize(v)));
       }),
       { numRuns: 300 },
     );

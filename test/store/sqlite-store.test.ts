@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import Database from "better-sqlite3";
 import { createHmac } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MIGRATIONS } from "../../src/store/sqlite/migrations.ts";
@@ -13,7 +13,8 @@ import { describeStore } from "../helpers/store-suite.ts";
 
 describeStore("SQLite", async () => {
   const dir = mkdtempSync(join(tmpdir(), "credanchor-store-"));
-  const store = openSqliteStore(join(dir, "credanchor.db"));
+  // As the service runs it: the write-ahead log checkpointed on a thread of its own.
+  const store = openSqliteStore(join(dir, "credanchor.db"), { background: true });
   return { store, cleanup: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })) };
 });
 
@@ -82,6 +83,52 @@ describe("src/store/sqlite: one queue for the connection", function () {
     const error = await store.transaction(() => store.meta.get("x")).then(() => undefined, (e: Error) => e);
     expect(error?.message).to.match(/inside its own transaction/);
     expect(await store.meta.get("x"), "the store still answers afterwards").to.equal(undefined);
+  });
+});
+
+describe("src/store/sqlite: a service's connection runs on a thread of its own", function () {
+  it("behavior: a background store works through its connection thread, whose log is checkpointed on a third thread (not in its COMMITs); a short-lived store keeps the connection here with SQLite's defaults", async function () {
+    const dir = mkdtempSync(join(tmpdir(), "credanchor-store-"));
+    const path = join(dir, "credanchor.db");
+    const store = openSqliteStore(path, { background: true });
+    try {
+      expect(() => store.db, "no connection on this thread").to.throw(/its own thread/);
+      // The connection checkpoints into the file itself only at 16,384 pages (64 MiB) of log: far more than written here.
+      expect(await store.pragma("wal_autocheckpoint")).to.deep.equal([{ wal_autocheckpoint: 16_384 }]);
+      await store.issuers.upsert({ id: 1, signer: "0x01", listSize: 1 << 20, at: 1 });
+      const before = statSync(path).size;
+      // About 6 MB of log in 20 commits (SQLite's default would have checkpointed in the COMMIT after 4 MB).
+      for (let t = 0; t < 20; t++) {
+        await store.transaction(async (tx) => {
+          await tx.credentials.insertMany(
+            Array.from({ length: 100 }, (_, k) => {
+              const n = t * 100 + k;
+              return { id: `c${n}`, issuerId: 1, statusIndex: n, content: "x".repeat(2_000), salts: Buffer.alloc(640, n), digest: Buffer.alloc(32, n), leaf: Buffer.alloc(32, n + 1), validFrom: 0, validUntil: 0, createdAt: n };
+            }),
+          );
+        });
+      }
+      const row = await store.credentials.get("c1999");
+      expect(Buffer.isBuffer(row?.digest), "byte columns come back as Buffers").to.equal(true);
+      expect(row?.digest.equals(Buffer.alloc(32, 1999 & 255))).to.equal(true);
+      // The checkpointer copies the pages into the file (it looks every 250 ms; waited for, not timed).
+      const deadline = Date.now() + 30_000;
+      while (statSync(path).size - before < 4_000_000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(statSync(path).size - before, "pages copied into the database file").to.be.greaterThan(4_000_000);
+      const failed = await store.transaction(async (tx) => tx.meta.set("x", "y").then(() => tx.credentials.insertMany([{ id: "c0", issuerId: 1, statusIndex: 5_000, content: "", salts: Buffer.alloc(0), digest: Buffer.alloc(32), leaf: Buffer.alloc(32), validFrom: 0, validUntil: 0, createdAt: 0 }]))).then(() => undefined, (e: { code?: string }) => e);
+      expect(failed?.code, "a SQLite error keeps its code across the thread").to.equal("SQLITE_CONSTRAINT_UNIQUE");
+      expect(await store.meta.get("x"), "and its transaction was rolled back").to.equal(undefined);
+    } finally {
+      await store.close();
+    }
+    const plain = openSqliteStore(path);
+    try {
+      expect(plain.db.pragma("wal_autocheckpoint", { simple: true })).to.equal(1_000);
+      expect(await plain.credentials.get("c1999")).to.have.property("status_index", 1999);
+    } finally {
+      await plain.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

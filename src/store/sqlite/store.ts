@@ -1,16 +1,15 @@
 // The SQLite store: one better-sqlite3 connection whose every statement and transaction goes
 // through one queue, so an async transaction (BEGIN IMMEDIATE … COMMIT around awaits) never
 // interleaves with anything else the process runs on the connection. Transactions waiting
-// together commit together (one fsync), each in its own savepoint.
+// together commit together (one fsync), each in its own savepoint. A long-running service keeps
+// the connection on a thread of its own (./thread.ts); short-lived commands and tests use it here.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { dirname, resolve } from "node:path";
 import type { Repositories, Store } from "../types.ts";
-import { sqliteApiKeys, sqliteAudit, sqliteCounts, sqliteIdempotency, sqliteIssuers, sqliteMeta } from "./admin.ts";
-import { sqliteCredentialIds, sqliteCredentials, sqliteSignedCredentials } from "./credentials.ts";
-import { sqliteShareLinks } from "./share-links.ts";
+import { sqliteSignedCredentials } from "./credentials.ts";
 import { openDatabase, storageError, type Db } from "./database.ts";
-import { sqliteRegistries } from "./registries.ts";
-import { sqliteBatches, sqliteOutbox, sqliteStatusChanges, sqliteWebhooks } from "./pipeline.ts";
+import { repositoriesOf } from "./repositories.ts";
+import { startConnectionThread, type ThreadedConnection } from "./thread.ts";
 
 /** The store whose transaction the current async call chain runs in (calling the store itself there would wait forever). */
 const insideTransaction = new AsyncLocalStorage<SqliteStore>();
@@ -26,37 +25,38 @@ class Queue {
   }
 }
 
-function repositoriesOf(db: Db): Repositories {
-  return {
-    meta: sqliteMeta(db),
-    issuers: sqliteIssuers(db),
-    credentials: sqliteCredentials(db),
-    credentialIds: sqliteCredentialIds(db),
-    signedCredentials: sqliteSignedCredentials(db),
-    batches: sqliteBatches(db),
-    statusChanges: sqliteStatusChanges(db),
-    outbox: sqliteOutbox(db),
-    webhooks: sqliteWebhooks(db),
-    apiKeys: sqliteApiKeys(db),
-    idempotency: sqliteIdempotency(db),
-    audit: sqliteAudit(db),
-    stats: sqliteCounts(db),
-    shareLinks: sqliteShareLinks(db),
-    registries: sqliteRegistries(db),
-  };
+/** The repositories of a connection on another thread: each method a message to it. */
+function threadedRepositories(connection: ThreadedConnection): Repositories {
+  const repository = (name: keyof Repositories) =>
+    new Proxy(
+      {},
+      { get: (_, method) => (typeof method !== "string" || method === "then" ? undefined : (...args: unknown[]) => connection.call(name, method, args)) },
+    );
+  const names: (keyof Repositories)[] = ["meta", "issuers", "credentials", "credentialIds", "signedCredentials", "batches", "statusChanges", "outbox", "webhooks", "apiKeys", "idempotency", "audit", "stats", "shareLinks", "registries"];
+  return Object.fromEntries(names.map((name) => [name, repository(name)])) as unknown as Repositories;
 }
 
 /** Each method of `repository`, run through `run`. */
 function routed<R extends object>(repository: R, run: <T>(task: () => Promise<T>) => Promise<T>): R {
-  const entries = Object.entries(repository as Record<string, (...args: unknown[]) => Promise<unknown>>);
-  return Object.fromEntries(entries.map(([name, method]) => [name, (...args: unknown[]) => run(() => method(...args))])) as R;
+  const method = (name: string | symbol) => {
+    const m = (repository as Record<string | symbol, unknown>)[name];
+    return typeof m === "function" ? (...args: unknown[]) => run(() => m(...args) as Promise<unknown>) : m;
+  };
+  // The repositories of a connection thread are proxies (any method name is a message).
+  if (Object.keys(repository).length === 0) return new Proxy({}, { get: (_, name) => method(name) }) as R;
+  return Object.fromEntries(Object.keys(repository).map((name) => [name, method(name)])) as R;
 }
 
-/** The SQLite implementation of {@link Store}; `db` is the connection (backups and tests read it). */
+/** The connection the store's queue drives: here (synchronous calls) or on its own thread (messages). */
+type Connection =
+  | { thread: false; db: Db }
+  | { thread: true; path: string; connection: ThreadedConnection };
+
+/** The SQLite implementation of {@link Store}; `db` is the connection when it is on this thread (backups and tests read it). */
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
   readonly directory: string | undefined;
-  readonly db: Db;
+  readonly #connection: Connection;
   readonly #queue = new Queue();
   /** Transactions called but not started: the next group commit runs them together. */
   readonly #waiting: { fn: (tx: Repositories) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
@@ -77,10 +77,17 @@ export class SqliteStore implements Store {
   readonly shareLinks: Repositories["shareLinks"];
   readonly registries: Repositories["registries"];
 
-  constructor(db: Db) {
-    this.db = db;
-    this.directory = db.memory ? undefined : dirname(resolve(db.name));
-    this.#tx = repositoriesOf(db);
+  /** A connection on this thread (`db`), or the connection thread of the file at `path`. */
+  constructor(connection: Db | { path: string; connection: ThreadedConnection }) {
+    if ("connection" in connection) {
+      this.#connection = { thread: true, ...connection };
+      this.directory = dirname(resolve(connection.path));
+      this.#tx = threadedRepositories(connection.connection);
+    } else {
+      this.#connection = { thread: false, db: connection };
+      this.directory = connection.memory ? undefined : dirname(resolve(connection.name));
+      this.#tx = repositoriesOf(connection);
+    }
     const run = <T>(task: () => Promise<T>) => this.#run(task);
     const t = this.#tx;
     this.meta = routed(t.meta, run);
@@ -98,6 +105,49 @@ export class SqliteStore implements Store {
     this.stats = routed(t.stats, run);
     this.shareLinks = routed(t.shareLinks, run);
     this.registries = routed(t.registries, run);
+    if (this.#connection.thread) {
+      const signed = this.signedCredentials;
+      const seal = (mac: (issuerId: number, vcId: string) => Buffer) => this.#sealHere(mac);
+      this.signedCredentials = new Proxy(signed, { get: (target, name) => (name === "sealLegacyVcIds" ? seal : (target as unknown as Record<string | symbol, unknown>)[name]) });
+    }
+  }
+
+  /** The connection, when it is on this thread. */
+  get db(): Db {
+    if (this.#connection.thread) throw new Error("this store's connection runs on its own thread: use the store's methods");
+    return this.#connection.db;
+  }
+
+  /** Runs a PRAGMA on the store's connection (wherever it runs), in turn with everything else. */
+  pragma(sql: string): Promise<unknown> {
+    const c = this.#connection;
+    return this.#run(async () => (c.thread ? c.connection.pragma(sql) : c.db.pragma(sql)));
+  }
+
+  async #exec(sql: string): Promise<void> {
+    const c = this.#connection;
+    if (c.thread) await c.connection.exec(sql);
+    else c.db.exec(sql);
+  }
+
+  async #inTransaction(): Promise<boolean> {
+    const c = this.#connection;
+    return c.thread ? c.connection.inTransaction() : c.db.inTransaction;
+  }
+
+  /**
+   * Sealing the VC ids of a database from before migration 6 takes a function (the MAC), which no
+   * message carries: it runs once, at start, on a connection of this thread's own, in its turn.
+   */
+  #sealHere(mac: (issuerId: number, vcId: string) => Buffer): Promise<number> {
+    return this.#run(async () => {
+      const db = openDatabase((this.#connection as { path: string }).path);
+      try {
+        return await sqliteSignedCredentials(db).sealLegacyVcIds(mac);
+      } finally {
+        db.close();
+      }
+    });
   }
 
   /** One step outside any transaction: queued behind every transaction and step before it. */
@@ -129,24 +179,24 @@ export class SqliteStore implements Store {
     try {
       // IMMEDIATE: take the write lock now, so no other connection (another process on the same
       // file) can make this transaction fail later with SQLITE_BUSY on its first write.
-      this.db.exec("BEGIN IMMEDIATE");
+      await this.#exec("BEGIN IMMEDIATE");
       for (const member of group) {
-        this.db.exec("SAVEPOINT member");
+        await this.#exec("SAVEPOINT member");
         try {
           const value = await insideTransaction.run(this, () => member.fn(this.#tx));
-          this.db.exec("RELEASE member");
+          await this.#exec("RELEASE member");
           outcomes.push({ ok: true, value });
         } catch (error) {
           // SQLite may have rolled back the whole transaction already (a full disk does): then nothing of the group stays.
-          if (!this.db.inTransaction) throw error;
-          this.db.exec("ROLLBACK TO member");
-          this.db.exec("RELEASE member");
+          if (!(await this.#inTransaction())) throw error;
+          await this.#exec("ROLLBACK TO member");
+          await this.#exec("RELEASE member");
           outcomes.push({ ok: false, error });
         }
       }
-      this.db.exec("COMMIT");
+      await this.#exec("COMMIT");
     } catch (error) {
-      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      if (await this.#inTransaction().catch(() => false)) await this.#exec("ROLLBACK").catch(() => {});
       for (const member of group) member.reject(storageError(error));
       return;
     }
@@ -159,9 +209,10 @@ export class SqliteStore implements Store {
 
   afterErasure(): Promise<boolean> {
     // secure_delete zeroed the erased cells in the main file; the WAL still holds page images with them.
+    const c = this.#connection;
     return this.#run(async () => {
       try {
-        const [result] = this.db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
+        const [result] = (c.thread ? await c.connection.pragma("wal_checkpoint(TRUNCATE)") : c.db.pragma("wal_checkpoint(TRUNCATE)")) as { busy: number }[];
         return result?.busy === 0;
       } catch {
         return false;
@@ -170,15 +221,19 @@ export class SqliteStore implements Store {
   }
 
   close(): Promise<void> {
+    const c = this.#connection;
     return this.#queue.run(async () => {
-      if (this.db.open) this.db.close();
+      if (c.thread) await c.connection.close();
+      else if (c.db.open) c.db.close();
     });
   }
 }
 
 /**
  * Opens (creating if needed) the SQLite store at `path` (`:memory:` for throwaway use), its
- * schema brought up to date.
+ * schema brought up to date. `background: true` for a long-running service: the connection then
+ * runs on a thread of its own (statements and COMMITs' fsyncs off the event loop) and its
+ * write-ahead log is checkpointed on another (./thread.ts, ./checkpointer.ts).
  *
  * @throws ServiceError `STORAGE_UNAVAILABLE` when the file cannot be opened or written.
  *
@@ -186,6 +241,10 @@ export class SqliteStore implements Store {
  * const store = openSqliteStore("data/credanchor.db");
  * console.log(await store.meta.get("chainId"));
  */
-export function openSqliteStore(path: string): SqliteStore {
-  return new SqliteStore(openDatabase(path));
+export function openSqliteStore(path: string, { background = false }: { background?: boolean } = {}): SqliteStore {
+  const db = openDatabase(path);
+  if (!background || db.memory) return new SqliteStore(db);
+  // Opened (and migrated) here first, so a file that cannot be opened fails now, as ever.
+  db.close();
+  return new SqliteStore({ path, connection: startConnectionThread(path) });
 }
