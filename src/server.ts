@@ -31,7 +31,6 @@ import { startAnchoringLeader, type LeaderElection } from "./store/postgres/lead
 import { openSqliteStore } from "./store/sqlite/store.ts";
 import type { Store } from "./store/types.ts";
 import { loadTrustList } from "./verifier/trust-files.ts";
-import { createVerifier } from "./verifier/verifier.ts";
 
 export type RunningServer = RunningIssuerService & {
   config: Config;
@@ -308,8 +307,8 @@ export async function startServer(config: Config, { logger: given, notify = () =
       service: running.service,
       metrics,
       verify,
-      // Verification keeps the anchoring transactions the service itself treats as final.
-      verifier: createVerifier({ ...verify, confirmations, maxQueued: config.verifyMaxQueued }),
+      // Verification runs on threads of its own and keeps the anchoring transactions the service itself treats as final.
+      verifyThreads: { confirmations, maxQueued: config.verifyMaxQueued },
       logger,
       routers: [webRoutes({ deploymentsDir, rpcUrls: pageRpcUrls(chainId, rpcUrl, config.publicRpcUrl) })],
       limits: { verifyRate: { perMinute: config.verifyRatePerMinute, burst: config.verifyRateBurst }, verifyMaxBundles: config.verifyMaxBundles },

@@ -5,17 +5,20 @@ import { randomUUID } from "node:crypto";
 import pino, { type Logger } from "pino";
 import { z } from "zod";
 import { CredanchorError, ServiceError, type ErrorDetail } from "../core/errors.ts";
-import { JSON_LIMITS, parseJson, type JsonLimits } from "../core/json.ts";
 import type { StatusListProvider } from "../issuer/status-lists.ts";
 import type { IssuerService, Principal } from "../issuer/types.ts";
 import { HOLDER_KEY } from "../issuer/use-cases/share-links.ts";
 import type { VerifyOptions } from "../verifier/verify-bundle.ts";
 import { createVerifier, type Verifier } from "../verifier/verifier.ts";
+import { inThreadEndpoint, type VerifyEndpoint, type VerifyRequestLimits } from "./verify-endpoint.ts";
+import { createVerifyFastPath } from "./verify-fast-path.ts";
+import { VerifyThreads } from "./verify-threads.ts";
 import { errorBody, sendError } from "./errors.ts";
+import { bodyJsonLimits, parseJsonBody, zodDetails } from "./json-body.ts";
 import { Metrics } from "./metrics.ts";
 import { clientOf, createRateLimiter } from "./rate-limit.ts";
 import { openApiDocument } from "./openapi.ts";
-import { createStatusListFastPath, setFastPath } from "./status-list-fast-path.ts";
+import { createStatusListFastPath, setFastPath, type FastPath } from "./status-list-fast-path.ts";
 import { ROUTES, type RawBody, type Route, type RouteContext } from "./routes.ts";
 import type { DidWebSource } from "./did-web.ts";
 import type { VcApiContext } from "./vc-api.ts";
@@ -60,10 +63,17 @@ export type AppOptions = {
   /** Serves did:web documents (/.well-known/did.json, /issuers/{id}/did.json) built from the chain. */
   didWeb?: DidWebSource;
   /**
-   * Runs POST /v1/verify (worker threads, coalesced chain reads, bounded queue); default: one over
-   * `verify` that keeps anchoring transactions 3 blocks deep.
+   * Runs POST /v1/verify on this thread (hashing on a worker pool, coalesced chain reads, bounded
+   * queue); default: one over `verify` that keeps anchoring transactions 3 blocks deep. Ignored
+   * when `verifyThreads` is given and `verify.rpc` is a table of URLs.
    */
   verifier?: Verifier;
+  /**
+   * Runs POST /v1/verify whole on threads of its own (parse, hashing, chain reads, answer), over
+   * `verify`'s trusted deployments and RPC URLs: what a service does, so issuing on the main
+   * thread does not starve verification (src/api/verify-threads.ts).
+   */
+  verifyThreads?: { confirmations: number; maxQueued?: number; threads?: number };
 };
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -91,14 +101,6 @@ const serializeError = (error: unknown) => scrubDeep(error instanceof Error ? pi
 
 /** `"POST /v1/credentials"`: how limits and logs name a route. */
 export const routeKey = (route: Pick<Route, "method" | "path">) => `${route.method.toUpperCase()} ${route.path}`;
-
-/** Zod issues → the API's details (`credentials[3]`, `action`). */
-function zodDetails(error: z.ZodError, prefix = ""): ErrorDetail[] {
-  return error.issues.map((issue) => ({
-    path: prefix + issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join(""),
-    message: issue.code === "unrecognized_keys" ? `unknown field${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}` : issue.message,
-  }));
-}
 
 /** Reads the raw body up to `limit` bytes; a bigger body is refused without reading it all. */
 function readBody(req: Request, limit: number): Promise<Buffer> {
@@ -178,20 +180,9 @@ async function parseInput(route: Route, req: Request, limit: number): Promise<{ 
   }
   const bytes = await readBody(req, limit);
   if (bytes.length === 0) throw new ServiceError("the body is empty: send a JSON object", { code: "REQUEST_INVALID" });
-  // Credentials nest two levels below the envelope; their own limits are checked one by one.
-  const limits: JsonLimits = { maxBytes: limit, maxDepth: JSON_LIMITS.maxDepth + 3, maxFields: Math.max(JSON_LIMITS.maxFields, limit / 8) };
+  const limits = bodyJsonLimits(limit);
   const schema = route.body;
-  const parse = () => {
-    let text: string;
-    try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    } catch {
-      throw new ServiceError("the body is not valid UTF-8", { code: "REQUEST_INVALID" });
-    }
-    const parsed = schema.safeParse(parseJson(text, limits));
-    if (!parsed.success) throw new ServiceError("the request body is malformed", { code: "REQUEST_INVALID", details: zodDetails(parsed.error) });
-    return parsed.data;
-  };
+  const parse = () => parseJsonBody(bytes, schema, limits);
   if (route.rawBody) return { body: undefined, params, raw: { bytes, limits, parse } };
   return { body: parse(), params };
 }
@@ -211,11 +202,12 @@ export function createApp(options: AppOptions): express.Express {
   app.set("query parser", "simple");
   const metrics = options.metrics ?? new Metrics();
   const log = options.logger.child({ module: "http" }, { redact: { paths: REDACT, censor: "[redacted]" }, serializers: { err: serializeError } });
+  const bodyLimitOf = (route: Route) => limits.bodyBytes[routeKey(route)] ?? route.bodyLimit ?? limits.defaultBodyBytes;
+  const verifyBodyLimit = bodyLimitOf(ROUTES.find((r) => r.method === "post" && r.path === "/v1/verify")!);
   const ctx: RouteContext = {
     service: options.service,
     verify: options.verify,
-    verifier: options.verifier ?? createVerifier({ ...options.verify, confirmations: 3 }),
-    verifyMaxBundles: limits.verifyMaxBundles,
+    verifyEndpoint: verifyEndpointOf(options, { maxBundles: limits.verifyMaxBundles, json: bodyJsonLimits(verifyBodyLimit) }),
     metrics,
     startedAt: Date.now(),
     ...(options.publicUrl ? { publicUrl: options.publicUrl.replace(/\/+$/, "") } : {}),
@@ -224,8 +216,11 @@ export function createApp(options: AppOptions): express.Express {
     ...(options.didWeb ? { didWeb: options.didWeb } : {}),
   };
   const limiter = createRateLimiter(limits.verifyRate);
-  // Cached status lists are answered before express when served through listenApi (the route answers the rest).
-  if (options.statusLists) setFastPath(app, createStatusListFastPath(options.statusLists, metrics));
+  // Answered before express when served through listenApi (the routes answer the rest): cached
+  // status lists, and verification requests (handed to their threads as bytes).
+  const fast: FastPath[] = [createVerifyFastPath({ endpoint: ctx.verifyEndpoint, limiter, bodyLimit: verifyBodyLimit, handlerTimeoutMs: limits.handlerTimeoutMs, metrics, log })];
+  if (options.statusLists) fast.unshift(createStatusListFastPath(options.statusLists, metrics));
+  setFastPath(app, (req, res) => fast.some((f) => f(req, res)));
 
   app.use((req, res, next) => {
     const requestId = randomUUID();
@@ -297,7 +292,7 @@ export function createApp(options: AppOptions): express.Express {
   // goes on to the 405 answer below.
   const literalPaths = new Set(ROUTES.filter((r) => !r.path.includes(":")).map((r) => r.path));
   for (const route of ROUTES) {
-    const bodyLimit = limits.bodyBytes[routeKey(route)] ?? route.bodyLimit ?? limits.defaultBodyBytes;
+    const bodyLimit = bodyLimitOf(route);
     app[route.method](route.path, async (req: Request, res: Response, next: express.NextFunction) => {
       if (route.params && literalPaths.has(req.path)) return next();
       res.locals.route = route.path;
@@ -353,6 +348,15 @@ export function createApp(options: AppOptions): express.Express {
     else fail(res, error);
   });
   return app;
+}
+
+/** Where POST /v1/verify runs: its own threads when asked for and the RPC is a table of URLs, else a verifier on this thread. */
+function verifyEndpointOf(options: AppOptions, limits: VerifyRequestLimits): VerifyEndpoint {
+  const { verify, verifyThreads } = options;
+  if (verifyThreads && typeof verify.rpc !== "function") {
+    return new VerifyThreads({ deployments: verify.trust.deployments, rpc: verify.rpc, ...verifyThreads, limits }).start();
+  }
+  return inThreadEndpoint(options.verifier ?? createVerifier({ ...verify, confirmations: 3 }), limits);
 }
 
 function parseLimits(given: AppLimits | undefined): { bodyBytes: Record<string, number>; defaultBodyBytes: number; handlerTimeoutMs: number; verifyRate: { perMinute: number; burst: number }; verifyMaxBundles: number } {

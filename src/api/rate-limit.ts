@@ -1,5 +1,5 @@
 // Per-client rate limits of the public endpoints: a token bucket per client address, in memory.
-import type { Request } from "express";
+import type { IncomingMessage } from "node:http";
 
 /** `burst` requests at once, then `perMinute` more each minute; `perMinute: 0` turns the limit off. */
 export type RateLimit = { perMinute: number; burst: number };
@@ -55,7 +55,7 @@ export function createRateLimiter({ perMinute, burst }: RateLimit, now: () => nu
  * @example
  * clientOf(req); // "203.0.113.7" or "2001:db8:1:2::/64"
  */
-export function clientOf(req: Request): string {
+export function clientOf(req: Pick<IncomingMessage, "socket">): string {
   const address = req.socket.remoteAddress ?? "unknown";
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) return mapped[1]!;

@@ -13,7 +13,7 @@ import type { ShareActor } from "../issuer/use-cases/share-links.ts";
 import type { JsonLimits } from "../core/json.ts";
 import type { StatusPurpose } from "../vc/status-entries.ts";
 import { verifyBundles, type VerifyOptions } from "../verifier/verify-bundle.ts";
-import type { Verifier } from "../verifier/verifier.ts";
+import type { VerifyEndpoint } from "./verify-endpoint.ts";
 import type { Metrics } from "./metrics.ts";
 import { CONTEXT_ROUTE } from "./context-route.ts";
 import { DID_WEB_ROUTES, type DidWebSource } from "./did-web.ts";
@@ -31,10 +31,8 @@ export type Auth = "none" | "any" | "issuer" | "admin" | "holder";
 export type RouteContext = {
   service: IssuerService;
   verify: VerifyOptions;
-  /** Runs POST /v1/verify: worker threads, coalesced chain reads, a bounded queue. */
-  verifier: Verifier;
-  /** Most bundles one POST /v1/verify may carry. */
-  verifyMaxBundles: number;
+  /** Answers POST /v1/verify bodies (its threads, or a verifier on this thread): coalesced chain reads, a bounded queue, the bundle cap. */
+  verifyEndpoint: VerifyEndpoint;
   metrics: Metrics;
   startedAt: number;
   /** Serves the issuers' Bitstring Status List credentials; without it their URLs answer 404. */
@@ -113,14 +111,6 @@ async function anchoredBundle(ctx: RouteContext, principal: Principal | undefine
   if (view.erasedAt) throw new ServiceError(`credential ${view.id} was erased at ${view.erasedAt}`, { code: "GONE" });
   if (!view.bundle) throw new ServiceError(`credential ${view.id} is ${view.state}: its bundle exists once it is anchored`, { code: "CONFLICT" });
   return view.bundle;
-}
-
-/** JSON-safe copy of a verification report (bigints as numbers, no decoded bundle). */
-function reportJson(report: Awaited<ReturnType<typeof verifyBundles>>[number]) {
-  const out: Record<string, unknown> = { verdict: report.verdict, checks: report.checks };
-  if (report.anchor) out.anchor = JSON.parse(JSON.stringify(report.anchor, (_, v) => (typeof v === "bigint" ? Number(v) : v)));
-  if (report.issuer) out.issuer = report.issuer;
-  return out;
 }
 
 export const ROUTES: readonly Route[] = [
@@ -396,18 +386,15 @@ export const ROUTES: readonly Route[] = [
     rateLimited: true,
     body: S.VerifyBody,
     responses: { 200: { description: "One report per bundle, in order", schema: S.VerifyResponse }, ...errors(400, 413, 415, 429, 503) },
-    handler: async (ctx, _req, res, { body }) => {
-      const b = body as { bundle?: unknown; bundles?: unknown[]; private?: boolean };
-      const inputs = b.bundles ?? [b.bundle];
-      if (inputs.length > ctx.verifyMaxBundles) {
-        throw new ServiceError("the request is malformed", { code: "REQUEST_INVALID", details: [{ path: "bundles", message: `at most ${ctx.verifyMaxBundles} bundles per request on this server (got ${inputs.length})` }] });
-      }
+    // Parsed and verified by the endpoint (on its threads); the fast path serves the usual requests before express.
+    rawBody: true,
+    handler: async (ctx, _req, res, { raw }) => {
       // The answer's end (sent, timed out, or the client gone) stops the chain reads.
       const ended = new AbortController();
       res.once("close", () => ended.abort());
       try {
-        const reports = await ctx.verifier.verify(inputs, { privacy: b.private ? "private" : "direct", signal: ended.signal });
-        res.json({ results: reports.map(reportJson) });
+        const answer = await ctx.verifyEndpoint.answer(raw!.bytes, ended.signal);
+        res.set("Content-Type", "application/json; charset=utf-8").send(Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength));
       } catch (error) {
         // A full queue clears within about a second (DEFAULT_MAX_QUEUED bundles of hashing).
         if ((error as ServiceError).code === "OVERLOADED") res.setHeader("Retry-After", "1");

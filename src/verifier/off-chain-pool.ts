@@ -1,14 +1,17 @@
 // The CPU part of verification (field hashes, digest, Merkle proof) on worker threads, so a
 // server's main thread answers while bundles are hashed and issuing is not starved by verifying.
 import { availableParallelism } from "node:os";
-import { Worker, isMainThread, parentPort } from "node:worker_threads";
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { ServiceError } from "../core/errors.ts";
 import { checkOffChain, type OffChainResult } from "./off-chain-checks.ts";
 
 type Job = { id: number; inputs: readonly unknown[] };
 type Reply = { id: number; results: OffChainResult[] };
 
-if (!isMainThread && parentPort) {
+/** Marks this pool's workers: another worker thread that imports this module (through the verifier) is not one. */
+const ROLE = "credanchor-off-chain-pool";
+
+if (!isMainThread && parentPort && workerData === ROLE) {
   const port = parentPort;
   // checkOffChain never throws: every problem is a failed check in its result.
   port.on("message", (job: Job) => port.postMessage({ id: job.id, results: job.inputs.map(checkOffChain) } satisfies Reply));
@@ -81,7 +84,7 @@ export class OffChainPool {
   }
 
   #spawn(): Thread {
-    const worker = new Worker(new URL(import.meta.url));
+    const worker = new Worker(new URL(import.meta.url), { workerData: ROLE });
     const thread: Thread = { worker, jobs: new Map() };
     worker.on("message", (reply: Reply) => {
       const pending = thread.jobs.get(reply.id);

@@ -43,6 +43,17 @@ export function createTrustList(books: readonly unknown[]): TrustList {
       });
     }
   }
+  return trustListOf(deployments);
+}
+
+/**
+ * The trust list of deployments already checked (another list's `deployments`, e.g. handed to a
+ * worker thread, which cannot receive the lookup function).
+ *
+ * @example
+ * const copy = trustListOf(trust.deployments);
+ */
+export function trustListOf(deployments: readonly TrustedDeployment[]): TrustList {
   const byKey = new Map(deployments.map((d) => [`${d.chainId}:${d.address.toLowerCase()}`, d]));
   return {
     deployments,

@@ -1,5 +1,6 @@
 // A long-running verifier for a server: hashing on worker threads, one chain read for many
 // concurrent requests, final anchoring transactions remembered, and a bounded queue.
+import type { Transport } from "viem";
 import { ServiceError } from "../core/errors.ts";
 import { checkOnChain, skipAll, type AnchorClaim, type ChainCheckResult, type ClientForChain, type Privacy } from "./chain-checks.ts";
 import { OffChainPool } from "./off-chain-pool.ts";
@@ -16,9 +17,18 @@ export type VerifierOptions = {
   /** Most bundles admitted and not yet answered; beyond, `503 OVERLOADED` with Retry-After. */
   maxQueued?: number;
   /** Where the off-chain checks run; default: one pool shared by the process. */
-  pool?: OffChainPool;
+  pool?: Pick<OffChainPool, "check">;
+  /**
+   * The count of bundles admitted and not yet answered (default: this verifier's own). Verifiers
+   * on several threads share one over a `SharedArrayBuffer`, so `maxQueued` bounds them together.
+   */
+  queued?: QueueCount;
   /** Most claims read in one coalesced round of chain reads. */
   maxClaimsPerRead?: number;
+  /** The transport of the long-lived direct-mode clients, per RPC URL (default: viem's HTTP transport, batched). */
+  transport?: (url: string) => Transport;
+  /** Coalesced rounds of chain reads in flight at once (default 2: one is filled while the other is read). */
+  readRounds?: number;
 };
 
 /** Options of one {@link Verifier.verify} call. */
@@ -37,6 +47,36 @@ export type Verifier = {
 export const DEFAULT_MAX_QUEUED = 2_000;
 /** Rounds of coalesced chain reads in flight at once (one is filled while the other is read). */
 const READ_ROUNDS = 2;
+
+/**
+ * A count of bundles admitted and not yet answered, in cells a `SharedArrayBuffer` may share
+ * between threads: each thread adds to its own `slot`, and the total is their sum (so a thread
+ * that dies can be cleared by zeroing its slot).
+ */
+export type QueueCount = { cells: Int32Array; slot: number };
+
+/**
+ * Admits `n` more bundles unless that would pass `max` while others are queued (one request larger
+ * than `max` alone is admitted). Threads admitting at the same instant may pass `max` by one
+ * request each: a bound on memory, not an exact count.
+ *
+ * @example
+ * const queued = { cells: new Int32Array(1), slot: 0 };
+ * if (!admit(queued, 1, 2000)) throw overloaded;
+ * try { … } finally { Atomics.sub(queued.cells, queued.slot, 1); }
+ */
+export function admit({ cells, slot }: QueueCount, n: number, max: number): boolean {
+  const now = queuedNow(cells);
+  if (now > 0 && now + n > max) return false;
+  Atomics.add(cells, slot, n);
+  return true;
+}
+
+const queuedNow = (cells: Int32Array): number => {
+  let sum = 0;
+  for (let i = 0; i < cells.length; i++) sum += Atomics.load(cells, i);
+  return sum;
+};
 
 let shared: OffChainPool | undefined;
 /** The process's one verification pool, started on first use. */
@@ -57,6 +97,7 @@ type Waiting = { claims: readonly AnchorClaim[]; signal?: AbortSignal; resolve: 
 export function coalesceChainChecks(
   read: (claims: readonly AnchorClaim[]) => Promise<ChainCheckResult[]>,
   maxClaims: number,
+  maxRounds = READ_ROUNDS,
 ): (claims: readonly AnchorClaim[], signal?: AbortSignal) => Promise<ChainCheckResult[]> {
   const queue: Waiting[] = [];
   let rounds = 0;
@@ -89,7 +130,7 @@ export function coalesceChainChecks(
   return (claims, signal) =>
     new Promise((resolve, reject) => {
       queue.push({ claims, ...(signal ? { signal } : {}), resolve, reject });
-      if (rounds < READ_ROUNDS) void round();
+      if (rounds < maxRounds) void round();
     });
 }
 
@@ -104,20 +145,19 @@ export function coalesceChainChecks(
  * const [report] = await verifier.verify([bundle]);
  */
 export function createVerifier(options: VerifierOptions): Verifier {
-  const { trust, rpc, confirmations, maxQueued = DEFAULT_MAX_QUEUED, maxClaimsPerRead = 1_000 } = options;
+  const { trust, rpc, confirmations, maxQueued = DEFAULT_MAX_QUEUED, maxClaimsPerRead = 1_000, readRounds = READ_ROUNDS } = options;
   const pool = options.pool ?? sharedPool();
   const cache: ChainReadCache = createChainReadCache({ confirmations });
   // Long-lived clients: their chain id is remembered and concurrent reads share JSON-RPC batches.
-  const clientFor: ClientForChain = clientFactory(rpc, undefined);
-  const direct = coalesceChainChecks((claims) => checkOnChain(claims, trust, clientFor, { cache }), maxClaimsPerRead);
-  let queued = 0;
+  const clientFor: ClientForChain = clientFactory(rpc, undefined, options.transport);
+  const direct = coalesceChainChecks((claims) => checkOnChain(claims, trust, clientFor, { cache }), maxClaimsPerRead, readRounds);
+  const queued = options.queued ?? { cells: new Int32Array(1), slot: 0 };
 
   return {
     async verify(inputs, { privacy = "direct", signal } = {}) {
-      if (queued + inputs.length > maxQueued && queued > 0) {
-        throw new ServiceError(`the server is verifying ${queued} bundles already (at most ${maxQueued} queued): retry in a second`, { code: "OVERLOADED" });
+      if (!admit(queued, inputs.length, maxQueued)) {
+        throw new ServiceError(`the server is verifying ${queuedNow(queued.cells)} bundles already (at most ${maxQueued} queued): retry in a second`, { code: "OVERLOADED" });
       }
-      queued += inputs.length;
       try {
         const offChain = await pool.check(inputs);
         const now = Math.floor(Date.now() / 1000);
@@ -127,7 +167,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         }
         return await completeReports(offChain, (claims) => direct(claims, signal), now);
       } finally {
-        queued -= inputs.length;
+        Atomics.sub(queued.cells, queued.slot, inputs.length);
       }
     },
   };

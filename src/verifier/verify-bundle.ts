@@ -1,5 +1,5 @@
 // The independent verifier: a proof bundle + the chain + trusted deployments → a typed verdict.
-import { createPublicClient, http, type Hex, type PublicClient } from "viem";
+import { createPublicClient, http, type Hex, type PublicClient, type Transport } from "viem";
 import type { Bundle } from "../core/bundle.ts";
 import { checkOnChain, type AnchorClaim, type AnchorFacts, type ChainCheckResult, type ClientForChain, type Privacy } from "./chain-checks.ts";
 import { claimedIssuerOf, type IssuerIdentity } from "./issuer-identity.ts";
@@ -60,20 +60,22 @@ export const RPC_TRANSPORT = { batch: { batchSize: 8 }, retryCount: 1, timeout: 
 
 /**
  * A viem client per chain id from `rpc` (made once per chain, on first use); with `signal`, its
- * HTTP reads are cancelled when the signal fires.
+ * HTTP reads are cancelled when the signal fires; `transportOf` replaces the HTTP transport (a
+ * long-running server's kept-alive one).
  *
  * @example
  * const clientFor = clientFactory({ 31337: "http://127.0.0.1:8545" }, undefined);
  */
-export function clientFactory(rpc: VerifyOptions["rpc"], signal: AbortSignal | undefined): ClientForChain {
+export function clientFactory(rpc: VerifyOptions["rpc"], signal: AbortSignal | undefined, transportOf?: (url: string) => Transport): ClientForChain {
   if (typeof rpc === "function") return rpc;
   const clients = new Map<number, PublicClient>();
-  const transport = signal ? { ...RPC_TRANSPORT, fetchOptions: { signal } } : RPC_TRANSPORT;
+  const settings = signal ? { ...RPC_TRANSPORT, fetchOptions: { signal } } : RPC_TRANSPORT;
+  const transport = transportOf ?? ((url: string) => http(url, settings));
   return (chainId) => {
     const url = rpc[chainId];
     if (!url) return undefined;
     if (!clients.has(chainId)) {
-      clients.set(chainId, createPublicClient({ transport: http(url, transport) }) as PublicClient);
+      clients.set(chainId, createPublicClient({ transport: transport(url) }) as PublicClient);
     }
     return clients.get(chainId);
   };

@@ -1,7 +1,8 @@
-// POST /v1/verify as a long-running server runs it (issue 11 item 6): hashing on worker threads,
-// coalesced chain reads, final anchoring transactions kept, a bounded queue. What must not change:
-// a status change shows at once, a kept transaction never vouches for another registry, a full
-// queue is a clean 503, a crashed worker neither loses nor hangs a request.
+// POST /v1/verify as a long-running server runs it (issue 11 item 6): whole requests on threads of
+// their own (the service's way), or hashing on worker threads (a given verifier); coalesced chain
+// reads, final anchoring transactions kept, a bounded queue. What must not change: a status change
+// shows at once, a kept transaction never vouches for another registry, a full queue is a clean
+// 503, a crashed thread neither loses nor hangs a request, the answer is the same on every path.
 import { createServer, type Socket } from "node:net";
 import { expect } from "chai";
 import type { Hex } from "viem";
@@ -15,7 +16,9 @@ import { prepareCredential } from "../../src/core/prepare.ts";
 import { OffChainPool } from "../../src/verifier/off-chain-pool.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { checkOffChain } from "../../src/verifier/off-chain-checks.ts";
-import { coalesceChainChecks, createVerifier } from "../../src/verifier/verifier.ts";
+import { admit, coalesceChainChecks, createVerifier } from "../../src/verifier/verifier.ts";
+import { bodyJsonLimits } from "../../src/api/json-body.ts";
+import { VerifyThreads } from "../../src/api/verify-threads.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { startRpcRecorder, type RpcRecorder } from "../helpers/rpc-recorder.ts";
 import { closeStack, ISSUER_IDENTITIES, openStack, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
@@ -46,7 +49,7 @@ describe("POST /v1/verify on a long-running server (worker threads, coalesced re
     recorder = await startRpcRecorder(chain.url);
     // The stack's confirmation depth (0): a transaction is kept once its block is the head.
     const trust = createTrustList([chain.addressBook()]);
-    const api = await serveApi(stack, { verifier: createVerifier({ trust, rpc: { 31337: recorder.url }, confirmations: 0 }) });
+    const api = await serveApi(stack, { verify: { trust, rpc: { 31337: recorder.url } }, verifyThreads: { confirmations: 0 } });
     closers.push(async () => (api.server.closeAllConnections(), await api.close()));
     base = api.base;
     const { credentials } = await stack.service.submitCredentials(1, { credentials: [sampleBadge()] });
@@ -121,7 +124,7 @@ describe("POST /v1/verify on a long-running server (worker threads, coalesced re
     await addSignerKey({ publicClient: chain.publicClient, walletClient: chain.wallet(issuer.admin), account: issuer.admin }, other.address, issuer.key.address);
     const book = chain.addressBook();
     book.deployments.push({ ...book.deployments[0]!, address: other.address, deployBlock: other.blockNumber });
-    const api = await serveApi(stack, { verifier: createVerifier({ trust: createTrustList([book]), rpc: { 31337: chain.url }, confirmations: 0 }) });
+    const api = await serveApi(stack, { verify: { trust: createTrustList([book]), rpc: { 31337: chain.url } }, verifyThreads: { confirmations: 0 } });
     closers.push(async () => (api.server.closeAllConnections(), await api.close()));
 
     const [ours, theirs] = [await anchoredBundle(chain.registry, 1), await anchoredBundle(other.address, otherIssuerId)];
@@ -139,7 +142,7 @@ describe("POST /v1/verify on a long-running server (worker threads, coalesced re
     const silent = createServer((s) => sockets.add(s.on("error", () => {})));
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
     const rpc = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
-    const api = await serveApi(stack, { verifier: createVerifier({ trust: createTrustList([chain.addressBook()]), rpc: { 31337: rpc }, confirmations: 0, maxQueued: 1 }) });
+    const api = await serveApi(stack, { verify: { trust: createTrustList([chain.addressBook()]), rpc: { 31337: rpc } }, verifyThreads: { confirmations: 0, maxQueued: 1 } });
     closers.push(async () => (api.server.closeAllConnections(), await api.close()));
 
     const held = call(api.base, "POST", "/v1/verify", { body: { bundle } });
@@ -184,6 +187,62 @@ describe("POST /v1/verify on a long-running server (worker threads, coalesced re
     } finally {
       await pool.close();
     }
+  });
+
+  it("behavior: the same answers on every path: the threads before express, the express route, a verifier on the main thread", async function () {
+    const local = await serveApi(stack, { verifier: createVerifier({ trust: createTrustList([chain.addressBook()]), rpc: { 31337: chain.url }, confirmations: 0 }) });
+    closers.push(async () => (local.server.closeAllConnections(), await local.close()));
+    const bodies = [{ bundle }, { bundles: [bundle, { ...bundle, statusIndex: bundle.statusIndex + 1 }, { broken: true }] }, { bundle: 1, bundles: [] }, { bundles: [bundle], extra: 1 }];
+    for (const body of bodies) {
+      // `?via=express`: not the fast path's exact path, so express's route answers it.
+      const [fast, routed, onMain] = await Promise.all([call(base, "POST", "/v1/verify", { body }), call(base, "POST", "/v1/verify?via=express", { body }), call(local.base, "POST", "/v1/verify", { body })]);
+      const strip = (r: typeof fast) => (r.status === 200 ? r.body : { ...r.body, error: { ...r.body.error, requestId: undefined } });
+      expect(routed.status, routed.text).to.equal(fast.status);
+      expect(onMain.status, onMain.text).to.equal(fast.status);
+      expect(strip(routed)).to.deep.equal(strip(fast));
+      expect(strip(onMain)).to.deep.equal(strip(fast));
+      if (fast.status !== 200) expectError(fast, 400, "REQUEST_INVALID");
+      expect(fast.headers.get("content-type")).to.equal("application/json; charset=utf-8");
+      expect(fast.headers.get("cache-control")).to.equal("no-store");
+    }
+    expectError(await call(base, "POST", "/v1/verify", { raw: '{"bundle": ' }), 400, "JSON_SYNTAX");
+    expectError(await call(base, "POST", "/v1/verify", { raw: '{"bundle": 1}', headers: { "content-type": "text/plain" } }), 415, "UNSUPPORTED_MEDIA_TYPE");
+  });
+
+  it("error: a verification thread that dies loses no request (each is answered by a fresh thread); a request that kills two threads is refused with WORKER_FAILED", async function () {
+    const threads = new VerifyThreads({ deployments: createTrustList([chain.addressBook()]).deployments, rpc: { 31337: chain.url }, confirmations: 0, limits: { maxBundles: 10, json: bodyJsonLimits(1 << 20) }, threads: 1 });
+    try {
+      const body = new TextEncoder().encode(JSON.stringify({ bundle }));
+      const signal = new AbortController().signal;
+      const verdicts = async (answer: Promise<Uint8Array>) => (JSON.parse(Buffer.from(await answer).toString()) as { results: Report[] }).results.map((r) => r.checks.find((c) => c.name === "integrity")!.code);
+      const jobs = Array.from({ length: 6 }, () => verdicts(threads.answer(body, signal)));
+      await threads.crashThreads();
+      expect(await Promise.all(jobs)).to.deep.equal(Array(6).fill(["OK"]));
+      // The request goes to a fresh thread, ended while it loads; then to another, ended the same way: its second death.
+      await threads.crashThreads();
+      const doomed = threads.answer(body, signal);
+      await threads.crashThreads();
+      await threads.crashThreads();
+      const failure = await doomed.then(
+        () => undefined,
+        (e: { code?: string }) => e,
+      );
+      expect(failure?.code).to.equal("WORKER_FAILED");
+      expect(await verdicts(threads.answer(body, signal))).to.deep.equal(["OK"]);
+    } finally {
+      await threads.close();
+    }
+  });
+
+  it("behavior: the queue count shared by threads: the sum of their cells bounds admission, one request larger than the bound is admitted alone, a dead thread's cell is cleared", function () {
+    const cells = new Int32Array(new SharedArrayBuffer(8));
+    expect(admit({ cells, slot: 0 }, 5, 2)).to.equal(true); // alone: admitted though larger than the bound
+    expect(admit({ cells, slot: 1 }, 1, 2)).to.equal(false);
+    Atomics.store(cells, 0, 0); // its thread died
+    expect(admit({ cells, slot: 1 }, 1, 2)).to.equal(true);
+    expect(admit({ cells, slot: 0 }, 1, 2)).to.equal(true);
+    expect(admit({ cells, slot: 0 }, 1, 2)).to.equal(false);
+    expect([...cells]).to.deep.equal([1, 1]);
   });
 
   /** One badge of issuer `issuerId` anchored alone in `registry` by issuer 1's hot key. */
