@@ -30,7 +30,11 @@ export default defineConfig({
     tests: { mocha: "test" },
   },
   test: {
-    mocha: { timeout: 120_000 },
+    // MOCHA_TIMINGS=<file> writes per-file and per-test durations there (finding slow tests).
+    mocha: {
+      timeout: 120_000,
+      ...(process.env.MOCHA_TIMINGS === undefined ? {} : { reporter: require.resolve("./test/helpers/timing-reporter.ts") }),
+    },
   },
   networks: {
     // In-process simulated chain (contract tests, gas benchmark): Hardhat's built-in `default`.

@@ -1,10 +1,10 @@
 // `credanchor backup <file>`: an online, consistent copy of the service database (mode 0600), on the service's machine.
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { CredanchorError } from "../core/errors.ts";
 import { backupDatabase } from "../store/sqlite/backup.ts";
 import { openDatabase } from "../store/sqlite/database.ts";
+import { parseCommandLine } from "./command-line.ts";
 import type { Command } from "./issuer-commands.ts";
 
 const USAGE = `Usage: credanchor backup <file> [--data-dir <dir>]
@@ -22,13 +22,8 @@ export const backupCommand: Command = {
   summary: "copy the service database consistently while it runs (mode 0600)",
   usage: USAGE,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { "data-dir": { type: "string" }, help: { type: "boolean", short: "h" } } });
-    } catch (error) {
-      return console.error(`error: ${(error as Error).message}\n\n${USAGE}`), 2;
-    }
-    if (parsed.values.help) return console.log(USAGE), 0;
+    const parsed = parseCommandLine(argv, { "data-dir": { type: "string" } }, USAGE);
+    if (typeof parsed === "number") return parsed;
     const [file] = parsed.positionals;
     if (!file || parsed.positionals.length > 1) return console.error(USAGE), 2;
     const dbPath = join(resolve(parsed.values["data-dir"] ?? process.env.DATA_DIR ?? "./data"), "credanchor.db");

@@ -1,6 +1,5 @@
 // `credanchor issuer`: register an issuer (accreditor), show it, add / retire / mark compromised its keys (issuer admin), straight on the chain.
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { createPublicClient, createWalletClient, formatEther, http, isAddress, isHex, type Address, type LocalAccount, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { newestRegistry, getDeploymentsDir } from "../chain/deployments.ts";
@@ -9,6 +8,7 @@ import { describeChainError } from "../chain/sender.ts";
 import { loadConfig } from "../config.ts";
 import { bytesToHex } from "../core/encoding.ts";
 import { publicKeyOfDidKey } from "../vc/keys.ts";
+import { parseCommandLine } from "./command-line.ts";
 import type { Command } from "./issuer-commands.ts";
 import { terminalSafe } from "./terminal.ts";
 
@@ -199,38 +199,18 @@ async function dispatch(values: Record<string, string | boolean | undefined>, po
   throw new UsageError("give register, show or keys");
 }
 
+const FLAGS = {
+  admin: { type: "string" }, identity: { type: "string" }, name: { type: "string" }, from: { type: "string" }, until: { type: "string" }, since: { type: "string" },
+  rpc: { type: "string" }, registry: { type: "string" }, keystore: { type: "string" }, assertion: { type: "boolean" }, "dry-run": { type: "boolean" }, json: { type: "boolean" },
+} as const;
+
 export const issuerAdminCommand: Command = {
   name: "issuer",
   summary: "register issuers and manage their keys on the chain (accreditor / issuer admin)",
   usage: USAGE,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          admin: { type: "string" },
-          identity: { type: "string" },
-          name: { type: "string" },
-          from: { type: "string" },
-          until: { type: "string" },
-          since: { type: "string" },
-          assertion: { type: "boolean" },
-          rpc: { type: "string" },
-          registry: { type: "string" },
-          keystore: { type: "string" },
-          "dry-run": { type: "boolean" },
-          json: { type: "boolean" },
-          help: { type: "boolean", short: "h" },
-        },
-      });
-    } catch (error) {
-      console.error(`error: ${(error as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (parsed.values.help) return console.log(USAGE), 0;
+    const parsed = parseCommandLine(argv, FLAGS, USAGE);
+    if (typeof parsed === "number") return parsed;
     try {
       return await dispatch(parsed.values, parsed.positionals, process.env);
     } catch (error) {

@@ -2,7 +2,6 @@
 // learns from the chain the anchors made after its backup (issue 14, F9).
 import { existsSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { createPublicClient, http, type Address, type PublicClient } from "viem";
 import { loadConfig, type Config } from "../config.ts";
 import { CredanchorError } from "../core/errors.ts";
@@ -10,6 +9,7 @@ import { reconcileWithChain, type ReconcileReport } from "../issuer/use-cases/re
 import { openStore } from "../store/open.ts";
 import { restoreDatabase } from "../store/sqlite/backup.ts";
 import type { Store } from "../store/types.ts";
+import { parseCommandLine } from "./command-line.ts";
 import type { Command } from "./issuer-commands.ts";
 
 const RESTORE_USAGE = `Usage: credanchor restore <backup> [--data-dir <dir>] [--rpc-url <url>] [--batch-max-size <n>]
@@ -39,18 +39,19 @@ Options:
   --rpc-url <url>        the chain [RPC_URL] (default the local chain on CHAIN_PORT)
   --batch-max-size <n>   the largest batch the service built [BATCH_MAX_SIZE] (default 100000)`;
 
-const OPTIONS = { "data-dir": { type: "string" }, "rpc-url": { type: "string" }, "batch-max-size": { type: "string" }, help: { type: "boolean", short: "h" } } as const;
+const OPTIONS = { "data-dir": { type: "string" }, "rpc-url": { type: "string" }, "batch-max-size": { type: "string" } } as const;
 
 type Parsed = { positionals: string[]; config: Config };
 
 function parse(argv: string[], usage: string): Parsed | number {
+  const parsed = parseCommandLine(argv, OPTIONS, usage);
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
+  const flags: Record<string, string> = {};
+  if (values["data-dir"]) flags.dataDir = values["data-dir"];
+  if (values["rpc-url"]) flags.rpcUrl = values["rpc-url"];
+  if (values["batch-max-size"]) flags.batchMaxSize = values["batch-max-size"];
   try {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
-    if (values.help) return console.log(usage), 0;
-    const flags: Record<string, string> = {};
-    if (values["data-dir"]) flags.dataDir = values["data-dir"];
-    if (values["rpc-url"]) flags.rpcUrl = values["rpc-url"];
-    if (values["batch-max-size"]) flags.batchMaxSize = values["batch-max-size"];
     return { positionals, config: loadConfig(process.env, flags) };
   } catch (error) {
     return console.error(`error: ${error instanceof CredanchorError ? error.shortMessage : (error as Error).message}\n\n${usage}`), 2;

@@ -1,8 +1,8 @@
 // `credanchor share`: holder-facing share links of a credential (create, list, revoke) and the
 // holder key that lets a holder manage them with no account, all through the HTTP API.
-import { parseArgs } from "node:util";
 import type { CreatedShareLink, ShareLinkView } from "../issuer/use-cases/share-links.ts";
 import { ApiClient, reportApiError } from "./api-client.ts";
+import { parseCommandLine } from "./command-line.ts";
 import type { Command } from "./issuer-commands.ts";
 
 const SHARE_USAGE = `Usage: credanchor share create <credential-id> [--hide <pointer>…] [--expires <date-time>]
@@ -40,27 +40,20 @@ export const shareCommand: Command = {
   summary: "share links for holders: create, list, revoke (and the holder's key)",
   usage: SHARE_USAGE,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          hide: { type: "string", multiple: true },
-          expires: { type: "string" },
-          "holder-key": { type: "string" },
-          json: { type: "boolean" },
-          url: { type: "string" },
-          "api-key": { type: "string" },
-          help: { type: "boolean", short: "h" },
-        },
-      });
-    } catch (error) {
-      return console.error(`error: ${(error as Error).message}\n\n${SHARE_USAGE}`), 2;
-    }
+    const parsed = parseCommandLine(
+      argv,
+      {
+        hide: { type: "string", multiple: true },
+        expires: { type: "string" },
+        "holder-key": { type: "string" },
+        json: { type: "boolean" },
+        url: { type: "string" },
+        "api-key": { type: "string" },
+      },
+      SHARE_USAGE,
+    );
+    if (typeof parsed === "number") return parsed;
     const { values, positionals } = parsed;
-    if (values.help) return console.log(SHARE_USAGE), 0;
     const [action, id, linkId] = positionals;
     const wanted = { create: 2, list: 2, revoke: 3, "holder-key": 2 }[action ?? ""];
     if (wanted === undefined || positionals.length !== wanted) return console.error(`error: ${action ? `"${positionals.join(" ")}" is not a share command` : "name a share command"}\n\n${SHARE_USAGE}`), 2;

@@ -11,15 +11,9 @@ import * as S from "../../src/api/schemas.ts";
 import { z } from "zod";
 import type { JsonObject } from "../../src/core/json.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
-import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { namedBadge as badge } from "../core/helpers.ts";
+import { closeStack, openStack, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call as callHttp, expectDocumented, expectError, type Call } from "./http.ts";
-
-const badge = (name: string) => {
-  const c = sampleBadge();
-  ((c.credentialSubject as JsonObject).achievement as JsonObject).name = name;
-  return c;
-};
 
 describe("src/api (HTTP, real service)", function () {
   let chain: Chain;
@@ -35,7 +29,7 @@ describe("src/api (HTTP, real service)", function () {
   let admin: string;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
     issuer1 = stack.tokens[1]!;
     issuer2 = stack.tokens[2]!;
@@ -57,9 +51,7 @@ describe("src/api (HTTP, real service)", function () {
 
   after(async function () {
     await new Promise((r) => server?.close(r));
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   /** Every answer of these tests must be one the OpenAPI document declares, with its schema. */

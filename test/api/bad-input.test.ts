@@ -18,7 +18,7 @@ import { StatusListPublisher } from "../../src/issuer/status-lists.ts";
 import { generateAssertionKey } from "../../src/vc/keys.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call as callHttp, expectDocumented, expectError, type Call, type CallOptions } from "./http.ts";
 
 const UUID = "00000000-0000-4000-8000-000000000000";
@@ -104,7 +104,7 @@ describe("src/api: bad input on every endpoint (real service)", function () {
   }
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
     issuer1 = stack.tokens[1]!;
     admin = stack.adminToken;
@@ -141,9 +141,7 @@ describe("src/api: bad input on every endpoint (real service)", function () {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
     }
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   const call = async (method: string, path: string, options: CallOptions = {}, at = base): Promise<Call> => {

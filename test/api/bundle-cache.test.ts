@@ -3,25 +3,14 @@
 // database, whose cache was filled before the erasure.
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import type { Server } from "node:http";
-import pino from "pino";
-import { createApp } from "../../src/api/app.ts";
 import { parseBundle } from "../../src/core/bundle.ts";
-import type { JsonObject } from "../../src/core/json.ts";
 import { createApiKey } from "../../src/issuer/api-keys.ts";
 import { createIssuerService, type RunningIssuerService } from "../../src/issuer/service.ts";
 import { openPostgresStore, type PostgresStore } from "../../src/store/postgres/store.ts";
-import { createTrustList } from "../../src/verifier/trust.ts";
-import { sampleBadge } from "../core/helpers.ts";
+import { namedBadge as badge } from "../core/helpers.ts";
 import { sharedPostgres } from "../helpers/postgres.ts";
-import { openStack, removeDir, runUntil, serveApi, startChain, type Chain } from "../helpers/stack.ts";
+import { openStack, removeDir, runUntil, serveApi, serviceOptions, sharedChain, type Chain } from "../helpers/stack.ts";
 import { call, expectError } from "./http.ts";
-
-const badge = (name: string) => {
-  const c = sampleBadge();
-  ((c.credentialSubject as JsonObject).achievement as JsonObject).name = name;
-  return c;
-};
 
 /** Submits two credentials through `base` and runs `pipeline` until both are anchored; their ids. */
 async function anchoredPair(base: string, token: string, pipeline: { tick(): Promise<boolean> }): Promise<string[]> {
@@ -44,10 +33,7 @@ describe("bundle cache: served bytes, revalidation, erasure at once", function (
   let chain: Chain;
 
   before(async function () {
-    chain = await startChain();
-  });
-  after(async function () {
-    await chain?.stop();
+    chain = await sharedChain();
   });
 
   it("behavior: SQLite: the same bytes with an ETag (304 on If-None-Match); erased → 410 GONE, also with the old ETag", async function () {
@@ -85,38 +71,27 @@ describe("bundle cache: served bytes, revalidation, erasure at once", function (
   it("behavior: PostgreSQL replicas: a bundle cached by replica B and erased through replica A is 410 GONE at B at once", async function () {
     const url = await (await sharedPostgres()).createDatabase();
     const secret = randomBytes(32);
-    const replicas: { store: PostgresStore; running: RunningIssuerService; server: Server; base: string }[] = [];
+    const replicas: { store: PostgresStore; running: RunningIssuerService; api: Awaited<ReturnType<typeof serveApi>> }[] = [];
     try {
       for (let k = 0; k < 2; k++) {
         const store = await openPostgresStore(url);
-        const running = await createIssuerService({
-          store,
-          client: chain.publicClient,
-          chainId: 31337,
-          registry: chain.registry,
-          signers: chain.issuers.map((i) => i.key),
-          batch: { maxSize: 1000, maxWaitMs: 0 },
-          confirmations: 0,
-          secret,
-        });
-        const app = createApp({ service: running.service, verify: { trust: createTrustList([chain.addressBook()]), rpc: { 31337: chain.url } }, logger: pino({ level: "silent" }) });
-        const server = app.listen(0, "127.0.0.1");
-        await new Promise((r) => server.once("listening", r));
-        replicas.push({ store, running, server, base: `http://127.0.0.1:${(server.address() as { port: number }).port}` });
+        const running = await createIssuerService(serviceOptions(chain, { store, secret }));
+        const api = await serveApi({ service: running.service, chain });
+        replicas.push({ store, running, api });
       }
       const [a, b] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
       const token = (await createApiKey(a.store.apiKeys, 1, "test")).token;
-      const [id] = await anchoredPair(a.base, token, a.running.pipeline);
-      const atB = await call(b.base, "GET", `/v1/credentials/${id}/bundle`, { token });
+      const [id] = await anchoredPair(a.api.base, token, a.running.pipeline);
+      const atB = await call(b.api.base, "GET", `/v1/credentials/${id}/bundle`, { token });
       expect(atB.status).to.equal(200);
-      expect((await call(b.base, "GET", `/v1/credentials/${id}/bundle`, { token })).text).to.equal(atB.text); // now from B's cache
+      expect((await call(b.api.base, "GET", `/v1/credentials/${id}/bundle`, { token })).text).to.equal(atB.text); // now from B's cache
 
-      expect((await call(a.base, "DELETE", `/v1/credentials/${id}`, { token })).status).to.equal(200);
-      expectError(await call(b.base, "GET", `/v1/credentials/${id}/bundle`, { token }), 410, "GONE");
-      expectError(await call(b.base, "GET", `/v1/credentials/${id}/bundle`, { token, headers: { "if-none-match": atB.headers.get("etag")! } }), 410, "GONE");
+      expect((await call(a.api.base, "DELETE", `/v1/credentials/${id}`, { token })).status).to.equal(200);
+      expectError(await call(b.api.base, "GET", `/v1/credentials/${id}/bundle`, { token }), 410, "GONE");
+      expectError(await call(b.api.base, "GET", `/v1/credentials/${id}/bundle`, { token, headers: { "if-none-match": atB.headers.get("etag")! } }), 410, "GONE");
     } finally {
       for (const r of replicas) {
-        await new Promise((done) => r.server.close(done));
+        await r.api.close();
         await r.running.pipeline.stop();
         await r.running.close();
         await r.store.close();

@@ -25,7 +25,7 @@ import { DID_DOCUMENT_CONTEXT } from "../../src/vc/did-web.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { didKeyOfPublicKey, generateAssertionKey, type AssertionKey } from "../../src/vc/keys.ts";
 import { openBadge } from "../vc/fixtures.ts";
-import { openStack, removeDir, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, removeDir, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { httpsCall, selfSignedCertificate, type SelfSigned } from "../helpers/tls.ts";
 import { call, expectError } from "./http.ts";
 
@@ -51,7 +51,7 @@ describe("src/api: HTTPS and did:web documents built from the chain (real servic
   const keyHex = (key: AssertionKey) => bytesToHex(key.publicKey) as Hex;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     const port = await getFreePort();
     base = `https://127.0.0.1:${port}`;
     host = `127.0.0.1%3A${port}`;
@@ -87,7 +87,6 @@ describe("src/api: HTTPS and did:web documents built from the chain (real servic
   });
   after(async function () {
     await server?.stop();
-    await chain?.stop();
     if (dir) removeDir(dir);
   });
 
@@ -234,8 +233,7 @@ describe("src/api: HTTPS and did:web documents built from the chain (real servic
     });
     after(async () => {
       await closeApi?.();
-      await stack?.close();
-      if (stack) removeDir(stack.dir);
+      await closeStack(stack);
     });
 
     it("error: 503 CHAIN_UNAVAILABLE, never a 500 or a 404", async () => {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { formatEther } from "viem";
 import { sampleBadge } from "../core/helpers.ts";
 import { createKeyIn, startServerProcess, type ServerProcess } from "../helpers/server-process.ts";
-import { startChain, type Chain } from "../helpers/stack.ts";
+import { sharedChain, type Chain } from "../helpers/stack.ts";
 
 /** The value of one sample line, by its exact name and labels. */
 function sample(text: string, series: string): number | undefined {
@@ -22,7 +22,7 @@ describe("/metrics: chain gauges and costs in the chain's currency (real service
   let token: string;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     dataDir = mkdtempSync(join(tmpdir(), "credanchor-metrics-"));
     server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir });
     token = await createKeyIn(dataDir, 1);
@@ -30,7 +30,6 @@ describe("/metrics: chain gauges and costs in the chain's currency (real service
 
   after(async function () {
     await server?.kill("SIGTERM");
-    await chain?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 

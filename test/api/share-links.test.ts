@@ -6,7 +6,7 @@ import type { JsonObject } from "../../src/core/json.ts";
 import * as S from "../../src/api/schemas.ts";
 import { certificatePdf } from "../../src/issuer/certificate-pdf.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call as callHttp, expectDocumented, expectError, type Call } from "./http.ts";
 
 /** A value that must never leave the server through a link that hides it. */
@@ -45,7 +45,7 @@ describe("share links (HTTP, real service)", function () {
   const open = (token: string) => call("GET", `/v1/share/${token}`);
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain, { now: () => Date.now() + offset });
     issuer = stack.tokens[1]!;
     api = await serveApi(stack, { publicUrl: "https://issuer.example" });
@@ -60,9 +60,7 @@ describe("share links (HTTP, real service)", function () {
 
   after(async function () {
     await api?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   it("default: the issuer creates a link hiding a field; it opens (no key) to a bundle that verifies and holds no hidden value, nor does its row", async function () {

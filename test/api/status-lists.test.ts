@@ -17,7 +17,7 @@ import { createStatusEntries, STATUS_LIST_LENGTH, statusListUrlFrom } from "../.
 import { bitstringToWords, buildStatusListCredential, decodeBitstring, statusListSourceOf } from "../../src/vc/status-list.ts";
 import { verifyingSuites } from "../../src/vc/suites.ts";
 import { openBadge } from "../vc/fixtures.ts";
-import { openStack, removeDir, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { openStack, removeDir, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call, expectError } from "./http.ts";
 import { cli } from "../helpers/cli.ts";
 
@@ -40,7 +40,7 @@ describe("src/api: status lists built from the chain (GET /status-lists, status-
   const nextPoll = () => (clock += REFRESH_MS);
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     key = await generateAssertionKey();
     api = await serveApi(stack, { statusLists: { get: (issuer, purpose, list) => publisher.get(issuer, purpose, list) } });
@@ -61,7 +61,6 @@ describe("src/api: status lists built from the chain (GET /status-lists, status-
   after(async function () {
     await api?.close();
     await stack?.close();
-    await chain?.stop();
     if (dir) removeDir(dir);
   });
 

@@ -7,7 +7,7 @@ import { OFFLOAD_FROM_BYTES } from "../../src/issuer/use-cases/submit.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundles } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, runUntil, serveApi, startChain, ISSUER_IDENTITIES, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, serveApi, sharedChain, ISSUER_IDENTITIES, type Chain, type Stack } from "../helpers/stack.ts";
 import { call, expectError } from "./http.ts";
 
 const N = 60;
@@ -28,16 +28,14 @@ describe("POST /v1/credentials: large bodies parsed off the main thread keep eve
   const post = (raw: string, headers: Record<string, string> = {}) => call(api.base, "POST", "/v1/credentials", { token, raw, headers: { "content-type": "application/json", ...headers } });
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     api = await serveApi(stack);
     token = stack.tokens[1]!;
   });
   after(async function () {
     await api?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   it("default: a large valid body is stored as submitted (issuer filled in), ids in order", async function () {

@@ -8,7 +8,7 @@ import type { Principal } from "../../src/issuer/types.ts";
 import { createDocumentLoader } from "../../src/vc/document-loader.ts";
 import { verifyingSuites } from "../../src/vc/suites.ts";
 import { openBadge } from "../vc/fixtures.ts";
-import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { serveVcApi, type VcService } from "../helpers/vc-service.ts";
 import { call as callHttp, expectDocumented, expectError, type Call, type CallOptions } from "./http.ts";
 
@@ -28,7 +28,7 @@ describe("src/api: POST /credentials/status (VC-API update status, real chain)",
   const nextPoll = () => api.nextPoll();
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
     api = await serveVcApi(chain, stack);
     doc = (await callHttp(api.base, "GET", "/openapi.json")).body;
@@ -36,9 +36,7 @@ describe("src/api: POST /credentials/status (VC-API update status, real chain)",
 
   after(async function () {
     await api?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   const call = async (method: string, path: string, options: CallOptions = {}): Promise<Call> => {

@@ -10,7 +10,7 @@ import { devPrivateKey } from "../../src/chain/dev-accounts.ts";
 import { loadConfig } from "../../src/config.ts";
 import { startServer, type RunningServer } from "../../src/server.ts";
 import { startRpcRecorder, type RpcRecorder } from "../helpers/rpc-recorder.ts";
-import { removeDir, startChain, type Chain } from "../helpers/stack.ts";
+import { removeDir, sharedChain, type Chain } from "../helpers/stack.ts";
 
 describe("GET /verify-config.json: only public RPC URLs (real service)", function () {
   let chain: Chain;
@@ -18,13 +18,12 @@ describe("GET /verify-config.json: only public RPC URLs (real service)", functio
   const dirs: string[] = [];
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     recorder = await startRpcRecorder(chain.url); // answers on any path, like a provider's /v3/<key>
   });
 
   after(async function () {
     await recorder?.close();
-    await chain?.stop();
     dirs.forEach(removeDir);
   });
 

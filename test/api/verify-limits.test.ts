@@ -16,7 +16,7 @@ import { PRIVATE_MAX_WORDS, PRIVATE_MAX_WORDS_PER_REQUEST, WORDS_PER_CALL } from
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { startRpcRecorder, type RpcRecorder } from "../helpers/rpc-recorder.ts";
-import { openStack, removeDir, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call, expectError } from "./http.ts";
 
 const STATUS_WORDS = toFunctionSelector("getStatusWords(uint64,uint256,uint256)");
@@ -68,7 +68,7 @@ describe("POST /v1/verify: bounded chain work per request (real node, calls coun
   }
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     recorder = await startRpcRecorder(chain.url);
   });
@@ -76,9 +76,7 @@ describe("POST /v1/verify: bounded chain work per request (real node, calls coun
   after(async function () {
     for (const close of closers) await close();
     await recorder?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   it("error: the reviewer's bundle (index 2^32 − 1, root never anchored) costs 3 calls in private mode and reads no status word", async function () {

@@ -21,7 +21,7 @@ import { bodyJsonLimits } from "../../src/api/json-body.ts";
 import { VerifyThreads } from "../../src/api/verify-threads.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { startRpcRecorder, type RpcRecorder } from "../helpers/rpc-recorder.ts";
-import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, ISSUER_IDENTITIES, openStack, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call, expectError } from "./http.ts";
 
 type Report = { verdict: string; checks: { name: string; outcome: string; code: string }[] };
@@ -44,7 +44,7 @@ describe("POST /v1/verify on a long-running server (worker threads, coalesced re
   }
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     recorder = await startRpcRecorder(chain.url);
     // The stack's confirmation depth (0): a transaction is kept once its block is the head.
@@ -62,9 +62,7 @@ describe("POST /v1/verify on a long-running server (worker threads, coalesced re
   after(async function () {
     for (const close of closers) await close();
     await recorder?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   it("behavior: a final anchoring transaction is read once, the status for every request; a revocation shows as soon as it is confirmed", async function () {

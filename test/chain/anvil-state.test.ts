@@ -12,20 +12,14 @@ import { setAsideBrokenState, startAnvil } from "../../src/chain/anvil.ts";
 import { ChainMonitor } from "../../src/chain/chain-monitor.ts";
 import { superviseChain, type SupervisorEvent } from "../../src/chain/chain-supervisor.ts";
 import { getFreePort, type LocalNode } from "../../src/chain/local-node.ts";
-import type { JsonObject } from "../../src/core/json.ts";
 import type { Principal } from "../../src/issuer/types.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundle } from "../../src/verifier/verify-bundle.ts";
-import { sampleBadge } from "../core/helpers.ts";
+import { namedBadge as badge } from "../core/helpers.ts";
 import { openStack, removeDir, runUntil, startChain } from "../helpers/stack.ts";
 import { startTcpProxy } from "../helpers/tcp-proxy.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
-const badge = (name: string) => {
-  const c = sampleBadge();
-  ((c.credentialSubject as JsonObject).achievement as JsonObject).name = name;
-  return c;
-};
 const clientOf = (url: string) => createPublicClient({ transport: http(url, { retryCount: 0 }), pollingInterval: 50 }) as PublicClient;
 const killHard = async (node: LocalNode) => {
   const exited = new Promise((r) => node.process.once("exit", r));

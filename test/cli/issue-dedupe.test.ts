@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { sampleBadge } from "../core/helpers.ts";
 import { CLI, createKeyIn, startServerProcess, type ServerProcess } from "../helpers/server-process.ts";
-import { startChain, type Chain } from "../helpers/stack.ts";
+import { sharedChain, type Chain } from "../helpers/stack.ts";
 
 const exec = promisify(execFile);
 
@@ -22,7 +22,7 @@ describe("credanchor issue: re-runs deduplicated by the credential's own id (rea
   const ids = Array.from({ length: 5 }, (_, i) => `urn:uuid:00000000-0000-4000-8000-00000000000${i}`);
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     dataDir = mkdtempSync(join(tmpdir(), "credanchor-dedupe-data-"));
     dir = mkdtempSync(join(tmpdir(), "credanchor-dedupe-files-"));
     server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir });
@@ -33,7 +33,6 @@ describe("credanchor issue: re-runs deduplicated by the credential's own id (rea
 
   after(async function () {
     await server?.kill("SIGTERM");
-    await chain?.stop();
     for (const d of [dataDir, dir]) if (d) rmSync(d, { recursive: true, force: true });
   });
 

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { devAccount, devPrivateKey } from "../../src/chain/dev-accounts.ts";
 import { didKeyOfPublicKey } from "../../src/vc/keys.ts";
 import { CLI } from "../helpers/server-process.ts";
-import { startChain, type Chain } from "../helpers/stack.ts";
+import { sharedChain, type Chain } from "../helpers/stack.ts";
 
 const exec = promisify(execFile);
 
@@ -22,7 +22,7 @@ describe("credanchor issuer (real chain)", function () {
   const hot2 = devAccount(17);
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     books = mkdtempSync(join(tmpdir(), "credanchor-issuer-books-"));
     writeFileSync(join(books, "test.json"), JSON.stringify(chain.addressBook()));
     // The registry comes from the address book, the RPC from the service's settings.
@@ -32,7 +32,6 @@ describe("credanchor issuer (real chain)", function () {
   });
 
   after(async function () {
-    await chain?.stop();
     if (books) rmSync(books, { recursive: true, force: true });
   });
 

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import type { JsonObject } from "../../src/core/json.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { CLI, createKeyIn, startServerProcess, type ServerProcess } from "../helpers/server-process.ts";
-import { startChain, type Chain } from "../helpers/stack.ts";
+import { sharedChain, type Chain } from "../helpers/stack.ts";
 
 const exec = promisify(execFile);
 
@@ -23,7 +23,7 @@ describe("credanchor issue / status / revoke / erase / keys (real service proces
   let env: NodeJS.ProcessEnv;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     dataDir = mkdtempSync(join(tmpdir(), "credanchor-cli-data-"));
     dir = mkdtempSync(join(tmpdir(), "credanchor-cli-files-"));
     server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir });
@@ -37,7 +37,6 @@ describe("credanchor issue / status / revoke / erase / keys (real service proces
 
   after(async function () {
     await server?.kill("SIGTERM");
-    await chain?.stop();
     for (const d of [dataDir, dir]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
@@ -164,20 +163,24 @@ describe("credanchor issue / status / revoke / erase / keys (real service proces
 
   it("error: clear messages and exit codes: invalid credential, wrong key, unreachable service, bad flags", async function () {
     writeFileSync(join(dir, "bad.json"), JSON.stringify({ type: ["VerifiableCredential"] }));
-    const bad = await cli("issue", join(dir, "bad.json"));
+    // Independent runs side by side (each is a process start): the same checks, less waiting.
+    const [bad, wrongKey, down, flags, help] = await Promise.all([
+      cli("issue", join(dir, "bad.json")),
+      cli("status", "00000000-0000-4000-8000-000000000000", "--api-key", "cak_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+      cli("status", "x", "--url", "http://127.0.0.1:9"),
+      cli("issue", "--nope"),
+      cli("revoke", "--help"),
+    ]);
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.match(/error: 1 problem|error: \d+ problems/);
     expect(bad.stderr).to.include(`${join(dir, "bad.json")} @context`);
-    const wrongKey = await cli("status", "00000000-0000-4000-8000-000000000000", "--api-key", "cak_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
     expect(wrongKey.code).to.equal(1);
     expect(wrongKey.stderr).to.match(/\[UNAUTHORIZED\]/);
-    const down = await cli("status", "x", "--url", "http://127.0.0.1:9");
     expect(down.code).to.equal(2);
     expect(down.stderr).to.match(/cannot reach the credanchor API at http:\/\/127\.0\.0\.1:9/);
-    const flags = await cli("issue", "--nope");
     expect(flags.code).to.equal(2);
     expect(flags.stderr).to.match(/Unknown option '--nope'/);
-    expect((await cli("revoke", "--help")).stdout).to.match(/Usage: credanchor revoke/);
+    expect(help.stdout).to.match(/Usage: credanchor revoke/);
   });
 
   it("behavior: keys create/revoke work on the service's database", async function () {
@@ -185,11 +188,11 @@ describe("credanchor issue / status / revoke / erase / keys (real service proces
     expect(created.code, created.stderr).to.equal(0);
     const token = /^(cak_\S+)$/m.exec(created.stdout)![1]!;
     const keyId = token.slice(4, 20);
-    const withKey = await cli("status", "--batch", "1", "--api-key", token);
+    const [withKey, notServed] = await Promise.all([cli("status", "--batch", "1", "--api-key", token), cli("keys", "create", "--issuer", "77")]);
     expect(withKey.code, withKey.stderr).to.equal(0);
     expect((await cli("keys", "revoke", keyId)).stdout).to.match(/revoked/);
     expect((await cli("status", "--batch", "1", "--api-key", token)).stderr).to.match(/UNAUTHORIZED/);
-    expect((await cli("keys", "create", "--issuer", "77")).stderr).to.match(/issuer 77 is not served/);
+    expect(notServed.stderr).to.match(/issuer 77 is not served/);
     expect(readFileSync(join(dataDir, "credanchor.db")).length).to.be.greaterThan(0);
   });
 
@@ -206,18 +209,19 @@ describe("credanchor issue / status / revoke / erase / keys (real service proces
     expect(mine).to.include({ state: "active", label: "registrar" });
     expect(Date.parse(mine.expiresAt!) - Date.now()).to.be.within(89 * 86_400_000, 91 * 86_400_000);
     expect(listed.stdout).not.to.include(token.slice(21));
-    await cli("keys", "revoke", keyId);
+    // The refusals and the scoped key do not depend on the revocation: they run beside it.
+    const refusals = Promise.all([["--expires", "2001-01-01T00:00:00Z"], ["--expires", "soon"]].map((bad) => cli("keys", "create", "--issuer", "1", ...bad)));
+    const issuersWithoutAdmin = cli("keys", "create", "--issuer", "1", "--issuers", "2");
+    const [, scoped] = await Promise.all([cli("keys", "revoke", keyId), cli("keys", "create", "--admin", "--issuers", "2")]);
     expect((await cli("keys", "list")).stdout).to.match(new RegExp(`^${keyId}  revoked  issuer 1 .*"registrar"$`, "m"));
-    for (const bad of [["--expires", "2001-01-01T00:00:00Z"], ["--expires", "soon"]]) {
-      const r = await cli("keys", "create", "--issuer", "1", ...bad);
+    for (const r of await refusals) {
       expect(r.code).to.equal(2);
       expect(r.stderr).to.match(/--expires/);
     }
     // An operator key limited to issuer 2 sees issuer 1's batches as missing.
-    const scoped = await cli("keys", "create", "--admin", "--issuers", "2");
     expect(scoped.stdout).to.match(/for the operator \(issuers 2\)/);
     const scopedToken = /^(cak_\S+)$/m.exec(scoped.stdout)![1]!;
     expect((await cli("status", "--batch", "1", "--api-key", scopedToken)).stderr).to.match(/NOT_FOUND/);
-    expect((await cli("keys", "create", "--issuer", "1", "--issuers", "2")).stderr).to.match(/--admin/);
+    expect((await issuersWithoutAdmin).stderr).to.match(/--admin/);
   });
 });

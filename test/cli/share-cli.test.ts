@@ -5,7 +5,7 @@ import type { JsonObject } from "../../src/core/json.ts";
 import type { Principal } from "../../src/issuer/types.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { cli as runCli } from "../helpers/cli.ts";
-import { openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 
@@ -18,7 +18,7 @@ describe("credanchor share (real API)", function () {
   let env: Record<string, string>;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     api = await serveApi(stack);
     const badge = sampleBadge();
@@ -30,9 +30,7 @@ describe("credanchor share (real API)", function () {
 
   after(async function () {
     await api?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   const cli = (...args: string[]) => runCli(["share", ...args], env);
@@ -62,14 +60,18 @@ describe("credanchor share (real API)", function () {
   });
 
   it("error: --help, usage errors (exit 2) and API refusals (exit 1) read as one line each", async function () {
-    const help = await cli("--help");
+    // Independent runs side by side (each is a process start): the same checks, less waiting.
+    const [help, unknown, badKey, badPointer] = await Promise.all([
+      cli("--help"),
+      cli("frobnicate", id),
+      cli("list", id, "--holder-key", `chk_${"A".repeat(43)}`),
+      cli("create", id, "--hide", "nope"),
+    ]);
     expect(help.code).to.equal(0);
     expect(help.stdout).to.contain("credanchor share create <credential-id>");
-    expect((await cli("frobnicate", id)).code).to.equal(2);
-    const badKey = await cli("list", id, "--holder-key", `chk_${"A".repeat(43)}`);
+    expect(unknown.code).to.equal(2);
     expect(badKey.code).to.equal(1);
     expect(badKey.stderr).to.contain("[UNAUTHORIZED]");
-    const badPointer = await cli("create", id, "--hide", "nope");
     expect(badPointer.code).to.equal(1);
     expect(badPointer.stderr).to.contain("[DISCLOSURE_INVALID]");
   });

@@ -94,7 +94,11 @@ describe("credanchor verify (CLI)", function () {
   });
 
   it("behavior: a valid bundle exits 0 and shows every check with ✓", async function () {
-    const { code, stdout } = await cli(["verify", files[0]!, "--rpc", node.url, "--trust", book]);
+    // Independent runs go side by side (each is a process start): same checks, less waiting.
+    const [{ code, stdout }, jsonRun] = await Promise.all([
+      cli(["verify", files[0]!, "--rpc", node.url, "--trust", book]),
+      cli(["verify", files[0]!, "--rpc", node.url, "--trust", book, "--json"]),
+    ]);
     expect(code, stdout).to.equal(0);
     expect(stdout).to.include(`${files[0]}: VALID`);
     for (const name of ["format", "integrity", "inclusion", "anchored", "issuer", "status", "validity"]) {
@@ -103,7 +107,7 @@ describe("credanchor verify (CLI)", function () {
     expect(stdout).to.include("did:web:uni.example");
     expect(stdout).to.include("  issuer    on-chain: did:web:uni.example, issuer 1; credential claims: did:web:uni.example\n");
     expect(stdout).to.include(`  rpc       ${node.url}\n`);
-    const json = JSON.parse((await cli(["verify", files[0]!, "--rpc", node.url, "--trust", book, "--json"])).stdout) as { issuer: unknown }[];
+    const json = JSON.parse(jsonRun.stdout) as { issuer: unknown }[];
     expect(json[0]!.issuer).to.deep.equal({ issuerId: 1, claimed: "did:web:uni.example", onChain: "did:web:uni.example", matches: true });
   });
 
@@ -114,14 +118,13 @@ describe("credanchor verify (CLI)", function () {
     const bundle = JSON.parse(readFileSync(files[1]!, "utf8")) as { hiddenElements: string[] };
     bundle.hiddenElements = [`/x\r\x1b[2K  \u2713 integrity ok\x1b[2A\r\x1b[2K${crafted}: VALID\x1b[2B\u202e`];
     writeFileSync(crafted, JSON.stringify(bundle));
-    const { code, stdout } = await cli(["verify", crafted, "--rpc", node.url, "--trust", book]);
+    const [{ code, stdout }, json] = await Promise.all([cli(["verify", crafted, "--rpc", node.url, "--trust", book]), cli(["verify", crafted, "--rpc", node.url, "--trust", book, "--json"])]);
     expect(code).to.equal(1);
     expect(screen(stdout)[0]).to.equal(`${crafted}: INVALID`);
     expect(stdout).to.not.match(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
     expect(stdout).to.include("\\x1b[2A\\x0d\\x1b[2K");
     expect(stdout).to.include("\\u202e");
     // --json: the same values, with every such character as a JSON escape.
-    const json = await cli(["verify", crafted, "--rpc", node.url, "--trust", book, "--json"]);
     expect(json.stdout).to.not.match(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
     const reports = JSON.parse(json.stdout) as { checks: { message: string }[] }[];
     expect(reports[0]!.checks[1]!.message).to.include(bundle.hiddenElements[0]!);
@@ -129,12 +132,15 @@ describe("credanchor verify (CLI)", function () {
 
   it("behavior: without --rpc it reads the service's settings: RPC_URL, else the local chain on CHAIN_PORT", async function () {
     const port = new URL(node.url).port;
-    const byPort = await cli(["verify", files[0]!, "--trust", book], { CHAIN_PORT: port });
+    const freePort = String(await getFreePort());
+    const [byPort, byUrl, badSetting] = await Promise.all([
+      cli(["verify", files[0]!, "--trust", book], { CHAIN_PORT: port }),
+      cli(["verify", files[0]!, "--trust", book], { RPC_URL: node.url, CHAIN_PORT: freePort }),
+      cli(["verify", files[0]!, "--trust", book], { CHAIN_PORT: "nope" }),
+    ]);
     expect(byPort.code, byPort.stdout + byPort.stderr).to.equal(0);
     expect(byPort.stdout).to.include(`  rpc       http://127.0.0.1:${port}\n`);
-    const byUrl = await cli(["verify", files[0]!, "--trust", book], { RPC_URL: node.url, CHAIN_PORT: String(await getFreePort()) });
     expect(byUrl.code, byUrl.stdout + byUrl.stderr).to.equal(0);
-    const badSetting = await cli(["verify", files[0]!, "--trust", book], { CHAIN_PORT: "nope" });
     expect(badSetting.code).to.equal(2);
     expect(badSetting.stderr).to.include("chainPort (CHAIN_PORT)");
   });
@@ -160,37 +166,40 @@ describe("credanchor verify (CLI)", function () {
   });
 
   it("behavior: a revoked bundle exits 1 and says why; --json gives the typed reports", async function () {
-    const { code, stdout } = await cli(["verify", files[0]!, files[1]!, "--rpc", `31337=${node.url}`, "--trust", book, "--json"]);
+    const [{ code, stdout }, human] = await Promise.all([
+      cli(["verify", files[0]!, files[1]!, "--rpc", `31337=${node.url}`, "--trust", book, "--json"]),
+      cli(["verify", files[1]!, "--rpc", node.url, "--trust", book]),
+    ]);
     expect(code).to.equal(1);
     const reports = JSON.parse(stdout) as { file: string; verdict: string; checks: { name: string; outcome: string; code: string }[] }[];
     expect(reports.map((r) => r.verdict)).to.deep.equal(["valid", "invalid"]);
     expect(reports[1]!.checks.find((c) => c.name === "status")).to.deep.include({ outcome: "fail", code: "REVOKED" });
-    const human = await cli(["verify", files[1]!, "--rpc", node.url, "--trust", book]);
     expect(human.stdout).to.include("✗ status    status index 1 is revoked");
   });
 
   it("error: an untrusted registry exits 1; an unreachable RPC or a missing file exits 2", async function () {
-    const untrusted = await cli(["verify", files[0]!, "--rpc", node.url]);
+    const downUrl = `http://127.0.0.1:${await getFreePort()}`;
+    const [untrusted, down, missing] = await Promise.all([
+      cli(["verify", files[0]!, "--rpc", node.url]),
+      cli(["verify", files[0]!, "--rpc", downUrl, "--trust", book]),
+      cli(["verify", join(dir, "nope.json"), "--trust", book]),
+    ]);
     expect(untrusted.code).to.equal(1);
     expect(untrusted.stdout).to.include("unknown registry");
-    const down = await cli(["verify", files[0]!, "--rpc", `http://127.0.0.1:${await getFreePort()}`, "--trust", book]);
     expect(down.code).to.equal(2);
     expect(down.stdout).to.include("ERROR");
     expect(down.stdout).to.match(/ {2}rpc {7}http:\/\/127\.0\.0\.1:\d+ \(could not decide with it\)/);
-    const missing = await cli(["verify", join(dir, "nope.json"), "--trust", book]);
     expect(missing.code).to.equal(2);
     expect(missing.stderr).to.include("cannot read");
   });
 
   it("error: usage mistakes are one clear line, never a stack trace", async function () {
-    const unknownFlag = await cli(["verify", files[0]!, "--frobnicate"]);
+    const [unknownFlag, unknownCommand, help] = await Promise.all([cli(["verify", files[0]!, "--frobnicate"]), cli(["frob"]), cli(["verify", "--help"])]);
     expect(unknownFlag.code).to.equal(2);
     expect(unknownFlag.stderr).to.match(/^credanchor: Unknown option '--frobnicate'/);
     expect(unknownFlag.stderr).to.not.include("    at ");
-    const unknownCommand = await cli(["frob"]);
     expect(unknownCommand.code).to.equal(2);
     expect(unknownCommand.stderr).to.include('unknown command "frob"');
-    const help = await cli(["verify", "--help"]);
     expect(help.code).to.equal(0);
     expect(help.stdout).to.include("Exit code: 0 all valid, 1 some bundle invalid, 2 could not decide");
   });

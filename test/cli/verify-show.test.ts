@@ -11,7 +11,7 @@ import type { Principal } from "../../src/issuer/types.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundle, type VerificationReport } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, ISSUER_IDENTITIES, openStack, removeDir, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { cli } from "../helpers/cli.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
@@ -25,7 +25,7 @@ describe("credanchor verify --show (CLI)", function () {
   const files: Record<"valid" | "revoked", string> = { valid: "", revoked: "" };
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     dir = mkdtempSync(join(tmpdir(), "credanchor-show-"));
     const book = join(dir, "book.json");
@@ -49,10 +49,8 @@ describe("credanchor verify --show (CLI)", function () {
   });
 
   after(async function () {
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
+    await closeStack(stack);
     if (dir) removeDir(dir);
-    await chain?.stop();
   });
 
   it("default: a valid badge prints achievement, holder, the chain's issuer identity, dates, skills and status before the checks", async function () {

@@ -9,7 +9,7 @@ import type { JsonObject } from "../../src/core/json.ts";
 import type { Principal } from "../../src/issuer/types.ts";
 import { call } from "../api/http.ts";
 import { openBadge } from "../vc/fixtures.ts";
-import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, removeDir, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { serveVcApi, type VcService } from "../helpers/vc-service.ts";
 import { cli } from "../helpers/cli.ts";
 
@@ -24,7 +24,7 @@ describe("credanchor verify on a standard VC: status from its lists beside the c
   let args: string[];
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
     api = await serveVcApi(chain, stack);
     dir = mkdtempSync(join(tmpdir(), "credanchor-vc-lists-"));
@@ -35,9 +35,7 @@ describe("credanchor verify on a standard VC: status from its lists beside the c
 
   after(async function () {
     await api?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
     if (dir) removeDir(dir);
   });
 

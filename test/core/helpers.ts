@@ -1,4 +1,4 @@
-// Shared test helpers for the core: a sample badge, a context, and an assertion on CredanchorError codes.
+// Shared test helpers for the core: a sample badge (also named), a context, and an assertion on CredanchorError codes.
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { CredanchorError } from "../../src/core/errors.ts";
@@ -19,6 +19,13 @@ export function sampleBadge(issuer: string = ISSUER_1_DID, { keepId = false }: {
   // Without its own id unless `keepId` (the fixture as it is): the service deduplicates
   // credentials by id (issue 14, F3), and tests submit this sample many times over.
   if (!keepId) delete badge.id;
+  return badge;
+}
+
+/** `sampleBadge()` with its achievement named `name` (tests that submit many tell them apart by name). */
+export function namedBadge(name: string): JsonObject {
+  const badge = sampleBadge();
+  ((badge.credentialSubject as JsonObject).achievement as JsonObject).name = name;
   return badge;
 }
 

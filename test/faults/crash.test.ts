@@ -17,7 +17,7 @@ import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundles } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { createKeyIn, startServerProcess, type ServerProcess } from "../helpers/server-process.ts";
-import { ISSUER_IDENTITIES, startChain, type Chain } from "../helpers/stack.ts";
+import { ISSUER_IDENTITIES, sharedChain, type Chain } from "../helpers/stack.ts";
 
 const RANDOM_RUNS = Number(process.env.FAULT_RUNS ?? 1);
 
@@ -36,10 +36,7 @@ describe("crash safety: SIGKILL the service at every step, restart, nothing lost
   let chain: Chain;
 
   before(async function () {
-    chain = await startChain();
-  });
-  after(async function () {
-    await chain?.stop();
+    chain = await sharedChain();
   });
 
   const start = (dataDir: string, env: Record<string, string> = {}, signers = [1]) => startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env, signers });

@@ -9,7 +9,7 @@ import { ErrorResponse } from "../../src/api/schemas.ts";
 import type { JsonObject } from "../../src/core/json.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { rng } from "../helpers/rng.ts";
 
 const COUNT = Number(process.env.FUZZ_REQUESTS ?? 3_000);
@@ -23,7 +23,7 @@ describe("fuzz: malformed requests on every endpoint (real API)", function () {
   let base: string;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     // No rate limit: every malformed verify request must reach the parser (429s are tested in test/api/verify-limits.test.ts).
     api = await serveApi(stack, { verify: { trust: createTrustList([]), rpc: { 31337: chain.url } }, limits: { verifyRate: { perMinute: 0, burst: 1 } } });
@@ -31,9 +31,7 @@ describe("fuzz: malformed requests on every endpoint (real API)", function () {
   });
   after(async function () {
     await api?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   it(`behavior: ${COUNT.toLocaleString("en")} seeded malformed requests: no 5xx, one error shape, nothing stored`, async function () {

@@ -6,7 +6,7 @@ import type { Principal } from "../../src/issuer/types.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundles } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 
@@ -61,16 +61,14 @@ describe("fuzz: the verifier never calls a mutated bundle valid (real chain)", f
   let bundle: JsonObject;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     const { credentials } = await stack.service.submitCredentials(1, { credentials: Array.from({ length: 5 }, (_, k) => ({ ...sampleBadge(), name: `Mutant ${k}` })) });
     await runUntil(stack, async () => (await Promise.all(credentials.map(async (c) => (await stack.service.getCredential(issuer1, c.id)).state === "confirmed"))).every(Boolean));
     bundle = (await stack.service.getCredential(issuer1, credentials[2]!.id)).bundle as unknown as JsonObject;
   });
   after(async function () {
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   it("behavior: every field flipped or removed, the text truncated, fields swapped: never valid", async function () {

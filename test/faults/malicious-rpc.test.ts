@@ -7,7 +7,7 @@ import type { Principal } from "../../src/issuer/types.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundles, type VerifyOptions } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 type Rpc = { id: unknown; method: string; params?: unknown[] };
@@ -41,7 +41,7 @@ describe("the verifier behind a malicious RPC endpoint (real chain behind it)", 
   }
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     const { credentials } = await stack.service.submitCredentials(1, {
       credentials: ["M1", "M2", "M3"].map((n) => {
@@ -67,9 +67,7 @@ describe("the verifier behind a malicious RPC endpoint (real chain behind it)", 
   });
   after(async function () {
     await new Promise((r) => proxy?.close(r));
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   for (const [lie, expected] of [

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { JsonObject } from "../../src/core/json.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { createKeyIn, startServerProcess } from "../helpers/server-process.ts";
-import { startChain, type Chain } from "../helpers/stack.ts";
+import { sharedChain, type Chain } from "../helpers/stack.ts";
 import { startTcpProxy } from "../helpers/tcp-proxy.ts";
 
 const OUTAGE_SECONDS = Number(process.env.OUTAGE_SECONDS ?? 3);
@@ -19,10 +19,7 @@ describe(`RPC outage of ${OUTAGE_SECONDS} s under submissions (real service proc
   let chain: Chain;
 
   before(async function () {
-    chain = await startChain();
-  });
-  after(async function () {
-    await chain?.stop();
+    chain = await sharedChain();
   });
 
   it("behavior: accepts during the outage, not ready, then anchors everything by itself", async function () {

@@ -20,7 +20,7 @@ import { verifyBundles } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { sharedPostgres } from "../helpers/postgres.ts";
 import { startServerProcess, type ServerProcess } from "../helpers/server-process.ts";
-import { ISSUER_IDENTITIES, startChain, type Chain } from "../helpers/stack.ts";
+import { ISSUER_IDENTITIES, sharedChain, type Chain } from "../helpers/stack.ts";
 
 const POINTS: readonly CrashPoint[] =
   process.env.REPLICA_KILLS === "all" ? CRASH_POINTS.filter((p) => p !== "status:after-sign") : ["accept:after-commit", "send:after-broadcast"];
@@ -64,10 +64,7 @@ describe("replicas on PostgreSQL: SIGKILL the anchoring leader, the other replic
   let chain: Chain;
 
   before(async function () {
-    chain = await startChain();
-  });
-  after(async function () {
-    await chain?.stop();
+    chain = await sharedChain();
   });
 
   for (const point of POINTS) {

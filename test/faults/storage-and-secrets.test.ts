@@ -8,26 +8,16 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { devPrivateKey } from "../../src/chain/dev-accounts.ts";
-import type { JsonObject } from "../../src/core/json.ts";
-import { sampleBadge } from "../core/helpers.ts";
+import { namedBadge as badge } from "../core/helpers.ts";
 import { createKeyIn, startServerProcess } from "../helpers/server-process.ts";
-import { openStack, removeDir, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
-
-const badge = (name: string) => {
-  const c = sampleBadge();
-  ((c.credentialSubject as JsonObject).achievement as JsonObject).name = name;
-  return c;
-};
+import { closeStack, openStack, removeDir, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 describe("storage faults and secrets", function () {
   this.timeout(120_000);
   let chain: Chain;
 
   before(async function () {
-    chain = await startChain();
-  });
-  after(async function () {
-    await chain?.stop();
+    chain = await sharedChain();
   });
 
   describe("a full or read-only database", function () {
@@ -41,8 +31,7 @@ describe("storage faults and secrets", function () {
     });
     after(async function () {
       await api?.close();
-      await stack?.close();
-      if (stack) removeDir(stack.dir);
+      await closeStack(stack);
     });
 
     const submit = (names: string[]) =>

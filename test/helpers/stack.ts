@@ -16,6 +16,7 @@ import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/store.
 import { openPostgresStore, type PostgresStore } from "../../src/store/postgres/store.ts";
 import { sharedPostgres } from "./postgres.ts";
 import type { Server } from "node:http";
+import type { Socket } from "node:net";
 import pino from "pino";
 import { createApp, type AppOptions } from "../../src/api/app.ts";
 import { listenApi } from "../../src/api/listen.ts";
@@ -82,6 +83,39 @@ export async function startChain({ node: given }: { node?: LocalNode } = {}): Pr
   }
 }
 
+// One `hardhat node` for the whole test process: starting one costs seconds of CPU, and most
+// test files need only a registry of their own on some chain, not a chain of their own.
+let sharedNode: Promise<LocalNode> | undefined;
+
+/** The test process's shared node: started on first use, killed when the process exits (it never keeps the process alive). */
+function sharedLocalNode(): Promise<LocalNode> {
+  sharedNode ??= startLocalNode().then((node) => {
+    node.process.unref();
+    for (const pipe of [node.process.stdout, node.process.stderr]) (pipe as Socket | null)?.unref();
+    process.once("exit", () => node.process.kill("SIGKILL"));
+    return node;
+  });
+  return sharedNode;
+}
+
+/**
+ * A fresh registry (two issuers, as `startChain`) on the test process's shared `hardhat node`;
+ * `stop()` leaves the node running for the next file. For tests that only read and write their own
+ * registry: a test that snapshots, reverts, pauses mining or stops the chain takes `startChain()`.
+ *
+ * @example
+ * before(async function () { chain = await sharedChain(); });
+ */
+export async function sharedChain(): Promise<Chain> {
+  try {
+    const chain = await startChain({ node: await sharedLocalNode() });
+    return { ...chain, stop: async () => {} };
+  } catch (error) {
+    sharedNode = undefined; // startChain stopped it (or it never started): the next file starts another
+    throw error;
+  }
+}
+
 export type Stack = RunningIssuerService & {
   chain: Chain;
   store: SqliteStore;
@@ -125,16 +159,9 @@ async function rowsOf(store: SqliteStore, sql: string, params: unknown[]): Promi
   return result.rows as Record<string, unknown>[];
 }
 
-/**
- * Opens the issuer service over a fresh SQLite file on `chain` (started if not given), serving
- * both issuers. The pipeline is not started: call `pipeline.tick()` or `pipeline.start()`.
- */
-export async function openStack(chain: Chain, overrides: Partial<IssuerServiceOptions> & { dir?: string } = {}): Promise<Stack> {
-  const dir = overrides.dir ?? mkdtempSync(join(tmpdir(), "credanchor-stack-"));
-  const dbPath = join(dir, "credanchor.db");
-  const store = await openTestStore(dbPath);
-  const options: IssuerServiceOptions = {
-    store,
+/** The issuer service's options for `chain` (both issuers' signer keys, batches sent at once, no confirmations), with `overrides` on top. */
+export function serviceOptions(chain: Chain, overrides: Partial<IssuerServiceOptions> & Pick<IssuerServiceOptions, "store">): IssuerServiceOptions {
+  return {
     client: chain.publicClient,
     chainId: 31337,
     registry: chain.registry,
@@ -143,6 +170,17 @@ export async function openStack(chain: Chain, overrides: Partial<IssuerServiceOp
     confirmations: 0,
     ...overrides,
   };
+}
+
+/**
+ * Opens the issuer service over a fresh SQLite file on `chain` (started if not given), serving
+ * both issuers. The pipeline is not started: call `pipeline.tick()` or `pipeline.start()`.
+ */
+export async function openStack(chain: Chain, overrides: Partial<IssuerServiceOptions> & { dir?: string } = {}): Promise<Stack> {
+  const dir = overrides.dir ?? mkdtempSync(join(tmpdir(), "credanchor-stack-"));
+  const dbPath = join(dir, "credanchor.db");
+  const store = await openTestStore(dbPath);
+  const options = serviceOptions(chain, { store, ...overrides });
   const running = await createIssuerService(options);
   const adminToken = (await createApiKey(store.apiKeys, null, "test admin")).token;
   const tokens: Record<number, string> = {};
@@ -166,8 +204,8 @@ export async function openStack(chain: Chain, overrides: Partial<IssuerServiceOp
   };
 }
 
-/** The HTTP API over a stack's service on 127.0.0.1 (a free port); trusts the stack's chain by default. */
-export async function serveApi(stack: Stack, options: Partial<AppOptions> = {}): Promise<{ base: string; server: Server; close(): Promise<void> }> {
+/** The HTTP API over a stack's (or any) service on 127.0.0.1 (a free port); trusts the stack's chain by default. */
+export async function serveApi(stack: Pick<Stack, "service" | "chain">, options: Partial<AppOptions> = {}): Promise<{ base: string; server: Server; close(): Promise<void> }> {
   const app = createApp({
     service: stack.service,
     verify: { trust: createTrustList([stack.chain.addressBook()]), rpc: { 31337: stack.chain.url } },
@@ -177,6 +215,13 @@ export async function serveApi(stack: Stack, options: Partial<AppOptions> = {}):
   const server = await listenApi(app, { host: "127.0.0.1", port: 0 });
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   return { base, server, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** Closes a stack (if it was opened) and removes its temp dir: what every file's `after` does with its stack. */
+export async function closeStack(stack: Stack | undefined): Promise<void> {
+  if (!stack) return;
+  await stack.close();
+  removeDir(stack.dir);
 }
 
 /** Removes a stack's temp dir. */

@@ -14,7 +14,7 @@ import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundle, type VerifyOptions } from "../../src/verifier/verify-bundle.ts";
 import { call as callHttp, expectDocumented, expectError, type Call } from "../api/http.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, removeDir, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { cli } from "../helpers/cli.ts";
 
 const BIRTH_DATE = "1990-07-14-unique-birth";
@@ -39,7 +39,7 @@ describe("holder: selective disclosure (CLI and API)", function () {
   }
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
     token = stack.tokens[1]!;
     verify = { trust: createTrustList([chain.addressBook()]), rpc: { 31337: chain.url } };
@@ -66,10 +66,8 @@ describe("holder: selective disclosure (CLI and API)", function () {
 
   after(async function () {
     await new Promise((r) => server?.close(r));
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
+    await closeStack(stack);
     if (dir) removeDir(dir);
-    await chain?.stop();
   });
 
   it("default: POST /v1/credentials/{id}/disclose → a bundle without the hidden values that verifies", async function () {

@@ -2,18 +2,12 @@
 // anchoring block, a transaction stuck in the mempool (replaced with higher fees), an RPC outage.
 import { expect } from "chai";
 import { createPublicClient, http, type PublicClient } from "viem";
-import type { JsonObject } from "../../src/core/json.ts";
 import type { Principal } from "../../src/issuer/types.ts";
-import { sampleBadge } from "../core/helpers.ts";
+import { namedBadge as badge } from "../core/helpers.ts";
 import { startTcpProxy } from "../helpers/tcp-proxy.ts";
 import { openStack, removeDir, runUntil, startChain, type Chain } from "../helpers/stack.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
-const badge = (name: string) => {
-  const c = sampleBadge();
-  ((c.credentialSubject as JsonObject).achievement as JsonObject).name = name;
-  return c;
-};
 const rpc = (chain: Chain, method: string, params: unknown[] = []) => chain.publicClient.request({ method: method as never, params: params as never });
 
 describe("src/chain/sender.ts under chain faults (real hardhat node)", function () {

@@ -13,7 +13,7 @@ import type { Principal } from "../../src/issuer/types.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundle } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, ISSUER_IDENTITIES, openStack, removeDir, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 function badge(name: string, issuerId: 1 | 2 = 1): JsonObject {
   const credential = sampleBadge();
@@ -54,10 +54,7 @@ describe("issue 10: service-side hardening (real chain, real SQLite)", function 
   const issuer2: Principal = { kind: "issuer", issuerId: 2, keyId: "k2" };
 
   before(async function () {
-    chain = await startChain();
-  });
-  after(async function () {
-    await chain?.stop();
+    chain = await sharedChain();
   });
 
   describe("item 7: status-index squatting", function () {
@@ -188,8 +185,7 @@ describe("issue 10: service-side hardening (real chain, real SQLite)", function 
       stack = await openStack(chain);
     });
     after(async function () {
-      await stack?.close();
-      if (stack) removeDir(stack.dir);
+      await closeStack(stack);
     });
 
     it("error: an operator key limited to issuer 2 cannot see, erase or make keys for issuer 1 (answered as missing)", async function () {

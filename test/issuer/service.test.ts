@@ -8,7 +8,7 @@ import type { Principal } from "../../src/issuer/types.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundle, type VerifyOptions } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, ISSUER_IDENTITIES, openStack, removeDir, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 /** The sample badge, named, issued by test issuer 1 or 2 (its on-chain identity as `issuer.id`). */
 function badge(name: string, issuerId: 1 | 2 = 1): JsonObject {
@@ -37,16 +37,14 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
   const admin: Principal = { kind: "admin", keyId: "ka" };
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     const book = chain.addressBook();
     verifyOptions = { trust: createTrustList([book]), rpc: { 31337: chain.url } };
   });
 
   after(async function () {
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   const anchored = (id: string) => async () => ["anchored", "confirmed"].includes((await stack.service.getCredential(issuer1, id)).state);

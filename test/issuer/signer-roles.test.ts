@@ -3,17 +3,14 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { openStack, removeDir, startChain, type Chain } from "../helpers/stack.ts";
+import { openStack, removeDir, sharedChain, type Chain } from "../helpers/stack.ts";
 
 describe("src/issuer/service.ts signer keys (v2 roles)", function () {
   this.timeout(120_000);
   let chain: Chain;
 
   before(async function () {
-    chain = await startChain();
-  });
-  after(async function () {
-    await chain?.stop();
+    chain = await sharedChain();
   });
 
   it("error: CONFIG_INVALID when the issuer's admin key is configured as a signer (keep the admin cold)", async function () {

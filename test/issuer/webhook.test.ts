@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { JsonObject } from "../../src/core/json.ts";
 import type { Principal } from "../../src/issuer/types.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 
@@ -19,7 +19,7 @@ describe("webhooks (real HTTP receiver, real chain)", function () {
   let failuresLeft = 1;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     receiver = createServer((req, res) => {
       let body = "";
       req.on("data", (c: Buffer) => (body += c.toString()));
@@ -36,9 +36,7 @@ describe("webhooks (real HTTP receiver, real chain)", function () {
   });
 
   after(async function () {
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
     await new Promise((r) => receiver?.close(r));
   });
 

@@ -11,7 +11,7 @@ import type { Principal } from "../../src/issuer/types.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundle, type VerifyOptions } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k1" };
 
@@ -52,13 +52,12 @@ describe("registry upgrade (real chain)", function () {
   let dir: string;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
   });
 
   after(async function () {
     await stack?.close();
     if (dir) removeDir(dir);
-    await chain?.stop();
   });
 
   const anchored = (ids: readonly string[]) => async () =>

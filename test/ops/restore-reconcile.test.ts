@@ -14,7 +14,7 @@ import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundle, type VerifyOptions } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { CLI } from "../helpers/server-process.ts";
-import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 const exec = promisify(execFile);
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k1" };
@@ -36,7 +36,7 @@ describe("credanchor restore: reconciliation with the chain (real chain, real CL
   const overrides = () => ({ batch: { maxSize: BATCH, maxWaitMs: 0 } });
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain, overrides());
     dir = stack.dir;
     verifyOptions = { trust: createTrustList([chain.addressBook()]), rpc: { 31337: chain.url } };
@@ -45,7 +45,6 @@ describe("credanchor restore: reconciliation with the chain (real chain, real CL
   after(async function () {
     await stack?.close();
     if (dir) removeDir(dir);
-    await chain?.stop();
   });
 
   const cli = async (...args: string[]) => {

@@ -8,7 +8,7 @@ import { createIssuerService, type RunningIssuerService } from "../../src/issuer
 import { openPostgresStore, type PostgresStore } from "../../src/store/postgres/store.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { sharedPostgres } from "../helpers/postgres.ts";
-import { ISSUER_IDENTITIES, startChain, type Chain } from "../helpers/stack.ts";
+import { ISSUER_IDENTITIES, sharedChain, type Chain } from "../helpers/stack.ts";
 
 const badge = (name: string) => {
   const c = sampleBadge();
@@ -23,14 +23,13 @@ describe("PostgreSQL replicas: status indices drawn by two replicas at once", fu
   const opened: { store: PostgresStore; running: RunningIssuerService }[] = [];
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
   });
   after(async function () {
     for (const { store, running } of opened) {
       await running.close();
       await store.close();
     }
-    await chain?.stop();
   });
 
   async function replica(url: string) {

@@ -18,7 +18,7 @@ import { createTrustList } from "../../src/verifier/trust.ts";
 import { call } from "../api/http.ts";
 import { expectCode, sampleBadge } from "../core/helpers.ts";
 import { cli } from "../helpers/cli.ts";
-import { openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, removeDir, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 const ISSUER_1: Principal = { kind: "issuer", issuerId: 1, keyId: "test" };
 
@@ -41,7 +41,7 @@ describe("a v1 bundle exported in the VC form (library, CLI, HTTP)", function ()
   let trustArgs: string[];
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
     api = await serveApi(stack, { vc: createVcApiContext({ client: chain.publicClient, chainId: 31337, registry: chain.registry, keys: new Map(), publicBaseUrl: () => api.base }) });
     const { credentials } = await stack.service.submitCredentials(1, { credentials: [sampleBadge()] });
@@ -58,9 +58,7 @@ describe("a v1 bundle exported in the VC form (library, CLI, HTTP)", function ()
 
   after(async function () {
     await api?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
     if (dir) removeDir(dir);
   });
 

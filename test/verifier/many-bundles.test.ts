@@ -9,7 +9,7 @@ import type { Principal } from "../../src/issuer/types.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundles } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 const BATCH = 250;
@@ -22,13 +22,11 @@ describe("verifyBundles at scale (real hardhat node, HTTP transport)", function 
   let stack: Stack;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain, { batch: { maxSize: BATCH, maxWaitMs: 0 } });
   });
   after(async function () {
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   it(`behavior: ${COUNT.toLocaleString("en")} bundles from ${COUNT / BATCH} batches verify in one call, all valid`, async function () {

@@ -8,7 +8,7 @@ import { privateWordRange } from "../../src/verifier/chain-checks.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundles, type VerifyOptions } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 
@@ -21,7 +21,7 @@ describe("src/verifier private mode (real hardhat node)", function () {
   let options: VerifyOptions;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     const badges = ["P valid", "P revoked", "P suspended"].map((name) => {
       const c = sampleBadge();
@@ -46,9 +46,7 @@ describe("src/verifier private mode (real hardhat node)", function () {
   });
 
   after(async function () {
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   const seen = (index: number) => calls.some((body) => body.toLowerCase().includes(index.toString(16).padStart(64, "0")));

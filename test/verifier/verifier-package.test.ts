@@ -15,7 +15,7 @@ import type { Principal } from "../../src/issuer/types.ts";
 import type { createTrustList } from "../../src/verifier/trust.ts";
 import type { verifyBundle, verifyBundles } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
 
 // The published types are a contract the library must keep (checked by `tsc`, nothing runs):
 // each function of the library is usable wherever the published one is (its reports fit the
@@ -77,16 +77,14 @@ describe("the verifier package: built, packed, installed offline, used from node
   let project: string;
 
   before(async function () {
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     work = mkdtempSync(join(tmpdir(), "credanchor-verifier-pkg-"));
     project = join(work, "employer");
   });
 
   after(async function () {
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   it("default: npm pack → npm install --offline into an empty project → a plain node script verifies a real bundle against the chain (and a changed one fails)", async function () {

@@ -13,7 +13,7 @@ import { PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream } from "pdf-lib"
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
 import pino from "pino";
 import { PNG } from "pngjs";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { createApp } from "../../src/api/app.ts";
 import { webRoutes } from "../../src/api/web.ts";
 import { decodeCompactBundle } from "../../src/core/bundle-compact.ts";
@@ -26,7 +26,8 @@ import { verifyBundle, type VerifyOptions } from "../../src/verifier/verify-bund
 import { buildWebPage } from "../../scripts/build-web.ts";
 import { call, expectDocumented, expectError } from "../api/http.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, ISSUER_IDENTITIES, openStack, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { launchChromium, openPage } from "../helpers/browser.ts";
 
 // A CommonJS module: its default export sits on `default` (and is the module itself at run time).
 const jsQR = jsQRModule.default;
@@ -110,7 +111,7 @@ describe("the printable certificate (PDF with a verifying QR code)", function ()
 
   before(async function () {
     await buildWebPage();
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     const deploymentsDir = mkdtempSync(join(tmpdir(), "credanchor-pdf-books-"));
     writeFileSync(join(deploymentsDir, "pdf-test.json"), JSON.stringify(chain.addressBook("pdf-test")));
@@ -127,15 +128,13 @@ describe("the printable certificate (PDF with a verifying QR code)", function ()
     const { credentials } = await stack.service.submitCredentials(1, { credentials: [badge] });
     ids = credentials.map((c) => c.id);
     await runUntil(stack, async () => (await Promise.all(ids.map(async (id) => (await stack.service.getCredential(issuer1, id)).state === "confirmed"))).every(Boolean));
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+    browser = await launchChromium();
   });
 
   after(async function () {
     await browser?.close();
     await new Promise((r) => server?.close(r));
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   it("default: the PDF names holder, achievement and issuer (as the chain records it); its QR decodes to a /verify#b= link whose bundle verifies; Chromium opening it says Valid", async function () {
@@ -165,7 +164,7 @@ describe("the printable certificate (PDF with a verifying QR code)", function ()
     expect(bundle).to.deep.equal((await stack.service.getCredential(issuer1, ids[0]!)).bundle);
     expect((await verifyBundle(bundle, verify)).verdict).to.equal("valid");
 
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: "en-GB" });
+    const page = await openPage(browser, { viewport: { width: 390, height: 844 } });
     try {
       await page.goto(url);
       await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import express from "express";
 import QRCode from "qrcode";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { webRoutes } from "../../src/api/web.ts";
 import { decodeBundle, type Bundle } from "../../src/core/bundle.ts";
 import type { JsonObject } from "../../src/core/json.ts";
@@ -18,7 +18,8 @@ import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundle } from "../../src/verifier/verify-bundle.ts";
 import { buildWebPage } from "../../scripts/build-web.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { launchChromium, openPage } from "../helpers/browser.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 const BIRTH_DATE = "1815-12-10";
@@ -68,7 +69,7 @@ describe("web/verify.html: the holder's tools in headless Chromium", function ()
 
   before(async function () {
     await buildWebPage();
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     const deploymentsDir = mkdtempSync(join(tmpdir(), "credanchor-holder-books-"));
     writeFileSync(join(deploymentsDir, "holder-test.json"), JSON.stringify(chain.addressBook("holder-test")));
@@ -82,22 +83,17 @@ describe("web/verify.html: the holder's tools in headless Chromium", function ()
     dir = mkdtempSync(join(tmpdir(), "credanchor-holder-"));
     bundleFile = join(dir, "ada-badge.json");
     writeFileSync(bundleFile, JSON.stringify(bundle));
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+    browser = await launchChromium();
   });
 
   after(async function () {
     await browser?.close();
     await new Promise((r) => server?.close(r));
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   beforeEach(async function () {
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "en-GB", acceptDownloads: true });
-    page.on("pageerror", (error) => {
-      throw error;
-    });
+    page = await openPage(browser, { viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     await page.goto(`${base}/verify`);
     await page.waitForSelector("body[data-ready=true]");
   });
@@ -172,10 +168,7 @@ describe("web/verify.html: the holder's tools in headless Chromium", function ()
   it("behavior: where the browser has a camera the scan button appears, reads the QR code from the video and verifies it; without one there is no button", async function () {
     const video = join(dir, "qr.y4m");
     writeFileSync(video, qrVideo(qrVerifyUrl(bundle, `${base}/verify`)!));
-    const cameraBrowser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${video}`],
-    });
+    const cameraBrowser = await launchChromium(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${video}`]);
     try {
       const context = await cameraBrowser.newContext({ locale: "en-GB", permissions: ["camera"] });
       const camPage = await context.newPage();

@@ -6,13 +6,14 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import QRCode from "qrcode";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { webRoutes } from "../../src/api/web.ts";
 import type { JsonObject } from "../../src/core/json.ts";
 import type { Principal } from "../../src/issuer/types.ts";
 import { buildWebPage } from "../../scripts/build-web.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { openStack, removeDir, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { launchChromium, openPage } from "../helpers/browser.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 const BIRTH_DATE = "1815-12-10";
@@ -29,7 +30,7 @@ describe("web/verify.html: share links in headless Chromium", function () {
 
   before(async function () {
     await buildWebPage();
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     dir = mkdtempSync(join(tmpdir(), "credanchor-share-page-"));
     writeFileSync(join(dir, "share-test.json"), JSON.stringify(chain.addressBook("share-test")));
@@ -40,22 +41,17 @@ describe("web/verify.html: share links in headless Chromium", function () {
     (subject.achievement as JsonObject).name = "Shared badge";
     ({ id } = (await stack.service.submitCredentials(1, { credentials: [badge] })).credentials[0]!);
     await runUntil(stack, async () => (await stack.service.getCredential(issuer1, id)).bundle !== undefined);
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+    browser = await launchChromium();
   });
 
   after(async function () {
     await browser?.close();
     await api?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   beforeEach(async function () {
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "en-GB" });
-    page.on("pageerror", (error) => {
-      throw error;
-    });
+    page = await openPage(browser, { viewport: { width: 1280, height: 800 } });
   });
   afterEach(async function () {
     await page?.close();

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { webRoutes } from "../../src/api/web.ts";
 import type { JsonObject } from "../../src/core/json.ts";
 import type { Principal } from "../../src/issuer/types.ts";
@@ -17,7 +17,8 @@ import { buildWebPage } from "../../scripts/build-web.ts";
 import { call } from "../api/http.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { openBadge } from "../vc/fixtures.ts";
-import { openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, removeDir, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { launchChromium, openPage } from "../helpers/browser.ts";
 import { serveVcApi, type VcService } from "../helpers/vc-service.ts";
 
 const OUT = fileURLToPath(new URL("../../test-output/web-screens/", import.meta.url));
@@ -39,28 +40,23 @@ describe("web/verify.html on W3C VCs (headless Chromium, real service)", functio
 
   before(async function () {
     await buildWebPage();
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
     booksDir = mkdtempSync(join(tmpdir(), "credanchor-web-vc-books-"));
     writeFileSync(join(booksDir, "web-vc-test.json"), JSON.stringify(chain.addressBook("web-vc-test")));
     api = await serveVcApi(chain, stack, { routers: [webRoutes({ deploymentsDir: booksDir, rpcUrls: { 31337: chain.url } })] });
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+    browser = await launchChromium();
   });
 
   after(async function () {
     await browser?.close();
     await api?.close();
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
     if (booksDir) removeDir(booksDir);
   });
 
   beforeEach(async function () {
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "en-GB" });
-    page.on("pageerror", (error) => {
-      throw error;
-    });
+    page = await openPage(browser, { viewport: { width: 1280, height: 800 } });
     await page.goto(`${api.base}/verify`);
     await page.waitForSelector("body[data-ready=true]");
   });

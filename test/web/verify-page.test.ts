@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import express from "express";
 import pino from "pino";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { createApp } from "../../src/api/app.ts";
 import { webRoutes } from "../../src/api/web.ts";
 import { getFreePort } from "../../src/chain/local-node.ts";
@@ -21,7 +21,8 @@ import type { Principal } from "../../src/issuer/types.ts";
 import { loadTrustList } from "../../src/verifier/trust-files.ts";
 import { buildWebPage, shippedBooks } from "../../scripts/build-web.ts";
 import { sampleBadge } from "../core/helpers.ts";
-import { ISSUER_IDENTITIES, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, ISSUER_IDENTITIES, openStack, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { launchChromium, openPage } from "../helpers/browser.ts";
 
 /** Screenshots go to test-output/web-screens/ (ignored by git), replaced at every run. */
 const OUT = fileURLToPath(new URL("../../test-output/web-screens/", import.meta.url));
@@ -108,7 +109,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
   before(async function () {
     console.log(`      screenshots: ${OUT}`);
     page_path = (await buildWebPage()).path;
-    chain = await startChain();
+    chain = await sharedChain();
     stack = await openStack(chain);
     deploymentsDir = mkdtempSync(join(tmpdir(), "credanchor-web-books-"));
     const book = chain.addressBook("web-test");
@@ -142,22 +143,17 @@ describe("web/verify.html in headless Chromium, served by the service", function
     files.book = join(dir, "my-chain.json");
     writeFileSync(files.book, JSON.stringify(book));
 
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+    browser = await launchChromium();
   });
 
   after(async function () {
     await browser?.close();
     await new Promise((r) => server?.close(r));
-    await stack?.close();
-    if (stack) removeDir(stack.dir);
-    await chain?.stop();
+    await closeStack(stack);
   });
 
   beforeEach(async function () {
-    page = await browser.newPage({ viewport: { width: 1024, height: 900 }, locale: "en-GB" });
-    page.on("pageerror", (error) => {
-      throw error;
-    });
+    page = await openPage(browser, { viewport: { width: 1024, height: 900 } });
   });
   afterEach(async function () {
     await page?.close();
