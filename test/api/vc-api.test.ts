@@ -15,7 +15,7 @@ import { generateAssertionKey, type AssertionKey } from "../../src/vc/keys.ts";
 import { createStatusEntries, statusListUrlFrom } from "../../src/vc/status-entries.ts";
 import { signingSuite } from "../../src/vc/suites.ts";
 import { openBadge } from "../vc/fixtures.ts";
-import { closeStack, openStack, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, serveApi, startChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { call as callHttp, expectDocumented, expectError, type Call, type CallOptions } from "./http.ts";
 
 const BASE_URL = "https://issuer.credanchor.test";
@@ -39,7 +39,9 @@ describe("src/api: VC-API (real service, real chain)", function () {
   let close: () => Promise<void>;
 
   before(async function () {
-    chain = await sharedChain();
+    // A chain of its own: signing waits for the wall clock to pass the block that bound the
+    // assertion key, and a shared node's clock runs ahead of it (a block a second at most).
+    chain = await startChain();
     stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
     key = await generateAssertionKey();
     const admin = chain.issuers[0]!.admin;
@@ -56,6 +58,7 @@ describe("src/api: VC-API (real service, real chain)", function () {
   after(async function () {
     await close?.();
     await closeStack(stack);
+    await chain?.stop();
   });
 
   const call = async (method: string, path: string, options: CallOptions = {}): Promise<Call> => {

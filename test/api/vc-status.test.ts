@@ -8,7 +8,7 @@ import type { Principal } from "../../src/issuer/types.ts";
 import { createDocumentLoader } from "../../src/vc/document-loader.ts";
 import { verifyingSuites } from "../../src/vc/suites.ts";
 import { openBadge } from "../vc/fixtures.ts";
-import { closeStack, openStack, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { serveVcApi, type VcService } from "../helpers/vc-service.ts";
 import { call as callHttp, expectDocumented, expectError, type Call, type CallOptions } from "./http.ts";
 
@@ -28,7 +28,9 @@ describe("src/api: POST /credentials/status (VC-API update status, real chain)",
   const nextPoll = () => api.nextPoll();
 
   before(async function () {
-    chain = await sharedChain();
+    // A chain of its own: signing waits for the wall clock to pass the block that bound the
+    // assertion key, and a shared node's clock runs ahead of it (a block a second at most).
+    chain = await startChain();
     stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
     api = await serveVcApi(chain, stack);
     doc = (await callHttp(api.base, "GET", "/openapi.json")).body;
@@ -37,6 +39,7 @@ describe("src/api: POST /credentials/status (VC-API update status, real chain)",
   after(async function () {
     await api?.close();
     await closeStack(stack);
+    await chain?.stop();
   });
 
   const call = async (method: string, path: string, options: CallOptions = {}): Promise<Call> => {

@@ -9,7 +9,7 @@ import type { JsonObject } from "../../src/core/json.ts";
 import type { Principal } from "../../src/issuer/types.ts";
 import { call } from "../api/http.ts";
 import { openBadge } from "../vc/fixtures.ts";
-import { closeStack, openStack, removeDir, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { serveVcApi, type VcService } from "../helpers/vc-service.ts";
 import { cli } from "../helpers/cli.ts";
 
@@ -24,7 +24,9 @@ describe("credanchor verify on a standard VC: status from its lists beside the c
   let args: string[];
 
   before(async function () {
-    chain = await sharedChain();
+    // A chain of its own: signing waits for the wall clock to pass the block that bound the
+    // assertion key, and a shared node's clock runs ahead of it (a block a second at most).
+    chain = await startChain();
     stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
     api = await serveVcApi(chain, stack);
     dir = mkdtempSync(join(tmpdir(), "credanchor-vc-lists-"));
@@ -36,6 +38,7 @@ describe("credanchor verify on a standard VC: status from its lists beside the c
   after(async function () {
     await api?.close();
     await closeStack(stack);
+    await chain?.stop();
     if (dir) removeDir(dir);
   });
 

@@ -101,7 +101,9 @@ function sharedLocalNode(): Promise<LocalNode> {
 /**
  * A fresh registry (two issuers, as `startChain`) on the test process's shared `hardhat node`;
  * `stop()` leaves the node running for the next file. For tests that only read and write their own
- * registry: a test that snapshots, reverts, pauses mining or stops the chain takes `startChain()`.
+ * registry: a test that snapshots, reverts, pauses mining or stops the chain takes `startChain()`,
+ * and so does one that waits for the wall clock to pass a block's time (the shared node mines
+ * more than a block a second over a whole run, so its clock runs minutes ahead of the wall's).
  *
  * @example
  * before(async function () { chain = await sharedChain(); });

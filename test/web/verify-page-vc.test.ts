@@ -17,7 +17,7 @@ import { buildWebPage } from "../../scripts/build-web.ts";
 import { call } from "../api/http.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { openBadge } from "../vc/fixtures.ts";
-import { closeStack, openStack, removeDir, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
+import { closeStack, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
 import { launchChromium, openPage } from "../helpers/browser.ts";
 import { serveVcApi, type VcService } from "../helpers/vc-service.ts";
 
@@ -40,7 +40,9 @@ describe("web/verify.html on W3C VCs (headless Chromium, real service)", functio
 
   before(async function () {
     await buildWebPage();
-    chain = await sharedChain();
+    // A chain of its own: signing waits for the wall clock to pass the block that bound the
+    // assertion key, and a shared node's clock runs ahead of it (a block a second at most).
+    chain = await startChain();
     stack = await openStack(chain, { batch: { maxSize: 1000, maxWaitMs: 0 }, pollMs: 20 });
     booksDir = mkdtempSync(join(tmpdir(), "credanchor-web-vc-books-"));
     writeFileSync(join(booksDir, "web-vc-test.json"), JSON.stringify(chain.addressBook("web-vc-test")));
@@ -52,6 +54,7 @@ describe("web/verify.html on W3C VCs (headless Chromium, real service)", functio
     await browser?.close();
     await api?.close();
     await closeStack(stack);
+    await chain?.stop();
     if (booksDir) removeDir(booksDir);
   });
 
