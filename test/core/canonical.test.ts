@@ -3,7 +3,8 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { assertCanonicalizable, canonicalize, canonicalNumber } from "../../src/core/canonical.ts";
 import { JsonError } from "../../src/core/errors.ts";
-import { JSON_LIMITS, parseJson, utf8Length } from "../../src/core/json.ts";
+import { JSON_LIMITS, parseJson, parseJsonStrictly, type JsonLimits } from "../../src/core/json.ts";
+import { utf8Length } from "../../src/core/json.ts";
 
 const fromIeeeHex = (hex: string) => {
   const view = new DataView(new ArrayBuffer(8));
@@ -216,6 +217,48 @@ describe("core/json parseJson", () => {
     expectJsonError(() => parseJson(JSON.stringify(new Array(10_000).fill(0))), "JSON_LIMIT_EXCEEDED", "/9999");
     expectJsonError(() => parseJson(JSON.stringify("é".repeat(600_000))), "JSON_LIMIT_EXCEEDED", "");
     expect(utf8Length("é€😀")).to.equal(9);
+  });
+
+  // parseJson answers through JSON.parse when it can; the character-by-character parser is the reference.
+  const answer = (parse: () => unknown) => {
+    try {
+      return { value: parse() };
+    } catch (error) {
+      expect(error).to.be.instanceOf(JsonError);
+      const e = error as JsonError;
+      return { code: e.code, message: e.message, details: e.details };
+    }
+  };
+  // Texts made to hit every case the native path must hand over: duplicate names (also after
+  // unescaping), colons and escaped quotes/backslashes inside strings, surrogates raw and escaped,
+  // -0, out-of-range numbers, nesting and field counts around the limits, whitespace, bad syntax.
+  const names = fc.constantFrom('"a"', '"b"', '"\\u0061"', '"a:b"', '"c\\""', '"c\\\\"', '"__proto__"', '"\\ud83d\\ude00"', '"\\ud800"', '"\uD800"', '"😀"');
+  const scalars = fc.constantFrom("0", "-0", "-0.0", "1e400", "-1e400", "1e-400", "12.5e3", "true", "null", '"x:y"', '"q\\"\\":"', '"\\\\"', '"\\u00e9"', '"\\udc00"', '"\uDC00z"', '"😀"', '"é"', "01", "[1,]", "");
+  const space = fc.constantFrom("", " ", "\n\t", "\r");
+  const text = fc.letrec<{ value: string }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      scalars,
+      fc.array(tie("value"), { maxLength: 4 }).chain((items) => space.map((w) => `[${w}${items.join(`,${w}`)}]`)),
+      fc.array(fc.tuple(names, tie("value")), { maxLength: 4 }).chain((members) => space.map((w) => `{${members.map(([k, v]) => `${w}${k}${w}:${w}${v}`).join(",")}${w}}`)),
+    ),
+  })).value;
+  const limits = fc.constantFrom<JsonLimits>(JSON_LIMITS, { maxBytes: 60, maxDepth: 3, maxFields: 8 }, { maxBytes: 1e6, maxDepth: 2, maxFields: 1e6 });
+
+  it("behavior: answers exactly as the strict parser, value or error (differential property)", () => {
+    fc.assert(
+      fc.property(text, limits, (t, l) => {
+        expect(answer(() => parseJson(t, l)), t).to.deep.equal(answer(() => parseJsonStrictly(t, l)));
+      }),
+      { numRuns: 3000 },
+    );
+    // Arbitrary JSON and arbitrary text too.
+    fc.assert(
+      fc.property(fc.oneof(fc.json(), fc.string({ unit: "binary" }), fc.json().map((j) => j.replace(/:/g, ": ").replace(/,/g, ",\n"))), (t) => {
+        expect(answer(() => parseJson(t)), t).to.deep.equal(answer(() => parseJsonStrictly(t, JSON_LIMITS)));
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it("behavior: never throws anything but JsonError on arbitrary text (property)", () => {
