@@ -4,7 +4,10 @@
 //
 //  1. accepted credentials/s: POST /v1/credentials with 1,000 credentials per request, durable
 //     before the 202 (SQLite synchronous=FULL; PostgreSQL with fsync on); beside it, the same
-//     work in-process without HTTP on the same store, so the ratio shows what HTTP costs;
+//     work in-process without HTTP on the same store, so the ratio shows what HTTP costs; and the
+//     CPU time (every thread, from /proc) per accepted credential of each, the figure that stays
+//     comparable when other work shares the machine (the in-process peer sends one request at a
+//     time and anchors nothing meanwhile, the serve process anchors batches as they fill);
 //  2. time from the first submission of N (default 100,000; `--n 1000000` for the million)
 //     credentials to all of them anchored with proofs available;
 //  3. GET /v1/credentials/{id}/bundle requests/s and latency p50/p99, beside GET /healthz.
@@ -14,7 +17,7 @@
 // `--requests R` replaces every time window by a count of requests (R per phase and replica), so a
 // short run measures completed work whatever the machine's speed (the smoke test in `npm test` uses it).
 import autocannon from "autocannon";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -87,12 +90,26 @@ async function cannonAll(urls: string[], options: (url: string) => autocannon.Op
   };
 }
 
+/**
+ * CPU seconds (user + system, every thread) a process has used so far, from /proc: unlike a rate,
+ * CPU time per credential hardly moves when other work shares the machine.
+ */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ ticks
+}
+
 type Result = {
   store: StoreKind;
   replicas: number;
   acceptedCount: number;
   acceptedPerSecond: number;
+  /** CPU of the serve processes (all their threads) per accepted credential while accepting, µs. */
+  acceptCpuMicros: number;
   inProcessAcceptedPerSecond: number;
+  /** CPU of the in-process peer (the bench process, all its threads) per accepted credential, µs. */
+  inProcessCpuMicros: number;
   acceptErrors: number;
   acceptP50Ms: number;
   acceptP99Ms: number;
@@ -127,7 +144,7 @@ async function apiKey(kind: StoreKind, db: { url?: string; dirs: string[] }): Pr
 }
 
 /** The same acceptance in-process (no HTTP) on a fresh database of the same kind: what the HTTP layer costs. */
-async function inProcess(chain: Chain, kind: StoreKind, postgres: () => Promise<PostgresServer>): Promise<number> {
+async function inProcess(chain: Chain, kind: StoreKind, postgres: () => Promise<PostgresServer>): Promise<{ perSecond: number; cpuMicros: number }> {
   const dir = mkdtempSync(join(tmpdir(), "credanchor-bench-local-"));
   // SQLite as the service opens it: the connection on a thread of its own.
   const store = kind === "postgres" ? await openPostgresStore(await (await postgres()).createDatabase()) : openSqliteStore(join(dir, "credanchor.db"), { background: true });
@@ -144,6 +161,7 @@ async function inProcess(chain: Chain, kind: StoreKind, postgres: () => Promise<
     const batch = credentials(PER_REQUEST, "Local");
     await running.service.submitCredentials(1, { credentials: batch });
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     let rounds = 0;
     // Completed submissions only (each awaited, one at a time), for 3 s or `--requests` of them.
     // (Before 2026-12-02 this loop did not await: it counted calls started, not work done, which
@@ -152,7 +170,8 @@ async function inProcess(chain: Chain, kind: StoreKind, postgres: () => Promise<
       await running.service.submitCredentials(1, { credentials: batch });
       rounds++;
     }
-    return (rounds * PER_REQUEST) / ((performance.now() - t0) / 1000);
+    const cpu = process.cpuUsage(cpu0);
+    return { perSecond: (rounds * PER_REQUEST) / ((performance.now() - t0) / 1000), cpuMicros: (cpu.user + cpu.system) / (rounds * PER_REQUEST) };
   } finally {
     await running.close();
     await store.close();
@@ -183,8 +202,10 @@ async function run(chain: Chain, kind: StoreKind, replicas: number, postgres: ()
     // 1. Acceptance throughput.
     const body = JSON.stringify({ credentials: credentials(PER_REQUEST, "Load") });
     log(`[${label}] accepting: ${CONNECTIONS} connections × ${PER_REQUEST} credentials per request, ${REQUESTS === undefined ? `${SECONDS} s` : `${REQUESTS} requests per replica`}…`);
+    const cpuBefore = servers.map((s) => cpuSeconds(s.child.pid!));
     const accept = await cannonAll(urls, (url) => ({ url: `${url}/v1/credentials`, method: "POST", headers, body, timeout: 60, ...phase(SECONDS) }));
-    const inProcessPerSecond = await inProcess(chain, kind, postgres);
+    const acceptCpu = servers.reduce((sum, s, k) => sum + cpuSeconds(s.child.pid!) - cpuBefore[k]!, 0);
+    const local = await inProcess(chain, kind, postgres);
     // Let the load's batches anchor before timing the next phase.
     await waitIdle(urls[0]!, token, 600_000);
 
@@ -237,7 +258,9 @@ async function run(chain: Chain, kind: StoreKind, replicas: number, postgres: ()
       replicas: servers.length,
       acceptedCount: accept.ok * PER_REQUEST,
       acceptedPerSecond: Math.round(accept.perSecond * PER_REQUEST),
-      inProcessAcceptedPerSecond: Math.round(inProcessPerSecond),
+      acceptCpuMicros: Math.round((acceptCpu * 1e6) / Math.max(1, accept.ok * PER_REQUEST)),
+      inProcessAcceptedPerSecond: Math.round(local.perSecond),
+      inProcessCpuMicros: Math.round(local.cpuMicros),
       acceptErrors: accept.errors,
       acceptP50Ms: accept.p50,
       acceptP99Ms: accept.p99,
@@ -266,6 +289,7 @@ function table(results: Result[]): void {
     ["credentials accepted/s (HTTP, 1,000 per request)", (r) => n(r.acceptedPerSecond)],
     ["… in-process, same store (no HTTP)", (r) => n(r.inProcessAcceptedPerSecond)],
     ["… HTTP / in-process", (r) => `${(r.acceptedPerSecond / r.inProcessAcceptedPerSecond).toFixed(2)}×`],
+    ["CPU per credential accepted, all threads (µs): HTTP / in-process", (r) => `${r.acceptCpuMicros} / ${r.inProcessCpuMicros}`],
     ["accept latency p50 / p99 (ms per 1,000)", (r) => `${r.acceptP50Ms} / ${r.acceptP99Ms}`],
     [`${n(results[0]!.anchorN)} credentials: submit → all anchored (s)`, (r) => `${r.anchorSeconds} (${r.anchorSubmitSeconds} submitting)`],
     ["GET bundle/s", (r) => n(r.bundlePerSecond)],

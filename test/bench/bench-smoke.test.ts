@@ -65,6 +65,8 @@ describe("benchmarks (short runs)", function () {
     expect(r.anchorN).to.equal(2000);
     expect(r.acceptedCount).to.equal(4 * 1000); // every request completed, however long it took
     for (const key of ["acceptedPerSecond", "inProcessAcceptedPerSecond", "anchorSeconds", "bundleP50Ms", "bundleP99Ms"]) expect(r[key], key).to.be.a("number").and.at.least(0);
+    // Accepting costs CPU: a zero would mean the accounting read the wrong process.
+    for (const key of ["acceptCpuMicros", "inProcessCpuMicros"]) expect(r[key], key).to.be.a("number").and.above(0);
   });
 
   it("behavior: bench:verify --json verifies real bundles through the library and POST /v1/verify", async function () {
