@@ -212,7 +212,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
         resetNotice = `The local chain started without the blocks the database saw (${statePath} was missing or unreadable), so the previous database (whose anchors are gone) was moved to ${aside}.`;
       }
     }
-    store = await openConfiguredStore({ databaseUrl: config.databaseUrl, sqlitePath: dbPath, background: true });
+    store = await openConfiguredStore({ databaseUrl: config.databaseUrl, sqlitePath: dbPath, background: true, log: (level, message, fields) => logger[level]({ module: "store", ...fields }, message) });
     // Lines marked `notice` (the chain went back and work is re-sent) also go to the console.
     const log = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => {
       logger[level]({ module: "pipeline", ...fields }, message);

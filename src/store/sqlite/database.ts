@@ -37,10 +37,22 @@ export function openDatabase(path: string): Db {
 }
 
 /**
+ * A step that did not run, or whose effect is gone: the connection's thread died before it
+ * answered (SQLite rolled back the open transaction when that connection closed), or the
+ * transaction the step belongs to is no longer open. Nothing of the caller's transaction is stored.
+ */
+export class StorageInterrupted extends Error {
+  override readonly name = "StorageInterrupted";
+  readonly code = "STORAGE_INTERRUPTED";
+}
+
+/**
  * Maps a SQLite failure to what a client should hear: a full disk, a read-only or locked file
  * is `STORAGE_UNAVAILABLE` (HTTP 503), so nothing is answered 2xx that was not stored.
+ * An interrupted step (see {@link StorageInterrupted}) is one too, its reason kept in the message.
  */
 export function storageError(error: unknown): unknown {
+  if (error instanceof StorageInterrupted) return new ServiceError(`the database cannot store data right now: ${error.message}`, { code: "STORAGE_UNAVAILABLE", cause: error });
   const code = (error as { code?: string })?.code ?? "";
   if (/^SQLITE_(FULL|READONLY|IOERR|BUSY|LOCKED|CANTOPEN|CORRUPT|NOTADB)/.test(code)) {
     return new ServiceError(`the database cannot store data right now (${code})`, { code: "STORAGE_UNAVAILABLE", cause: error });

@@ -9,7 +9,8 @@ import type { Repositories, Store } from "../types.ts";
 import { sqliteSignedCredentials } from "./credentials.ts";
 import { openDatabase, storageError, type Db } from "./database.ts";
 import { repositoriesOf } from "./repositories.ts";
-import { startConnectionThread, type ThreadedConnection } from "./thread.ts";
+import type { StoreLog } from "./restarts.ts";
+import { startConnectionThread, type ConnectionThreadOptions, type ThreadFault, type ThreadedConnection } from "./thread.ts";
 
 /** The store whose transaction the current async call chain runs in (calling the store itself there would wait forever). */
 const insideTransaction = new AsyncLocalStorage<SqliteStore>();
@@ -25,12 +26,12 @@ class Queue {
   }
 }
 
-/** The repositories of a connection on another thread: each method a message to it. */
-function threadedRepositories(connection: ThreadedConnection): Repositories {
+/** The repositories of a connection on another thread: each method a message to it; `tx`: the ones a transaction gets (each step checked to run inside it). */
+function threadedRepositories(connection: ThreadedConnection, tx: boolean): Repositories {
   const repository = (name: keyof Repositories) =>
     new Proxy(
       {},
-      { get: (_, method) => (typeof method !== "string" || method === "then" ? undefined : (...args: unknown[]) => connection.call(name, method, args)) },
+      { get: (_, method) => (typeof method !== "string" || method === "then" ? undefined : (...args: unknown[]) => connection.call(name, method, args, tx)) },
     );
   const names: (keyof Repositories)[] = ["meta", "issuers", "credentials", "credentialIds", "signedCredentials", "batches", "statusChanges", "outbox", "webhooks", "apiKeys", "idempotency", "audit", "stats", "shareLinks", "registries"];
   return Object.fromEntries(names.map((name) => [name, repository(name)])) as unknown as Repositories;
@@ -82,14 +83,14 @@ export class SqliteStore implements Store {
     if ("connection" in connection) {
       this.#connection = { thread: true, ...connection };
       this.directory = dirname(resolve(connection.path));
-      this.#tx = threadedRepositories(connection.connection);
+      this.#tx = threadedRepositories(connection.connection, true);
     } else {
       this.#connection = { thread: false, db: connection };
       this.directory = connection.memory ? undefined : dirname(resolve(connection.name));
       this.#tx = repositoriesOf(connection);
     }
     const run = <T>(task: () => Promise<T>) => this.#run(task);
-    const t = this.#tx;
+    const t = this.#connection.thread ? threadedRepositories(this.#connection.connection, false) : this.#tx;
     this.meta = routed(t.meta, run);
     this.issuers = routed(t.issuers, run);
     this.credentials = routed(t.credentials, run);
@@ -124,9 +125,10 @@ export class SqliteStore implements Store {
     return this.#run(async () => (c.thread ? c.connection.pragma(sql) : c.db.pragma(sql)));
   }
 
-  async #exec(sql: string): Promise<void> {
+  /** Runs `sql`; `tx`: a step of the open transaction (on a connection thread it fails if none is open, see ./thread.ts). */
+  async #exec(sql: string, tx = true): Promise<void> {
     const c = this.#connection;
-    if (c.thread) await c.connection.exec(sql);
+    if (c.thread) await c.connection.exec(sql, tx);
     else c.db.exec(sql);
   }
 
@@ -179,7 +181,7 @@ export class SqliteStore implements Store {
     try {
       // IMMEDIATE: take the write lock now, so no other connection (another process on the same
       // file) can make this transaction fail later with SQLITE_BUSY on its first write.
-      await this.#exec("BEGIN IMMEDIATE");
+      await this.#exec("BEGIN IMMEDIATE", false);
       for (const member of group) {
         await this.#exec("SAVEPOINT member");
         try {
@@ -196,7 +198,7 @@ export class SqliteStore implements Store {
       }
       await this.#exec("COMMIT");
     } catch (error) {
-      if (await this.#inTransaction().catch(() => false)) await this.#exec("ROLLBACK").catch(() => {});
+      if (await this.#inTransaction().catch(() => false)) await this.#exec("ROLLBACK", false).catch(() => {});
       for (const member of group) member.reject(storageError(error));
       return;
     }
@@ -220,6 +222,18 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * Tests only: makes the connection thread (or its checkpointer) die as a bug or a crash would,
+   * outside the queue, so a step the store sent just after it is in flight when it dies
+   * (`thread-throws-at-next-step`: the next step that reaches the thread kills it). Resolves
+   * once the store has seen the death (or the fault is armed).
+   */
+  injectThreadFault(fault: ThreadFault): Promise<void> {
+    const c = this.#connection;
+    if (!c.thread) return Promise.reject(new Error("this store's connection runs on this thread"));
+    return c.connection.inject(fault);
+  }
+
   close(): Promise<void> {
     const c = this.#connection;
     return this.#queue.run(async () => {
@@ -233,7 +247,9 @@ export class SqliteStore implements Store {
  * Opens (creating if needed) the SQLite store at `path` (`:memory:` for throwaway use), its
  * schema brought up to date. `background: true` for a long-running service: the connection then
  * runs on a thread of its own (statements and COMMITs' fsyncs off the event loop) and its
- * write-ahead log is checkpointed on another (./thread.ts, ./checkpointer.ts).
+ * write-ahead log is checkpointed on another (./thread.ts, ./checkpointer.ts). When one of these
+ * threads dies it is started again (`restartDelaysMs`, see ./restarts.ts), reported to `log`
+ * (default: standard error).
  *
  * @throws ServiceError `STORAGE_UNAVAILABLE` when the file cannot be opened or written.
  *
@@ -241,10 +257,16 @@ export class SqliteStore implements Store {
  * const store = openSqliteStore("data/credanchor.db");
  * console.log(await store.meta.get("chainId"));
  */
-export function openSqliteStore(path: string, { background = false }: { background?: boolean } = {}): SqliteStore {
+export function openSqliteStore(path: string, { background = false, log = logToStderr, ...restarts }: SqliteStoreOptions = {}): SqliteStore {
   const db = openDatabase(path);
   if (!background || db.memory) return new SqliteStore(db);
   // Opened (and migrated) here first, so a file that cannot be opened fails now, as ever.
   db.close();
-  return new SqliteStore({ path, connection: startConnectionThread(path) });
+  return new SqliteStore({ path, connection: startConnectionThread(path, { log, ...restarts }) });
 }
+
+/** How {@link openSqliteStore} runs the store: `background` puts the connection on a thread of its own. */
+export type SqliteStoreOptions = { background?: boolean; log?: StoreLog } & Omit<ConnectionThreadOptions, "log">;
+
+/** Where a store opened without a logger reports its threads' deaths. */
+const logToStderr: StoreLog = (level, message) => console.error(`credanchor store ${level}: ${message}`);
