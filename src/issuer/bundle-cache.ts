@@ -1,15 +1,16 @@
 // Serialised proof bundles kept in memory, so GET …/bundle does not rebuild one per request. An
-// entry is served without asking the database only within BUNDLE_RECHECK_MS of the database
-// saying the credential is still there and anchored by the same transaction in the same block
-// (its stamp); after that, the next request asks again. Erasure through this process drops the
-// entry at once (and a read that raced with it cannot put it back); erasure or a reorganisation
-// seen by another replica takes effect here within BUNDLE_RECHECK_MS, as a revoked API key does.
+// entry is served only after the database said the credential is still there and anchored by the
+// same transaction in the same block (its stamp). Where this process is the database's only
+// writer (SQLite), that answer is trusted for BUNDLE_RECHECK_MS without asking again: every
+// erasure and re-anchoring goes through this process, which drops the entry at once (and a read
+// that raced with it cannot put it back). Where replicas share the database (PostgreSQL), every
+// request asks it (recheckMs 0): an erasure by another replica takes effect on the next request.
 import { createHash } from "node:crypto";
 
 /** A bundle as served: its canonical JSON text and the ETag of those bytes. */
 export type CachedBundle = { text: string; etag: string };
 
-/** How long a bundle the database confirmed is served without asking it again (as API keys: API_KEY_CACHE_MS). */
+/** How long a bundle the database confirmed is served without asking it again, where this process is its only writer. */
 export const BUNDLE_RECHECK_MS = 1_000;
 
 /** Taken before a database read: what {@link BundleCache.get} and {@link BundleCache.set} need to trust its answer. */
@@ -39,6 +40,7 @@ export class BundleCache {
   /** Counts deletions: a read that saw another value may have read what was deleted since. */
   #generation = 0;
 
+  /** `recheckMs`: 0 where other processes write the database too (then every request asks it). */
   constructor({ maxBytes = 64 * 2 ** 20, maxAgeMs = 10 * 60_000, recheckMs = BUNDLE_RECHECK_MS, now = Date.now }: { maxBytes?: number; maxAgeMs?: number; recheckMs?: number; now?: () => number } = {}) {
     this.#maxBytes = maxBytes;
     this.#maxAgeMs = maxAgeMs;
@@ -108,6 +110,13 @@ export class BundleCache {
       this.#bytes -= e.text.length;
     }
     return entry;
+  }
+
+  /** Forgets everything (an anchor moved); a read begun before cannot store. */
+  clear(): void {
+    this.#generation++;
+    this.#entries.clear();
+    this.#bytes = 0;
   }
 
   /** Forgets `id` (erased, or no longer anchored as it was); a read begun before cannot store it again. */

@@ -2,7 +2,8 @@
 // answer equals the express route's, case by case; proofs come from the batch's stored leaves, or
 // from the row for credentials claimed before migration 9; a key revoked elsewhere stops within
 // API_KEY_CACHE_MS; a served bundle stays the same through a status change, and an erasure ends it
-// at once through this service, within BUNDLE_RECHECK_MS through another.
+// at once through this service, and is seen within BUNDLE_RECHECK_MS when made in the database
+// behind the process's back (SQLite has no other writer; PostgreSQL replicas ask every time).
 import { expect } from "chai";
 import { createServer, type Server } from "node:http";
 import pino from "pino";
@@ -176,7 +177,7 @@ describe("bundle GET fast path: the route's answers before express", function ()
     expectError(await get(here.token), 401, "UNAUTHORIZED");
   });
 
-  it("behavior: a cached bundle keeps its bytes through a revocation (status is not in a bundle); erased through this service it answers 410 at once, erased by another replica within BUNDLE_RECHECK_MS, on both paths", async function () {
+  it("behavior: a cached bundle keeps its bytes through a revocation (status is not in a bundle); erased through this service it answers 410 at once, erased behind its back within BUNDLE_RECHECK_MS, on both paths", async function () {
     const [revoked, erasedHere, erasedElsewhere] = await submit(["Cached revoked", "Cached erased here", "Cached erased elsewhere"]);
     await anchor(revoked!);
     const token = stack.tokens[1]!;
@@ -202,7 +203,8 @@ describe("bundle GET fast path: the route's answers before express", function ()
     expect((await call(viaExpress, "DELETE", `/v1/credentials/${erasedHere}`, { token })).status).to.equal(200);
     expectError(await both(erasedHere!), 410, "GONE");
 
-    // Another replica erases (the shared database changes, this process is not told).
+    // Erased in the database behind this process's back (with SQLite no other process writes it;
+    // PostgreSQL replicas ask the database on every request: test/api/bundle-cache.test.ts).
     expect(await stack.store.credentials.erase(erasedElsewhere!, Date.now())).to.equal(true);
     await new Promise((r) => setTimeout(r, BUNDLE_RECHECK_MS + 50));
     expectError(await both(erasedElsewhere!), 410, "GONE");

@@ -75,4 +75,19 @@ describe("src/issuer/bundle-cache", function () {
     cache.set("c", "s", "{}", 1, { generation: before.generation, at: before.at });
     expect(cache.recent("c"), "any deletion since the read refuses it (conservative)").to.equal(undefined);
   });
+
+  it("behavior: recheckMs 0 (replicas share the database) never serves without it; clear forgets all and refuses reads begun before", function () {
+    const shared = new BundleCache({ recheckMs: 0 });
+    shared.set("a", "s", "{}", 1, shared.beforeRead());
+    expect(shared.recent("a")).to.equal(undefined);
+    expect(shared.get("a", "s", shared.beforeRead())?.text, "still held for the database-checked path").to.equal("{}");
+
+    const cache = new BundleCache();
+    cache.set("a", "s", "{}", 1, cache.beforeRead());
+    const before = cache.beforeRead();
+    cache.clear();
+    expect(cache.recent("a")).to.equal(undefined);
+    cache.set("a", "s", "{}", 1, before);
+    expect(cache.get("a", "s", cache.beforeRead())).to.equal(undefined);
+  });
 });
