@@ -1,5 +1,6 @@
 // Issuer service benchmark (`npm run bench:service [-- --json] [--seconds S | --requests R] [--n N]
-// [--store sqlite|postgres …] [--replicas K] [--connections C] [--cpu-prof DIR]`): the real service process(es) on a
+// [--store sqlite|postgres …] [--replicas K] [--connections C] [--pipelining P] [--cpu-prof DIR] [--bundles-only]`):
+// the real service process(es) on a
 // local hardhat node, loaded over HTTP with autocannon.
 //
 //  1. accepted credentials/s: POST /v1/credentials with 1,000 credentials per request, durable
@@ -16,6 +17,9 @@
 // starts K serve processes on one database and spreads every phase's load evenly across them.
 // `--requests R` replaces every time window by a count of requests (R per phase and replica), so a
 // short run measures completed work whatever the machine's speed (the smoke test in `npm test` uses it).
+// `--bundles-only` skips phase 1 (so a `--cpu-prof` profile is mostly bundle and /healthz GETs);
+// `--pipelining P` sends P requests per connection without waiting (phase 3 only), to see whether
+// the load generator or the service is the ceiling.
 import autocannon from "autocannon";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,6 +46,8 @@ const { values } = parseArgs({
     store: { type: "string", multiple: true },
     replicas: { type: "string" },
     "cpu-prof": { type: "string" },
+    "bundles-only": { type: "boolean" },
+    pipelining: { type: "string" },
   },
 });
 const SECONDS = Number(values.seconds ?? 10);
@@ -50,6 +56,7 @@ const REQUESTS = values.requests === undefined ? undefined : Number(values.reque
 const phase = (seconds: number) => (REQUESTS === undefined ? { duration: seconds } : { amount: REQUESTS });
 const ANCHOR_N = Number(values.n ?? values.anchor ?? 100_000);
 const CONNECTIONS = Number(values.connections ?? 4);
+const PIPELINING = Number(values.pipelining ?? 1);
 /** Replica counts to run PostgreSQL with (`--replicas 1,2`: both, side by side). */
 const REPLICAS = (values.replicas ?? "1").split(",").map(Number);
 const STORES = (values.store ?? ["sqlite"]).flatMap((s) => s.split(",")).map((s) => s.trim());
@@ -201,11 +208,12 @@ async function run(chain: Chain, kind: StoreKind, replicas: number, postgres: ()
 
     // 1. Acceptance throughput.
     const body = JSON.stringify({ credentials: credentials(PER_REQUEST, "Load") });
-    log(`[${label}] accepting: ${CONNECTIONS} connections × ${PER_REQUEST} credentials per request, ${REQUESTS === undefined ? `${SECONDS} s` : `${REQUESTS} requests per replica`}…`);
+    if (!values["bundles-only"]) log(`[${label}] accepting: ${CONNECTIONS} connections × ${PER_REQUEST} credentials per request, ${REQUESTS === undefined ? `${SECONDS} s` : `${REQUESTS} requests per replica`}…`);
+    const skipped = { ok: 0, perSecond: 0, p50: 0, p99: 0, errors: 0 };
     const cpuBefore = servers.map((s) => cpuSeconds(s.child.pid!));
-    const accept = await cannonAll(urls, (url) => ({ url: `${url}/v1/credentials`, method: "POST", headers, body, timeout: 60, ...phase(SECONDS) }));
+    const accept = values["bundles-only"] ? skipped : await cannonAll(urls, (url) => ({ url: `${url}/v1/credentials`, method: "POST", headers, body, timeout: 60, ...phase(SECONDS) }));
     const acceptCpu = servers.reduce((sum, s, k) => sum + cpuSeconds(s.child.pid!) - cpuBefore[k]!, 0);
-    const local = await inProcess(chain, kind, postgres);
+    const local = values["bundles-only"] ? { perSecond: 0, cpuMicros: 0 } : await inProcess(chain, kind, postgres);
     // Let the load's batches anchor before timing the next phase.
     await waitIdle(urls[0]!, token, 600_000);
 
@@ -248,10 +256,11 @@ async function run(chain: Chain, kind: StoreKind, replicas: number, postgres: ()
     const bundles = await cannonAll(urls, (url) => ({
       url,
       headers,
+      pipelining: PIPELINING,
       ...phase(seconds),
       requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: `/v1/credentials/${sample[k++ % sample.length]}/bundle` }) }],
     }));
-    const health = await cannonAll(urls, (url) => ({ url: `${url}/healthz`, ...phase(seconds) }));
+    const health = await cannonAll(urls, (url) => ({ url: `${url}/healthz`, pipelining: PIPELINING, ...phase(seconds) }));
 
     return {
       store: kind,

@@ -8,7 +8,7 @@ import { TxSender } from "../chain/sender.ts";
 import type { Repositories, Store } from "../store/types.ts";
 import { credentialIdMac } from "./dedupe.ts";
 import { BatchTrees } from "./batch-trees.ts";
-import { BundleCache } from "./bundle-cache.ts";
+import { BUNDLE_RECHECK_MS, BundleCache } from "./bundle-cache.ts";
 import { BatchPipeline } from "./pipeline.ts";
 import { PreparePool } from "./prepare-pool.ts";
 import { loadServerSecret } from "./server-secret.ts";
@@ -124,7 +124,7 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
       idempotencyWindowMs: options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS,
     },
     chainCheck: options.chainCheck,
-    runtime: { growing: new Map(), recheckedUpTo: new Map(), latencies: [], purgedAt: 0, reservationsExpiredAt: 0, onAccepted: undefined, bundles: new BundleCache(), trees: new BatchTrees(), apiKeys: new Map() },
+    runtime: { growing: new Map(), recheckedUpTo: new Map(), latencies: [], purgedAt: 0, reservationsExpiredAt: 0, onAccepted: undefined, bundles: new BundleCache({ recheckMs: store.kind === "sqlite" ? BUNDLE_RECHECK_MS : 0 }), trees: new BatchTrees(), apiKeys: new Map() },
   };
   await purgeIdempotency(deps);
   await purgeExpiredShareLinks(deps);

@@ -1,7 +1,9 @@
 // GET /v1/credentials/{id}/bundle is answered before express (src/api/bundle-fast-path.ts): every
 // answer equals the express route's, case by case; proofs come from the batch's stored leaves, or
 // from the row for credentials claimed before migration 9; a key revoked elsewhere stops within
-// API_KEY_CACHE_MS.
+// API_KEY_CACHE_MS; a served bundle stays the same through a status change, and an erasure ends it
+// at once through this service, and is seen within BUNDLE_RECHECK_MS when made in the database
+// behind the process's back (SQLite has no other writer; PostgreSQL replicas ask every time).
 import { expect } from "chai";
 import { createServer, type Server } from "node:http";
 import pino from "pino";
@@ -14,6 +16,7 @@ import type { JsonObject } from "../../src/core/json.ts";
 import { buildCredentialTree } from "../../src/core/merkle.ts";
 import { proofToHex, verifyMerkleProof, proofFromHex } from "../../src/core/merkle-proof.ts";
 import { createApiKey } from "../../src/issuer/api-keys.ts";
+import { BUNDLE_RECHECK_MS } from "../../src/issuer/bundle-cache.ts";
 import { API_KEY_CACHE_MS } from "../../src/issuer/use-cases/api-keys.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { sampleBadge } from "../core/helpers.ts";
@@ -172,5 +175,38 @@ describe("bundle GET fast path: the route's answers before express", function ()
     const revoked = await call(viaExpress, "DELETE", `/v1/admin/api-keys/${here.keyId}`, { token: stack.adminToken });
     expect(revoked.status, revoked.text).to.equal(200);
     expectError(await get(here.token), 401, "UNAUTHORIZED");
+  });
+
+  it("behavior: a cached bundle keeps its bytes through a revocation (status is not in a bundle); erased through this service it answers 410 at once, erased behind its back within BUNDLE_RECHECK_MS, on both paths", async function () {
+    const [revoked, erasedHere, erasedElsewhere] = await submit(["Cached revoked", "Cached erased here", "Cached erased elsewhere"]);
+    await anchor(revoked!);
+    const token = stack.tokens[1]!;
+    const both = async (id: string) => {
+      taken.length = 0;
+      const fast = await call(viaFastPath, "GET", `/v1/credentials/${id}/bundle`, { token });
+      const express = await call(viaExpress, "GET", `/v1/credentials/${id}/bundle`, { token });
+      expect(taken).to.deep.equal([true]);
+      expect(answerOf(fast)).to.deep.equal(answerOf(express));
+      return fast;
+    };
+    const first = new Map<string, Call>();
+    for (const id of [revoked!, erasedHere!, erasedElsewhere!]) first.set(id, await both(id));
+    expect([...first.values()].map((r) => r.status)).to.deep.equal([200, 200, 200]);
+
+    const view = async () => (await call(viaExpress, "GET", `/v1/credentials/${revoked}`, { token })).body;
+    const change = await call(viaExpress, "POST", "/v1/revocations", { token, body: { action: "revoke", statusIndices: [(await view()).statusIndex] } });
+    expect(change.status, change.text).to.equal(202);
+    await runUntil(stack, async () => (await view()).revoked === true);
+    const after = await both(revoked!);
+    expect([after.status, after.text, after.headers.get("etag")]).to.deep.equal([200, first.get(revoked!)!.text, first.get(revoked!)!.headers.get("etag")]);
+
+    expect((await call(viaExpress, "DELETE", `/v1/credentials/${erasedHere}`, { token })).status).to.equal(200);
+    expectError(await both(erasedHere!), 410, "GONE");
+
+    // Erased in the database behind this process's back (with SQLite no other process writes it;
+    // PostgreSQL replicas ask the database on every request: test/api/bundle-cache.test.ts).
+    expect(await stack.store.credentials.erase(erasedElsewhere!, Date.now())).to.equal(true);
+    await new Promise((r) => setTimeout(r, BUNDLE_RECHECK_MS + 50));
+    expectError(await both(erasedElsewhere!), 410, "GONE");
   });
 });

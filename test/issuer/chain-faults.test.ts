@@ -34,8 +34,14 @@ describe("src/chain/sender.ts under chain faults (real hardhat node)", function 
       // Drop the block, then build a different chain of the same height and more.
       expect(await rpc(chain, "evm_revert", [snapshot])).to.equal(true);
       for (let k = 0; k < 3; k++) await rpc(chain, "evm_mine");
+      // The database still names the dropped block: the bundle is held, just confirmed, in memory.
+      expect(JSON.parse((await stack.service.getBundleText(issuer1, id)).text).blockNumber).to.equal(first.blockNumber);
       await stack.pipeline.tick();
       expect((await stack.service.getCredential(issuer1, id)).state).to.be.oneOf(["anchoring", "anchored"]);
+      // The bytes held in memory name the dropped block: never served once the reorg is seen.
+      const served = await stack.service.getBundleText(issuer1, id).then((b) => JSON.parse(b.text).blockNumber, (e: { code: string }) => e.code);
+      const now = (await stack.service.getCredential(issuer1, id)).bundle?.blockNumber;
+      expect(served).to.equal(now ?? "CONFLICT");
 
       await runUntil(stack, async () => {
         if ((await stack.service.getCredential(issuer1, id)).state === "confirmed") return true;

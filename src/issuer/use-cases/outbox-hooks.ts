@@ -91,7 +91,12 @@ export function createOutboxHooks(deps: IssuerDeps): TxHooks<Repositories> {
       await applyStatusTx(tx, row);
       await settleStatusChange(deps, tx, row.ref_id);
     },
-    reorged: (tx, row) => (row.kind === "anchor" ? tx.batches.markUnmined(row.ref_id) : settleStatusChange(deps, tx, row.ref_id)),
+    reorged: (tx, row) => {
+      if (row.kind !== "anchor") return settleStatusChange(deps, tx, row.ref_id);
+      // Bundles naming the dropped block must not be served from memory (rare: drop them all).
+      deps.runtime.bundles.clear();
+      return tx.batches.markUnmined(row.ref_id);
+    },
     // Retried after a backoff: say why in the view, but the request is not failed.
     reverted: async (tx, row, reason) => {
       if (row.kind !== "anchor") await tx.statusChanges.noteError(row.ref_id, reason);

@@ -131,8 +131,9 @@ export async function credentialViewOf(deps: IssuerDeps, row: CredentialRow & Pa
 
 /**
  * The proof bundle of an anchored credential `principal` may read, as served (canonical JSON)
- * with its ETag. The database is asked every time whether it is erased and how it is anchored;
- * only the bytes come from this process's cache (see BundleCache).
+ * with its ETag. The database is asked whether it is erased and how it is anchored unless it
+ * said so within BUNDLE_RECHECK_MS (see BundleCache); the bytes come from this process's cache.
+ * Status is not in a bundle: revoking or suspending never changes its bytes.
  *
  * @throws ServiceError `NOT_FOUND`, `GONE` (erased), `CONFLICT` (not anchored yet).
  *
@@ -140,25 +141,30 @@ export async function credentialViewOf(deps: IssuerDeps, row: CredentialRow & Pa
  * const { text, etag } = await getBundleText(deps, principal, "0192…");
  */
 export async function getBundleText(deps: IssuerDeps, principal: Principal, id: string): Promise<CachedBundle> {
+  const { bundles } = deps.runtime;
+  const recent = bundles.recent(id);
+  // Another issuer's key goes on to the database, to be answered exactly as a missing id.
+  if (recent && mayAct(principal, recent.issuerId)) return recent;
+  const read = bundles.beforeRead();
   // One query: the credential, its batch and its anchor transaction.
   const row = await anchoredRowFor(deps, principal, id);
   if (row.erased_at !== null) {
-    deps.runtime.bundles.delete(row.id);
+    bundles.delete(row.id);
     throw new ServiceError(`credential ${row.id} was erased at ${iso(row.erased_at)!}`, { code: "GONE" });
   }
   const { batch } = row;
   const state = credentialState(batch ? batchState(batch) : null);
   const tx = batch && (state === "anchored" || state === "confirmed") ? row.tx : null;
   if (!batch || !tx?.tx_hash || tx.block_number === null) {
-    deps.runtime.bundles.delete(row.id);
+    bundles.delete(row.id);
     throw new ServiceError(`credential ${row.id} is ${state}: its bundle exists once it is anchored`, { code: "CONFLICT" });
   }
   // The bytes change only if the anchor does (a reorganisation moved the transaction).
   const stamp = `${batch.id}:${tx.tx_hash}:${tx.block_number}`;
-  const cached = deps.runtime.bundles.get(row.id, stamp);
+  const cached = bundles.get(row.id, stamp, read);
   if (cached) return cached;
   // encodeBundle's bytes without its second schema check: createBundle has just made the same one.
-  return deps.runtime.bundles.set(row.id, stamp, canonicalize(await bundleOf(deps, row, { batch, tx }), BUNDLE_LIMITS));
+  return bundles.set(row.id, stamp, canonicalize(await bundleOf(deps, row, { batch, tx }), BUNDLE_LIMITS), row.issuer_id, read);
 }
 
 /**
