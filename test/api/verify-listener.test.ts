@@ -44,12 +44,12 @@ describe("POST /v1/verify on the verification port (the threads' own listener)",
   const BODY_LIMIT = 64 * 1024;
 
   /** An app with a verification port; its main and verification ports. */
-  async function serve(limits: Parameters<typeof createApp>[0]["limits"]): Promise<{ main: number; verify: number }> {
+  async function serve(limits: Parameters<typeof createApp>[0]["limits"], threads = 2): Promise<{ main: number; verify: number }> {
     const app = createApp({
       service: stack.service,
       verify: { trust: createTrustList([chain.addressBook()]), rpc: { 31337: chain.url } },
       logger: pino({ level: "silent" }),
-      verifyThreads: { confirmations: 0, threads: 2, listen: { host: "127.0.0.1", port: 0 } },
+      verifyThreads: { confirmations: 0, threads, listen: { host: "127.0.0.1", port: 0 } },
       limits,
     });
     const server = await listenApi(app, { host: "127.0.0.1", port: 0 });
@@ -124,7 +124,7 @@ describe("POST /v1/verify on the verification port (the threads' own listener)",
   });
 
   it("behavior: one rate-limit bucket per client across both ports (429 with Retry-After on either once it is empty)", async function () {
-    const ports = await serve({ verifyRate: { perMinute: 1, burst: 2 } });
+    const ports = await serve({ verifyRate: { perMinute: 1, burst: 2 } }, 1);
     const body = { bundle };
     expect((await call(`http://127.0.0.1:${ports.main}`, "POST", "/v1/verify", { body })).status).to.equal(200);
     expect((await call(`http://127.0.0.1:${ports.verify}`, "POST", "/v1/verify", { body })).status).to.equal(200);
