@@ -8,9 +8,8 @@ import { CredanchorError, ServiceError, type ErrorCode, type ErrorDetail } from 
 import { checkOffChain } from "../verifier/off-chain-checks.ts";
 import { trustListOf, type TrustedDeployment } from "../verifier/trust.ts";
 import { createVerifier, DEFAULT_MAX_QUEUED } from "../verifier/verifier.ts";
-import type { Logger } from "pino";
 import { listenRequests, type ListenOptions } from "./listen.ts";
-import type { Metrics } from "./metrics.ts";
+import type { VerifyFastPathOptions } from "./verify-fast-path.ts";
 import type { RateLimit } from "./rate-limit.ts";
 import { answerVerify, inThreadEndpoint, type VerifyEndpoint, type VerifyRequestLimits } from "./verify-endpoint.ts";
 import { createVerifyListener } from "./verify-listener.ts";
@@ -33,19 +32,16 @@ export type VerifyThreadsOptions = {
   listener?: VerifyListenerOptions;
 };
 
-/** The verification port: where, and the limits the main port's /v1/verify has. */
-export type VerifyListenerOptions = {
+/**
+ * The verification port: where, and the limits the main port's /v1/verify has (its body limit and
+ * handler timeout; `metrics` and `log` get the threads' requests on the main thread, a few times a second).
+ */
+export type VerifyListenerOptions = Omit<VerifyFastPathOptions, "endpoint" | "limiter"> & {
   /** Host, port (0: a free one), TLS and receive timeouts, as the main port's. */
   listen: ListenOptions;
-  /** The route's body limit in bytes. */
-  bodyLimit: number;
-  handlerTimeoutMs: number;
   rate: RateLimit;
   /** The rate limiter's shared buckets (`createRateTable`), the same the main port's limiter uses. */
   rateTable: SharedArrayBuffer;
-  /** Where the threads' request metrics and log lines go (on the main thread, a few times a second). */
-  metrics: Pick<Metrics, "observe" | "error">;
-  log: Pick<Logger, "info" | "warn" | "error">;
 };
 
 /** What crosses to a thread of the listener (plain data). */
