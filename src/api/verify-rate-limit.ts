@@ -2,22 +2,22 @@
 // a client has one bucket whichever listener (the main port, a verification thread) takes its request.
 import type { RateLimit, RateLimiter } from "./rate-limit.ts";
 
-/** Buckets kept (a power of two); a client's bucket lives in one of {@link PROBE} slots from its hash. */
+/** Buckets kept by default (a power of two); a client's bucket lives in one of {@link PROBE} slots from its hash. */
 const SLOTS = 1 << 17;
 const PROBE = 16;
-/** Bytes of the table: a lock word, two key words per slot, then tokens and time per slot (float64). */
+/** The table: a lock word and a spare, two key words per slot, then tokens and time per slot (float64). */
 const KEYS_AT = 8;
-const FLOATS_AT = KEYS_AT + 8 * SLOTS;
-const BYTES = FLOATS_AT + 16 * SLOTS;
+const slotsOf = (table: SharedArrayBuffer) => (table.byteLength - KEYS_AT) / 24;
 
 /**
- * A zeroed table for {@link createSharedRateLimiter}: pass the same one to every thread's limiter.
+ * A zeroed table of `slots` buckets (a power of two) for {@link createSharedRateLimiter}: pass the
+ * same one to every thread's limiter.
  *
  * @example
  * const table = createRateTable(); // then post it to each thread
  */
-export function createRateTable(): SharedArrayBuffer {
-  return new SharedArrayBuffer(BYTES);
+export function createRateTable(slots = SLOTS): SharedArrayBuffer {
+  return new SharedArrayBuffer(KEYS_AT + 24 * slots);
 }
 
 /** Two independent 32-bit FNV-1a hashes of `text` (the second never 0: a 0 key word marks a free slot). */
@@ -43,9 +43,10 @@ function hashes(text: string): [number, number] {
  * limiter.take(clientOf(req)); // { ok: true } or { ok: false, retryAfterSeconds }
  */
 export function createSharedRateLimiter({ perMinute, burst }: RateLimit, table: SharedArrayBuffer, now: () => number = Date.now): RateLimiter {
+  const slots = slotsOf(table);
   const lock = new Int32Array(table, 0, 1);
-  const keys = new Int32Array(table, KEYS_AT, 2 * SLOTS);
-  const floats = new Float64Array(table, FLOATS_AT, 2 * SLOTS);
+  const keys = new Int32Array(table, KEYS_AT, 2 * slots);
+  const floats = new Float64Array(table, KEYS_AT + 8 * slots, 2 * slots);
   const perMs = perMinute / 60_000;
   const level = (slot: number, t: number) => Math.min(burst, floats[2 * slot]! + (t - floats[2 * slot + 1]!) * perMs);
 
@@ -54,7 +55,7 @@ export function createSharedRateLimiter({ perMinute, burst }: RateLimit, table: 
     let spare = -1;
     let spareRank = Infinity;
     for (let k = 0; k < PROBE; k++) {
-      const slot = (h1 + k) & (SLOTS - 1);
+      const slot = (h1 + k) & (slots - 1);
       const [k1, k2] = [keys[2 * slot]! >>> 0, keys[2 * slot + 1]! >>> 0];
       if (k1 === h1 && k2 === h2) return { slot, known: true };
       // Free first, then a full bucket, then the oldest use.
