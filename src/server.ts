@@ -321,10 +321,15 @@ export async function startServer(config: Config, { logger: given, notify = () =
       statusLists: statusListPublisherFor({ client, chainId, registry, issuers: store.issuers, keys: assertionKeys, baseUrl: () => publicBaseUrl! }),
     });
     await chainMonitor.start();
-    const server = await listenApi(app, { host: config.host, port: config.port, ...(tls ? { tls } : {}) });
+    // The verification port first: a start that fails leaves neither port open.
+    const stopVerifying = async (error: unknown) => {
+      await verifyListenerOf(app)?.close();
+      throw error;
+    };
+    const verifyPort = await verifyListenerOf(app)?.listening().catch(stopVerifying);
+    const server = await listenApi(app, { host: config.host, port: config.port, ...(tls ? { tls } : {}) }).catch(stopVerifying);
     publicBaseUrl ??= `${scheme}://${config.host}:${(server.address() as { port: number }).port}`;
     const address = server.address() as { port: number };
-    const verifyPort = await verifyListenerOf(app)?.listening();
     // With PostgreSQL, every replica accepts and serves; only the elected leader of its signers anchors.
     let pipelineTurn = Promise.resolve();
     const leader: LeaderElection | undefined = config.databaseUrl

@@ -8,6 +8,7 @@ import { CredanchorError, ServiceError, type ErrorCode, type ErrorDetail } from 
 import { checkOffChain } from "../verifier/off-chain-checks.ts";
 import { trustListOf, type TrustedDeployment } from "../verifier/trust.ts";
 import { createVerifier, DEFAULT_MAX_QUEUED } from "../verifier/verifier.ts";
+import { closeWorkers, watchWorker } from "../verifier/worker-respawn.ts";
 import { listenRequests, type ListenOptions } from "./listen.ts";
 import type { VerifyFastPathOptions } from "./verify-fast-path.ts";
 import type { RateLimit } from "./rate-limit.ts";
@@ -96,8 +97,6 @@ function withResolvers<T>(): { promise: Promise<T>; resolve: (value: T) => void;
   return { promise, resolve, reject };
 }
 
-/** How often a request is tried on a fresh thread after its thread died under it. */
-const ATTEMPTS = 2;
 
 if (!isMainThread && parentPort && (workerData as ThreadData | undefined)?.role === ROLE) serve(parentPort, workerData as ThreadData);
 
@@ -256,9 +255,7 @@ export class VerifyThreads implements VerifyEndpoint {
 
   async close(): Promise<void> {
     this.#closed = true;
-    const threads = this.#threads.splice(0);
-    await Promise.all(threads.map((t) => t.worker.terminate()));
-    for (const t of threads) for (const p of t.jobs.values()) p.reject(new ServiceError("the server is shutting down", { code: "WORKER_FAILED" }));
+    await closeWorkers(this.#threads);
   }
 
   #send(pending: Pending): void {
@@ -317,21 +314,15 @@ export class VerifyThreads implements VerifyEndpoint {
       message.replies.forEach(settle);
       if (thread.jobs.size === 0) worker.unref();
     });
-    // An uncaught error is followed by 'exit': the requests are handled there, once.
-    worker.on("error", () => {});
-    worker.once("exit", () => {
-      const at = this.#threads.indexOf(thread);
-      if (at >= 0) this.#threads.splice(at, 1);
-      Atomics.store(new Int32Array(this.#queued), slot, 0);
-      thread.outbox.clear();
-      if (this.#closed) return;
-      for (const pending of thread.jobs.values()) {
-        if (++pending.attempts >= ATTEMPTS) pending.reject(new ServiceError("the verification thread stopped twice on this request (a crash): retry", { code: "WORKER_FAILED" }));
-        else this.#send(pending);
-      }
+    watchWorker<Pending>(thread, this.#threads, {
+      closed: () => this.#closed,
+      resend: (pending) => this.#send(pending),
+      left: () => {
+        Atomics.store(new Int32Array(this.#queued), slot, 0);
+        thread.outbox.clear();
+      },
+      what: "verification thread",
     });
-    // Idle until its first request: after the listeners, since adding a 'message' listener refs the worker's port again.
-    worker.unref();
     this.#threads.push(thread);
     return thread;
   }
