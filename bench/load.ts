@@ -1,4 +1,4 @@
-// Sustained mixed load (`npm run bench:load [-- --json] [--seconds S | --requests R] [--cpu-prof DIR]`, default 60 s): the real
+// Sustained mixed load (`npm run bench:load [-- --json] [--seconds S | --requests R] [--cpu-prof DIR] [--main-port-verify]`, default 60 s): the real
 // service process on a local hardhat node, loaded at the same time with
 //   - issue:  POST /v1/credentials, 100 credentials per request (2 connections),
 //   - status: GET /v1/credentials/{id} of random earlier credentials (4 connections),
@@ -8,17 +8,20 @@
 // errors per stream, and RSS over time (first quarter vs the end: memory must stay flat).
 // `--requests R`: each stream sends R requests instead of running S seconds; rates are completed
 // requests over the time they took, so a short run never depends on the machine's speed.
+// The service has a verification port (VERIFY_PORT): the verify stream goes there, as a load
+// balancer routes /v1/verify; `--main-port-verify` sends it to the main port instead (the old way).
 import autocannon from "autocannon";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { getFreePort } from "../src/chain/local-node.ts";
 import type { JsonObject } from "../src/core/json.ts";
 import { sampleBadge } from "../test/core/helpers.ts";
 import { createKeyIn, startServerProcess } from "../test/helpers/server-process.ts";
 import { startChain } from "../test/helpers/stack.ts";
 
-const { values } = parseArgs({ options: { json: { type: "boolean" }, seconds: { type: "string" }, requests: { type: "string" }, "cpu-prof": { type: "string" } } });
+const { values } = parseArgs({ options: { json: { type: "boolean" }, seconds: { type: "string" }, requests: { type: "string" }, "cpu-prof": { type: "string" }, "main-port-verify": { type: "boolean" } } });
 const SECONDS = Number(values.seconds ?? 60);
 const REQUESTS = values.requests === undefined ? undefined : Number(values.requests);
 const phase = () => (REQUESTS === undefined ? { duration: SECONDS } : { amount: REQUESTS });
@@ -44,7 +47,16 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "credanchor-bench-load-"));
   // `--cpu-prof DIR`: the service writes a V8 CPU profile per thread there when it stops.
   const profile: Record<string, string> = values["cpu-prof"] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values["cpu-prof"]}` } : {};
-  const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "warn", BATCH_MAX_WAIT_SECONDS: "1", VERIFY_RATE_PER_MINUTE: "0", ...profile }, addressBooks: [chain.addressBook("bench")] });
+  const verifyPort = values["main-port-verify"] ? undefined : await getFreePort();
+  const server = await startServerProcess({
+    rpcUrl: chain.url,
+    registry: chain.registry,
+    dataDir,
+    env: { LOG_LEVEL: "warn", BATCH_MAX_WAIT_SECONDS: "1", VERIFY_RATE_PER_MINUTE: "0", ...(verifyPort ? { VERIFY_PORT: String(verifyPort) } : {}), ...profile },
+    addressBooks: [chain.addressBook("bench")],
+  });
+  const verifyUrl = verifyPort ? `http://127.0.0.1:${verifyPort}` : server.url;
+  const where = verifyPort ? `the verification port ${verifyPort}` : "the main port";
   try {
     const token = await createKeyIn(dataDir, 1);
     const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
@@ -61,17 +73,17 @@ async function main(): Promise<void> {
       await new Promise((res) => setTimeout(res, 100));
     }
 
-    const probe = (await (await fetch(`${server.url}/v1/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundle }) })).json()) as { results: { verdict: string }[] };
+    const probe = (await (await fetch(`${verifyUrl}/v1/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundle }) })).json()) as { results: { verdict: string }[] };
     if (probe.results[0]?.verdict !== "valid") throw new Error(`POST /v1/verify says ${JSON.stringify(probe)}`);
-    const verifyStream = () => cannon({ url: `${server.url}/v1/verify`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundle }), connections: 8, ...phase(), timeout: 30 });
-    log(`verify alone for ${SECONDS} s (8 connections)…`);
+    const verifyStream = () => cannon({ url: `${verifyUrl}/v1/verify`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundle }), connections: 8, ...phase(), timeout: 30 });
+    log(`verify alone for ${SECONDS} s (8 connections, to ${where})…`);
     const alone = await verifyStream();
     const pid = server.child.pid!;
     const samples: { t: number; rss: number }[] = [];
     const started = Date.now();
     const sampler = setInterval(() => samples.push({ t: (Date.now() - started) / 1000, rss: rssMiB(pid) }), 1000);
     samples.push({ t: 0, rss: rssMiB(pid) });
-    log(`mixed load for ${SECONDS} s: issue (2 connections × 100 per request), status (4), verify (8)…`);
+    log(`mixed load for ${SECONDS} s: issue (2 connections × 100 per request), status (4), verify (8, to ${where})…`);
     let k = 0;
     const [issue, status, verify] = await Promise.all([
       cannon({ url: `${server.url}/v1/credentials`, method: "POST", headers, body: JSON.stringify({ credentials: badges(100, "Load") }), connections: 2, ...phase(), timeout: 30 }),
@@ -94,6 +106,7 @@ async function main(): Promise<void> {
     const errors = (c: Cannon) => c.non2xx + c.errors + c.timeouts;
     const result = {
       seconds: Number(ran.toFixed(1)),
+      verifyListener: verifyPort ? "verification port" : "main port",
       issuedPerSecond: Math.round(rate(issue) * 100),
       issueP50Ms: issue.latency.p50,
       issueP99Ms: issue.latency.p99,
@@ -120,8 +133,8 @@ async function main(): Promise<void> {
     log("|---|---:|---|---:|");
     log(`| issue (100 per request) | ${result.issuedPerSecond.toLocaleString("en")} credentials/s | ${result.issueP50Ms} / ${result.issueP99Ms} ms | ${errors(issue)} |`);
     log(`| status (GET credential) | ${result.statusPerSecond.toLocaleString("en")} requests/s | ${result.statusP50Ms} / ${result.statusP99Ms} ms | ${errors(status)} |`);
-    log(`| verify (POST one bundle) | ${result.verifyPerSecond.toLocaleString("en")} requests/s (${(result.verifyPerSecond / Math.max(1, result.verifyAlonePerSecond)).toFixed(2)}× alone) | ${result.verifyP50Ms} / ${result.verifyP99Ms} ms | ${errors(verify)} |`);
-    log(`| verify alone, before (POST one bundle) | ${result.verifyAlonePerSecond.toLocaleString("en")} requests/s | ${result.verifyAloneP50Ms} / ${result.verifyAloneP99Ms} ms | ${errors(alone)} |`);
+    log(`| verify (POST one bundle, ${result.verifyListener}) | ${result.verifyPerSecond.toLocaleString("en")} requests/s (${(result.verifyPerSecond / Math.max(1, result.verifyAlonePerSecond)).toFixed(2)}× alone) | ${result.verifyP50Ms} / ${result.verifyP99Ms} ms | ${errors(verify)} |`);
+    log(`| verify alone, before (POST one bundle, ${result.verifyListener}) | ${result.verifyAlonePerSecond.toLocaleString("en")} requests/s | ${result.verifyAloneP50Ms} / ${result.verifyAloneP99Ms} ms | ${errors(alone)} |`);
     log("");
     log(`service RSS: start ${result.rssStartMiB} MiB, first quarter ${result.rssFirstQuarterMiB} MiB, last quarter ${result.rssLastQuarterMiB} MiB (${(result.rssLastQuarterMiB / Math.max(1, result.rssFirstQuarterMiB)).toFixed(2)}×), max ${result.rssMaxMiB} MiB`);
     log(`RSS over time (s: MiB): ${samples.filter((_, i) => i % Math.max(1, Math.floor(samples.length / 12)) === 0).map((s) => `${Math.round(s.t)}: ${Math.round(s.rss)}`).join(", ")}`);

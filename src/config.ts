@@ -77,6 +77,8 @@ export const ConfigSchema = z
     verifyMaxBundles: intIn(1, 1000).default(1000),
     /** Most bundles POST /v1/verify holds at once (hashing or reading the chain); beyond, 503 OVERLOADED with Retry-After. */
     verifyMaxQueued: intIn(1, 1_000_000).default(2000),
+    /** A port of its own for POST /v1/verify, served by the verification threads alone (route /v1/verify there at the load balancer); absent: none. */
+    verifyPort: intIn(0, 65_535).optional(),
     /**
      * Server secret (64 hex digits) keying the Idempotency-Key MACs; absent: generated once into
      * `<dataDir>/server-secret` (mode 0600). Set it to keep it out of the data directory's backups.
@@ -124,6 +126,7 @@ const ENV: Record<string, keyof Config> = {
   VERIFY_RATE_BURST: "verifyRateBurst",
   VERIFY_MAX_BUNDLES: "verifyMaxBundles",
   VERIFY_MAX_QUEUED: "verifyMaxQueued",
+  VERIFY_PORT: "verifyPort",
   LOG_LEVEL: "logLevel",
   SERVER_SECRET: "serverSecret",
   IDEMPOTENCY_WINDOW_HOURS: "idempotencyWindowHours",

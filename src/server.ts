@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import pino, { type Logger } from "pino";
 import { createPublicClient, createWalletClient, http, type Address, type LocalAccount, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { createApp } from "./api/app.ts";
+import { createApp, verifyListenerOf } from "./api/app.ts";
 import { statusListPublisherFor } from "./issuer/status-lists.ts";
 import { createVcApiContext } from "./api/vc-api.ts";
 import { createDidWebSource } from "./api/did-web.ts";
@@ -35,6 +35,8 @@ import { loadTrustList } from "./verifier/trust-files.ts";
 export type RunningServer = RunningIssuerService & {
   config: Config;
   url: string;
+  /** The verification port's URL (VERIFY_PORT set): POST /v1/verify served by the verification threads alone. */
+  verifyUrl?: string;
   rpcUrl: string;
   chainId: number;
   registry: Address;
@@ -308,7 +310,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
       metrics,
       verify,
       // Verification runs on threads of its own and keeps the anchoring transactions the service itself treats as final.
-      verifyThreads: { confirmations, maxQueued: config.verifyMaxQueued },
+      verifyThreads: { confirmations, maxQueued: config.verifyMaxQueued, ...(config.verifyPort !== undefined ? { listen: { host: config.host, port: config.verifyPort, ...(tls ? { tls } : {}) } } : {}) },
       logger,
       routers: [webRoutes({ deploymentsDir, rpcUrls: pageRpcUrls(chainId, rpcUrl, config.publicRpcUrl) })],
       limits: { verifyRate: { perMinute: config.verifyRatePerMinute, burst: config.verifyRateBurst }, verifyMaxBundles: config.verifyMaxBundles },
@@ -319,7 +321,13 @@ export async function startServer(config: Config, { logger: given, notify = () =
       statusLists: statusListPublisherFor({ client, chainId, registry, issuers: store.issuers, keys: assertionKeys, baseUrl: () => publicBaseUrl! }),
     });
     await chainMonitor.start();
-    const server = await listenApi(app, { host: config.host, port: config.port, ...(tls ? { tls } : {}) });
+    // The verification port first: a start that fails leaves neither port open.
+    const stopVerifying = async (error: unknown) => {
+      await verifyListenerOf(app)?.close();
+      throw error;
+    };
+    const verifyPort = await verifyListenerOf(app)?.listening().catch(stopVerifying);
+    const server = await listenApi(app, { host: config.host, port: config.port, ...(tls ? { tls } : {}) }).catch(stopVerifying);
     publicBaseUrl ??= `${scheme}://${config.host}:${(server.address() as { port: number }).port}`;
     const address = server.address() as { port: number };
     // With PostgreSQL, every replica accepts and serves; only the elected leader of its signers anchors.
@@ -334,7 +342,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
         })
       : undefined;
     if (!leader) running.pipeline.start();
-    logger.info({ module: "server", host: config.host, port: address.port, chainId, registry, issuers: [...running.issuers.keys()] }, "credanchor started");
+    logger.info({ module: "server", host: config.host, port: address.port, ...(verifyPort !== undefined ? { verifyPort } : {}), chainId, registry, issuers: [...running.issuers.keys()] }, "credanchor started");
 
     let stopped: Promise<void> | undefined;
     const stop = () =>
@@ -343,6 +351,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
           server.close(() => r());
           server.closeIdleConnections?.();
         });
+        await verifyListenerOf(app)?.close();
         chainMonitor.stop();
         await leader?.stop();
         await pipelineTurn;
@@ -356,6 +365,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
       ...running,
       config,
       url: `${scheme}://${config.host}:${address.port}`,
+      ...(verifyPort !== undefined ? { verifyUrl: `${scheme}://${config.host}:${verifyPort}` } : {}),
       rpcUrl,
       chainId,
       registry,

@@ -13,7 +13,9 @@ import { createVerifier, type Verifier } from "../verifier/verifier.ts";
 import { apiKeyPrincipal, bearerToken, createBundleFastPath } from "./bundle-fast-path.ts";
 import { inThreadEndpoint, type VerifyEndpoint, type VerifyRequestLimits } from "./verify-endpoint.ts";
 import { createVerifyFastPath } from "./verify-fast-path.ts";
-import { VerifyThreads } from "./verify-threads.ts";
+import { VerifyThreads, type VerifyListenerOptions } from "./verify-threads.ts";
+import { createRateTable, createSharedRateLimiter } from "./verify-rate-limit.ts";
+import type { ListenOptions } from "./listen.ts";
 import { errorBody, sendError } from "./errors.ts";
 import { bodyJsonLimits, parseJsonBody, zodDetails } from "./json-body.ts";
 import { Metrics } from "./metrics.ts";
@@ -74,7 +76,17 @@ export type AppOptions = {
    * `verify`'s trusted deployments and RPC URLs: what a service does, so issuing on the main
    * thread does not starve verification (src/api/verify-threads.ts).
    */
-  verifyThreads?: { confirmations: number; maxQueued?: number; threads?: number };
+  verifyThreads?: {
+    confirmations: number;
+    maxQueued?: number;
+    threads?: number;
+    /**
+     * The threads also serve POST /v1/verify on a port of their own (VERIFY_PORT), with this
+     * route's limits and one rate-limit bucket per client across both ports: read the port with
+     * {@link verifyListenerOf}.
+     */
+    listen?: ListenOptions;
+  };
 };
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -196,10 +208,13 @@ export function createApp(options: AppOptions): express.Express {
   const log = options.logger.child({ module: "http" }, { redact: { paths: REDACT, censor: "[redacted]" }, serializers: { err: serializeError } });
   const bodyLimitOf = (route: Route) => limits.bodyBytes[routeKey(route)] ?? route.bodyLimit ?? limits.defaultBodyBytes;
   const verifyBodyLimit = bodyLimitOf(ROUTES.find((r) => r.method === "post" && r.path === "/v1/verify")!);
+  // One bucket per client for every listener of POST /v1/verify: in shared memory when threads serve a port too.
+  const rateTable = options.verifyThreads?.listen && typeof options.verify.rpc !== "function" ? createRateTable() : undefined;
+  const listener = rateTable && { listen: options.verifyThreads!.listen!, bodyLimit: verifyBodyLimit, handlerTimeoutMs: limits.handlerTimeoutMs, rate: limits.verifyRate, rateTable, metrics, log };
   const ctx: RouteContext = {
     service: options.service,
     verify: options.verify,
-    verifyEndpoint: verifyEndpointOf(options, { maxBundles: limits.verifyMaxBundles, json: bodyJsonLimits(verifyBodyLimit) }),
+    verifyEndpoint: verifyEndpointOf(options, { maxBundles: limits.verifyMaxBundles, json: bodyJsonLimits(verifyBodyLimit) }, listener),
     metrics,
     startedAt: Date.now(),
     ...(options.publicUrl ? { publicUrl: options.publicUrl.replace(/\/+$/, "") } : {}),
@@ -207,7 +222,8 @@ export function createApp(options: AppOptions): express.Express {
     ...(options.vc ? { vc: options.vc } : {}),
     ...(options.didWeb ? { didWeb: options.didWeb } : {}),
   };
-  const limiter = createRateLimiter(limits.verifyRate);
+  const limiter = rateTable ? createSharedRateLimiter(limits.verifyRate, rateTable) : createRateLimiter(limits.verifyRate);
+  if (ctx.verifyEndpoint instanceof VerifyThreads && listener) verifyListeners.set(app, ctx.verifyEndpoint);
   // Answered before express when served through listenApi (the routes answer the rest): bundle
   // GETs, cached status lists, and verification requests (handed to their threads as bytes).
   const fast: FastPath[] = [
@@ -345,11 +361,25 @@ export function createApp(options: AppOptions): express.Express {
   return app;
 }
 
+const verifyListeners = new WeakMap<express.Express, VerifyThreads>();
+
+/**
+ * The verification port of `app` (its `verifyThreads.listen` option): its port once its threads
+ * listen, and how to stop them; undefined for an app without one.
+ *
+ * @example
+ * const port = await verifyListenerOf(app)?.listening(); // then, to stop: await verifyListenerOf(app)?.close()
+ */
+export function verifyListenerOf(app: express.Express): Pick<VerifyThreads, "listening" | "close"> | undefined {
+  return verifyListeners.get(app);
+}
+
 /** Where POST /v1/verify runs: its own threads when asked for and the RPC is a table of URLs, else a verifier on this thread. */
-function verifyEndpointOf(options: AppOptions, limits: VerifyRequestLimits): VerifyEndpoint {
+function verifyEndpointOf(options: AppOptions, limits: VerifyRequestLimits, listener: VerifyListenerOptions | undefined): VerifyEndpoint {
   const { verify, verifyThreads } = options;
   if (verifyThreads && typeof verify.rpc !== "function") {
-    return new VerifyThreads({ deployments: verify.trust.deployments, rpc: verify.rpc, ...verifyThreads, limits }).start();
+    const { listen: _listen, ...threads } = verifyThreads;
+    return new VerifyThreads({ deployments: verify.trust.deployments, rpc: verify.rpc, ...threads, limits, ...(listener ? { listener } : {}) }).start();
   }
   return inThreadEndpoint(options.verifier ?? createVerifier({ ...verify, confirmations: 3 }), limits);
 }

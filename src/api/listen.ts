@@ -2,7 +2,7 @@
 // for requests Node's HTTP parser refuses before express sees them (bad request line, header
 // overflow, conflicting lengths, too slow). HTTPS when given a certificate and key.
 import type { Express } from "express";
-import { createServer, STATUS_CODES, type Server } from "node:http";
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import { randomUUID } from "node:crypto";
@@ -23,6 +23,8 @@ export const ListenOptionsSchema = z.strictObject({
   keepAliveTimeoutMs: z.number().int().positive().optional(),
   /** PEM certificate (chain) and private key: serve HTTPS instead of HTTP. */
   tls: z.strictObject({ cert: z.union([z.string().min(1), z.instanceof(Buffer)]), key: z.union([z.string().min(1), z.instanceof(Buffer)]) }).optional(),
+  /** Share the port with other listeners of this process that set it too (SO_REUSEPORT: the kernel spreads connections; Linux). */
+  reusePort: z.boolean().optional(),
 });
 export type ListenOptions = z.infer<typeof ListenOptionsSchema>;
 
@@ -80,11 +82,21 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
  * const server = await listenApi(createApp({ service, verify, logger }), { host: "127.0.0.1", port: 8443, tls: { cert, key } });
  */
 export function listenApi(app: Express, options: ListenOptions): Promise<Server> {
+  return listenRequests(requestListenerOf(app), options);
+}
+
+/**
+ * {@link listenApi} for any request listener (the verification threads' own listener).
+ *
+ * @example
+ * const server = await listenRequests((req, res) => res.end(), { host: "127.0.0.1", port: 0 });
+ */
+export function listenRequests(listener: (req: IncomingMessage, res: ServerResponse) => void, options: ListenOptions): Promise<Server> {
   const parsed = ListenOptionsSchema.safeParse(options);
   if (!parsed.success) {
     return Promise.reject(new ServiceError("the listen options are invalid", { code: "CONFIG_INVALID", details: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) }));
   }
-  const { host, port, headersTimeoutMs = 15_000, requestTimeoutMs = 120_000, keepAliveTimeoutMs = 5_000, tls } = parsed.data;
+  const { host, port, headersTimeoutMs = 15_000, requestTimeoutMs = 120_000, keepAliveTimeoutMs = 5_000, tls, reusePort = false } = parsed.data;
   const serverOptions = {
     headersTimeout: headersTimeoutMs,
     requestTimeout: Math.max(requestTimeoutMs, headersTimeoutMs),
@@ -94,7 +106,7 @@ export function listenApi(app: Express, options: ListenOptions): Promise<Server>
   };
   let server: Server;
   try {
-    server = tls ? (createHttpsServer({ ...serverOptions, cert: tls.cert, key: tls.key }, requestListenerOf(app)) as unknown as Server) : createServer(serverOptions, requestListenerOf(app));
+    server = tls ? (createHttpsServer({ ...serverOptions, cert: tls.cert, key: tls.key }, listener) as unknown as Server) : createServer(serverOptions, listener);
   } catch (error) {
     return Promise.reject(new ServiceError(`the TLS certificate and key are not usable: ${(error as Error).message}`, { code: "CONFIG_INVALID" }));
   }
@@ -103,6 +115,6 @@ export function listenApi(app: Express, options: ListenOptions): Promise<Server>
     server.once("error", (error: NodeJS.ErrnoException) => {
       reject(error.code === "EADDRINUSE" ? new ServiceError(`port ${port} on ${host} is in use: stop the other process or set PORT`, { code: "CONFIG_INVALID" }) : error);
     });
-    server.listen(port, host, () => resolve(server));
+    server.listen({ port, host, reusePort }, () => resolve(server));
   });
 }

@@ -8,7 +8,13 @@ import { CredanchorError, ServiceError, type ErrorCode, type ErrorDetail } from 
 import { checkOffChain } from "../verifier/off-chain-checks.ts";
 import { trustListOf, type TrustedDeployment } from "../verifier/trust.ts";
 import { createVerifier, DEFAULT_MAX_QUEUED } from "../verifier/verifier.ts";
-import { answerVerify, type VerifyEndpoint, type VerifyRequestLimits } from "./verify-endpoint.ts";
+import { closeWorkers, watchWorker } from "../verifier/worker-respawn.ts";
+import { listenRequests, type ListenOptions } from "./listen.ts";
+import type { VerifyFastPathOptions } from "./verify-fast-path.ts";
+import type { RateLimit } from "./rate-limit.ts";
+import { answerVerify, inThreadEndpoint, type VerifyEndpoint, type VerifyRequestLimits } from "./verify-endpoint.ts";
+import { createVerifyListener } from "./verify-listener.ts";
+import { createSharedRateLimiter } from "./verify-rate-limit.ts";
 
 /** Options of {@link VerifyThreads}: what each thread's verifier is built from (plain data: it crosses to the threads). */
 export type VerifyThreadsOptions = {
@@ -23,11 +29,29 @@ export type VerifyThreadsOptions = {
   limits: VerifyRequestLimits;
   /** Threads (default: 2, or 1 on a one-core machine). */
   threads?: number;
+  /** Each thread also serves POST /v1/verify on a port of its own (all threads on one port). */
+  listener?: VerifyListenerOptions;
 };
+
+/**
+ * The verification port: where, and the limits the main port's /v1/verify has (its body limit and
+ * handler timeout; `metrics` and `log` get the threads' requests on the main thread, a few times a second).
+ */
+export type VerifyListenerOptions = Omit<VerifyFastPathOptions, "endpoint" | "limiter"> & {
+  /** Host, port (0: a free one), TLS and receive timeouts, as the main port's. */
+  listen: ListenOptions;
+  rate: RateLimit;
+  /** The rate limiter's shared buckets (`createRateTable`), the same the main port's limiter uses. */
+  rateTable: SharedArrayBuffer;
+};
+
+/** What crosses to a thread of the listener (plain data). */
+type ListenerData = Omit<VerifyListenerOptions, "metrics" | "log">;
 
 const ROLE = "credanchor-verify-thread";
 /** What a thread starts with: the verifier's options, the shared queue count and its own cell in it. */
-type ThreadData = { role: typeof ROLE; options: Omit<VerifyThreadsOptions, "threads">; queued: SharedArrayBuffer; slot: number };
+type ThreadData = { role: typeof ROLE; options: ThreadOptions; queued: SharedArrayBuffer; slot: number; listener?: ListenerData };
+type ThreadOptions = Omit<VerifyThreadsOptions, "threads" | "listener">;
 type Job = { id: number; body: Uint8Array };
 type Abort = { abort: number };
 type Failure = { code: ErrorCode; message: string; details: readonly ErrorDetail[] };
@@ -35,6 +59,11 @@ type Reply = { id: number; body?: Uint8Array; error?: Failure };
 /** Messages go in batches: the requests (or answers) of one event-loop turn cross in one message, one wake-up. */
 type Jobs = { jobs: Job[] };
 type Replies = { replies: Reply[] };
+/** The listener's side: its port once listening (or why not), and its requests' metrics and log lines. */
+type Event = ["observe", string, string, number, number] | ["error", string] | ["log", "info" | "warn" | "error", object, string];
+type ListenerNews = { listening: number } | { listenFailed: Failure } | { events: Event[] };
+/** How often a thread hands its listener's metrics and log lines to the main thread. */
+const EVENTS_MS = 250;
 
 /**
  * Collects items and posts them together once the current event-loop turn's I/O is handled
@@ -60,13 +89,19 @@ function batcher<T>(post: (items: T[], transfer: ArrayBuffer[]) => void): { add(
   };
 }
 
-/** How often a request is tried on a fresh thread after its thread died under it. */
-const ATTEMPTS = 2;
+/** A promise with its settling functions (Promise.withResolvers, not in this project's TypeScript lib yet). */
+function withResolvers<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: Error) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((a, b) => ([resolve, reject] = [a, b]));
+  return { promise, resolve, reject };
+}
+
 
 if (!isMainThread && parentPort && (workerData as ThreadData | undefined)?.role === ROLE) serve(parentPort, workerData as ThreadData);
 
 /** A thread's side: one verifier (hashing inline: this thread is the pool) answering the main thread's jobs. */
-function serve(port: MessagePort, { options, queued, slot }: ThreadData): void {
+function serve(port: MessagePort, { options, queued, slot, listener }: ThreadData): void {
   const verifier = createVerifier({
     trust: trustListOf(options.deployments),
     rpc: options.rpc,
@@ -92,6 +127,39 @@ function serve(port: MessagePort, { options, queued, slot }: ThreadData): void {
     if ("abort" in message) return void running.get(message.abort)?.abort();
     message.jobs.forEach(run);
   });
+  if (listener) listen(port, listener, inThreadEndpoint(verifier, options.limits));
+}
+
+/** A thread's own listener: requests answered here, start to end; their metrics and log lines go to the main thread in batches. */
+function listen(port: MessagePort, { listen: where, bodyLimit, handlerTimeoutMs, rate, rateTable }: ListenerData, endpoint: VerifyEndpoint): void {
+  let events: Event[] = [];
+  const timer = setInterval(() => {
+    if (events.length === 0) return;
+    port.postMessage({ events } satisfies ListenerNews);
+    events = [];
+  }, EVENTS_MS);
+  timer.unref();
+  const line = (level: "info" | "warn" | "error") => (fields: object, message: string) => void events.push(["log", level, logFields(fields), message]);
+  const serve = createVerifyListener({
+    endpoint,
+    limiter: createSharedRateLimiter(rate, rateTable),
+    bodyLimit,
+    handlerTimeoutMs,
+    metrics: { observe: (...a) => void events.push(["observe", ...a]), error: (code) => void events.push(["error", code]) },
+    log: { info: line("info"), warn: line("warn"), error: line("error") } as never,
+  });
+  listenRequests(serve, { ...where, reusePort: true }).then(
+    (server) => port.postMessage({ listening: (server.address() as { port: number }).port } satisfies ListenerNews),
+    (error: unknown) => port.postMessage({ listenFailed: failureOf(error) } satisfies ListenerNews),
+  );
+}
+
+/** Log fields as plain data: an error as what the log shows of it. */
+function logFields(fields: object): object {
+  const { err, ...rest } = fields as { err?: unknown };
+  if (err === undefined) return rest;
+  const error = err as Error;
+  return { ...rest, err: error instanceof Error ? { type: error.name, message: error.message, stack: error.stack, ...("code" in error ? { code: error.code } : {}) } : err };
 }
 
 function failureOf(error: unknown): Failure {
@@ -115,25 +183,48 @@ type Thread = { worker: Worker; slot: number; jobs: Map<number, Pending>; bytes:
 export class VerifyThreads implements VerifyEndpoint {
   readonly #threads: Thread[] = [];
   readonly #size: number;
-  readonly #options: Omit<VerifyThreadsOptions, "threads">;
+  readonly #options: ThreadOptions;
   /** One cell per thread: the bundles it admitted (zeroed when it dies, since it holds none then). */
   readonly #queued: SharedArrayBuffer;
   readonly #maxHeld: number;
+  readonly #listener: VerifyListenerOptions | undefined;
+  /** The listener's port once known (the first thread picks it when asked for port 0; the others share it). */
+  #port: number | undefined;
+  readonly #listening = withResolvers<number>();
+  #listeningThreads = 0;
   #held = 0;
   #next = 1;
   #closed = false;
 
-  constructor({ threads = Math.min(2, availableParallelism()), ...options }: VerifyThreadsOptions) {
+  constructor({ threads = Math.min(2, availableParallelism()), listener, ...options }: VerifyThreadsOptions) {
     this.#size = threads;
     this.#maxHeld = options.maxQueued ?? DEFAULT_MAX_QUEUED;
     this.#options = options;
     this.#queued = new SharedArrayBuffer(4 * threads);
+    this.#listener = listener;
+    this.#port = listener?.listen.port || undefined;
+    // Awaited by whoever serves the port; never an unhandled rejection when no one does.
+    this.#listening.promise.catch(() => {});
   }
 
   /** Starts the threads now rather than with the first request (they take a moment to load). */
   start(): this {
-    while (this.#threads.length < this.#size) this.#spawn();
+    // A free port is picked by the first thread alone; the others start once it is known.
+    while (this.#threads.length < this.#size && !(this.#listener && this.#port === undefined && this.#threads.length > 0)) this.#spawn();
     return this;
+  }
+
+  /**
+   * The verification port once every thread listens on it (with the `listener` option).
+   *
+   * @throws ServiceError `CONFIG_INVALID` when a thread cannot listen (the port in use, a bad certificate).
+   *
+   * @example
+   * const port = await threads.start().listening();
+   */
+  listening(): Promise<number> {
+    if (!this.#listener) return Promise.reject(new Error("these verification threads have no listener"));
+    return this.#listening.promise;
   }
 
   answer(body: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
@@ -164,9 +255,7 @@ export class VerifyThreads implements VerifyEndpoint {
 
   async close(): Promise<void> {
     this.#closed = true;
-    const threads = this.#threads.splice(0);
-    await Promise.all(threads.map((t) => t.worker.terminate()));
-    for (const t of threads) for (const p of t.jobs.values()) p.reject(new ServiceError("the server is shutting down", { code: "WORKER_FAILED" }));
+    await closeWorkers(this.#threads);
   }
 
   #send(pending: Pending): void {
@@ -181,9 +270,35 @@ export class VerifyThreads implements VerifyEndpoint {
     thread.outbox.add(pending.job);
   }
 
+  #listenerData(): { listener: ListenerData } | Record<string, never> {
+    if (!this.#listener) return {};
+    const { metrics: _metrics, log: _log, ...data } = this.#listener;
+    // PEM as text: a Buffer would arrive as a plain Uint8Array.
+    const tls = data.listen.tls && { cert: data.listen.tls.cert.toString(), key: data.listen.tls.key.toString() };
+    return { listener: { ...data, listen: { ...data.listen, port: this.#port ?? data.listen.port, ...(tls ? { tls } : {}) } } };
+  }
+
+  /** A thread's listener news: its port, a failure to listen, its requests' metrics and log lines. */
+  #heard(news: ListenerNews): void {
+    const { metrics, log } = this.#listener!;
+    if ("events" in news) {
+      for (const event of news.events) {
+        if (event[0] === "observe") metrics.observe(event[1], event[2], event[3], event[4]);
+        else if (event[0] === "error") metrics.error(event[1]);
+        else log[event[1]](event[2], event[3]);
+      }
+    } else if ("listenFailed" in news) {
+      this.#listening.reject(new ServiceError(`the verification port cannot be served: ${news.listenFailed.message}`, { code: "CONFIG_INVALID" }));
+    } else {
+      this.#port ??= news.listening;
+      if (++this.#listeningThreads === this.#size) this.#listening.resolve(this.#port);
+      this.start();
+    }
+  }
+
   #spawn(): Thread {
     const slot = [...Array(this.#size).keys()].find((k) => !this.#threads.some((t) => t.slot === k))!;
-    const worker = new Worker(new URL(import.meta.url), { workerData: { role: ROLE, options: this.#options, queued: this.#queued, slot } satisfies ThreadData });
+    const worker = new Worker(new URL(import.meta.url), { workerData: { role: ROLE, options: this.#options, queued: this.#queued, slot, ...this.#listenerData() } satisfies ThreadData });
     const thread: Thread = { worker, slot, jobs: new Map(), bytes: 0, outbox: batcher<Job>((jobs) => worker.postMessage({ jobs } satisfies Jobs)) };
     const settle = (reply: Reply) => {
       const pending = thread.jobs.get(reply.id);
@@ -194,25 +309,20 @@ export class VerifyThreads implements VerifyEndpoint {
       else if (reply.error?.code === "INTERNAL") pending.reject(new Error(reply.error.message));
       else pending.reject(new ServiceError(reply.error!.message, { code: reply.error!.code, details: [...reply.error!.details] }));
     };
-    worker.on("message", ({ replies }: Replies) => {
-      replies.forEach(settle);
+    worker.on("message", (message: Replies | ListenerNews) => {
+      if (!("replies" in message)) return this.#heard(message);
+      message.replies.forEach(settle);
       if (thread.jobs.size === 0) worker.unref();
     });
-    // An uncaught error is followed by 'exit': the requests are handled there, once.
-    worker.on("error", () => {});
-    worker.once("exit", () => {
-      const at = this.#threads.indexOf(thread);
-      if (at >= 0) this.#threads.splice(at, 1);
-      Atomics.store(new Int32Array(this.#queued), slot, 0);
-      thread.outbox.clear();
-      if (this.#closed) return;
-      for (const pending of thread.jobs.values()) {
-        if (++pending.attempts >= ATTEMPTS) pending.reject(new ServiceError("the verification thread stopped twice on this request (a crash): retry", { code: "WORKER_FAILED" }));
-        else this.#send(pending);
-      }
+    watchWorker<Pending>(thread, this.#threads, {
+      closed: () => this.#closed,
+      resend: (pending) => this.#send(pending),
+      left: () => {
+        Atomics.store(new Int32Array(this.#queued), slot, 0);
+        thread.outbox.clear();
+      },
+      what: "verification thread",
     });
-    // Idle until its first request: after the listeners, since adding a 'message' listener refs the worker's port again.
-    worker.unref();
     this.#threads.push(thread);
     return thread;
   }

@@ -35,6 +35,8 @@ Options:
   --config <file>              JSON config file (setting names in camelCase)
   --host <addr>                listen address [HOST] (default 127.0.0.1)
   --port <n>                   listen port [PORT] (default 8080)
+  --verify-port <n>            also serve POST /v1/verify on this port, on the
+                               verification threads alone [VERIFY_PORT] (default none)
   --data-dir <dir>             SQLite file and local demo keys [DATA_DIR] (default ./data)
   --rpc-url <url>              JSON-RPC endpoint [RPC_URL]; absent: a local Hardhat chain
   --chain-id <n>               expected chain id [CHAIN_ID]
@@ -50,6 +52,7 @@ const FLAG_TO_SETTING: Record<string, string> = {
   config: "config",
   host: "host",
   port: "port",
+  "verify-port": "verifyPort",
   "data-dir": "dataDir",
   "rpc-url": "rpcUrl",
   "chain-id": "chainId",

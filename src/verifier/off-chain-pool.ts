@@ -2,8 +2,8 @@
 // server's main thread answers while bundles are hashed and issuing is not starved by verifying.
 import { availableParallelism } from "node:os";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
-import { ServiceError } from "../core/errors.ts";
 import { checkOffChain, type OffChainResult } from "./off-chain-checks.ts";
+import { closeWorkers, watchWorker } from "./worker-respawn.ts";
 
 type Job = { id: number; inputs: readonly unknown[] };
 type Reply = { id: number; results: OffChainResult[] };
@@ -19,8 +19,6 @@ if (!isMainThread && parentPort && workerData === ROLE) {
 
 /** Requests of at least this many bundles are split between the workers (one bundle is ≈ 0.5 ms of hashing). */
 const SPLIT_FROM = 32;
-/** How often a job is tried on a fresh worker after its worker died under it. */
-const ATTEMPTS = 2;
 
 type Pending = { job: Job; attempts: number; resolve: (r: OffChainResult[]) => void; reject: (e: Error) => void };
 type Thread = { worker: Worker; jobs: Map<number, Pending> };
@@ -68,9 +66,7 @@ export class OffChainPool {
 
   async close(): Promise<void> {
     this.#closed = true;
-    const threads = this.#threads.splice(0);
-    await Promise.all(threads.map((t) => t.worker.terminate()));
-    for (const t of threads) for (const p of t.jobs.values()) p.reject(new ServiceError("the server is shutting down", { code: "WORKER_FAILED" }));
+    await closeWorkers(this.#threads);
   }
 
   #send(pending: Pending): void {
@@ -93,19 +89,7 @@ export class OffChainPool {
       if (thread.jobs.size === 0) worker.unref();
       pending.resolve(reply.results);
     });
-    // An uncaught error is followed by 'exit': the jobs are handled there, once.
-    worker.on("error", () => {});
-    worker.once("exit", () => {
-      const at = this.#threads.indexOf(thread);
-      if (at >= 0) this.#threads.splice(at, 1);
-      if (this.#closed) return;
-      for (const pending of thread.jobs.values()) {
-        if (++pending.attempts >= ATTEMPTS) pending.reject(new ServiceError("the verification worker stopped twice on this request (a crash): retry", { code: "WORKER_FAILED" }));
-        else this.#send(pending);
-      }
-    });
-    // Idle until its first job: after the listeners, since adding a 'message' listener refs the worker's port again.
-    worker.unref();
+    watchWorker<Pending>(thread, this.#threads, { closed: () => this.#closed, resend: (pending) => this.#send(pending), what: "verification worker" });
     this.#threads.push(thread);
     return thread;
   }
