@@ -19,7 +19,6 @@ Options:
 
 export const backupCommand: Command = {
   name: "backup",
-  summary: "copy the service database consistently while it runs (mode 0600)",
   usage: USAGE,
   async run(argv) {
     const parsed = parseCommandLine(argv, { "data-dir": { type: "string" } }, USAGE);

@@ -99,7 +99,6 @@ function failed(command: string, file: string, error: unknown): number {
 
 export const discloseCommand: Command = {
   name: "disclose",
-  summary: "derive a proof bundle that hides chosen fields (selective disclosure, offline)",
   usage: DISCLOSE_USAGE,
   run: runDisclose,
 };
@@ -141,7 +140,6 @@ async function runExportVc(argv: string[]): Promise<number> {
 
 export const exportVcCommand: Command = {
   name: "export-vc",
-  summary: "write a proof bundle in the W3C VC form (the credential with its anchor proof, offline)",
   usage: EXPORT_VC_USAGE,
   run: runExportVc,
 };

@@ -206,7 +206,6 @@ const FLAGS = {
 
 export const issuerAdminCommand: Command = {
   name: "issuer",
-  summary: "register issuers and manage their keys on the chain (accreditor / issuer admin)",
   usage: USAGE,
   async run(argv) {
     const parsed = parseCommandLine(argv, FLAGS, USAGE);

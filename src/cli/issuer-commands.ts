@@ -7,7 +7,7 @@ import type { BatchView, CredentialView, StatusChangeView } from "../issuer/type
 import { ApiCallError, ApiClient, reportApiError } from "./api-client.ts";
 import { InputError, readCredentialSources, type SourcedCredential } from "./credential-sources.ts";
 
-export type Command = { name: string; summary: string; usage: string; run(argv: string[]): Promise<number> };
+export type Command = { name: string; usage: string; run(argv: string[]): Promise<number> };
 
 const CONNECTION = `Connection:
   --url <url>            the credanchor API (default $CREDANCHOR_URL or http://127.0.0.1:8080)
@@ -81,7 +81,6 @@ function withSources(error: unknown, part: readonly SourcedCredential[]): unknow
 
 export const issueCommand: Command = {
   name: "issue",
-  summary: "submit credentials for anchoring (files, directories, JSON Lines, CSV; progress on large batches)",
   usage: ISSUE_USAGE,
   async run(argv) {
     const args = parse(
@@ -211,7 +210,6 @@ ${CONNECTION}`;
 
 export const statusCommand: Command = {
   name: "status",
-  summary: "show a credential's, batch's or revocation's state",
   usage: STATUS_USAGE,
   async run(argv) {
     const args = parse(argv, { batch: { type: "string" }, revocation: { type: "string" }, bundle: { type: "string" }, out: { type: "string" }, json: { type: "boolean" } }, STATUS_USAGE);
@@ -279,7 +277,6 @@ ${CONNECTION}`;
 
 export const revokeCommand: Command = {
   name: "revoke",
-  summary: "revoke, suspend or reinstate credentials on-chain",
   usage: REVOKE_USAGE,
   async run(argv) {
     const args = parse(
@@ -326,7 +323,6 @@ ${CONNECTION}`;
 
 export const eraseCommand: Command = {
   name: "erase",
-  summary: "erase credentials' personal data off-chain (GDPR)",
   usage: ERASE_USAGE,
   async run(argv) {
     const args = parse(argv, {}, ERASE_USAGE);

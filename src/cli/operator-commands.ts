@@ -65,7 +65,6 @@ const FLAG_TO_SETTING: Record<string, string> = {
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "run the issuer API, the anchoring pipeline and the verifier page",
   usage: SERVE_USAGE,
   async run(argv) {
     let values: Record<string, string | boolean | undefined>;
@@ -139,7 +138,6 @@ async function printKeys(store: Store, json: boolean): Promise<void> {
 
 export const keysCommand: Command = {
   name: "keys",
-  summary: "create, list or revoke API keys (operator, on the service's machine)",
   usage: KEYS_USAGE,
   async run(argv) {
     let parsed;
@@ -216,7 +214,6 @@ The deployer key comes from the environment or Hardhat's encrypted keystore (see
 
 export const deployCommand: Command = {
   name: "deploy",
-  summary: "deploy the contracts to a network and record them in deployments/",
   usage: DEPLOY_USAGE,
   async run(argv) {
     let values;

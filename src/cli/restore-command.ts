@@ -96,7 +96,6 @@ function printReports(reports: readonly ReconcileReport[], rpcUrl: string): void
 
 export const restoreCommand: Command = {
   name: "restore",
-  summary: "put a backup in place of the SQLite database and reconcile it with the chain",
   usage: RESTORE_USAGE,
   async run(argv) {
     const parsed = parse(argv, RESTORE_USAGE);
@@ -135,7 +134,6 @@ function moveAside(dbPath: string): string | undefined {
 
 export const reconcileCommand: Command = {
   name: "reconcile",
-  summary: "learn from the chain the anchors a restored database lacks",
   usage: RECONCILE_USAGE,
   async run(argv) {
     const parsed = parse(argv, RECONCILE_USAGE);

@@ -37,7 +37,6 @@ const describe = (l: ShareLinkView) =>
 
 export const shareCommand: Command = {
   name: "share",
-  summary: "share links for holders: create, list, revoke (and the holder's key)",
   usage: SHARE_USAGE,
   async run(argv) {
     const parsed = parseCommandLine(

@@ -132,7 +132,6 @@ async function checkCommand(argv: string[]): Promise<number> {
 /** `credanchor status-list …` (registered in src/cli/credanchor.ts). */
 export const statusListCommand = {
   name: "status-list",
-  summary: "build a status list from the chain alone, or check a published one against it",
   async run(argv: string[]): Promise<number> {
     const [sub, ...rest] = argv;
     if (sub === "build") return buildCommand(rest);

@@ -27,7 +27,7 @@ import { buildWebPage } from "../../scripts/build-web.ts";
 import { call, expectDocumented, expectError } from "../api/http.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { closeStack, ISSUER_IDENTITIES, openStack, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
-import { launchChromium, openPage } from "../helpers/browser.ts";
+import { closeAllBrowsers, launchChromium, openPage } from "../helpers/browser.ts";
 
 // A CommonJS module: its default export sits on `default` (and is the module itself at run time).
 const jsQR = jsQRModule.default;
@@ -132,7 +132,7 @@ describe("the printable certificate (PDF with a verifying QR code)", function ()
   });
 
   after(async function () {
-    await browser?.close();
+    await closeAllBrowsers();
     await new Promise((r) => server?.close(r));
     await closeStack(stack);
   });

@@ -19,7 +19,7 @@ import { verifyBundle } from "../../src/verifier/verify-bundle.ts";
 import { buildWebPage } from "../../scripts/build-web.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { closeStack, openStack, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
-import { launchChromium, openPage } from "../helpers/browser.ts";
+import { closeAllBrowsers, launchChromium, openPage } from "../helpers/browser.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 const BIRTH_DATE = "1815-12-10";
@@ -87,7 +87,7 @@ describe("web/verify.html: the holder's tools in headless Chromium", function ()
   });
 
   after(async function () {
-    await browser?.close();
+    await closeAllBrowsers();
     await new Promise((r) => server?.close(r));
     await closeStack(stack);
   });

@@ -13,7 +13,7 @@ import type { Principal } from "../../src/issuer/types.ts";
 import { buildWebPage } from "../../scripts/build-web.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { closeStack, openStack, runUntil, serveApi, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
-import { launchChromium, openPage } from "../helpers/browser.ts";
+import { closeAllBrowsers, launchChromium, openPage } from "../helpers/browser.ts";
 
 const issuer1: Principal = { kind: "issuer", issuerId: 1, keyId: "k" };
 const BIRTH_DATE = "1815-12-10";
@@ -45,7 +45,7 @@ describe("web/verify.html: share links in headless Chromium", function () {
   });
 
   after(async function () {
-    await browser?.close();
+    await closeAllBrowsers();
     await api?.close();
     await closeStack(stack);
   });

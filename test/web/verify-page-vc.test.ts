@@ -18,7 +18,7 @@ import { call } from "../api/http.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { openBadge } from "../vc/fixtures.ts";
 import { closeStack, openStack, removeDir, runUntil, startChain, type Chain, type Stack } from "../helpers/stack.ts";
-import { launchChromium, openPage } from "../helpers/browser.ts";
+import { closeAllBrowsers, launchChromium, openPage } from "../helpers/browser.ts";
 import { serveVcApi, type VcService } from "../helpers/vc-service.ts";
 
 const OUT = fileURLToPath(new URL("../../test-output/web-screens/", import.meta.url));
@@ -51,7 +51,7 @@ describe("web/verify.html on W3C VCs (headless Chromium, real service)", functio
   });
 
   after(async function () {
-    await browser?.close();
+    await closeAllBrowsers();
     await api?.close();
     await closeStack(stack);
     await chain?.stop();

@@ -22,7 +22,7 @@ import { loadTrustList } from "../../src/verifier/trust-files.ts";
 import { buildWebPage, shippedBooks } from "../../scripts/build-web.ts";
 import { sampleBadge } from "../core/helpers.ts";
 import { closeStack, ISSUER_IDENTITIES, openStack, runUntil, sharedChain, type Chain, type Stack } from "../helpers/stack.ts";
-import { launchChromium, openPage } from "../helpers/browser.ts";
+import { closeAllBrowsers, launchChromium, openPage } from "../helpers/browser.ts";
 
 /** Screenshots go to test-output/web-screens/ (ignored by git), replaced at every run. */
 const OUT = fileURLToPath(new URL("../../test-output/web-screens/", import.meta.url));
@@ -147,7 +147,7 @@ describe("web/verify.html in headless Chromium, served by the service", function
   });
 
   after(async function () {
-    await browser?.close();
+    await closeAllBrowsers();
     await new Promise((r) => server?.close(r));
     await closeStack(stack);
   });
