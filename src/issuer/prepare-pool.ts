@@ -2,7 +2,7 @@
 // every core and the main thread stays free for HTTP and the database. The same strict parser,
 // checks and prepareCredential as everywhere.
 import { createHmac } from "node:crypto";
-import { availableParallelism, setPriority } from "node:os";
+import { availableParallelism } from "node:os";
 import { Worker, isMainThread, parentPort } from "node:worker_threads";
 import { canonicalize } from "../core/canonical.ts";
 import type { AnchorContext } from "../core/digest.ts";
@@ -145,25 +145,8 @@ function errorReply(id: number, error: unknown): Reply {
   return { id, error: { shortMessage: e.shortMessage ?? e.message, code: e.code ?? "INTERNAL", details: [...(e.details ?? [])], index: e.index ?? 0 } };
 }
 
-/**
- * Nice value of the prepare threads (Linux; 0 elsewhere): bulk salting and hashing yields the
- * cores to the threads that answer requests (the main thread, verification, the database), so a
- * single verification or a status read is not queued behind a million credentials. Alone, the
- * workers still get every idle cycle.
- */
-export const PREPARE_NICE = 10;
-
 if (!isMainThread && parentPort) {
   const port = parentPort;
-  // On Linux a thread's nice value is its own (setpriority on 0 is the calling thread); elsewhere
-  // it could be the whole process's, so leave it.
-  if (process.platform === "linux") {
-    try {
-      setPriority(PREPARE_NICE);
-    } catch {
-      // A sandbox may refuse it; the workers then run at the process's priority.
-    }
-  }
   // Parsed submissions' credentials, by parse job id, until the main thread releases them.
   const held = new Map<number, unknown[]>();
   const sendPrepared = (id: number, prepared: Prepared[]) => {
