@@ -435,11 +435,19 @@ export const ROUTES: readonly Route[] = [
     method: "get",
     path: "/healthz",
     tag: "operations",
-    summary: "Liveness: the process answers",
+    summary: "Liveness: the process answers and can work without a restart",
     auth: "none",
     timeout: false,
-    responses: { 200: { description: "Alive", schema: S.HealthResponse } },
-    handler: (ctx, _req, res) => res.json({ status: "ok", uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000) }),
+    responses: {
+      200: { description: "Alive", schema: S.HealthResponse },
+      503: { description: "Only a restart helps (the SQLite database thread was given up on); the message says why", schema: S.HealthResponse },
+    },
+    handler: (ctx, _req, res) => {
+      const uptimeSeconds = Math.round((Date.now() - ctx.startedAt) / 1000);
+      const why = ctx.service.unrecoverable();
+      if (why === undefined) res.json({ status: "ok", uptimeSeconds });
+      else res.status(503).json({ status: "failing", uptimeSeconds, message: why });
+    },
   },
   {
     method: "get",

@@ -246,7 +246,9 @@ export const VerifyResponse = z
   })
   .meta({ id: "VerifyResponse" });
 
-export const HealthResponse = z.strictObject({ status: z.literal("ok"), uptimeSeconds: z.number() }).meta({ id: "Health", examples: [{ status: "ok", uptimeSeconds: 3600 }] });
+export const HealthResponse = z
+  .strictObject({ status: z.enum(["ok", "failing"]), uptimeSeconds: z.number(), message: z.string().optional() })
+  .meta({ id: "Health", examples: [{ status: "ok", uptimeSeconds: 3600 }] });
 const CheckState = z.strictObject({ ok: z.boolean(), message: z.string() });
 export const ReadyResponse = z
   .strictObject({ ready: z.boolean(), checks: z.strictObject({ database: CheckState, chain: CheckState }) })

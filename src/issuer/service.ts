@@ -177,6 +177,7 @@ function bindService(deps: IssuerDeps): IssuerService {
     getStatusChange: (principal: Principal, id: number) => getStatusChange(deps, principal, id),
     eraseCredential: (principal: Principal, id: string) => eraseCredential(deps, principal, id),
     readiness: () => readiness(deps),
+    unrecoverable: () => deps.store.unrecoverable?.(),
     stats: () => stats(deps),
     createHolderKey: (principal, credentialId) => createHolderKey(deps, principal, credentialId),
     createShareLink: (actor, credentialId, request) => createShareLink(deps, actor, credentialId, request),

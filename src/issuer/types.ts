@@ -118,6 +118,8 @@ export interface IssuerService {
   getStatusChange(principal: Principal, id: number): Promise<StatusChangeView>;
   eraseCredential(principal: Principal, id: string): Promise<Tombstone>;
   readiness(): Promise<Readiness>;
+  /** Undefined while the process can work; else why only a restart helps (liveness, `/healthz`). */
+  unrecoverable(): string | undefined;
   stats(): Promise<ServiceStats>;
   /** A new holder key for a credential (replacing any earlier one); shown only here. */
   createHolderKey(principal: Principal, credentialId: string): Promise<{ credentialId: string; holderKey: string; createdAt: string }>;

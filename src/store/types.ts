@@ -547,6 +547,12 @@ export interface Store extends Repositories {
    * checkpoint (a reader held it); never rejects for that.
    */
   afterErasure(): Promise<boolean>;
+  /**
+   * Why the store can no longer work until the process restarts (SQLite: its database thread
+   * kept dying and was given up on), or undefined while it can. Liveness (`/healthz`) reports it,
+   * so an orchestrator restarts the process instead of leaving it refusing every write.
+   */
+  unrecoverable?(): string | undefined;
   /** Closes the store; pending calls finish first. */
   close(): Promise<void>;
 }

@@ -47,4 +47,31 @@ describe("storage faults: the SQLite connection thread dies under the service", 
       await store.close();
     }
   });
+
+  it("error: a thread given up on (it kept dying) turns /healthz 503 'failing' with the reason, so an orchestrator restarts the process", async function () {
+    const chain = await sharedChain();
+    const dir = mkdtempSync(join(tmpdir(), "credanchor-thread-"));
+    // One restart allowed: the second death in a row with no answer between gives up.
+    const store = openSqliteStore(join(dir, "credanchor.db"), { background: true, restartDelaysMs: [0], log: () => {} });
+    const stack = await openStack(chain, { dir, store });
+    const api = await serveApi(stack);
+    try {
+      const alive = await fetch(`${api.base}/healthz`);
+      expect(alive.status).to.equal(200);
+      expect(await alive.json()).to.include({ status: "ok" });
+      await store.injectThreadFault("thread-throws");
+      expect((await fetch(`${api.base}/healthz`)).status, "restarting is not dead").to.equal(200);
+      await store.injectThreadFault("thread-throws");
+      const dead = await fetch(`${api.base}/healthz`);
+      expect(dead.status).to.equal(503);
+      const body = (await dead.json()) as { status: string; message: string; uptimeSeconds: number };
+      expect(body.status).to.equal("failing");
+      expect(body.message).to.match(/no longer restarted: restart the service/);
+      expect((await fetch(`${api.base}/readyz`)).status).to.equal(503);
+    } finally {
+      await api.close();
+      await closeStack(stack);
+      await store.close();
+    }
+  });
 });

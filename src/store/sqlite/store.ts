@@ -209,6 +209,11 @@ export class SqliteStore implements Store {
     });
   }
 
+  unrecoverable(): string | undefined {
+    const c = this.#connection;
+    return c.thread ? c.connection.givenUp() : undefined;
+  }
+
   afterErasure(): Promise<boolean> {
     // secure_delete zeroed the erased cells in the main file; the WAL still holds page images with them.
     const c = this.#connection;

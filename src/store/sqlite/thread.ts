@@ -125,6 +125,8 @@ export type ThreadedConnection = {
   pragma(sql: string): Promise<unknown>;
   /** Tests only: makes the connection thread, or its checkpointer, die; resolves once the store has seen the thread die (or the fault is armed). */
   inject(fault: ThreadFault): Promise<void>;
+  /** Why steps are refused for good (the thread was given up on), or undefined while it runs or is being restarted. */
+  givenUp(): string | undefined;
   close(): Promise<void>;
 };
 
@@ -156,6 +158,7 @@ export function startConnectionThread(path: string, { log, restartDelaysMs = RES
   /** Why steps are refused now: the thread is down (waiting to restart, or given up on), or the store closed. */
   let refused: Error | undefined;
   let recovering = false;
+  let gaveUp = false;
   let closing = false;
   let timer: NodeJS.Timeout | undefined;
 
@@ -198,6 +201,7 @@ export function startConnectionThread(path: string, { log, restartDelaysMs = RES
     const delay = restarts.died();
     const fields = { module: "store", thread: "connection", inFlight, inARow: restarts.inARow };
     if (delay === undefined) {
+      gaveUp = true;
       refused = new StorageInterrupted(`the database thread died ${restarts.inARow} times in a row before answering anything and is no longer restarted: restart the service`);
       log("error", `the database thread ${why}, ${restarts.inARow} times in a row before answering anything: given up; every request needing the database now fails (503) until the service is restarted`, fields);
       return;
@@ -225,6 +229,7 @@ export function startConnectionThread(path: string, { log, restartDelaysMs = RES
     exec: async (sql, tx) => void (await send({ op: "exec", sql, tx } as Omit<Request, "id">)),
     inTransaction: async () => (await send({ op: "inTransaction" } as Omit<Request, "id">)) as boolean,
     pragma: (sql) => send({ op: "pragma", sql } as Omit<Request, "id">),
+    givenUp: () => (gaveUp ? refused?.message : undefined),
     inject: async (fault) => {
       const running = current;
       if (!running) throw new Error("the database thread is not running");
