@@ -86,12 +86,13 @@ export function listenApi(app: Express, options: ListenOptions): Promise<Server>
 }
 
 /**
- * {@link listenApi} for any request listener (the verification threads' own listener).
+ * {@link listenApi} for any request listener (the verification threads' own listener);
+ * `setting` names the setting that chose the port, for the error when it is in use.
  *
  * @example
- * const server = await listenRequests((req, res) => res.end(), { host: "127.0.0.1", port: 0 });
+ * const server = await listenRequests((req, res) => res.end(), { host: "127.0.0.1", port: 0 }, "VERIFY_PORT");
  */
-export function listenRequests(listener: (req: IncomingMessage, res: ServerResponse) => void, options: ListenOptions): Promise<Server> {
+export function listenRequests(listener: (req: IncomingMessage, res: ServerResponse) => void, options: ListenOptions, setting = "PORT"): Promise<Server> {
   const parsed = ListenOptionsSchema.safeParse(options);
   if (!parsed.success) {
     return Promise.reject(new ServiceError("the listen options are invalid", { code: "CONFIG_INVALID", details: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) }));
@@ -113,7 +114,7 @@ export function listenRequests(listener: (req: IncomingMessage, res: ServerRespo
   server.on("clientError", answerClientError);
   return new Promise((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
-      reject(error.code === "EADDRINUSE" ? new ServiceError(`port ${port} on ${host} is in use: stop the other process or set PORT`, { code: "CONFIG_INVALID" }) : error);
+      reject(error.code === "EADDRINUSE" ? new ServiceError(`port ${port} on ${host} is in use: stop the other process or set ${setting}`, { code: "CONFIG_INVALID" }) : error);
     });
     server.listen({ port, host, reusePort }, () => resolve(server));
   });

@@ -148,7 +148,7 @@ function listen(port: MessagePort, { listen: where, bodyLimit, handlerTimeoutMs,
     metrics: { observe: (...a) => void events.push(["observe", ...a]), error: (code) => void events.push(["error", code]) },
     log: { info: line("info"), warn: line("warn"), error: line("error") } as never,
   });
-  listenRequests(serve, { ...where, reusePort: true }).then(
+  listenRequests(serve, { ...where, reusePort: true }, "VERIFY_PORT").then(
     (server) => port.postMessage({ listening: (server.address() as { port: number }).port } satisfies ListenerNews),
     (error: unknown) => port.postMessage({ listenFailed: failureOf(error) } satisfies ListenerNews),
   );

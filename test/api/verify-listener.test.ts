@@ -1,7 +1,7 @@
 // The verification port (VERIFY_PORT, issue 11 item 6): the verification threads serve POST /v1/verify
 // on a listener of their own. What must hold: the same bytes as the main port for the same request
 // (answers and every error), one rate-limit bucket per client across both ports, nothing else served.
-import { request } from "node:http";
+import { createServer, request } from "node:http";
 import { expect } from "chai";
 import pino from "pino";
 import type { Bundle } from "../../src/core/bundle.ts";
@@ -132,6 +132,26 @@ describe("POST /v1/verify on the verification port (the threads' own listener)",
       const refused = await call(`http://127.0.0.1:${port}`, "POST", "/v1/verify", { body });
       expectError(refused, 429, "RATE_LIMITED");
       expect(Number(refused.headers.get("retry-after"))).to.be.within(1, 60);
+    }
+  });
+
+  it("error: a verification port another process holds fails with CONFIG_INVALID naming VERIFY_PORT (the setting to change)", async function () {
+    const other = createServer();
+    await new Promise<void>((r) => other.listen(0, "127.0.0.1", r));
+    const taken = (other.address() as { port: number }).port;
+    const app = createApp({
+      service: stack.service,
+      verify: { trust: createTrustList([chain.addressBook()]), rpc: { 31337: chain.url } },
+      logger: pino({ level: "silent" }),
+      verifyThreads: { confirmations: 0, threads: 1, listen: { host: "127.0.0.1", port: taken } },
+    });
+    try {
+      const failed = await verifyListenerOf(app)!.listening().then(() => undefined, (e: unknown) => e as { code?: string; message?: string });
+      expect(failed?.code).to.equal("CONFIG_INVALID");
+      expect(failed?.message).to.equal(`the verification port cannot be served: port ${taken} on 127.0.0.1 is in use: stop the other process or set VERIFY_PORT`);
+    } finally {
+      await verifyListenerOf(app)!.close();
+      await new Promise((r) => other.close(r));
     }
   });
 });
