@@ -214,7 +214,10 @@ function wellFormedBundle(raw: unknown): Omit<Bundle, "credential"> | undefined 
   if (!ok) return undefined;
   // The schema's output: its members in its order, arrays copied (parseBundle then keeps the credential as given).
   const out: Record<string, unknown> = {};
-  for (const m of MEMBERS) out[m] = Array.isArray(b[m]) ? [...(b[m] as unknown[])] : b[m];
+  for (const m of MEMBERS) {
+    const v = b[m];
+    out[m] = Array.isArray(v) ? Array.from({ length: v.length }, (_, i) => v[i] as unknown) : v;
+  }
   return out as Omit<Bundle, "credential">;
 }
 
