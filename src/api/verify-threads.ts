@@ -165,6 +165,8 @@ type Thread = { worker: Worker; slot: number; jobs: Map<number, Pending>; bytes:
  * bytes pending; at most `maxQueued` requests are held (503 OVERLOADED beyond, before any work),
  * and the threads together admit at most `maxQueued` bundles. A thread that dies is replaced and
  * its requests are sent to another, once: a request that kills two threads is answered `503 WORKER_FAILED`.
+ * The thread of slot 0 makes the chain reads of every thread ({@link SharedChainReads}); while it
+ * is down, the others read for themselves.
  *
  * @example
  * const threads = new VerifyThreads({ deployments: trust.deployments, rpc: { 31337: url }, confirmations: 3, limits });
