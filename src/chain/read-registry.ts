@@ -100,6 +100,9 @@ const [HIGH_52, HIGH_48, HIGH_24] = [ZEROS.slice(12), ZEROS.slice(16), ZEROS.sli
 const [FALSE, TRUE] = [ZEROS, `${ZEROS.slice(1)}1`];
 const utf8 = new TextDecoder();
 const HEX = /^0x(?:[0-9a-fA-F]{2})*$/;
+/** A hex digit's value by its character code. */
+const NIBBLE = new Uint8Array(128);
+for (const [i, c] of [..."0123456789abcdef"].entries()) NIBBLE[c.charCodeAt(0)] = NIBBLE[c.toUpperCase().charCodeAt(0)] = i;
 
 /** The word at word index `at` of `hex` (no 0x), as a number when it is below 2^48, else undefined. */
 function smallWord(hex: string, at: number): number | undefined {
@@ -119,8 +122,10 @@ function stringAt(hex: string, offset: number): { value: string; end: number } |
   const length = smallWord(hex, offset / 32);
   const start = offset * 2 + WORD;
   if (length === undefined || start + length * 2 > hex.length) return undefined;
-  // The digits are known to be hex (checked once for the whole answer).
-  return { value: utf8.decode(Buffer.from(hex.slice(start, start + length * 2), "hex")), end: offset + 32 + Math.ceil(length / 32) * 32 };
+  // The digits are known to be hex (checked once for the whole answer). No Buffer: this module also runs in browsers.
+  const bytes = new Uint8Array(length);
+  for (let i = 0, at = start; i < length; i++, at += 2) bytes[i] = (NIBBLE[hex.charCodeAt(at)]! << 4) | NIBBLE[hex.charCodeAt(at + 1)]!;
+  return { value: utf8.decode(bytes), end: offset + 32 + Math.ceil(length / 32) * 32 };
 }
 
 /**
