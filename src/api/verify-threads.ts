@@ -2,11 +2,13 @@
 // coalesced chain reads, kept anchoring transactions) and writes the answer's bytes, so the main
 // thread, busy with issuing, only moves bytes in and out.
 import { availableParallelism } from "node:os";
-import { Worker, isMainThread, parentPort, workerData, type MessagePort } from "node:worker_threads";
+import { MessageChannel, Worker, isMainThread, parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { keepAliveTransport } from "../chain/keep-alive-transport.ts";
 import { CredanchorError, ServiceError, type ErrorCode, type ErrorDetail } from "../core/errors.ts";
 import { checkOffChain } from "../verifier/off-chain-checks.ts";
 import { trustListOf, type TrustedDeployment } from "../verifier/trust.ts";
+import { SharedChainReads } from "../verifier/shared-reads.ts";
+import { turnBatch, type TurnBatch } from "../verifier/turn-batch.ts";
 import { createVerifier, DEFAULT_MAX_QUEUED } from "../verifier/verifier.ts";
 import { closeWorkers, watchWorker } from "../verifier/worker-respawn.ts";
 import { listenRequests, type ListenOptions } from "./listen.ts";
@@ -54,40 +56,24 @@ type ThreadData = { role: typeof ROLE; options: ThreadOptions; queued: SharedArr
 type ThreadOptions = Omit<VerifyThreadsOptions, "threads" | "listener">;
 type Job = { id: number; body: Uint8Array };
 type Abort = { abort: number };
+/** The main thread wires the threads' chain reads: a client is given its reader's port, the reader one port per client. */
+type Wiring = { reader: MessagePort } | { client: MessagePort };
 type Failure = { code: ErrorCode; message: string; details: readonly ErrorDetail[] };
 type Reply = { id: number; body?: Uint8Array; error?: Failure };
-/** Messages go in batches: the requests (or answers) of one event-loop turn cross in one message, one wake-up. */
+/** Messages go in batches ({@link turnBatch}): the requests (or answers) of one event-loop turn cross in one message. */
 type Jobs = { jobs: Job[] };
 type Replies = { replies: Reply[] };
 /** The listener's side: its port once listening (or why not), and its requests' metrics and log lines. */
 type Event = ["observe", string, string, number, number] | ["error", string] | ["log", "info" | "warn" | "error", object, string];
 type ListenerNews = { listening: number } | { listenFailed: Failure } | { events: Event[] };
+/**
+ * The thread that makes the chain reads of all (the others send it their claims): one round in
+ * flight for the whole service, so each eth_call carries more claims. When it dies, the others
+ * read themselves until its replacement is wired to them.
+ */
+const READER_SLOT = 0;
 /** How often a thread hands its listener's metrics and log lines to the main thread. */
 const EVENTS_MS = 250;
-
-/**
- * Collects items and posts them together once the current event-loop turn's I/O is handled
- * (`setImmediate`): under load, many requests arrive in one turn and cost one message.
- */
-function batcher<T>(post: (items: T[], transfer: ArrayBuffer[]) => void): { add(item: T, transfer?: ArrayBuffer): void; clear(): void } {
-  let items: T[] = [];
-  let transfer: ArrayBuffer[] = [];
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    const [sent, moved] = [items, transfer];
-    [items, transfer] = [[], []];
-    if (sent.length > 0) post(sent, moved);
-  };
-  return {
-    add(item, buffer) {
-      items.push(item);
-      if (buffer) transfer.push(buffer);
-      if (!scheduled) (scheduled = true), setImmediate(flush);
-    },
-    clear: () => void ([items, transfer] = [[], []]),
-  };
-}
 
 /** A promise with its settling functions (Promise.withResolvers, not in this project's TypeScript lib yet). */
 function withResolvers<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: Error) => void } {
@@ -102,6 +88,7 @@ if (!isMainThread && parentPort && (workerData as ThreadData | undefined)?.role 
 
 /** A thread's side: one verifier (hashing inline: this thread is the pool) answering the main thread's jobs. */
 function serve(port: MessagePort, { options, queued, slot, listener }: ThreadData): void {
+  const sharing = new SharedChainReads();
   const verifier = createVerifier({
     trust: trustListOf(options.deployments),
     rpc: options.rpc,
@@ -109,12 +96,13 @@ function serve(port: MessagePort, { options, queued, slot, listener }: ThreadDat
     maxQueued: options.maxQueued ?? DEFAULT_MAX_QUEUED,
     queued: { cells: new Int32Array(queued), slot },
     pool: { check: async (inputs) => inputs.map(checkOffChain) },
-    // One round in flight per thread: concurrent requests then share fewer, larger eth_calls.
+    // One round in flight, made by one thread for all (READER_SLOT): concurrent requests then share fewer, larger eth_calls.
     readRounds: 1,
+    chainReads: (own) => sharing.via(own),
     transport: (url) => keepAliveTransport(url),
   });
   const running = new Map<number, AbortController>();
-  const replies = batcher<Reply>((items, transfer) => port.postMessage({ replies: items } satisfies Replies, transfer));
+  const replies = turnBatch<Reply>((items, transfer) => port.postMessage({ replies: items } satisfies Replies, transfer));
   const run = ({ id, body }: Job) => {
     const ended = new AbortController();
     running.set(id, ended);
@@ -123,8 +111,10 @@ function serve(port: MessagePort, { options, queued, slot, listener }: ThreadDat
       (error: unknown) => replies.add({ id, error: failureOf(error) }),
     ).finally(() => running.delete(id));
   };
-  port.on("message", (message: Jobs | Abort) => {
+  port.on("message", (message: Jobs | Abort | Wiring) => {
     if ("abort" in message) return void running.get(message.abort)?.abort();
+    if ("reader" in message) return sharing.useReader(message.reader);
+    if ("client" in message) return sharing.serve(message.client);
     message.jobs.forEach(run);
   });
   if (listener) listen(port, listener, inThreadEndpoint(verifier, options.limits));
@@ -168,13 +158,15 @@ function failureOf(error: unknown): Failure {
 }
 
 type Pending = { job: Job; attempts: number; thread?: Thread; resolve: (body: Uint8Array) => void; reject: (e: Error) => void };
-type Thread = { worker: Worker; slot: number; jobs: Map<number, Pending>; bytes: number; outbox: ReturnType<typeof batcher<Job>> };
+type Thread = { worker: Worker; slot: number; jobs: Map<number, Pending>; bytes: number; outbox: TurnBatch<Job> };
 
 /**
  * The verification threads (the main thread's side). A request goes to the thread with the fewest
  * bytes pending; at most `maxQueued` requests are held (503 OVERLOADED beyond, before any work),
  * and the threads together admit at most `maxQueued` bundles. A thread that dies is replaced and
  * its requests are sent to another, once: a request that kills two threads is answered `503 WORKER_FAILED`.
+ * The thread of slot 0 makes the chain reads of every thread ({@link SharedChainReads}); while it
+ * is down, the others read for themselves.
  *
  * @example
  * const threads = new VerifyThreads({ deployments: trust.deployments, rpc: { 31337: url }, confirmations: 3, limits });
@@ -248,9 +240,12 @@ export class VerifyThreads implements VerifyEndpoint {
     });
   }
 
-  /** Ends every thread at once, as a crash would (their requests go to fresh threads): what the crash test drives. */
-  async crashThreads(): Promise<void> {
-    await Promise.all(this.#threads.map((t) => t.worker.terminate()));
+  /**
+   * Ends every thread at once (or the thread of `slot`: 0 is the one reading the chain for all), as a
+   * crash would (their requests go to fresh threads): what the crash tests drive.
+   */
+  async crashThreads(slot?: number): Promise<void> {
+    await Promise.all(this.#threads.filter((t) => slot === undefined || t.slot === slot).map((t) => t.worker.terminate()));
   }
 
   async close(): Promise<void> {
@@ -299,7 +294,7 @@ export class VerifyThreads implements VerifyEndpoint {
   #spawn(): Thread {
     const slot = [...Array(this.#size).keys()].find((k) => !this.#threads.some((t) => t.slot === k))!;
     const worker = new Worker(new URL(import.meta.url), { workerData: { role: ROLE, options: this.#options, queued: this.#queued, slot, ...this.#listenerData() } satisfies ThreadData });
-    const thread: Thread = { worker, slot, jobs: new Map(), bytes: 0, outbox: batcher<Job>((jobs) => worker.postMessage({ jobs } satisfies Jobs)) };
+    const thread: Thread = { worker, slot, jobs: new Map(), bytes: 0, outbox: turnBatch<Job>((jobs) => worker.postMessage({ jobs } satisfies Jobs)) };
     const settle = (reply: Reply) => {
       const pending = thread.jobs.get(reply.id);
       if (!pending) return;
@@ -324,6 +319,18 @@ export class VerifyThreads implements VerifyEndpoint {
       what: "verification thread",
     });
     this.#threads.push(thread);
+    this.#wire(thread);
     return thread;
+  }
+
+  /** Connects a new thread's chain reads: the reader to every other thread, or another thread to the reader. */
+  #wire(thread: Thread): void {
+    const reader = this.#threads.find((t) => t.slot === READER_SLOT);
+    if (!reader) return;
+    for (const client of this.#threads.filter((t) => t !== reader && (thread === reader || t === thread))) {
+      const { port1, port2 } = new MessageChannel();
+      reader.worker.postMessage({ client: port1 } satisfies Wiring, [port1]);
+      client.worker.postMessage({ reader: port2 } satisfies Wiring, [port2]);
+    }
   }
 }

@@ -1,5 +1,5 @@
 // Read-only views of a CredentialRegistry (v1 or v2): what a verifier asks the chain, batched into one eth_call.
-import { decodeFunctionResult, encodeFunctionData, type Address, type Hex, type PublicClient } from "viem";
+import { checksumAddress, decodeFunctionResult, encodeFunctionData, type Address, type Hex, type PublicClient } from "viem";
 import { credentialRegistryV1Abi, credentialRegistryV2Abi } from "./abi.ts";
 
 /**
@@ -86,8 +86,111 @@ export async function readVerifications(
     ...(blockNumber === undefined ? {} : { blockNumber }),
   });
   if (!data) throw new Error(`registry ${registry} returned no data: is it a CredentialRegistry?`);
+  const fast = major === 2 ? decodeCanonicalVerifications(data) : undefined;
+  if (fast) return fast;
   const results = decodeFunctionResult({ abi: credentialRegistryV2Abi, functionName: "multicall", data });
   return results.map((result) => decodeVerify(major, result));
+}
+
+/** Hex digits of one ABI word. */
+const WORD = 64;
+const ZEROS = "0".repeat(WORD);
+/** The zero digits above a 48-bit number, a 64-bit number and an address in a word. */
+const [HIGH_52, HIGH_48, HIGH_24] = [ZEROS.slice(12), ZEROS.slice(16), ZEROS.slice(40)];
+const [FALSE, TRUE] = [ZEROS, `${ZEROS.slice(1)}1`];
+const utf8 = new TextDecoder();
+const HEX = /^0x(?:[0-9a-fA-F]{2})*$/;
+/** A hex digit's value by its character code. */
+const NIBBLE = new Uint8Array(128);
+for (const [i, c] of [..."0123456789abcdef"].entries()) NIBBLE[c.charCodeAt(0)] = NIBBLE[c.toUpperCase().charCodeAt(0)] = i;
+
+/** The word at word index `at` of `hex` (no 0x), as a number when it is below 2^48, else undefined. */
+function smallWord(hex: string, at: number): number | undefined {
+  const start = at * WORD;
+  if (start + WORD > hex.length || !hex.startsWith(HIGH_52, start)) return undefined;
+  return parseInt(hex.slice(start + WORD - 12, start + WORD), 16);
+}
+
+/** A bool word (0 or 1), else undefined. */
+function boolWord(hex: string, at: number): boolean | undefined {
+  return hex.startsWith(FALSE, at * WORD) ? false : hex.startsWith(TRUE, at * WORD) ? true : undefined;
+}
+
+/** A string at `offset` bytes into `hex` (its length word, then its bytes padded), as viem reads it (UTF-8, replacement characters). */
+function stringAt(hex: string, offset: number): { value: string; end: number } | undefined {
+  if (offset % 32 !== 0) return undefined;
+  const length = smallWord(hex, offset / 32);
+  const start = offset * 2 + WORD;
+  if (length === undefined || start + length * 2 > hex.length) return undefined;
+  // The digits are known to be hex (checked once for the whole answer). No Buffer: this module also runs in browsers.
+  const bytes = new Uint8Array(length);
+  for (let i = 0, at = start; i < length; i++, at += 2) bytes[i] = (NIBBLE[hex.charCodeAt(at)]! << 4) | NIBBLE[hex.charCodeAt(at + 1)]!;
+  return { value: utf8.decode(bytes), end: offset + 32 + Math.ceil(length / 32) * 32 };
+}
+
+/**
+ * One v2 `Verification` as `abi.encode` lays it out (`hex` without 0x): the tuple's offset word
+ * (0x20), its 11 static members, its two strings' offsets and the strings, each where the last
+ * one ended, nothing after. Undefined for anything else (viem's decoder then decides).
+ */
+function decodeCanonicalVerification(hex: string): OnChainVerification | undefined {
+  const t = hex.slice(WORD); // the tuple: offsets below are relative to it
+  if (smallWord(hex, 0) !== 32 || t.length < 13 * WORD) return undefined;
+  const issuerId = t.startsWith(HIGH_48, WORD) ? BigInt(`0x${t.slice(2 * WORD - 16, 2 * WORD)}`) : undefined;
+  const signerWord = t.slice(2 * WORD, 3 * WORD);
+  const [anchoredAt, blockNumber] = [smallWord(t, 3), smallWord(t, 4)];
+  const bools = [0, 5, 6, 7, 8, 9, 10].map((at) => boolWord(t, at));
+  const identityAt = smallWord(t, 11);
+  const nameAt = smallWord(t, 12);
+  if (issuerId === undefined || !signerWord.startsWith(HIGH_24) || anchoredAt === undefined || anchoredAt >= 2 ** 40 || blockNumber === undefined || blockNumber >= 2 ** 40) return undefined;
+  if (bools.includes(undefined) || identityAt !== 13 * 32) return undefined;
+  const identity = stringAt(t, identityAt);
+  if (!identity || nameAt !== identity.end) return undefined;
+  const name = stringAt(t, nameAt);
+  if (!name || name.end * 2 !== t.length) return undefined;
+  const [anchored, rootRevoked, signerValidAtAnchoring, issuerAccreditedAtAnchoring, revoked, suspended, valid] = bools as boolean[];
+  return {
+    anchored: anchored!,
+    issuerId,
+    signer: checksumAddress(`0x${signerWord.slice(24).toLowerCase()}`),
+    anchoredAt,
+    blockNumber,
+    rootRevoked: rootRevoked!,
+    signerValidAtAnchoring: signerValidAtAnchoring!,
+    issuerAccreditedAtAnchoring: issuerAccreditedAtAnchoring!,
+    revoked: revoked!,
+    suspended: suspended!,
+    valid: valid!,
+    issuerIdentity: identity.value,
+    issuerName: name.value,
+    issuerMetadataURI: identity.value,
+  };
+}
+
+/**
+ * A v2 `multicall` of `verify` views decoded by hand when the answer is laid out as the contract
+ * encodes it (viem's generic decoder costs ≈ 30 µs per view); undefined for any other layout,
+ * which viem's decoder then reads (or refuses) as before. test/chain/verify-codec.test.ts compares them.
+ */
+export function decodeCanonicalVerifications(data: Hex): OnChainVerification[] | undefined {
+  if (!HEX.test(data)) return undefined;
+  const hex = data.slice(2);
+  const count = smallWord(hex, 1);
+  if (smallWord(hex, 0) !== 32 || count === undefined || count > VERIFICATIONS_PER_CALL) return undefined;
+  const body = hex.slice(2 * WORD); // the array's elements: offsets below are relative to it
+  const out: OnChainVerification[] = [];
+  let next = count * 32;
+  for (let i = 0; i < count; i++) {
+    if (smallWord(body, i) !== next) return undefined;
+    const length = smallWord(body, next / 32);
+    const start = next * 2 + WORD;
+    if (length === undefined || length % 32 !== 0 || start + length * 2 > body.length) return undefined;
+    const v = decodeCanonicalVerification(body.slice(start, start + length * 2));
+    if (!v) return undefined;
+    out.push(v);
+    next += 32 + length;
+  }
+  return next * 2 === body.length ? out : undefined;
 }
 
 /** Most verify() views per eth_call: ≈ 200 × 40k gas = 8M, well under every node's call gas cap. */

@@ -130,14 +130,7 @@ export function parseBundle(raw: unknown): Bundle {
       details: [{ path: "version", message: `this implementation reads version ${BUNDLE_VERSION}` }],
     });
   }
-  const result = BundleSchema.safeParse(raw);
-  if (!result.success) {
-    const details: ErrorDetail[] = result.error.issues.map((issue) => ({
-      path: dotted(issue.path),
-      message: issue.code === "unrecognized_keys" ? `unknown member(s) ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}` : issue.message,
-    }));
-    throw new BundleError(`invalid proof bundle: ${details.length} problem${details.length === 1 ? "" : "s"}`, { code: "BUNDLE_INVALID", details });
-  }
+  const data = wellFormedBundle(raw) ?? schemaParse(raw);
   // zod rebuilds records by assignment, which would turn a member named "__proto__" into a
   // prototype: keep the credential exactly as given, once it is known to be canonicalisable.
   const credential = (raw as Bundle).credential;
@@ -146,7 +139,86 @@ export function parseBundle(raw: unknown): Bundle {
   } catch (error) {
     throw asBundleError(error, "credential");
   }
-  return { ...result.data, credential };
+  return { ...data, credential };
+}
+
+/** The schema's parse, its problems as `BUNDLE_INVALID` details. */
+function schemaParse(raw: unknown): Omit<Bundle, "credential"> {
+  const result = BundleSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const details: ErrorDetail[] = result.error.issues.map((issue) => ({
+    path: dotted(issue.path),
+    message: issue.code === "unrecognized_keys" ? `unknown member(s) ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}` : issue.message,
+  }));
+  throw new BundleError(`invalid proof bundle: ${details.length} problem${details.length === 1 ? "" : "s"}`, { code: "BUNDLE_INVALID", details });
+}
+
+const HEX32 = /^0x[0-9a-f]{64}$/;
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+/** The schema's members, in its order (zod's output order). */
+const MEMBERS = Object.keys(BundleSchema.shape);
+const isUint = (v: unknown, min: number, max: number): v is number => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+const isHex32 = (v: unknown): v is string => typeof v === "string" && HEX32.test(v);
+/** A dense array whose every element passes `each` (a hole is an element `undefined`, as zod reads it). */
+const isArrayOf = (v: unknown, each: (e: unknown) => boolean, max = Infinity): v is unknown[] => {
+  if (!Array.isArray(v) || v.length > max) return false;
+  for (let i = 0; i < v.length; i++) if (!each(v[i])) return false;
+  return true;
+};
+/** A plain object (or array) holding JSON values only, no symbol, hidden or `__proto__` member: what `z.json()` surely accepts. */
+function isJsonValue(v: unknown): boolean {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return true;
+  if (typeof v === "number") return Number.isFinite(v);
+  if (Array.isArray(v)) return Object.getPrototypeOf(v) === Array.prototype && isArrayOf(v, isJsonValue);
+  return isJsonObject(v);
+}
+function isJsonObject(v: unknown): boolean {
+  if (!isPlainObject(v)) return false;
+  const keys = Object.keys(v);
+  if (Reflect.ownKeys(v).length !== keys.length) return false;
+  for (const key of keys) if (key === "__proto__" || !isJsonValue(v[key])) return false;
+  return true;
+}
+
+/**
+ * The bundle as the schema's parse would give it, when it surely holds (zod's validation costs a
+ * tenth of a verification's CPU); `undefined` when in doubt, and the schema then decides and says
+ * why. Accepts only what the schema accepts (test/core/bundle-fast-parse.test.ts compares them).
+ */
+function wellFormedBundle(raw: unknown): Omit<Bundle, "credential"> | undefined {
+  if (!isPlainObject(raw)) return undefined;
+  const keys = Object.keys(raw);
+  if (keys.length !== MEMBERS.length || Reflect.ownKeys(raw).length !== keys.length || !MEMBERS.every((m) => Object.hasOwn(raw, m))) return undefined;
+  const b = raw as Record<string, unknown>;
+  const salts = b.salts;
+  const ok =
+    b.version === BUNDLE_VERSION &&
+    isJsonObject(b.credential) &&
+    typeof salts === "string" &&
+    BASE64URL.test(salts) &&
+    (base64urlToBytes(salts)?.length ?? 1) % SALT_BYTES === 0 &&
+    isArrayOf(b.hiddenFieldHashes, isHex32) &&
+    isArrayOf(b.hiddenElements, (e) => typeof e === "string") &&
+    isUint(b.validFrom, 0, Number.MAX_SAFE_INTEGER) &&
+    isUint(b.validUntil, 0, Number.MAX_SAFE_INTEGER) &&
+    isUint(b.chainId, 1, Number.MAX_SAFE_INTEGER) &&
+    typeof b.registry === "string" &&
+    isAddress(b.registry) &&
+    isUint(b.issuerId, 1, Number.MAX_SAFE_INTEGER) &&
+    isUint(b.statusIndex, 0, 0xffff_ffff) &&
+    isHex32(b.leaf) &&
+    isArrayOf(b.proof, isHex32, 64) &&
+    isHex32(b.root) &&
+    isHex32(b.txHash) &&
+    isUint(b.blockNumber, 0, Number.MAX_SAFE_INTEGER);
+  if (!ok) return undefined;
+  // The schema's output: its members in its order, arrays copied (parseBundle then keeps the credential as given).
+  const out: Record<string, unknown> = {};
+  for (const m of MEMBERS) {
+    const v = b[m];
+    out[m] = Array.isArray(v) ? Array.from({ length: v.length }, (_, i) => v[i] as unknown) : v;
+  }
+  return out as Omit<Bundle, "credential">;
 }
 
 function dotted(path: readonly PropertyKey[]): string {

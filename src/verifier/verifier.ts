@@ -5,6 +5,7 @@ import { ServiceError } from "../core/errors.ts";
 import { checkOnChain, skipAll, type AnchorClaim, type ChainCheckResult, type ClientForChain, type Privacy } from "./chain-checks.ts";
 import { OffChainPool } from "./off-chain-pool.ts";
 import { createChainReadCache, type ChainReadCache } from "./read-cache.ts";
+import type { ChainReads } from "./shared-reads.ts";
 import type { TrustList } from "./trust.ts";
 import { clientFactory, completeReports, type VerificationReport, type VerifyOptions } from "./verify-bundle.ts";
 
@@ -29,6 +30,11 @@ export type VerifierOptions = {
   transport?: (url: string) => Transport;
   /** Coalesced rounds of chain reads in flight at once (default 2: one is filled while the other is read). */
   readRounds?: number;
+  /**
+   * How direct-mode reads are made, given this verifier's own coalesced rounds (default: those):
+   * verification threads route them to one reading thread (`SharedChainReads`, shared-reads.ts).
+   */
+  chainReads?: (own: ChainReads) => ChainReads;
 };
 
 /** Options of one {@link Verifier.verify} call. */
@@ -94,11 +100,7 @@ type Waiting = { claims: readonly AnchorClaim[]; signal?: AbortSignal; resolve: 
  * const check = coalesceChainChecks((claims) => checkOnChain(claims, trust, clientFor), 1000);
  * const [result] = await check([claim]);
  */
-export function coalesceChainChecks(
-  read: (claims: readonly AnchorClaim[]) => Promise<ChainCheckResult[]>,
-  maxClaims: number,
-  maxRounds = READ_ROUNDS,
-): (claims: readonly AnchorClaim[], signal?: AbortSignal) => Promise<ChainCheckResult[]> {
+export function coalesceChainChecks(read: (claims: readonly AnchorClaim[]) => Promise<ChainCheckResult[]>, maxClaims: number, maxRounds = READ_ROUNDS): ChainReads {
   const queue: Waiting[] = [];
   let rounds = 0;
   const take = (): Waiting[] => {
@@ -150,7 +152,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const cache: ChainReadCache = createChainReadCache({ confirmations });
   // Long-lived clients: their chain id is remembered and concurrent reads share JSON-RPC batches.
   const clientFor: ClientForChain = clientFactory(rpc, undefined, options.transport);
-  const direct = coalesceChainChecks((claims) => checkOnChain(claims, trust, clientFor, { cache }), maxClaimsPerRead, readRounds);
+  const own = coalesceChainChecks((claims) => checkOnChain(claims, trust, clientFor, { cache }), maxClaimsPerRead, readRounds);
+  const direct = options.chainReads?.(own) ?? own;
   const queued = options.queued ?? { cells: new Int32Array(1), slot: 0 };
 
   return {

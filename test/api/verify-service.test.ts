@@ -234,6 +234,62 @@ describe("POST /v1/verify on a long-running server (worker threads, coalesced re
     }
   });
 
+  /** Two verification threads reading through the recorder; `ask` answers one request's status code. */
+  function twoThreads(): { threads: VerifyThreads; ask: () => Promise<string> } {
+    const threads = new VerifyThreads({ deployments: createTrustList([chain.addressBook()]).deployments, rpc: { 31337: recorder.url }, confirmations: 0, limits: { maxBundles: 10, json: bodyJsonLimits(1 << 20) }, threads: 2 }).start();
+    const body = new TextEncoder().encode(JSON.stringify({ bundle }));
+    const signal = new AbortController().signal;
+    const ask = async () => statusOf((JSON.parse(Buffer.from(await threads.answer(body, signal)).toString()) as { results: Report[] }).results[0]!);
+    return { threads, ask };
+  }
+  const ethCalls = () => recorder.calls.filter((c) => c.method === "eth_call").length;
+  const firstEthCall = async () => {
+    while (ethCalls() === 0) await new Promise((r) => setTimeout(r, 10));
+  };
+
+  it("behavior: the verification threads share one round of chain reads: while it is held no other eth_call starts, and 16 concurrent requests cost fewer than 8", async function () {
+    const { threads, ask } = twoThreads();
+    try {
+      // Requests alternate between the threads (the one with fewer bytes pending): both are loaded and wired.
+      const read = await Promise.all([ask(), ask()]);
+      expect(read[0]).to.be.oneOf(["ACTIVE", "REVOKED"]).and.equal(read[1]); // the status was read
+      recorder.calls.length = 0;
+      recorder.hold(true);
+      const answers = Array.from({ length: 16 }, ask);
+      answers.forEach((a) => a.catch(() => {})); // awaited below; a failed assertion first must not leave them unhandled
+      await firstEthCall();
+      // Time for both threads' requests to reach their chain reads: each thread would have a round of its own in flight.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(ethCalls()).to.equal(1);
+      recorder.hold(false);
+      expect(await Promise.all(answers)).to.deep.equal(Array(16).fill(read[0]));
+      expect(ethCalls()).to.be.below(8);
+    } finally {
+      recorder.hold(false);
+      await threads.close();
+    }
+  });
+
+  it("error: when the thread reading for both dies, no request hangs: the other thread reads its own, the dead one's go to a fresh thread", async function () {
+    const { threads, ask } = twoThreads();
+    try {
+      const read = await Promise.all([ask(), ask()]);
+      expect(read[0]).to.be.oneOf(["ACTIVE", "REVOKED"]).and.equal(read[1]); // the status was read
+      recorder.calls.length = 0;
+      recorder.hold(true);
+      const answers = Array.from({ length: 6 }, ask);
+      await firstEthCall();
+      await threads.crashThreads(0);
+      recorder.hold(false);
+      expect(await Promise.all(answers)).to.deep.equal(Array(6).fill(read[0]));
+      // The fresh reader serves both threads again.
+      expect(await Promise.all([ask(), ask()])).to.deep.equal([read[0], read[0]]);
+    } finally {
+      recorder.hold(false);
+      await threads.close();
+    }
+  });
+
   it("behavior: the queue count shared by threads: the sum of their cells bounds admission, one request larger than the bound is admitted alone, a dead thread's cell is cleared", function () {
     const cells = new Int32Array(new SharedArrayBuffer(8));
     expect(admit({ cells, slot: 0 }, 5, 2)).to.equal(true); // alone: admitted though larger than the bound

@@ -1,6 +1,6 @@
 // A JSON-RPC HTTP proxy on 127.0.0.1 that records every call (batches split) before forwarding it
 // to a real node, and can hold requests to observe whether the caller gives up (aborts) on them.
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
 export type RecordedCall = { method: string; data?: string };
 
@@ -11,7 +11,7 @@ export type RpcRecorder = {
   calls: RecordedCall[];
   /** Calls whose `eth_call` data starts with `selector` (0x + 8 hex digits). */
   callsTo(selector: string): RecordedCall[];
-  /** While held, requests are recorded but not answered. */
+  /** While held, requests are recorded but not answered; when the hold ends they are forwarded and answered. */
   hold(on: boolean): void;
   /** Resolves once `count` held requests were given up by their client (connection closed unanswered). */
   abandoned(count: number): Promise<void>;
@@ -39,6 +39,13 @@ export async function startRpcRecorder(target: string): Promise<RpcRecorder> {
       w.resolve();
     }
   };
+  /** Held requests, forwarded when the hold ends (those whose client gave up answer no one). */
+  let released: (() => void)[] = [];
+  const forward = async (body: string, res: ServerResponse) => {
+    const upstream = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body });
+    res.writeHead(upstream.status, { "content-type": "application/json" });
+    res.end(await upstream.text());
+  };
   const server: Server = createServer(async (req, res) => {
     const body = await readAll(req);
     let parsed: unknown;
@@ -58,11 +65,10 @@ export async function startRpcRecorder(target: string): Promise<RpcRecorder> {
         given++;
         settle();
       });
+      released.push(() => void forward(body, res).catch(() => res.destroy()));
       return;
     }
-    const upstream = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body });
-    res.writeHead(upstream.status, { "content-type": "application/json" });
-    res.end(await upstream.text());
+    await forward(body, res);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
@@ -70,7 +76,13 @@ export async function startRpcRecorder(target: string): Promise<RpcRecorder> {
     url: `http://127.0.0.1:${port}`,
     calls,
     callsTo: (selector) => calls.filter((c) => c.method === "eth_call" && c.data?.toLowerCase().startsWith(selector.toLowerCase())),
-    hold: (on) => (held = on),
+    hold: (on) => {
+      held = on;
+      if (on) return;
+      const late = released;
+      released = [];
+      late.forEach((f) => f());
+    },
     abandoned: (count) =>
       new Promise<void>((resolve) => {
         waiting.push({ count, resolve });
