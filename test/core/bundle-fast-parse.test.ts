@@ -5,9 +5,8 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { BundleSchema, parseBundle, type Bundle } from "../../src/core/bundle.ts";
 import { canonicalize } from "../../src/core/canonical.ts";
-import { bytesToBase64url, bytesToHex } from "../../src/core/encoding.ts";
 import { CredanchorError } from "../../src/core/errors.ts";
-import type { JsonObject } from "../../src/core/json.ts";
+import { arbitraryBundle } from "./arbitrary-bundle.ts";
 
 /** parseBundle as it was: the schema decides everything (the reference). */
 function schemaOnly(raw: unknown): unknown {
@@ -54,25 +53,7 @@ function expectSame(raw: unknown): void {
   }
 }
 
-const hex32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(bytesToHex);
-const validBundle: fc.Arbitrary<Record<string, unknown>> = fc.record({
-  version: fc.constant(1),
-  credential: fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })).map((c) => JSON.parse(JSON.stringify(c)) as JsonObject),
-  salts: fc.integer({ min: 0, max: 8 }).chain((n) => fc.uint8Array({ minLength: 16 * n, maxLength: 16 * n })).map(bytesToBase64url),
-  hiddenFieldHashes: fc.array(hex32, { maxLength: 4 }),
-  hiddenElements: fc.array(fc.string(), { maxLength: 3 }),
-  validFrom: fc.maxSafeNat(),
-  validUntil: fc.maxSafeNat(),
-  chainId: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
-  registry: fc.constantFrom("0x5FbDB2315678afecb367f032d93F642f64180aa3", "0x5fbdb2315678afecb367f032d93f642f64180aa3"),
-  issuerId: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
-  statusIndex: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-  leaf: hex32,
-  proof: fc.array(hex32, { maxLength: 8 }),
-  root: hex32,
-  txHash: hex32,
-  blockNumber: fc.maxSafeNat(),
-});
+const validBundle = arbitraryBundle({ maxFields: 8, maxHidden: 4, maxProof: 8 }) as fc.Arbitrary<Record<string, unknown>>;
 
 const holed = (n: number) => {
   const a = new Array(n);

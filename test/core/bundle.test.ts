@@ -6,11 +6,11 @@ import { decodeCompactBundle, encodeCompactBundle } from "../../src/core/bundle-
 import { discloseCredential } from "../../src/core/disclosure.ts";
 import { bytesToBase64url, bytesToHex, hexToBytes } from "../../src/core/encoding.ts";
 import { BundleError, CredanchorError, DisclosureError } from "../../src/core/errors.ts";
-import type { JsonObject } from "../../src/core/json.ts";
 import { buildCredentialTree } from "../../src/core/merkle.ts";
 import { proofFromHex, verifyCredentialProof } from "../../src/core/merkle-proof.ts";
 import { prepareCredential } from "../../src/core/prepare.ts";
 import { createDeterministicSaltSource } from "../../src/core/salt.ts";
+import { arbitraryBundle } from "./arbitrary-bundle.ts";
 import { CONTEXT, expectCode, sampleBadge } from "./helpers.ts";
 
 /** A badge anchored in a batch of 2^16 + 1 credentials: its proof has 17 nodes. */
@@ -35,25 +35,7 @@ function anchoredBadge(): { bundle: Bundle } {
   return { bundle };
 }
 
-const hex32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(bytesToHex);
-const arbitraryBundle: fc.Arbitrary<Bundle> = fc.record({
-  version: fc.constant(1 as const),
-  credential: fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })).map((c) => JSON.parse(JSON.stringify(c)) as JsonObject),
-  salts: fc.integer({ min: 0, max: 40 }).chain((n) => fc.uint8Array({ minLength: 16 * n, maxLength: 16 * n })).map(bytesToBase64url),
-  hiddenFieldHashes: fc.array(hex32, { maxLength: 5 }),
-  hiddenElements: fc.array(fc.string(), { maxLength: 3 }),
-  validFrom: fc.maxSafeNat(),
-  validUntil: fc.maxSafeNat(),
-  chainId: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
-  registry: fc.constantFrom("0x5FbDB2315678afecb367f032d93F642f64180aa3", "0x5fbdb2315678afecb367f032d93f642f64180aa3"),
-  issuerId: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
-  statusIndex: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-  leaf: hex32,
-  proof: fc.array(hex32, { maxLength: 20 }),
-  root: hex32,
-  txHash: hex32,
-  blockNumber: fc.maxSafeNat(),
-}) as fc.Arbitrary<Bundle>;
+const arbitrary = arbitraryBundle();
 
 describe("core/bundle", () => {
   const { bundle } = anchoredBadge();
@@ -92,7 +74,7 @@ describe("core/bundle", () => {
 
   it("behavior: decodeBundle(encodeBundle(b)) equals b and encoding is canonical (property)", () => {
     fc.assert(
-      fc.property(arbitraryBundle, (b) => {
+      fc.property(arbitrary, (b) => {
         const text = encodeBundle(b);
         const back = decodeBundle(text);
         expect(back).to.deep.equal(b);
