@@ -31,12 +31,8 @@ export default defineConfig({
   },
   test: {
     // MOCHA_TIMINGS=<file> writes per-file and per-test durations there (finding slow tests).
-    // Two files run at once (two processes): most of a file's time is its chain, servers and
-    // browsers starting and waiting, so the two cores are otherwise half idle. MOCHA_SERIAL=1
-    // runs one at a time (MOCHA_TIMINGS implies it: its reporter sees one process).
     mocha: {
       timeout: 120_000,
-      ...(process.env.MOCHA_SERIAL === undefined && process.env.MOCHA_TIMINGS === undefined ? { parallel: true, jobs: 2 } : {}),
       ...(process.env.MOCHA_TIMINGS === undefined ? {} : { reporter: require.resolve("./test/helpers/timing-reporter.ts") }),
     },
   },
