@@ -37,7 +37,7 @@ describe("storage faults: the SQLite connection thread dies under the service", 
       expect((await fetch(`${api.base}/healthz`)).status).to.equal(200);
       expect((await submit("after")).status).to.equal(202);
       expect((await fetch(`${api.base}/readyz`)).status).to.equal(200);
-      const names = stack.db.prepare("SELECT content FROM credentials").pluck().all() as string[];
+      const names = stack.db.prepare("SELECT content FROM credential_texts").pluck().all() as string[];
       expect(names.filter((c) => c.includes("in flight")), "nothing of the refused request").to.deep.equal([]);
       expect(names.filter((c) => c.includes("before") || c.includes("after"))).to.have.length(2);
       expect(logged.map((l) => l.split(":")[0])).to.deep.equal(["warn", "info"]);

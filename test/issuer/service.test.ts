@@ -214,8 +214,9 @@ describe("src/issuer/service.ts (real chain, real SQLite)", function () {
     const held = (await stack.service.getCredential(issuer1, id)).bundle!;
     const tombstone = await stack.service.eraseCredential(issuer1, id);
     expect(tombstone).to.include({ id, leaf: held.leaf, erasedBy: "issuer:1:k1" });
-    const [row] = await stack.rows("SELECT content, salts FROM credentials WHERE id = ?", id);
-    expect(row).to.deep.equal({ content: null, salts: null });
+    const row = (await stack.store.credentials.get(id))!;
+    expect({ content: row.content, salts: row.salts }).to.deep.equal({ content: null, salts: null });
+    expect(await stack.store.credentials.content(row.seq)).to.equal(null);
     const view = await stack.service.getCredential(issuer1, id);
     expect(view.erasedAt).to.be.a("string");
     expect(view.credential).to.equal(undefined);

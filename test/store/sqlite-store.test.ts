@@ -1,6 +1,7 @@
 // The SQLite store (real files): the shared Store contract, transactions that span awaits never
 // interleaving with other statements of the process, group commit, and a database from before migration 6
-// opening with its signed credentials' VC ids sealed into MACs, erasable to nothing.
+// opening with its signed credentials' VC ids sealed into MACs, erasable to nothing, and one from before
+// migration 10 opening with its credential texts moved to their own table, erasable to nothing too.
 import { expect } from "chai";
 import Database from "better-sqlite3";
 import { createHmac } from "node:crypto";
@@ -164,6 +165,56 @@ describe("src/store/sqlite migration 6: signed credentials keep their VC id only
       expect(after.prepare("SELECT count(*) FROM legacy_vc_ids").pluck().get(), "every legacy id sealed and forgotten").to.equal(0);
       after.close();
       expect(readFileSync(path).includes(Buffer.from("student-record-4711")), "the erased id is nowhere in the database file").to.equal(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("src/store/sqlite migration 10: a credential's text and salts in a table of their own", function () {
+  for (const background of [false, true]) it(`behavior: a version-9 database opens${background ? " (connection on its own thread)" : ""} with its texts moved, still readable and re-indexable; erasing one after the move leaves no byte of it in the file, short or spilling onto overflow pages`, async function () {
+    const dir = mkdtempSync(join(tmpdir(), "credanchor-store-v9-"));
+    const path = join(dir, "credanchor.db");
+    // One text inline in its page, one long enough for overflow pages (a 4 KiB page holds about 4,000 bytes of a row).
+    const texts = { kept: JSON.stringify({ name: "Ambrose Kept-After-Move" }), short: JSON.stringify({ name: "Cordelia Erased-After-Move" }), long: JSON.stringify({ name: "Lysander Erased-Long", pad: "Lysander-Overflow ".repeat(600) }) };
+    try {
+      const old = new Database(path);
+      for (const migration of MIGRATIONS.slice(0, 9)) old.exec(migration);
+      old.pragma("user_version = 9");
+      old.prepare("INSERT INTO issuers (id, signer, list_size, created_at) VALUES (1, '0x01', 1024, 1)").run();
+      const insert = old.prepare("INSERT INTO credentials (id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at, erased_at) VALUES (?, 1, ?, ?, ?, x'01', x'02', 0, 0, 1, ?)");
+      insert.run("kept", 1, texts.kept, Buffer.alloc(16, 1), null);
+      insert.run("short", 2, texts.short, Buffer.alloc(16, 2), null);
+      insert.run("long", 3, texts.long, Buffer.alloc(16, 3), null);
+      insert.run("gone", 4, null, null, 5);
+      old.close();
+
+      const store = openSqliteStore(path, { background });
+      try {
+        expect(await store.pragma("user_version")).to.deep.equal([{ user_version: MIGRATIONS.length }]);
+        const kept = (await store.credentials.get("kept"))!;
+        expect({ content: kept.content, salts: kept.salts }).to.deep.equal({ content: texts.kept, salts: Buffer.alloc(16, 1) });
+        expect((await store.credentials.getAnchored("long"))!.content).to.equal(texts.long);
+        expect(await store.credentials.content(kept.seq)).to.equal(texts.kept);
+        const gone = (await store.credentials.get("gone"))!;
+        expect({ content: gone.content, salts: gone.salts, erased_at: gone.erased_at }).to.deep.equal({ content: null, salts: null, erased_at: 5 });
+        // Re-indexing a queued row changes both tables, or neither.
+        const moved = { statusIndex: 9, salts: Buffer.alloc(16, 9), digest: Buffer.alloc(32, 9), leaf: Buffer.alloc(32, 8), validFrom: 0, validUntil: 0 };
+        expect(await store.credentials.reindexQueued(kept.seq, moved)).to.equal(true);
+        expect((await store.credentials.get("kept"))!).to.include({ status_index: 9 }).and.to.have.deep.property("salts", Buffer.alloc(16, 9));
+
+        expect(await store.credentials.erase("short", 6)).to.equal(true);
+        expect(await store.credentials.erase("long", 6)).to.equal(true);
+        expect(await store.credentials.content((await store.credentials.get("long"))!.seq)).to.equal(null);
+        expect(await store.afterErasure()).to.equal(true);
+      } finally {
+        await store.close();
+      }
+      const bytes = readFileSync(path);
+      expect(bytes.includes(Buffer.from("Ambrose Kept-After-Move")), "the test can see a text that was kept").to.equal(true);
+      for (const marker of ["Cordelia Erased-After-Move", "Lysander Erased-Long", "Lysander-Overflow"]) {
+        expect(bytes.includes(Buffer.from(marker)), `${marker}: no copy from before the move either`).to.equal(false);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -6,6 +6,9 @@ import { ANCHOR_COLUMNS, splitAnchor, type JoinedAnchorRow } from "../anchor-row
 import { StatusIndexTakenError } from "../errors.ts";
 import { asBuffer, type Sql } from "./sql.ts";
 
+/** A credential's text columns, from `credential_texts x` (NULL once erased). */
+const TEXT_COLUMNS = "x.content AS content, x.salts AS salts";
+
 /** The flag each status action sets. */
 const STATUS_SET: Record<StatusAction, string> = { revoke: "revoked = 1", suspend: "suspended = 1", reinstate: "suspended = 0" };
 
@@ -24,11 +27,13 @@ export function postgresCredentials(sql: Sql): CredentialRepository {
       });
     },
     async get(id) {
-      return (await sql<CredentialRow>("SELECT * FROM credentials WHERE id = $1", [id])).rows[0];
+      return (await sql<CredentialRow>(`SELECT c.*, ${TEXT_COLUMNS} FROM credentials c LEFT JOIN credential_texts x ON x.seq = c.seq WHERE c.id = $1`, [id])).rows[0];
     },
     async getAnchored(id) {
       const { rows } = await sql<JoinedAnchorRow>(
-        `SELECT c.*, ${ANCHOR_COLUMNS} FROM credentials c LEFT JOIN batches b ON b.id = c.batch_id LEFT JOIN chain_txs t ON t.id = b.tx_id WHERE c.id = $1`,
+        `SELECT c.*, ${TEXT_COLUMNS}, ${ANCHOR_COLUMNS}
+           FROM credentials c LEFT JOIN credential_texts x ON x.seq = c.seq LEFT JOIN batches b ON b.id = c.batch_id LEFT JOIN chain_txs t ON t.id = b.tx_id
+          WHERE c.id = $1`,
         [id],
       );
       return rows[0] && splitAnchor(rows[0]);
@@ -80,18 +85,21 @@ export function postgresCredentials(sql: Sql): CredentialRepository {
       return (await sql<QueuedCredential>("SELECT seq, id, status_index FROM credentials WHERE issuer_id = $1 AND batch_id IS NULL AND seq > $2 ORDER BY seq", [issuerId, afterSeq])).rows;
     },
     async content(seq) {
-      return (await sql<{ content: string | null }>("SELECT content FROM credentials WHERE seq = $1", [seq])).rows[0]?.content ?? null;
+      return (await sql<{ content: string }>("SELECT content FROM credential_texts WHERE seq = $1", [seq])).rows[0]?.content ?? null;
     },
     async reindexQueued(seq, r) {
-      const result = await sql(
-        "UPDATE credentials SET status_index = $1, salts = $2, digest = $3, leaf = $4, valid_from = $5, valid_until = $6 WHERE seq = $7 AND batch_id IS NULL",
+      // One statement: the row and its text's salts change together (an erased row has no text to change).
+      const { rows } = await sql<{ n: number }>(
+        `WITH c AS (UPDATE credentials SET status_index = $1, digest = $3, leaf = $4, valid_from = $5, valid_until = $6 WHERE seq = $7 AND batch_id IS NULL RETURNING seq),
+              x AS (UPDATE credential_texts SET salts = $2 FROM c WHERE credential_texts.seq = c.seq)
+         SELECT count(*)::int AS n FROM c`,
         [r.statusIndex, asBuffer(r.salts), asBuffer(r.digest), asBuffer(r.leaf), r.validFrom, r.validUntil, seq],
       );
-      return result.rowCount === 1;
+      return rows[0]!.n === 1;
     },
     async erase(id, at) {
-      // The trigger of migration 1 deletes the id MAC and signed-credential rows in the same statement.
-      const result = await sql("UPDATE credentials SET content = NULL, salts = NULL, erased_at = $1 WHERE id = $2 AND erased_at IS NULL", [at, id]);
+      // The trigger of migrations 1 and 6 deletes the text, id MAC and signed-credential rows in the same statement.
+      const result = await sql("UPDATE credentials SET erased_at = $1 WHERE id = $2 AND erased_at IS NULL", [at, id]);
       return result.rowCount === 1;
     },
     async reserveIndices(issuerId, indices, at) {
@@ -182,14 +190,21 @@ export function postgresSignedCredentials(sql: Sql): SignedCredentialRepository 
   };
 }
 
-/** One statement for the whole call (all or nothing); WITH ORDINALITY … ORDER BY: seq grows in the order given. */
+/**
+ * One statement for the whole call (all or nothing), rows and texts alike; WITH ORDINALITY …
+ * ORDER BY: seq grows in the order given.
+ */
 function insertCredentials(sql: Sql, rows: readonly NewCredential[]) {
   return sql(
-    `INSERT INTO credentials (id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at)
-     SELECT id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at
-       FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bytea[], $6::bytea[], $7::bytea[], $8::bigint[], $9::bigint[], $10::bigint[])
-            WITH ORDINALITY AS r(id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at, n)
-      ORDER BY n`,
+    `WITH r AS (
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bytea[], $6::bytea[], $7::bytea[], $8::bigint[], $9::bigint[], $10::bigint[])
+              WITH ORDINALITY AS r(id, issuer_id, status_index, content, salts, digest, leaf, valid_from, valid_until, created_at, n)
+     ), c AS (
+       INSERT INTO credentials (id, issuer_id, status_index, digest, leaf, valid_from, valid_until, created_at)
+       SELECT id, issuer_id, status_index, digest, leaf, valid_from, valid_until, created_at FROM r ORDER BY n
+       RETURNING seq, id
+     )
+     INSERT INTO credential_texts (seq, content, salts) SELECT c.seq, r.content, r.salts FROM c JOIN r ON r.id = c.id`,
     [
       rows.map((r) => r.id),
       rows.map((r) => r.issuerId),

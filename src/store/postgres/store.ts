@@ -107,7 +107,7 @@ export class PostgresStore implements Store {
     // PostgreSQL keeps an erased value in the dead row version until VACUUM frees it (and in WAL
     // segments until they are recycled): free the space now. It is not zeroed (docs/threat-model.md).
     try {
-      await this.pool.query("VACUUM credentials, signed_credentials, credential_id_macs, idempotency, share_links");
+      await this.pool.query("VACUUM credentials, credential_texts, signed_credentials, credential_id_macs, idempotency, share_links");
       return true;
     } catch {
       return false;

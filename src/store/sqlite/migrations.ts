@@ -298,6 +298,23 @@ export const MIGRATIONS: readonly string[] = [
     digests       BLOB NOT NULL                 -- the credentials' digests in leaf order, 32 bytes each
   ) STRICT;
   `,
+  `
+  -- Migration 10 (issue 11): a credential's text and salts in a table of their own. Claiming a
+  -- batch sets two integers on each of its rows, and SQLite rewrites a whole row to change one
+  -- column: 1.5 KB with the text inline, about 150 bytes without. Erasure deletes the text's row
+  -- (secure_delete zeroes its bytes). DROP COLUMN rewrites every row of credentials, and with
+  -- secure_delete on the old copies of the texts are zeroed as they go.
+  CREATE TABLE credential_texts (
+    seq           INTEGER PRIMARY KEY REFERENCES credentials(seq),
+    content       TEXT NOT NULL,                -- the credential JSON as submitted
+    salts         BLOB NOT NULL                 -- 16 bytes per field
+  ) STRICT;
+  INSERT INTO credential_texts (seq, content, salts) SELECT seq, content, salts FROM credentials WHERE content IS NOT NULL AND salts IS NOT NULL;
+  ALTER TABLE credentials DROP COLUMN content;
+  ALTER TABLE credentials DROP COLUMN salts;
+  CREATE TRIGGER credential_texts_erased AFTER UPDATE OF erased_at ON credentials WHEN NEW.erased_at IS NOT NULL
+  BEGIN DELETE FROM credential_texts WHERE seq = NEW.seq; END;
+  `,
 ];
 
 /** Applies the migrations a database has not seen yet, each in its own transaction. */
