@@ -194,7 +194,11 @@ export class Http1Client {
   }
 
   #connection(fresh = false): Promise<Connection> {
-    if (!fresh && this.#idle.length > 0) return Promise.resolve(this.#idle.pop()!);
+    if (!fresh && this.#idle.length > 0) {
+      const idle = this.#idle.pop()!;
+      idle.socket.ref();
+      return Promise.resolve(idle);
+    }
     if (this.#open < this.options.sockets || fresh) return Promise.resolve(this.#connect());
     return new Promise((resolve) => this.#waiting.push((c) => resolve(c ?? this.#connect())));
   }
@@ -268,7 +272,9 @@ export class Http1Client {
 
   #release(connection: Connection): void {
     const next = this.#waiting.shift();
-    if (next) next(connection);
-    else this.#idle.push(connection);
+    if (next) return next(connection);
+    // As node:http's agent: an idle kept-alive socket does not keep the process (or thread) running.
+    connection.socket.unref();
+    this.#idle.push(connection);
   }
 }

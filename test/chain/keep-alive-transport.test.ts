@@ -2,6 +2,7 @@
 // pass through, every kind of failure is an error (never a result), and sockets are kept alive;
 // its HTTP/1.1 client (http1-client.ts) against a raw TCP server writing answers byte by byte.
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { spawn } from "node:child_process";
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from "node:net";
 import { Http1Client } from "../../src/chain/http1-client.ts";
 import { expect } from "chai";
@@ -137,6 +138,19 @@ describe("src/chain/http1-client: answers framed every way HTTP/1.1 allows, writ
     open.forEach((s) => s.destroy());
     expect(await text(c.post("{}"))).to.equal("200 {}");
     c.close();
+  });
+
+  it("behavior: an idle kept-alive socket does not keep a process running (as node:http's agent): a process that made a request exits", async function () {
+    script = () => ({ pieces: ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"] });
+    const module = new URL("../../src/chain/http1-client.ts", import.meta.url).href;
+    const code = `const { Http1Client } = await import(${JSON.stringify(module)}); const c = new Http1Client(new URL(${JSON.stringify(url.href)}), { sockets: 1, timeoutMs: 5000, maxResponseBytes: 100 }); console.log((await c.post("{}")).body.toString());`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    const timer = setTimeout(() => child.kill(), 10_000);
+    const exit = await new Promise((r) => child.once("exit", (code, signal) => r(signal ?? code)));
+    clearTimeout(timer);
+    expect([exit, out.trim()]).to.deep.equal([0, "{}"]);
   });
 
   it("error: a malformed answer (not HTTP, a bad chunk, a bad length), one over the size limit, one cut short and a silent server reject the request", async function () {
