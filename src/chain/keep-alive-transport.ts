@@ -1,8 +1,9 @@
-// A lean viem transport for a long-running reader: JSON-RPC over kept-alive node:http(s) sockets,
-// one small request per call, instead of fetch's per-call machinery (Request, Headers, signals).
+// A lean viem transport for a long-running reader: JSON-RPC over kept-alive sockets (http: through
+// http1-client.ts, https: node:https), one small request per call, instead of fetch's per-call machinery.
 import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from "node:http";
 import { request as httpsRequest, Agent as HttpsAgent } from "node:https";
 import { custom, type Transport } from "viem";
+import { Http1Client } from "./http1-client.ts";
 
 /** Options of {@link keepAliveTransport}. */
 export type KeepAliveTransportOptions = {
@@ -57,25 +58,30 @@ export function keepAliveTransport(url: string, { timeoutMs = 10_000, maxRespons
   if (target.username || target.password) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString("base64")}`;
   let next = 0;
 
-  const call = (method: string, params: unknown): Promise<unknown> =>
+  // Plain http: this module's own HTTP/1.1 client (one write per request, no node:http objects); https: node:https.
+  const http1 = secure ? undefined : new Http1Client(target, { sockets, timeoutMs, maxResponseBytes, headers: headers.authorization ? { authorization: headers.authorization } : {} });
+  const post = (body: string): Promise<{ status: number; body: Buffer }> =>
+    http1?.post(body) ??
     new Promise((resolve, reject) => {
-      const body = JSON.stringify({ jsonrpc: "2.0", id: ++next, method, params: params ?? [] });
       const req = send(target, { method: "POST", agent, headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, timeout: timeoutMs }, (res) => {
-        readAnswer(res, maxResponseBytes)
-          .then((bytes) => {
-            if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode} from the RPC endpoint`);
-            const answer = JSON.parse(bytes.toString("utf8")) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
-            if (answer.error) throw new JsonRpcError(answer.error);
-            resolve(answer.result);
-          })
-          .catch(reject);
+        readAnswer(res, maxResponseBytes).then((bytes) => resolve({ status: res.statusCode ?? 0, body: bytes }), reject);
       });
       req.once("timeout", () => req.destroy(new Error(`the RPC endpoint did not answer within ${timeoutMs} ms`)));
       req.once("error", reject);
       req.end(body);
-    }).catch((error: unknown) => {
-      throw error instanceof JsonRpcError ? error : new Error(`the RPC endpoint failed: ${(error as Error).message}`);
     });
+
+  const call = async (method: string, params: unknown): Promise<unknown> => {
+    try {
+      const { status, body } = await post(JSON.stringify({ jsonrpc: "2.0", id: ++next, method, params: params ?? [] }));
+      if (status !== 200) throw new Error(`HTTP ${status} from the RPC endpoint`);
+      const answer = JSON.parse(body.toString("utf8")) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+      if (answer.error) throw new JsonRpcError(answer.error);
+      return answer.result;
+    } catch (error) {
+      throw error instanceof JsonRpcError ? error : new Error(`the RPC endpoint failed: ${(error as Error).message}`);
+    }
+  };
 
   return custom({ request: ({ method, params }) => call(method, params) }, { retryCount, key: "keepAlive", name: "Keep-alive JSON-RPC" });
 }

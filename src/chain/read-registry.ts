@@ -36,6 +36,43 @@ export function registryMajor(version: string): 1 | 2 {
   return major;
 }
 
+/** Selectors of `multicall(bytes[])` and of each version's `verify`, without 0x. */
+const MULTICALL = encodeFunctionData({ abi: credentialRegistryV2Abi, functionName: "multicall", args: [[]] }).slice(2, 10);
+const VERIFY_SELECTOR = {
+  1: encodeFunctionData({ abi: credentialRegistryV1Abi, functionName: "verify", args: [`0x${"0".repeat(64)}`, 0n] }).slice(2, 10),
+  2: encodeFunctionData({ abi: credentialRegistryV2Abi, functionName: "verify", args: [0n, `0x${"0".repeat(64)}`, 0n] }).slice(2, 10),
+} as const;
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+const [UINT64_END, UINT256_END] = [1n << 64n, 1n << 256n];
+
+/** An unsigned integer below `end` (2^bits) as one ABI word (64 hex digits), or undefined outside that range. */
+function uintWord(value: bigint, end = UINT256_END): string | undefined {
+  return typeof value === "bigint" && value >= 0n && value < end ? value.toString(16).padStart(WORD, "0") : undefined;
+}
+
+/**
+ * The `multicall` of `verify` views as calldata, laid out by hand as `abi.encode` does (viem's
+ * generic encoder costs ≈ 18 µs per view, paid by the one thread reading for every verification
+ * thread); undefined when a query is not plainly encodable (a root not 32 bytes of hex, a number out
+ * of range), which viem's encoder then refuses as before. test/chain/verify-codec.test.ts compares them.
+ */
+export function encodeVerifyMulticall(major: 1 | 2, queries: readonly VerificationQuery[]): Hex | undefined {
+  // Each call: selector + 2 (v1) or 3 (v2) words, padded to whole words, after its length word.
+  const callBytes = 4 + (major === 1 ? 2 : 3) * 32;
+  const padded = Math.ceil(callBytes / 32) * 32;
+  const parts = [MULTICALL, uintWord(32n)!, uintWord(BigInt(queries.length))!];
+  for (let i = 0; i < queries.length; i++) parts.push(uintWord(BigInt(queries.length * 32 + i * (32 + padded)))!);
+  const tail = "0".repeat((padded - callBytes) * 2);
+  for (const { root, statusIndex, issuerId = 0n } of queries) {
+    // v2's verify(uint64 issuerId, bytes32 root, uint256 statusIndex); v1's verify(bytes32 root, uint256 statusIndex).
+    const [index, issuer] = [uintWord(statusIndex), major === 1 ? "" : uintWord(issuerId, UINT64_END)];
+    if (typeof root !== "string" || !BYTES32.test(root) || index === undefined || issuer === undefined) return undefined;
+    const args = major === 1 ? root.slice(2) + index : issuer + root.slice(2) + index;
+    parts.push(uintWord(BigInt(callBytes))!, VERIFY_SELECTOR[major], args.toLowerCase(), tail);
+  }
+  return `0x${parts.join("")}`;
+}
+
 function encodeVerify(major: 1 | 2, { root, statusIndex, issuerId = 0n }: VerificationQuery): Hex {
   return major === 1
     ? encodeFunctionData({ abi: credentialRegistryV1Abi, functionName: "verify", args: [root, statusIndex] })
@@ -77,12 +114,11 @@ export async function readVerifications(
     const results = await Promise.all(chunks.map((chunk) => readVerifications(client, registry, chunk, { version, ...(blockNumber === undefined ? {} : { blockNumber }) })));
     return results.flat();
   }
-  const calls = queries.map((query) => encodeVerify(major, query));
   // `multicall` is not a view in the ABI (it also batches writes), so encode the eth_call by hand
   // (the same selector in both versions).
   const { data } = await client.call({
     to: registry,
-    data: encodeFunctionData({ abi: credentialRegistryV2Abi, functionName: "multicall", args: [calls] }),
+    data: encodeVerifyMulticall(major, queries) ?? encodeFunctionData({ abi: credentialRegistryV2Abi, functionName: "multicall", args: [queries.map((query) => encodeVerify(major, query))] }),
     ...(blockNumber === undefined ? {} : { blockNumber }),
   });
   if (!data) throw new Error(`registry ${registry} returned no data: is it a CredentialRegistry?`);

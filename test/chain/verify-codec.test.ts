@@ -1,11 +1,12 @@
 // The hand decoder of a v2 registry's multicall of verify() views against viem's decoder: the same
 // answers on every well-formed input (random facts, any Unicode, strings across word boundaries), and
-// on a corrupted answer either the same answer or none (viem then decides, or refuses).
+// on a corrupted answer either the same answer or none (viem then decides, or refuses). The hand
+// encoder of the call against viem's encoder likewise, for both registry versions.
 import { expect } from "chai";
 import fc from "fast-check";
-import { decodeFunctionResult, encodeFunctionResult, type Hex } from "viem";
-import { credentialRegistryV2Abi } from "../../src/chain/abi.ts";
-import { decodeCanonicalVerifications } from "../../src/chain/read-registry.ts";
+import { decodeFunctionResult, encodeFunctionData, encodeFunctionResult, type Hex } from "viem";
+import { credentialRegistryV1Abi, credentialRegistryV2Abi } from "../../src/chain/abi.ts";
+import { decodeCanonicalVerifications, encodeVerifyMulticall, type VerificationQuery } from "../../src/chain/read-registry.ts";
 
 /** What readVerifications made of a v2 answer before the hand decoder (viem's decoder). */
 function viemDecode(data: Hex): unknown {
@@ -63,5 +64,42 @@ describe("chain/read-registry: the hand decoder of verify() answers agrees with 
       }),
       { numRuns: 3000, seed: 22 },
     );
+  });
+});
+
+/** What readVerifications sent before the hand encoder (viem's encoder). */
+function viemEncode(major: 1 | 2, queries: readonly VerificationQuery[]): Hex {
+  const calls = queries.map(({ root, statusIndex, issuerId = 0n }) =>
+    major === 1
+      ? encodeFunctionData({ abi: credentialRegistryV1Abi, functionName: "verify", args: [root, statusIndex] })
+      : encodeFunctionData({ abi: credentialRegistryV2Abi, functionName: "verify", args: [issuerId, root, statusIndex] }),
+  );
+  return encodeFunctionData({ abi: credentialRegistryV2Abi, functionName: "multicall", args: [calls] });
+}
+
+const uint256 = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }), fc.constantFrom(0n, 1n, 2n ** 256n - 1n, 2n ** 64n));
+const query = fc.record({
+  root: fc.uint8Array({ minLength: 32, maxLength: 32 }).chain((b) => fc.constantFrom(`0x${Buffer.from(b).toString("hex")}`, `0x${Buffer.from(b).toString("hex").toUpperCase()}`)) as fc.Arbitrary<Hex>,
+  statusIndex: uint256,
+  issuerId: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.constantFrom(0n, 2n ** 64n - 1n)),
+});
+
+describe("chain/read-registry: the hand encoder of verify() multicalls agrees with viem's", () => {
+  it("behavior: any number of queries encode by hand to the calldata viem encodes (v1 and v2; hex digits in either case)", function () {
+    fc.assert(
+      fc.property(fc.constantFrom(1 as const, 2 as const), fc.array(query, { maxLength: 8 }), (major, queries) => {
+        expect(encodeVerifyMulticall(major, queries)).to.equal(viemEncode(major, queries).toLowerCase());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("error: a root that is not 32 bytes of hex or a number outside its type is not encoded by hand (left to viem's encoder, as before)", function () {
+    const good = { root: `0x${"ab".repeat(32)}` as Hex, statusIndex: 1n, issuerId: 1n };
+    const bad = [{ ...good, root: "0x01" as Hex }, { ...good, root: `0x${"zz".repeat(32)}` as Hex }, { ...good, statusIndex: -1n }, { ...good, statusIndex: 2n ** 256n }];
+    for (const major of [1, 2] as const) for (const query of bad) expect(encodeVerifyMulticall(major, [good, query])).to.equal(undefined);
+    // v2 names the issuer (uint64); v1 ignores it.
+    expect(encodeVerifyMulticall(2, [{ ...good, issuerId: 2n ** 64n }])).to.equal(undefined);
+    expect(encodeVerifyMulticall(1, [{ ...good, issuerId: 2n ** 64n }])).to.equal(viemEncode(1, [good]).toLowerCase());
   });
 });
