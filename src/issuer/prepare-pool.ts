@@ -248,6 +248,18 @@ export class PreparePool {
     return this.#workers;
   }
 
+  /**
+   * Starts the threads now rather than with the first job that needs them (a long-running service:
+   * its first large request does not wait for them, nor pays their start-up).
+   *
+   * @example
+   * const pool = new PreparePool().start();
+   */
+  start(): this {
+    this.#started();
+    return this;
+  }
+
   /** Whether worker threads run, or start with the first large job (else everything is done on the calling thread). */
   get threaded(): boolean {
     return this.#threads > 0;
