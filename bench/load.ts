@@ -19,7 +19,7 @@ import { getFreePort } from "../src/chain/local-node.ts";
 import type { JsonObject } from "../src/core/json.ts";
 import { sampleBadge } from "../test/core/helpers.ts";
 import { createKeyIn, startServerProcess } from "../test/helpers/server-process.ts";
-import { startChain } from "../test/helpers/stack.ts";
+import { benchChain } from "../test/helpers/stack.ts";
 
 const { values } = parseArgs({ options: { json: { type: "boolean" }, seconds: { type: "string" }, requests: { type: "string" }, "cpu-prof": { type: "string" }, "main-port-verify": { type: "boolean" } } });
 const SECONDS = Number(values.seconds ?? 60);
@@ -43,7 +43,7 @@ function badges(n: number, tag: string): JsonObject[] {
 }
 
 async function main(): Promise<void> {
-  const chain = await startChain();
+  const chain = await benchChain();
   const dataDir = mkdtempSync(join(tmpdir(), "credanchor-bench-load-"));
   // `--cpu-prof DIR`: the service writes a V8 CPU profile per thread there when it stops.
   const profile: Record<string, string> = values["cpu-prof"] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values["cpu-prof"]}` } : {};

@@ -33,7 +33,7 @@ import { openSqliteStore } from "../src/store/sqlite/store.ts";
 import { sampleBadge } from "../test/core/helpers.ts";
 import { startPostgres, type PostgresServer } from "../test/helpers/postgres.ts";
 import { createKeyIn, startServerProcess, type ServerProcess } from "../test/helpers/server-process.ts";
-import { startChain, type Chain } from "../test/helpers/stack.ts";
+import { benchChain, type Chain } from "../test/helpers/stack.ts";
 
 const { values } = parseArgs({
   options: {
@@ -313,7 +313,7 @@ function table(results: Result[]): void {
 }
 
 async function main(): Promise<void> {
-  const chain = await startChain();
+  const chain = await benchChain();
   let pg: Promise<PostgresServer> | undefined;
   // Durable like production (fsync on): the test helper's throwaway settings would flatter it.
   const postgres = () => (pg ??= startPostgres({ durable: true }));

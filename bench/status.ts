@@ -12,7 +12,7 @@ import { StatusListPublisher } from "../src/issuer/status-lists.ts";
 import { generateAssertionKey } from "../src/vc/keys.ts";
 import { STATUS_LIST_LENGTH } from "../src/vc/status-entries.ts";
 import { buildStatusListCredential, decodeBitstring, encodeBitstring, getBit, WORDS_PER_LIST, wordsToBitstring } from "../src/vc/status-list.ts";
-import { openStack, removeDir, serveApi, startChain } from "../test/helpers/stack.ts";
+import { openStack, removeDir, serveApi, benchChain } from "../test/helpers/stack.ts";
 import { rng as seeded } from "../test/helpers/rng.ts";
 
 const { values } = parseArgs({ options: { json: { type: "boolean" }, rounds: { type: "string" }, seconds: { type: "string" }, requests: { type: "string" }, set: { type: "string" } } });
@@ -43,7 +43,7 @@ async function timed(f: () => unknown): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const chain = await startChain();
+  const chain = await benchChain();
   const stack = await openStack(chain);
   try {
     // SET random revoked indices in list 0 of issuer 1.

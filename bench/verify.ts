@@ -16,7 +16,7 @@ import { createTrustList } from "../src/verifier/trust.ts";
 import { verifyBundle, verifyBundles, type VerifyOptions } from "../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../test/core/helpers.ts";
 import { createKeyIn, startServerProcess } from "../test/helpers/server-process.ts";
-import { startChain } from "../test/helpers/stack.ts";
+import { benchChain } from "../test/helpers/stack.ts";
 
 const { values } = parseArgs({ options: { json: { type: "boolean" }, n: { type: "string" }, seconds: { type: "string" }, requests: { type: "string" }, "cpu-prof": { type: "string" } } });
 /** `--requests R`: each HTTP phase sends R requests instead of running for a time window (counts completed work). */
@@ -34,7 +34,7 @@ const rate = (c: Cannon) => c["2xx"] / Math.max(c.duration, 0.001);
 const cannon = (o: autocannon.Options) => new Promise<Cannon>((res, rej) => autocannon(o, (e, r) => (e ? rej(e) : res(r as unknown as Cannon))));
 
 async function main(): Promise<void> {
-  const chain = await startChain();
+  const chain = await benchChain();
   const dataDir = mkdtempSync(join(tmpdir(), "credanchor-bench-verify-"));
   const profile: Record<string, string> = values["cpu-prof"] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values["cpu-prof"]}` } : {};
   const server = await startServerProcess({ rpcUrl: chain.url, registry: chain.registry, dataDir, env: { LOG_LEVEL: "warn", VERIFY_RATE_PER_MINUTE: "0", ...profile }, addressBooks: [chain.addressBook("bench")] });

@@ -244,6 +244,7 @@ export async function startServer(config: Config, { logger: given, notify = () =
       statusGasBudget: config.statusGasBudget,
       maxPerRequest: config.maxCredentialsPerRequest,
       pollMs: config.pollMs,
+      prepareThreadsAtStart: true,
       chainCheck: () => chainMonitor.check(),
       secret: loadServerSecret(dataDir, config.serverSecret),
       idempotencyWindowMs: config.idempotencyWindowHours * 3600_000,

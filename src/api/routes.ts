@@ -4,7 +4,6 @@ import type { Request, Response } from "express";
 import type { z } from "zod";
 import { encodeBundle, type Bundle } from "../core/bundle.ts";
 import { discloseBundle } from "../core/bundle-disclosure.ts";
-import { certificatePdf } from "../issuer/certificate-pdf.ts";
 import { ServiceError } from "../core/errors.ts";
 import type { StatusListProvider } from "../issuer/status-lists.ts";
 import type { IssuerService, Principal } from "../issuer/types.ts";
@@ -218,6 +217,8 @@ export const ROUTES: readonly Route[] = [
       const base = baseUrl(ctx, req);
       // Too large for the code: a new share link of the whole credential (listed as made by "pdf", revocable).
       const shareUrl = async () => `${base}/verify#share=${(await ctx.service.createShareLink({ principal: principal! }, params.id as string, { createdBy: "pdf" })).token}`;
+      // Loaded on the first certificate asked for: pdf-lib and the QR encoder cost every start about half a second of CPU otherwise.
+      const { certificatePdf } = await import("../issuer/certificate-pdf.ts");
       const { pdf } = await certificatePdf({ bundle, credentialId: params.id as string, verifierUrl: `${base}/verify`, shareUrl, ...(report?.issuer ? { issuer: report.issuer } : {}) });
       res.type("application/pdf").setHeader("Content-Disposition", `inline; filename="certificate-${params.id as string}.pdf"`);
       res.send(Buffer.from(pdf));

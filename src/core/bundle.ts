@@ -1,5 +1,5 @@
 // The proof bundle a holder keeps (version 1): schema, encode/decode, and the digest it recomputes to.
-import { isAddress } from "viem";
+import { isAddress } from "./address.ts";
 import { z } from "zod";
 import { canonicalize } from "./canonical.ts";
 import { credentialDigest, type AnchorContext } from "./digest.ts";

@@ -1,5 +1,5 @@
 // The credential digest: one bytes32 committing to the field hashes and where and by whom it is anchored.
-import { isAddress } from "viem";
+import { isAddress } from "./address.ts";
 import { DisclosureError, ValidationError, type ErrorDetail } from "./errors.ts";
 import { compareBytes } from "./encoding.ts";
 import { keccak256 } from "./keccak.ts";

@@ -201,7 +201,9 @@ function preparationError(reply: NonNullable<Reply["error"]>, offset: number): V
 /**
  * A small pool of worker threads running `prepareCredential` (and, for large bodies, the strict
  * parse and checks of a whole submission). Requests below `inlineBelow` credentials are
- * prepared on the calling thread (a round trip to a worker costs more).
+ * prepared on the calling thread (a round trip to a worker costs more). The threads start with
+ * the first job that needs them: loading the preparation code costs each about a second of CPU,
+ * which a service that only ever receives small requests never needs to pay.
  *
  * @example
  * const pool = new PreparePool();
@@ -212,11 +214,18 @@ export class PreparePool {
   readonly #workers: Entry[] = [];
   readonly #pending = new Map<number, { entry: Entry; settle: (reply: Reply) => void; reject: (e: Error) => void }>();
   readonly #inlineBelow: number;
+  /** Threads to start on first use; 0 once closed. */
+  #threads: number;
   #next = 1;
 
   constructor({ threads = Math.min(4, availableParallelism()), inlineBelow = 64 }: { threads?: number; inlineBelow?: number } = {}) {
     this.#inlineBelow = inlineBelow;
-    for (let t = 0; t < threads; t++) {
+    this.#threads = threads;
+  }
+
+  /** The workers, started now if this is the first job for them. */
+  #started(): Entry[] {
+    while (this.#workers.length < this.#threads) {
       const worker = new Worker(new URL(import.meta.url));
       worker.unref();
       const entry = { worker, busy: 0 };
@@ -236,11 +245,24 @@ export class PreparePool {
       });
       this.#workers.push(entry);
     }
+    return this.#workers;
   }
 
-  /** Whether worker threads run (else everything is done on the calling thread). */
+  /**
+   * Starts the threads now rather than with the first job that needs them (a long-running service:
+   * its first large request does not wait for them, nor pays their start-up).
+   *
+   * @example
+   * const pool = new PreparePool().start();
+   */
+  start(): this {
+    this.#started();
+    return this;
+  }
+
+  /** Whether worker threads run, or start with the first large job (else everything is done on the calling thread). */
   get threaded(): boolean {
-    return this.#workers.length > 0;
+    return this.#threads > 0;
   }
 
   /** Sends a job to `entry` (default: the least busy worker), moving `transfer`; `settle` turns the reply into the result. */
@@ -263,12 +285,12 @@ export class PreparePool {
   }
 
   #leastBusy(): Entry {
-    return this.#workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    return this.#started().reduce((a, b) => (b.busy < a.busy ? b : a));
   }
 
   /** Prepares every credential with its context, split across the workers. */
   async prepare(credentials: readonly unknown[], contexts: readonly AnchorContext[]): Promise<Prepared[]> {
-    if (credentials.length < this.#inlineBelow || this.#workers.length === 0) {
+    if (credentials.length < this.#inlineBelow || this.#threads === 0) {
       try {
         return prepareAll(credentials, { each: [...contexts] });
       } catch (error) {
@@ -281,7 +303,7 @@ export class PreparePool {
         });
       }
     }
-    const parts = this.#workers.length;
+    const parts = this.#started().length;
     const size = Math.ceil(credentials.length / parts);
     const chunks = await Promise.all(
       Array.from({ length: parts }, (_, k) => {
@@ -307,7 +329,7 @@ export class PreparePool {
    * try { … await held.prepare(positions, contexts) … } finally { held?.release(); }
    */
   async parseSubmission(body: Uint8Array, options: SubmissionParse): Promise<HeldSubmission | undefined> {
-    if (this.#workers.length === 0) return undefined;
+    if (this.#threads === 0) return undefined;
     const entry = this.#leastBusy();
     const heldId = this.#next++;
     // A copy of the body moves to the worker: cloning a byte array through postMessage costs about
@@ -333,6 +355,7 @@ export class PreparePool {
   }
 
   async close(): Promise<void> {
+    this.#threads = 0;
     await Promise.all(this.#workers.map((w) => w.worker.terminate()));
     this.#workers.length = 0;
   }

@@ -51,6 +51,8 @@ export type IssuerServiceOptions = {
   pollMs?: number;
   /** Worker threads that salt and hash accepted credentials (default: up to 4, one per core; 0: on the main thread). */
   prepareThreads?: number;
+  /** Start those threads with the service (a long-running service), not with the first request large enough for them. */
+  prepareThreadsAtStart?: boolean;
   log?: ServiceLogger;
   now?: () => number;
   /** Keys the Idempotency-Key and credential-id MACs (32 bytes); default: `server-secret` beside the database file (created 0600). */
@@ -106,6 +108,7 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
   // VC ids kept in clear by databases from before the MACs (migration 6) are sealed now.
   await store.signedCredentials.sealLegacyVcIds((issuerId, vcId) => credentialIdMac(secret, issuerId, { id: vcId })!);
   const pool = new PreparePool(options.prepareThreads === undefined ? {} : { threads: options.prepareThreads });
+  if (options.prepareThreadsAtStart) pool.start();
   const deps: IssuerDeps = {
     store,
     client,

@@ -23,7 +23,8 @@ import { listenApi } from "../../src/api/listen.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 
 export type Chain = {
-  node: LocalNode;
+  /** The node serving the chain (the process, when this test process started it, is the node's own business). */
+  node: Pick<LocalNode, "url" | "stop">;
   url: string;
   publicClient: PublicClient;
   governance: LocalAccount;
@@ -41,7 +42,7 @@ export type Chain = {
 export const ISSUER_IDENTITIES = { 1: "did:web:uni.example", 2: "did:web:academy.example" } as const;
 
 /** Starts a node (or takes `node`, e.g. an Anvil), deploys the registry and registers two issuers. */
-export async function startChain({ node: given }: { node?: LocalNode } = {}): Promise<Chain> {
+export async function startChain({ node: given }: { node?: Pick<LocalNode, "url" | "stop"> } = {}): Promise<Chain> {
   const node = given ?? (await startLocalNode());
   try {
     const transport = http(node.url, { retryCount: 0 });
@@ -81,6 +82,20 @@ export async function startChain({ node: given }: { node?: LocalNode } = {}): Pr
     await node.stop();
     throw error;
   }
+}
+
+/**
+ * A benchmark's chain: a node of its own, or with `BENCH_RPC_URL` set, a fresh registry (two issuers)
+ * on the node already serving there, left running when the benchmark ends (the smoke tests in
+ * `npm test` pass the test process's node: a node start costs seconds of CPU and buys nothing there).
+ *
+ * @example
+ * const chain = await benchChain(); // … finally: await chain.stop();
+ */
+export async function benchChain(): Promise<Chain> {
+  const url = process.env.BENCH_RPC_URL;
+  if (!url) return startChain();
+  return startChain({ node: { url, stop: async () => {} } });
 }
 
 // One `hardhat node` for the whole test process: starting one costs seconds of CPU, and most

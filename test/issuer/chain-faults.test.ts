@@ -2,6 +2,7 @@
 // anchoring block, a transaction stuck in the mempool (replaced with higher fees), an RPC outage.
 import { expect } from "chai";
 import { createPublicClient, http, type PublicClient } from "viem";
+import { startLocalNode, type LocalNode } from "../../src/chain/local-node.ts";
 import type { Principal } from "../../src/issuer/types.ts";
 import { namedBadge as badge } from "../core/helpers.ts";
 import { startTcpProxy } from "../helpers/tcp-proxy.ts";
@@ -12,12 +13,18 @@ const rpc = (chain: Chain, method: string, params: unknown[] = []) => chain.publ
 
 describe("src/chain/sender.ts under chain faults (real hardhat node)", function () {
   let chain: Chain;
+  let node: LocalNode | undefined;
 
-  beforeEach(async function () {
-    chain = await startChain();
+  // One node for the file (its tests revert blocks and pause mining: no other file's registry may
+  // share it), a fresh registry with both issuers for each test (a fraction of a node start).
+  before(async function () {
+    node = await startLocalNode();
   });
-  afterEach(async function () {
-    await chain?.stop();
+  beforeEach(async function () {
+    chain = await startChain({ node });
+  });
+  after(async function () {
+    await node?.stop();
   });
 
   it("behavior: a reorg drops the anchoring block; the batch is sent again and the bundle names the final block", async function () {

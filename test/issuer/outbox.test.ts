@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import type { Hex, LocalAccount } from "viem";
 import { credentialRegistryAbi } from "../../src/chain/abi.ts";
+import { startLocalNode, type LocalNode } from "../../src/chain/local-node.ts";
 import type { JsonObject } from "../../src/core/json.ts";
 import { STATUS_WORD_GAS, statusCalls, wordsPerStatusCall } from "../../src/issuer/status-parts.ts";
 import type { Principal } from "../../src/issuer/types.ts";
@@ -59,15 +60,24 @@ describe("src/chain/sender.ts + src/issuer/service.ts: the outbox never wedges (
   let chain: Chain;
   let stack: Stack;
 
+  let node: LocalNode | undefined;
+
+  // One node for the file (a test pauses its mining: no other file's registry may share it), a
+  // fresh registry with both issuers for each test (deploying one costs a fraction of a node start).
+  before(async function () {
+    node = await startLocalNode();
+  });
   beforeEach(async function () {
-    chain = await startChain();
+    chain = await startChain({ node });
   });
   afterEach(async function () {
     if (stack) {
       await stack.close();
       removeDir(stack.dir);
     }
-    await chain?.stop();
+  });
+  after(async function () {
+    await node?.stop();
   });
 
   it("behavior: (a) a batch revoked twice: the second request is 409, a root already revoked on-chain counts as done, later work lands", async function () {
