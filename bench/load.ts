@@ -1,8 +1,8 @@
-// Sustained mixed load (`npm run bench:load [-- --json] [--seconds S | --requests R] [--cpu-prof DIR] [--main-port-verify]`, default 60 s): the real
+// Sustained mixed load (`npm run bench:load [-- --json] [--seconds S | --requests R] [--verify-connections C] [--cpu-prof DIR] [--main-port-verify]`, default 60 s): the real
 // service process on a local hardhat node, loaded at the same time with
 //   - issue:  POST /v1/credentials, 100 credentials per request (2 connections),
 //   - status: GET /v1/credentials/{id} of random earlier credentials (4 connections),
-//   - verify: POST /v1/verify of one real bundle (8 connections),
+//   - verify: POST /v1/verify of one real bundle (C connections, default 32),
 // while the service's RSS is sampled every second; before it, the same verify stream alone, so
 // verifications/s while issuing read against the same alone in one run. Reports throughput, p50/p99 latency and
 // errors per stream, and RSS over time (first quarter vs the end: memory must stay flat).
@@ -10,6 +10,9 @@
 // requests over the time they took, so a short run never depends on the machine's speed.
 // The service has a verification port (VERIFY_PORT): the verify stream goes there, as a load
 // balancer routes /v1/verify; `--main-port-verify` sends it to the main port instead (the old way).
+// The verify stream is a closed loop: each connection sends its next request when the last is
+// answered, so with few connections its rate is connections / latency, not what the service can
+// do. 32 connections keep the service busy; `--verify-connections 8` shows the latency-bound rate.
 import autocannon from "autocannon";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,9 +24,11 @@ import { sampleBadge } from "../test/core/helpers.ts";
 import { createKeyIn, startServerProcess } from "../test/helpers/server-process.ts";
 import { benchChain } from "../test/helpers/stack.ts";
 
-const { values } = parseArgs({ options: { json: { type: "boolean" }, seconds: { type: "string" }, requests: { type: "string" }, "cpu-prof": { type: "string" }, "main-port-verify": { type: "boolean" } } });
+const { values } = parseArgs({ options: { json: { type: "boolean" }, seconds: { type: "string" }, requests: { type: "string" }, "cpu-prof": { type: "string" }, "main-port-verify": { type: "boolean" }, "verify-connections": { type: "string" } } });
 const SECONDS = Number(values.seconds ?? 60);
 const REQUESTS = values.requests === undefined ? undefined : Number(values.requests);
+// autocannon refuses more connections than requests (`--requests R` below 32).
+const VERIFY_CONNECTIONS = Math.min(Number(values["verify-connections"] ?? 32), REQUESTS ?? Infinity);
 const phase = () => (REQUESTS === undefined ? { duration: SECONDS } : { amount: REQUESTS });
 const log = (line: string) => (values.json ? process.stderr : process.stdout).write(line + "\n");
 
@@ -75,15 +80,15 @@ async function main(): Promise<void> {
 
     const probe = (await (await fetch(`${verifyUrl}/v1/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundle }) })).json()) as { results: { verdict: string }[] };
     if (probe.results[0]?.verdict !== "valid") throw new Error(`POST /v1/verify says ${JSON.stringify(probe)}`);
-    const verifyStream = () => cannon({ url: `${verifyUrl}/v1/verify`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundle }), connections: 8, ...phase(), timeout: 30 });
-    log(`verify alone for ${SECONDS} s (8 connections, to ${where})…`);
+    const verifyStream = () => cannon({ url: `${verifyUrl}/v1/verify`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ bundle }), connections: VERIFY_CONNECTIONS, ...phase(), timeout: 30 });
+    log(`verify alone for ${SECONDS} s (${VERIFY_CONNECTIONS} connections, to ${where})…`);
     const alone = await verifyStream();
     const pid = server.child.pid!;
     const samples: { t: number; rss: number }[] = [];
     const started = Date.now();
     const sampler = setInterval(() => samples.push({ t: (Date.now() - started) / 1000, rss: rssMiB(pid) }), 1000);
     samples.push({ t: 0, rss: rssMiB(pid) });
-    log(`mixed load for ${SECONDS} s: issue (2 connections × 100 per request), status (4), verify (8, to ${where})…`);
+    log(`mixed load for ${SECONDS} s: issue (2 connections × 100 per request), status (4), verify (${VERIFY_CONNECTIONS}, to ${where})…`);
     let k = 0;
     const [issue, status, verify] = await Promise.all([
       cannon({ url: `${server.url}/v1/credentials`, method: "POST", headers, body: JSON.stringify({ credentials: badges(100, "Load") }), connections: 2, ...phase(), timeout: 30 }),
@@ -107,6 +112,7 @@ async function main(): Promise<void> {
     const result = {
       seconds: Number(ran.toFixed(1)),
       verifyListener: verifyPort ? "verification port" : "main port",
+      verifyConnections: VERIFY_CONNECTIONS,
       issuedPerSecond: Math.round(rate(issue) * 100),
       issueP50Ms: issue.latency.p50,
       issueP99Ms: issue.latency.p99,
@@ -133,8 +139,8 @@ async function main(): Promise<void> {
     log("|---|---:|---|---:|");
     log(`| issue (100 per request) | ${result.issuedPerSecond.toLocaleString("en")} credentials/s | ${result.issueP50Ms} / ${result.issueP99Ms} ms | ${errors(issue)} |`);
     log(`| status (GET credential) | ${result.statusPerSecond.toLocaleString("en")} requests/s | ${result.statusP50Ms} / ${result.statusP99Ms} ms | ${errors(status)} |`);
-    log(`| verify (POST one bundle, ${result.verifyListener}) | ${result.verifyPerSecond.toLocaleString("en")} requests/s (${(result.verifyPerSecond / Math.max(1, result.verifyAlonePerSecond)).toFixed(2)}× alone) | ${result.verifyP50Ms} / ${result.verifyP99Ms} ms | ${errors(verify)} |`);
-    log(`| verify alone, before (POST one bundle, ${result.verifyListener}) | ${result.verifyAlonePerSecond.toLocaleString("en")} requests/s | ${result.verifyAloneP50Ms} / ${result.verifyAloneP99Ms} ms | ${errors(alone)} |`);
+    log(`| verify (POST one bundle, ${result.verifyListener}, ${VERIFY_CONNECTIONS} connections) | ${result.verifyPerSecond.toLocaleString("en")} requests/s (${(result.verifyPerSecond / Math.max(1, result.verifyAlonePerSecond)).toFixed(2)}× alone) | ${result.verifyP50Ms} / ${result.verifyP99Ms} ms | ${errors(verify)} |`);
+    log(`| verify alone, before (POST one bundle, ${result.verifyListener}, ${VERIFY_CONNECTIONS} connections) | ${result.verifyAlonePerSecond.toLocaleString("en")} requests/s | ${result.verifyAloneP50Ms} / ${result.verifyAloneP99Ms} ms | ${errors(alone)} |`);
     log("");
     log(`service RSS: start ${result.rssStartMiB} MiB, first quarter ${result.rssFirstQuarterMiB} MiB, last quarter ${result.rssLastQuarterMiB} MiB (${(result.rssLastQuarterMiB / Math.max(1, result.rssFirstQuarterMiB)).toFixed(2)}×), max ${result.rssMaxMiB} MiB`);
     log(`RSS over time (s: MiB): ${samples.filter((_, i) => i % Math.max(1, Math.floor(samples.length / 12)) === 0).map((s) => `${Math.round(s.t)}: ${Math.round(s.rss)}`).join(", ")}`);
