@@ -25,10 +25,18 @@ import { createKeyIn, startServerProcess } from "../test/helpers/server-process.
 import { benchChain } from "../test/helpers/stack.ts";
 
 const { values } = parseArgs({ options: { json: { type: "boolean" }, seconds: { type: "string" }, requests: { type: "string" }, "cpu-prof": { type: "string" }, "main-port-verify": { type: "boolean" }, "verify-connections": { type: "string" } } });
-const SECONDS = Number(values.seconds ?? 60);
-const REQUESTS = values.requests === undefined ? undefined : Number(values.requests);
+/** A flag's whole positive number, or exit 2 naming the flag (autocannon's own error for NaN says nothing about it). */
+function count(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (Number.isInteger(n) && n > 0) return n;
+  process.stderr.write(`bench:load: --${flag} takes a whole number above 0, not "${text}"\n`);
+  process.exit(2);
+}
+const SECONDS = count("seconds", values.seconds, 60);
+const REQUESTS = values.requests === undefined ? undefined : count("requests", values.requests, 0);
 // autocannon refuses more connections than requests (`--requests R` below 32).
-const VERIFY_CONNECTIONS = Math.min(Number(values["verify-connections"] ?? 32), REQUESTS ?? Infinity);
+const VERIFY_CONNECTIONS = Math.min(count("verify-connections", values["verify-connections"], 32), REQUESTS ?? Infinity);
 const phase = () => (REQUESTS === undefined ? { duration: SECONDS } : { amount: REQUESTS });
 const log = (line: string) => (values.json ? process.stderr : process.stdout).write(line + "\n");
 

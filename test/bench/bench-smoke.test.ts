@@ -104,5 +104,15 @@ describe("benchmarks (short runs)", function () {
     expect([r.issuedCount, r.statusCount, r.verifyCount]).to.deep.equal([20 * 100, 20, 20]);
     for (const key of ["issuedPerSecond", "statusPerSecond", "verifyPerSecond", "verifyAlonePerSecond"]) expect(r[key], key).to.be.a("number").and.at.least(0);
     for (const key of ["rssStartMiB", "rssLastQuarterMiB"]) expect(r[key], key).to.be.a("number").and.greaterThan(0);
+    expect(r.verifyConnections, "capped at --requests").to.equal(20);
+  });
+
+  it("error: bench:load names a bad count flag and exits 2 before starting anything", async function () {
+    const failed = await run(process.execPath, ["bench/load.ts", "--verify-connections", "many"], { env }).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failed?.code).to.equal(2);
+    expect(failed?.stderr).to.include('--verify-connections takes a whole number above 0, not "many"');
   });
 });
