@@ -54,7 +54,11 @@ describe("src/store/sqlite: one queue for the connection", function () {
     expect(await store.meta.get("outside")).to.equal("1");
   });
 
-  it("behavior: transactions called together commit together (one fsync); one that fails is rolled back alone; each settles after the COMMIT", async function () {
+  for (const background of [false, true]) it(`behavior: transactions called together commit together (one fsync); one that fails is rolled back alone; each settles after the COMMIT${background ? " (connection on its own thread)" : ""}`, async function () {
+    if (background) {
+      await store.close();
+      store = openSqliteStore(join(dir, "threaded.db"), { background: true });
+    }
     const events: string[] = [];
     const a = store.transaction(async (tx) => {
       await tx.meta.set("a", "1");
@@ -78,6 +82,12 @@ describe("src/store/sqlite: one queue for the connection", function () {
     expect([await store.meta.get("a"), await store.meta.get("b"), await store.meta.get("c")]).to.deep.equal(["1", undefined, "1"]);
     // The next transaction starts a new group.
     expect(await store.transaction(async (tx) => (await tx.meta.set("d", "1"), "D"))).to.equal("D");
+    // The last of a group fails (its rollback travels with the COMMIT), and a group of one fails.
+    const e = store.transaction(async (tx) => (await tx.meta.set("e", "1"), "E"));
+    const f = store.transaction(async (tx) => (await tx.meta.set("f", "1"), Promise.reject(new Error("f fails"))));
+    expect([await e, await f.catch((error: Error) => error.message)]).to.deep.equal(["E", "f fails"]);
+    expect(await store.transaction(async (tx) => (await tx.meta.set("g", "1"), Promise.reject(new Error("g fails")))).catch((error: Error) => error.message)).to.equal("g fails");
+    expect(await Promise.all(["d", "e", "f", "g"].map((key) => store.meta.get(key)))).to.deep.equal(["1", "1", undefined, undefined]);
   });
 
   it("error: calling the store itself inside its own transaction rejects instead of waiting forever", async function () {

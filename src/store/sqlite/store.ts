@@ -181,22 +181,26 @@ export class SqliteStore implements Store {
     try {
       // IMMEDIATE: take the write lock now, so no other connection (another process on the same
       // file) can make this transaction fail later with SQLITE_BUSY on its first write.
-      await this.#exec("BEGIN IMMEDIATE", false);
-      for (const member of group) {
-        await this.#exec("SAVEPOINT member");
+      // Neighbouring statements travel together (one message to the connection's thread each):
+      // BEGIN with the first savepoint, each RELEASE with the next SAVEPOINT, the last with COMMIT.
+      // SAVEPOINT and RELEASE of a savepoint inside BEGIN do not fail on their own; if the thread
+      // dies under them, the group fails as it would have.
+      await this.#exec("BEGIN IMMEDIATE; SAVEPOINT member", false);
+      for (const [k, member] of group.entries()) {
+        const then = k === group.length - 1 ? "; COMMIT" : "; SAVEPOINT member";
+        let value: unknown;
         try {
-          const value = await insideTransaction.run(this, () => member.fn(this.#tx));
-          await this.#exec("RELEASE member");
-          outcomes.push({ ok: true, value });
+          value = await insideTransaction.run(this, () => member.fn(this.#tx));
         } catch (error) {
           // SQLite may have rolled back the whole transaction already (a full disk does): then nothing of the group stays.
           if (!(await this.#inTransaction())) throw error;
-          await this.#exec("ROLLBACK TO member");
-          await this.#exec("RELEASE member");
+          await this.#exec(`ROLLBACK TO member; RELEASE member${then}`);
           outcomes.push({ ok: false, error });
+          continue;
         }
+        await this.#exec(`RELEASE member${then}`);
+        outcomes.push({ ok: true, value });
       }
-      await this.#exec("COMMIT");
     } catch (error) {
       if (await this.#inTransaction().catch(() => false)) await this.#exec("ROLLBACK", false).catch(() => {});
       for (const member of group) member.reject(storageError(error));
