@@ -5,7 +5,7 @@ import type { AnchorContext } from "../../core/digest.ts";
 import { ServiceError } from "../../core/errors.ts";
 import type { JsonLimits } from "../../core/json.ts";
 import { crashPoint } from "../../chain/crash-points.ts";
-import type { NewCredential } from "../../store/types.ts";
+import type { CredentialIdRepository, KnownCredential, NewCredential } from "../../store/types.ts";
 import { acceptedInOrder, credentialIdMac, planSubmission } from "../dedupe.ts";
 import { newCredentialId } from "../ids.ts";
 import type { HeldSubmission, Prepared } from "../prepare-pool.ts";
@@ -115,6 +115,11 @@ export async function submitCredentialText(
   }
 }
 
+/** The earlier credentials with these id MACs; none asked, no trip to the store (credentials without an `id` of their own). */
+function knownIds(ids: CredentialIdRepository, issuerId: number, macs: readonly Buffer[]): Promise<Map<string, KnownCredential>> {
+  return macs.length === 0 ? Promise.resolve(new Map()) : ids.known(issuerId, macs);
+}
+
 async function submitOnce(deps: IssuerDeps, issuerId: number, submission: Submission, key: string | undefined): Promise<SubmitResult> {
   const max = deps.limits.maxPerRequest;
   if (submission.count === 0 || submission.count > max) {
@@ -126,7 +131,7 @@ async function submitOnce(deps: IssuerDeps, issuerId: number, submission: Submis
 
   // Credentials whose own id this issuer submitted before are not issued again (issue 14, F3).
   const macs = submission.check();
-  const plan = planSubmission(macs, await deps.store.credentialIds.known(issuerId, macs.filter((m): m is Buffer => m !== undefined)));
+  const plan = planSubmission(macs, await knownIds(deps.store.credentialIds, issuerId, macs.filter((m): m is Buffer => m !== undefined)));
   const fresh = plan.flatMap((earlier, i) => (earlier === undefined ? [i] : []));
   const indices = fresh.length > 0 ? await drawIndices(deps, issuerId, fresh.length) : [];
   const unused = new Set(indices);
@@ -141,7 +146,7 @@ async function submitOnce(deps: IssuerDeps, issuerId: number, submission: Submis
       const again = await replay(deps, tx.idempotency, { issuerId, scope: "submit", key, mac });
       if (again) return { credentials: JSON.parse(again) as AcceptedCredential[], replayed: true, used: [] as number[] };
       // …or one carrying the same credential ids.
-      const raced = await tx.credentialIds.known(issuerId, fresh.flatMap((i) => (macs[i] ? [macs[i]] : [])));
+      const raced = await knownIds(tx.credentialIds, issuerId, fresh.flatMap((i) => (macs[i] ? [macs[i]] : [])));
       const finalPlan = [...plan];
       const stored = new Map<number, AcceptedCredential>();
       const rows: NewCredential[] = [];
@@ -158,7 +163,7 @@ async function submitOnce(deps: IssuerDeps, issuerId: number, submission: Submis
         stored.set(at, { id: row.id, statusIndex: row.statusIndex, state: "queued" });
       }
       await tx.credentials.insertMany(rows);
-      await tx.credentialIds.remember(issuerId, idMacs);
+      if (idMacs.length > 0) await tx.credentialIds.remember(issuerId, idMacs);
       const accepted = acceptedInOrder(finalPlan, stored);
       await remember(deps, tx.idempotency, { issuerId, scope: "submit", key, mac, response: accepted });
       return { credentials: accepted, replayed: false, used: rows.map((r) => r.statusIndex) };
