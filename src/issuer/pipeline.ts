@@ -128,7 +128,7 @@ export class BatchPipeline {
   /** One round. Chain errors are logged and retried later; they never lose work. */
   async tick(): Promise<boolean> {
     // A shared database (PostgreSQL) takes credentials through other replicas too: count afresh.
-    if (this.#o.store.kind === "postgres") this.#queued = undefined;
+    if (!this.#o.store.soleWriter) this.#queued = undefined;
     let chainError: string | undefined;
     try {
       await this.#o.beforeBuild?.();

@@ -127,7 +127,7 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
       idempotencyWindowMs: options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS,
     },
     chainCheck: options.chainCheck,
-    runtime: { growing: new Map(), recheckedUpTo: new Map(), latencies: [], purgedAt: 0, reservationsExpiredAt: 0, onAccepted: undefined, bundles: new BundleCache({ recheckMs: store.kind === "sqlite" ? BUNDLE_RECHECK_MS : 0 }), trees: new BatchTrees(), apiKeys: new Map() },
+    runtime: { growing: new Map(), recheckedUpTo: new Map(), latencies: [], purgedAt: 0, reservationsExpiredAt: 0, onAccepted: undefined, bundles: new BundleCache({ recheckMs: store.soleWriter ? BUNDLE_RECHECK_MS : 0 }), trees: new BatchTrees(), apiKeys: new Map() },
   };
   await purgeIdempotency(deps);
   await purgeExpiredShareLinks(deps);

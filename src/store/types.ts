@@ -522,6 +522,13 @@ export interface Repositories {
 export interface Store extends Repositories {
   readonly kind: "sqlite" | "postgres";
   /**
+   * Whether this process is the database's only writer (SQLite: one service holds the file), so
+   * what it holds in memory cannot be changed under it by a replica: status index reservations
+   * are not needed (its allocator is the authority), a bundle it confirmed stays true until it
+   * erases it. False where replicas share the database (PostgreSQL).
+   */
+  readonly soleWriter: boolean;
+  /**
    * The directory holding the database file, where files kept beside it live (the server
    * secret); undefined for an in-memory or a remote database.
    */

@@ -78,8 +78,8 @@ export const RESERVATION_HELD_MS = 60_000;
 export const RESERVATION_TTL_MS = 3600_000;
 
 /**
- * Draws `count` status indices and reserves them in the store, first growing the list if it
- * would pass half full. Replicas on PostgreSQL each draw from their own view of the list: an
+ * Draws `count` status indices and, where replicas share the database, reserves them in the
+ * store, first growing the list if it would pass half full. Replicas on PostgreSQL each draw from their own view of the list: an
  * index another replica reserved or stored meanwhile is kept taken here and only that one is
  * drawn again, so a race costs a redraw of the collided indices, before any is prepared. A new
  * range is read on-chain before any of it is handed out (bits the issuer's keys set outside
@@ -90,6 +90,8 @@ export const RESERVATION_TTL_MS = 3600_000;
  * const indices = await drawIndices(deps, 1, 100);
  */
 export async function drawIndices(deps: IssuerDeps, issuerId: number, count: number): Promise<number[]> {
+  // The only writer's allocator is the authority: nothing to reserve against (and no turn in the store's queue to wait for).
+  if (deps.store.soleWriter) return drawFree(deps, issuerId, count);
   await expireReservationsIfDue(deps);
   const reserved: number[] = [];
   try {
@@ -119,6 +121,7 @@ export async function drawIndices(deps: IssuerDeps, issuerId: number, count: num
 export async function giveBackIndices(deps: IssuerDeps, issuerId: number, unused: readonly number[]): Promise<void> {
   if (unused.length === 0) return;
   deps.allocators.get(issuerId)!.release(unused);
+  if (deps.store.soleWriter) return;
   await deps.store.credentials.releaseIndices(issuerId, unused).catch((error: unknown) => {
     deps.log?.("warn", "status index reservations not dropped (they expire)", { issuerId, count: unused.length, error: String(error) });
   });

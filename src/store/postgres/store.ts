@@ -36,6 +36,7 @@ function repositoriesOf(sql: Sql): Repositories {
 /** The PostgreSQL implementation of {@link Store}; `pool` is its connection pool (tests read it). */
 export class PostgresStore implements Store {
   readonly kind = "postgres" as const;
+  readonly soleWriter = false;
   readonly directory = undefined;
   readonly pool: pg.Pool;
   readonly meta: Repositories["meta"];

@@ -56,6 +56,7 @@ type Connection =
 /** The SQLite implementation of {@link Store}; `db` is the connection when it is on this thread (backups and tests read it). */
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
+  readonly soleWriter = true;
   readonly directory: string | undefined;
   readonly #connection: Connection;
   readonly #queue = new Queue();
