@@ -16,7 +16,7 @@ import { addSignerKey, issuerOfKey, registerIssuer } from "./chain/admin.ts";
 import { addAssertionKey, chainKeyBinding, readKeyBinding } from "./chain/assertion-keys.ts";
 import { ChainMonitor } from "./chain/chain-monitor.ts";
 import type { SupervisorEvent } from "./chain/chain-supervisor.ts";
-import { getDeploymentsDir, newestRegistry } from "./chain/deployments.ts";
+import { deployBlocks, getDeploymentsDir, newestRegistry } from "./chain/deployments.ts";
 import { DEV_CHAIN_ID, devAccount } from "./chain/dev-accounts.ts";
 import { ensureDevChain, type DevChain } from "./chain/dev-chain.ts";
 import type { Config } from "./config.ts";
@@ -232,12 +232,14 @@ export async function startServer(config: Config, { logger: given, notify = () =
     });
     monitor = chainMonitor;
     const confirmations = config.confirmations ?? (chainId === DEV_CHAIN_ID ? 0 : 3);
+    const registryBlocks = deployBlocks(deploymentsDir, chainId);
     const running = await createIssuerService({
       store,
       client,
       chainId,
       registry,
       signers,
+      deployBlocks: registryBlocks,
       batch: { maxSize: config.batchMaxSize, maxWaitMs: config.batchMaxWaitSeconds * 1000 },
       confirmations,
       bumpAfterMs: config.bumpAfterSeconds * 1000,
@@ -302,8 +304,6 @@ export async function startServer(config: Config, { logger: given, notify = () =
         oldestOpenTxAt: () => openStore.stats.oldestOpenTxAt(),
       },
     });
-    // The address book's deployment block bounds the key-event scan of did:web documents.
-    const booked = newestRegistry(deploymentsDir, chainId);
     let publicBaseUrl = config.publicUrl ?? (config.port === 0 ? undefined : `${scheme}://${config.host}:${config.port}`);
     const verify = { trust: loadTrustList({ dir: deploymentsDir }), rpc: { [chainId]: rpcUrl } };
     const app = createApp({
@@ -318,7 +318,8 @@ export async function startServer(config: Config, { logger: given, notify = () =
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
       // The base URL is known once listening (port 0 picks one): read it lazily.
       vc: createVcApiContext({ client, chainId, registry, keys: assertionKeys, publicBaseUrl: () => publicBaseUrl! }),
-      didWeb: createDidWebSource({ client, registry, fromBlock: BigInt(booked?.address.toLowerCase() === registry.toLowerCase() ? booked.deployBlock : 0), servedIssuers: () => running.issuers.keys(), publicBaseUrl: () => publicBaseUrl! }),
+      // The address book's deployment block bounds the key-event scan of did:web documents.
+      didWeb: createDidWebSource({ client, registry, fromBlock: BigInt(registryBlocks.get(registry.toLowerCase()) ?? 0), servedIssuers: () => running.issuers.keys(), publicBaseUrl: () => publicBaseUrl! }),
       statusLists: statusListPublisherFor({ client, chainId, registry, issuers: store.issuers, keys: assertionKeys, baseUrl: () => publicBaseUrl! }),
     });
     await chainMonitor.start();

@@ -21,18 +21,35 @@ export function getDeploymentsDir(): string {
  */
 export function newestRegistry(dir: string, chainId: number): Deployment | undefined {
   let newest: Deployment | undefined;
+  for (const book of addressBooksOf(dir, chainId)) for (const d of book.deployments) if (!newest || d.deployedAt > newest.deployedAt) newest = d;
+  return newest;
+}
+
+/**
+ * The block each CredentialRegistry of `chainId` was deployed in, by lower-case address, from
+ * every address book of `dir`: where scans of a registry's events can start (nothing is older).
+ *
+ * @example
+ * const from = deployBlocks(getDeploymentsDir(), 31337).get(registry.toLowerCase()) ?? 0;
+ */
+export function deployBlocks(dir: string, chainId: number): Map<string, number> {
+  const blocks = new Map<string, number>();
+  for (const book of addressBooksOf(dir, chainId)) for (const d of book.deployments) blocks.set(d.address.toLowerCase(), d.deployBlock);
+  return blocks;
+}
+
+/** The valid address books of `dir` for `chainId` (none if the folder is missing). */
+function addressBooksOf(dir: string, chainId: number): AddressBook[] {
   let names: string[] = [];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith(".json"));
   } catch {
-    return undefined;
+    return [];
   }
-  for (const name of names) {
+  return names.flatMap((name) => {
     const parsed = AddressBookSchema.safeParse(JSON.parse(readFileSync(join(dir, name), "utf8")));
-    if (!parsed.success || parsed.data.chainId !== chainId) continue;
-    for (const d of parsed.data.deployments) if (!newest || d.deployedAt > newest.deployedAt) newest = d;
-  }
-  return newest;
+    return parsed.success && parsed.data.chainId === chainId ? [parsed.data] : [];
+  });
 }
 
 /**

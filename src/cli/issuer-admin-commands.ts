@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { createPublicClient, createWalletClient, formatEther, http, isAddress, isHex, type Address, type LocalAccount, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { newestRegistry, getDeploymentsDir } from "../chain/deployments.ts";
+import { deployBlocks, getDeploymentsDir, newestRegistry } from "../chain/deployments.ts";
 import { adminCall, estimateAdminCall, readIssuer, sendAdminCall, type AdminCall, type AdminFunction, type IssuerView } from "../chain/issuer-admin.ts";
 import { describeChainError } from "../chain/sender.ts";
 import { loadConfig } from "../config.ts";
@@ -104,10 +104,10 @@ async function connect(rpcFlag: string | undefined, registryFlag: string | undef
   } catch (error) {
     throw new UsageError(`cannot reach the chain at ${rpcUrl}: ${(error as Error).message.split("\n")[0]}`);
   }
-  const book = newestRegistry(config.deploymentsDir ?? getDeploymentsDir(), chainId);
-  const registry = (config.registryAddress ?? book?.address) as Address | undefined;
+  const dir = config.deploymentsDir ?? getDeploymentsDir();
+  const registry = (config.registryAddress ?? newestRegistry(dir, chainId)?.address) as Address | undefined;
   if (!registry) throw new UsageError(`no registry for chain ${chainId} (${rpcUrl}): give --registry or REGISTRY_ADDRESS`);
-  const fromBlock = book && book.address.toLowerCase() === registry.toLowerCase() ? BigInt(book.deployBlock) : 0n;
+  const fromBlock = BigInt(deployBlocks(dir, chainId).get(registry.toLowerCase()) ?? 0);
   return { client, rpcUrl, registry, fromBlock };
 }
 

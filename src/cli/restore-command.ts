@@ -3,6 +3,7 @@
 import { existsSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createPublicClient, http, type Address, type PublicClient } from "viem";
+import { deployBlocks, getDeploymentsDir } from "../chain/deployments.ts";
 import { loadConfig, type Config } from "../config.ts";
 import { CredanchorError } from "../core/errors.ts";
 import { reconcileWithChain, type ReconcileReport } from "../issuer/use-cases/reconcile.ts";
@@ -69,7 +70,8 @@ async function reconcileAndReport(store: Store, config: Config): Promise<number>
     const chainId = await client.getChainId();
     const bound = await store.meta.get("chainId");
     if (bound && Number(bound) !== chainId) return console.error(`error: ${rpcUrl} serves chain ${chainId}, the database belongs to chain ${bound}`), 1;
-    reports = await reconcileWithChain(store, { client, registry, issuerIds: await store.registries.issuerIds(), maxBatchSize: config.batchMaxSize, syncStatuses: true, now: Date.now });
+    const blocks = deployBlocks(config.deploymentsDir ?? getDeploymentsDir(), chainId);
+    reports = await reconcileWithChain(store, { client, registry, issuerIds: await store.registries.issuerIds(), maxBatchSize: config.batchMaxSize, syncStatuses: true, now: Date.now, deployBlocks: blocks });
   } catch (error) {
     console.error(`error: cannot reconcile with the chain at ${rpcUrl}: ${(error as Error).message.split("\n")[0]}`);
     console.error("the service reconciles at its next start too; run `credanchor reconcile` once the chain answers");

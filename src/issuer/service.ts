@@ -36,6 +36,8 @@ export type IssuerServiceOptions = {
   registry: Address;
   /** One signer key per issuer served; each must be a valid key of its issuer on-chain. */
   signers: readonly LocalAccount[];
+  /** The registries' deployment blocks by lower-case address (address books): where the first reconciliation starts. */
+  deployBlocks?: ReadonlyMap<string, number>;
   batch?: { maxSize?: number; maxWaitMs?: number };
   confirmations?: number;
   /** The chain's health as last probed (the server's chain monitor); absent: ask the chain on each readiness call. */
@@ -95,7 +97,7 @@ export async function createIssuerService(options: IssuerServiceOptions): Promis
   const { issuers, identities } = await servedIssuers(store, chain, options.signers, { listSize: options.statusListSize ?? DEFAULT_LIST_SIZE, at: now() });
   // A database restored from a backup may lack anchors made after it: the chain has them.
   const maxBatchSize = options.batch?.maxSize ?? 100_000;
-  for (const report of await reconcileWithChain(store, { client, registry, issuerIds: [...issuers.keys()], maxBatchSize, syncStatuses: false, now })) {
+  for (const report of await reconcileWithChain(store, { client, registry, issuerIds: [...issuers.keys()], maxBatchSize, syncStatuses: false, now, ...(options.deployBlocks ? { deployBlocks: options.deployBlocks } : {}) })) {
     if (report.found.length === 0) continue;
     options.log?.("warn", "anchors found on-chain that this database did not know (a restored backup?): recorded as batches of unknown content", {
       issuerId: report.issuerId,

@@ -10,6 +10,8 @@ import { promisify } from "node:util";
 import type { JsonObject } from "../../src/core/json.ts";
 import type { Bundle } from "../../src/core/bundle.ts";
 import type { Principal } from "../../src/issuer/types.ts";
+import { reconcileWithChain } from "../../src/issuer/use-cases/reconcile.ts";
+import { openSqliteStore } from "../../src/store/sqlite/store.ts";
 import { createTrustList } from "../../src/verifier/trust.ts";
 import { verifyBundle, type VerifyOptions } from "../../src/verifier/verify-bundle.ts";
 import { sampleBadge } from "../core/helpers.ts";
@@ -136,5 +138,26 @@ describe("credanchor restore: reconciliation with the chain (real chain, real CL
     } catch (error) {
       expect((error as { code?: string }).code).to.equal("NOT_FOUND");
     }
+  });
+  it("behavior: a first reconciliation starts at the registry's deployment block from the address books, and finds the same anchors as a scan from block 0", async function () {
+    // Issuer 1 has anchors on this registry (the case above, or other files on the shared chain).
+    await runUntil(stack, anchoredAll((await issue("D", 1)).map((c) => c.id)));
+    const scan = async (deployBlocks?: ReadonlyMap<string, number>) => {
+      const fresh = openSqliteStore(":memory:");
+      try {
+        await fresh.issuers.upsert({ id: 1, signer: chain.issuers.find((i) => i.id === 1)!.key.address, listSize: 1024, at: 1 });
+        const [report] = await reconcileWithChain(fresh, { client: chain.publicClient, registry: chain.registry, issuerIds: [1], maxBatchSize: BATCH, syncStatuses: false, now: Date.now, ...(deployBlocks ? { deployBlocks } : {}) });
+        return { fromBlock: report!.scanned[0]!.fromBlock, roots: report!.found.map((f) => f.root).sort() };
+      } finally {
+        await fresh.close();
+      }
+    };
+    expect(chain.deployBlock).to.be.greaterThan(0);
+    const booked = await scan(new Map([[chain.registry.toLowerCase(), chain.deployBlock]]));
+    const whole = await scan();
+    expect(booked.fromBlock).to.equal(chain.deployBlock);
+    expect(whole.fromBlock).to.equal(0);
+    expect(booked.roots.length).to.be.greaterThan(0);
+    expect(booked.roots).to.deep.equal(whole.roots);
   });
 });

@@ -27,6 +27,12 @@ export type ReconcileOptions = {
   issuerIds: readonly number[];
   /** The largest batch the service builds (BATCH_MAX_SIZE): bounds how many indices a lost batch holds. */
   maxBatchSize: number;
+  /**
+   * The block each registry was deployed in, by lower-case address (the address books'
+   * `deployBlock`): a first scan starts there instead of at block 0, which on a long public chain
+   * is thousands of `eth_getLogs` pages of nothing. A registry missing here is scanned from 0.
+   */
+  deployBlocks?: ReadonlyMap<string, number>;
   /** Also bring the stored revoked / suspended flags of known credentials in line with the chain (after a restore: yes). */
   syncStatuses: boolean;
   now: () => number;
@@ -52,7 +58,7 @@ const watermarkKey = (registry: string) => `reconciledBlock:${registry.toLowerCa
 
 /**
  * Scans each registry (current and past) for `RootAnchored` events of the issuers since the last
- * reconciliation (the whole chain the first time), and records each root the database has no
+ * reconciliation (the first time: from the registry's deployment block, else the whole chain), and records each root the database has no
  * batch for as a confirmed batch of unknown content (`reconciled`), with its transaction: batch
  * ids advance past it and its statuses can be changed by index. The lost credentials' indices
  * are unknowable (they sit inside the leaves): the issuer's status index floor rises above any
@@ -69,7 +75,8 @@ export async function reconcileWithChain(store: Store, options: ReconcileOptions
     const report: ReconcileReport = { issuerId, scanned: [], found: [], indexFloor: await store.registries.indexFloor(issuerId), statusesSynced: 0 };
     const unknown: UnknownAnchor[] = [];
     for (const registry of registries) {
-      const fromBlock = BigInt((await store.meta.get(watermarkKey(registry))) ?? "-1") + 1n;
+      const watermark = await store.meta.get(watermarkKey(registry));
+      const fromBlock = watermark === undefined ? BigInt(options.deployBlocks?.get(registry.toLowerCase()) ?? 0) : BigInt(watermark) + 1n;
       report.scanned.push({ registry, fromBlock: Number(fromBlock), toBlock: Number(head) });
       unknown.push(...(await unknownAnchors(store, options, issuerId, registry as Address, fromBlock, head)));
     }
