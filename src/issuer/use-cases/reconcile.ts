@@ -58,11 +58,12 @@ const watermarkKey = (registry: string) => `reconciledBlock:${registry.toLowerCa
 
 /**
  * Scans each registry (current and past) for `RootAnchored` events of the issuers since the last
- * reconciliation (the first time: from the registry's deployment block, else the whole chain), and records each root the database has no
- * batch for as a confirmed batch of unknown content (`reconciled`), with its transaction: batch
- * ids advance past it and its statuses can be changed by index. The lost credentials' indices
- * are unknowable (they sit inside the leaves): the issuer's status index floor rises above any
- * index they can hold, so no new credential reuses one. Safe to run at every start.
+ * reconciliation (the first time: from the registry's deployment block, else the whole chain), and
+ * records each root the database has no batch for as a confirmed batch of unknown content
+ * (`reconciled`), with its transaction: batch ids advance past it and its statuses can be changed
+ * by index. The lost credentials' indices are unknowable (they sit inside the leaves): the
+ * issuer's status index floor rises above any index they can hold, so no new credential reuses
+ * one. Safe to run at every start.
  *
  * @example
  * const reports = await reconcileWithChain(store, { client, registry, issuerIds: [1], maxBatchSize: 100_000, syncStatuses: true, now: Date.now });

@@ -78,13 +78,13 @@ export const RESERVATION_HELD_MS = 60_000;
 export const RESERVATION_TTL_MS = 3600_000;
 
 /**
- * Draws `count` status indices and, where replicas share the database, reserves them in the
- * store, first growing the list if it would pass half full. Replicas on PostgreSQL each draw from their own view of the list: an
- * index another replica reserved or stored meanwhile is kept taken here and only that one is
- * drawn again, so a race costs a redraw of the collided indices, before any is prepared. A new
- * range is read on-chain before any of it is handed out (bits the issuer's keys set outside
- * this service stay taken), and the new size is stored, so a restart checks the whole list
- * again. The caller gives back what it does not store with {@link giveBackIndices}.
+ * Draws `count` status indices and, where replicas share the database, reserves them in the store,
+ * first growing the list if it would pass half full. Replicas on PostgreSQL each draw from their
+ * own view of the list: an index another replica reserved or stored meanwhile is kept taken here
+ * and only that one is drawn again, so a race costs a redraw of the collided indices, before any
+ * is prepared. A new range is read on-chain before any of it is handed out (bits the issuer's keys
+ * set outside this service stay taken), and the new size is stored, so a restart checks the whole
+ * list again. The caller gives back what it does not store with {@link giveBackIndices}.
  *
  * @example
  * const indices = await drawIndices(deps, 1, 100);
