@@ -204,7 +204,7 @@ export const ROUTES: readonly Route[] = [
     tag: "credentials",
     summary: "A printable one-page certificate (PDF) with a QR code that verifies it",
     description:
-      "Achievement, holder, issuer (its name and identity as the chain records them, with a warning when the credential names another), dates, and a QR code. The QR code opens the verifier page with the compact proof bundle in the URL fragment (`/verify#b=…`), so a phone verifies the paper against the chain without the issuer; a credential too large for a QR code (over 2,200 characters of URL) gets a share link instead (`/verify#share=…`): each such PDF makes a new link of the whole credential, listed with `createdBy: \"pdf\"` and revocable like any other.",
+      "Achievement, holder, issuer (its name and identity as the chain records them, with a warning when the credential names another), dates, and a QR code. The QR code opens the verifier page with the compact proof bundle in the URL fragment (`/verify#b=…`), so a phone verifies the paper against the chain without the issuer; a credential too large for a QR code (over 2,200 characters of URL) gets a share link instead (`/verify#share=…`): a link of the whole credential, listed with `createdBy: \"pdf\"`, the same for every PDF of the credential until it is revoked (then the next PDF makes a new one).",
     auth: "issuer",
     params: { id: S.CredentialIdParam },
     responses: { 200: { description: "The certificate", contentType: "application/pdf" }, ...errors(400, 401, 403, 404, 409, 410, 503) },
@@ -215,8 +215,8 @@ export const ROUTES: readonly Route[] = [
       res.once("close", () => ended.abort());
       const [report] = await verifyBundles([bundle], { ...ctx.verify, signal: ended.signal });
       const base = baseUrl(ctx, req);
-      // Too large for the code: a new share link of the whole credential (listed as made by "pdf", revocable).
-      const shareUrl = async () => `${base}/verify#share=${(await ctx.service.createShareLink({ principal: principal! }, params.id as string, { createdBy: "pdf" })).token}`;
+      // Too large for the code: the credential's printed share link (listed as made by "pdf", the same for every PDF until revoked).
+      const shareUrl = async () => `${base}/verify#share=${(await ctx.service.printedShareLink({ principal: principal! }, params.id as string)).token}`;
       // Loaded on the first certificate asked for: pdf-lib and the QR encoder cost every start about half a second of CPU otherwise.
       const { certificatePdf } = await import("../issuer/certificate-pdf.ts");
       const { pdf } = await certificatePdf({ bundle, credentialId: params.id as string, verifierUrl: `${base}/verify`, shareUrl, ...(report?.issuer ? { issuer: report.issuer } : {}) });

@@ -21,7 +21,7 @@ import type { IssuerDeps, ServiceLogger } from "./use-cases/deps.ts";
 import { eraseCredential } from "./use-cases/erase.ts";
 import { readiness, stats } from "./use-cases/health.ts";
 import { purgeIdempotency } from "./use-cases/idempotency.ts";
-import { createHolderKey, createShareLink, listShareLinks, openShareLink, purgeExpiredShareLinks, revokeShareLink } from "./use-cases/share-links.ts";
+import { createHolderKey, createShareLink, listShareLinks, openShareLink, printedShareLink, purgeExpiredShareLinks, revokeShareLink } from "./use-cases/share-links.ts";
 import { createOutboxHooks } from "./use-cases/outbox-hooks.ts";
 import { reconcileWithChain } from "./use-cases/reconcile.ts";
 import { checkChainAndDatabase, servedIssuers, statusAllocators } from "./use-cases/start.ts";
@@ -186,6 +186,7 @@ function bindService(deps: IssuerDeps): IssuerService {
     stats: () => stats(deps),
     createHolderKey: (principal, credentialId) => createHolderKey(deps, principal, credentialId),
     createShareLink: (actor, credentialId, request) => createShareLink(deps, actor, credentialId, request),
+    printedShareLink: (actor, credentialId) => printedShareLink(deps, actor, credentialId),
     listShareLinks: (actor, credentialId) => listShareLinks(deps, actor, credentialId),
     revokeShareLink: (actor, credentialId, linkId) => revokeShareLink(deps, actor, credentialId, linkId),
     openShareLink: (token) => openShareLink(deps, token),

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import type { ApiKeyInfo, BatchResponse, ChainTransaction, CredentialResponse, StatusChangeBody, StatusChangeResponse, SubmitBody, TombstoneResponse } from "../api/schemas.ts";
 import type { Bundle } from "../core/bundle.ts";
 import type { JsonLimits, JsonObject } from "../core/json.ts";
-import type { CreatedShareLink, ShareActor, ShareLinkOrigin, ShareLinkView } from "./use-cases/share-links.ts";
+import type { CreatedShareLink, ShareActor, ShareLinkView } from "./use-cases/share-links.ts";
 
 /**
  * Who is calling: an issuer (by its on-chain issuer id) or the operator. An operator key with
@@ -124,7 +124,9 @@ export interface IssuerService {
   /** A new holder key for a credential (replacing any earlier one); shown only here. */
   createHolderKey(principal: Principal, credentialId: string): Promise<{ credentialId: string; holderKey: string; createdAt: string }>;
   /** A share link serving the credential's bundle minus `hide`; the token is shown only here. */
-  createShareLink(actor: ShareActor, credentialId: string, request: { hide?: readonly string[]; expiresAt?: string; createdBy?: ShareLinkOrigin }): Promise<CreatedShareLink>;
+  createShareLink(actor: ShareActor, credentialId: string, request: { hide?: readonly string[]; expiresAt?: string }): Promise<CreatedShareLink>;
+  /** The link a printed certificate of a credential too large for a QR code carries: the same one until it is revoked. */
+  printedShareLink(actor: ShareActor, credentialId: string): Promise<CreatedShareLink>;
   listShareLinks(actor: ShareActor, credentialId: string): Promise<ShareLinkView[]>;
   revokeShareLink(actor: ShareActor, credentialId: string, linkId: string): Promise<ShareLinkView>;
   /** The disclosed bundle (canonical JSON) a share link's token opens. */

@@ -174,13 +174,28 @@ describe("share links (HTTP, real service)", function () {
     expectError(await call("POST", links(ids[0]!), { token: issuer }), 410, "GONE");
   });
 
-  it("behavior: a credential too large for a QR code gets a printed share link: the PDF's code holds /verify#share=…, and the link is listed as made by pdf", async function () {
+  it("behavior: a credential too large for a QR code gets a printed share link: the PDF's code holds /verify#share=…, and the link is listed as made by pdf, one for every PDF until revoked", async function () {
     const large = ids[3]!;
-    const pdf = await callHttp(api.base, "GET", `/v1/credentials/${large}/pdf`, { token: issuer });
-    expect(pdf.status, pdf.text.slice(0, 200)).to.equal(200);
+    const pdfs = await Promise.all([1, 2].map(() => callHttp(api.base, "GET", `/v1/credentials/${large}/pdf`, { token: issuer })));
+    for (const pdf of pdfs) expect(pdf.status, pdf.text.slice(0, 200)).to.equal(200);
     const listed = await call("GET", links(large), { token: issuer });
-    expect(listed.body.links).to.have.length(1);
+    expect(listed.body.links, "two PDFs asked at once: one link").to.have.length(1);
     expect(listed.body.links[0]).to.deep.include({ createdBy: "pdf", hidden: [], state: "active" });
+    // The same link for every PDF (asked at once too), opening to the whole credential; revoked, the next PDF prints a new one.
+    const principal = { principal: { kind: "issuer", issuerId: 1, keyId: "t" } } as const;
+    const printed = await Promise.all([1, 2, 3].map(() => stack.service.printedShareLink(principal, large)));
+    expect(new Set(printed.map((p) => p.token)).size).to.equal(1);
+    expect(printed[0]!.id).to.equal(listed.body.links[0].id);
+    const opened = await open(printed[0]!.token);
+    expect(opened.status).to.equal(200);
+    expect(opened.body.credential).to.deep.equal((await stack.service.getCredential(principal.principal, large)).bundle!.credential);
+    expect((await call("DELETE", `${links(large)}/${printed[0]!.id}`, { token: issuer })).status).to.equal(200);
+    const next = await stack.service.printedShareLink(principal, large);
+    expect(next.token).to.not.equal(printed[0]!.token);
+    expectError(await open(printed[0]!.token), 410, "SHARE_LINK_REVOKED");
+    expect((await open(next.token)).status).to.equal(200);
+    expect((await stack.service.printedShareLink(principal, large)).token, "stable again").to.equal(next.token);
+    expect((await call("GET", links(large), { token: issuer })).body.links.map((l: { state: string }) => l.state)).to.deep.equal(["revoked", "active"]);
     const bundle = (await stack.service.getCredential({ kind: "issuer", issuerId: 1, keyId: "t" }, large)).bundle!;
     const made = await certificatePdf({ bundle, credentialId: large, verifierUrl: `${api.base}/verify`, shareUrl: async () => `${api.base}/verify#share=csl_x` });
     expect(made.qr).to.deep.include({ text: `${api.base}/verify#share=csl_x`, holdsBundle: false, viaShareLink: true });

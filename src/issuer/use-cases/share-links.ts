@@ -2,8 +2,8 @@
 // by the issuer (API key) or the holder (the credential's holder key), revocable by both,
 // expiring if asked. Only SHA-256s of link secrets and holder keys are stored; the link's row
 // holds the disclosed bundle alone (hidden values never reach it).
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { encodeBundle } from "../../core/bundle.ts";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { encodeBundle, type Bundle } from "../../core/bundle.ts";
 import { discloseBundle } from "../../core/bundle-disclosure.ts";
 import { ServiceError } from "../../core/errors.ts";
 import type { CredentialRow, ShareLinkRow } from "../../store/types.ts";
@@ -99,34 +99,76 @@ export async function createShareLink(
   deps: IssuerDeps,
   actor: ShareActor,
   credentialId: string,
-  request: { hide?: readonly string[]; expiresAt?: string; createdBy?: ShareLinkOrigin },
+  request: { hide?: readonly string[]; expiresAt?: string },
 ): Promise<CreatedShareLink> {
   const now = deps.now();
   const expiresAt = request.expiresAt === undefined ? null : Date.parse(request.expiresAt);
   if (expiresAt !== null && !(expiresAt > now)) {
     throw new ServiceError("the request is malformed", { code: "REQUEST_INVALID", details: [{ path: "expiresAt", message: "must be a date-time in the future" }] });
   }
+  const bundle = await shareableBundle(deps, actor, credentialId);
+  const hidden = [...new Set(request.hide ?? [])];
+  const id = randomBytes(8).toString("hex");
+  const token = `csl_${id}_${secret()}`;
+  const createdBy = "holderKey" in actor ? "holder" : "issuer";
+  const stored = linkRow({ id, token, credentialId, bundle: encodeBundle(discloseBundle(bundle, hidden)), hidden, createdBy, now, expiresAt });
+  await deps.store.shareLinks.insert(stored);
+  await purgeExpiredShareLinks(deps);
+  return { ...viewOf({ ...stored, revoked_at: null }, now), token };
+}
+
+/** The anchored bundle of a credential `actor` may share. @throws ServiceError `NOT_FOUND` / `UNAUTHORIZED`, `GONE`, `CONFLICT` (not anchored yet). */
+async function shareableBundle(deps: IssuerDeps, actor: ShareActor, credentialId: string): Promise<Bundle> {
   const row = await credentialFor(deps, actor, credentialId);
   if (row.erased_at !== null) throw new ServiceError(`credential ${credentialId} was erased`, { code: "GONE" });
   const view = await credentialViewOf(deps, row);
   if (!view.bundle) throw new ServiceError(`credential ${credentialId} is ${view.state}: it can be shared once it is anchored`, { code: "CONFLICT" });
-  const hidden = [...new Set(request.hide ?? [])];
-  const bundle = encodeBundle(discloseBundle(view.bundle, hidden));
-  const id = randomBytes(8).toString("hex");
-  const token = `csl_${id}_${secret()}`;
-  const stored: Omit<ShareLinkRow, "revoked_at"> = {
-    id,
-    credential_id: credentialId,
-    secret_hash: sha256(token),
-    bundle,
-    hidden: JSON.stringify(hidden),
-    created_by: request.createdBy ?? ("holderKey" in actor ? "holder" : "issuer"),
-    created_at: now,
-    expires_at: expiresAt,
-  };
-  await deps.store.shareLinks.insert(stored);
-  await purgeExpiredShareLinks(deps);
-  return { ...viewOf({ ...stored, revoked_at: null }, now), token };
+  return view.bundle;
+}
+
+/** A new link's row: only its token's hash is kept. */
+function linkRow(l: { id: string; token: string; credentialId: string; bundle: string; hidden: readonly string[]; createdBy: ShareLinkOrigin; now: number; expiresAt: number | null }): Omit<ShareLinkRow, "revoked_at"> {
+  return { id: l.id, credential_id: l.credentialId, secret_hash: sha256(l.token), bundle: l.bundle, hidden: JSON.stringify(l.hidden), created_by: l.createdBy, created_at: l.now, expires_at: l.expiresAt };
+}
+
+/** Generation `n` of a credential's printed link: its id and token, HMACs of the credential id under the server secret. */
+function printedToken(deps: IssuerDeps, credentialId: string, n: number): { id: string; token: string } {
+  const mac = (use: string) => createHmac("sha256", deps.secret).update(`credanchor printed share link\0${use}\0${credentialId}\0${n}`).digest();
+  const id = mac("id").subarray(0, 8).toString("hex");
+  return { id, token: `csl_${id}_${mac("secret").toString("base64url")}` };
+}
+
+/**
+ * The share link a printed certificate (PDF) of a credential too large for a QR code carries:
+ * its whole bundle, made by "pdf". Every PDF made while that link is active prints the same one,
+ * so downloading a certificate again neither changes its code nor stores another copy of the
+ * credential. Its id and secret are HMACs of the credential id under the server secret
+ * (generation n, from 0): only the token's hash is stored, as for any link. Once it is revoked,
+ * the next PDF makes generation n + 1.
+ *
+ * @throws ServiceError as {@link createShareLink}.
+ *
+ * @example
+ * const { token } = await printedShareLink(deps, { principal }, "0192…"); // the same token until revoked
+ */
+export async function printedShareLink(deps: IssuerDeps, actor: ShareActor, credentialId: string): Promise<CreatedShareLink> {
+  const bundle = await shareableBundle(deps, actor, credentialId);
+  const now = deps.now();
+  for (let n = 0; ; n++) {
+    const { id, token } = printedToken(deps, credentialId, n);
+    let held = await deps.store.shareLinks.get(id);
+    if (!held) {
+      const stored = linkRow({ id, token, credentialId, bundle: encodeBundle(discloseBundle(bundle, [])), hidden: [], createdBy: "pdf", now, expiresAt: null });
+      // Two PDFs asked at once both try to store it: the one that loses reads the winner's.
+      held = await deps.store.shareLinks.insert(stored).then(
+        () => ({ ...stored, revoked_at: null }),
+        () => deps.store.shareLinks.get(id),
+      );
+      if (!held) throw new ServiceError("the printed share link could not be stored; try again", { code: "STORAGE_UNAVAILABLE" });
+    }
+    // Another credential's link at this id (64-bit ids met), or revoked: the next generation.
+    if (held.credential_id === credentialId && held.revoked_at === null) return { ...viewOf(held, now), token };
+  }
 }
 
 /**
