@@ -154,9 +154,10 @@ function printedToken(deps: IssuerDeps, credentialId: string, n: number): { id: 
 export async function printedShareLink(deps: IssuerDeps, actor: ShareActor, credentialId: string): Promise<CreatedShareLink> {
   const bundle = await shareableBundle(deps, actor, credentialId);
   const now = deps.now();
+  const links = new Map((await deps.store.shareLinks.list(credentialId)).map((row) => [row.id, row]));
   for (let n = 0; ; n++) {
     const { id, token } = printedToken(deps, credentialId, n);
-    let held = await deps.store.shareLinks.get(id);
+    let held = links.get(id);
     if (!held) {
       const stored = linkRow({ id, token, credentialId, bundle: encodeBundle(discloseBundle(bundle, [])), hidden: [], createdBy: "pdf", now, expiresAt: null });
       // Two PDFs asked at once both try to store it: the one that loses reads the winner's.
